@@ -1,0 +1,3 @@
+from tenant_console.cli.main import main
+
+raise SystemExit(main())

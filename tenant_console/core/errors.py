@@ -1,0 +1,63 @@
+"""Errors that reach a user.
+
+A :class:`ConsoleError` carries a one-paragraph message written for the person at
+the keyboard; the CLI prints it and exits with :attr:`ConsoleError.exit_code`, the
+console shows it as a notification. Anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+
+class ConsoleError(Exception):
+    """A mistake in the user's input or environment, explained in one paragraph."""
+
+    exit_code: int = 2
+
+    def __init__(self, message: str, *, exit_code: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ProjectLoadError(ConsoleError):
+    """The Django project could not be loaded (settings, database, alias)."""
+
+
+class ScopeSelectionError(ConsoleError):
+    """A tenant selection did not name exactly one tenant of a known dimension."""
+
+
+class ReadOnlyViolation(ConsoleError):
+    """A statement that could write was refused inside the read-only layer."""
+
+    def __init__(self, kind: str, reason: str, sql: str = "") -> None:
+        self.kind = kind
+        self.reason = reason
+        self.sql = sql
+        super().__init__(f"read-only session: {kind} refused ({reason})")
+
+
+class SessionClosed(ConsoleError):
+    """Work was submitted to a session that has been closed."""
+
+
+class Cancelled(ConsoleError):
+    """A long-running call was cancelled by the user."""
+
+    exit_code = 130
+
+
+def did_you_mean(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> str:
+    """Return ' Did you mean X?' for the closest choice, or '' when nothing is close."""
+    import difflib
+
+    close = difflib.get_close_matches(word, sorted(choices), n=3, cutoff=0.5)
+    if not close:
+        return ""
+    if len(close) == 1:
+        return f" Did you mean {close[0]!r}?"
+    return " Did you mean " + ", ".join(repr(c) for c in close[:-1]) + f" or {close[-1]!r}?"
