@@ -1,0 +1,30 @@
+"""Settings for the test suite: the demo project on four databases.
+
+``default`` and ``target`` are SQLite files; ``postgres`` and ``postgres_target`` are
+PostgreSQL databases created for this run (present only when PostgreSQL is
+reachable). ``tests/conftest.py`` sets the environment variables read here.
+"""
+
+import os
+
+from demo.settings import *  # noqa: F403
+from demo.settings import BASE_DIR  # noqa: F401
+
+_tmp = os.environ["TC_TEST_DIR"]
+DATABASES = {
+    "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.path.join(_tmp, "default.sqlite3")},
+    "target": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.path.join(_tmp, "target.sqlite3")},
+}
+if os.environ.get("TC_TEST_PG_NAME"):
+    _pg = {
+        "ENGINE": "django.db.backends.postgresql",
+        "HOST": os.environ.get("TC_PG_HOST", "127.0.0.1"),
+        "PORT": os.environ.get("TC_PG_PORT", "5432"),
+        "USER": os.environ.get("TC_PG_USER", "postgres"),
+        "PASSWORD": os.environ.get("TC_PG_PASSWORD", ""),
+    }
+    DATABASES["postgres"] = {**_pg, "NAME": os.environ["TC_TEST_PG_NAME"]}
+    DATABASES["postgres_target"] = {**_pg, "NAME": os.environ["TC_TEST_PG_NAME"] + "_target"}
+
+MEDIA_ROOT = os.path.join(_tmp, "media")
+TENANT_CONSOLE = {"STATE_DIR": os.path.join(_tmp, "state")}
