@@ -58,6 +58,10 @@ def prepare(rows: int = 1_000_000, tenants: int = 100_000, aliases: tuple[str, .
     from django.core.management import call_command
     from django.db import connections
 
+    import fcntl
+
+    lock = (bench_dir() / "build.lock").open("w")
+    fcntl.flock(lock, fcntl.LOCK_EX)  # several benchmark runs may start at once; build once
     marker = bench_dir() / "seeded.json"
     seeded = json.loads(marker.read_text()) if marker.exists() else {}
     want = {"rows": rows, "tenants": tenants}
@@ -79,10 +83,14 @@ def prepare(rows: int = 1_000_000, tenants: int = 100_000, aliases: tuple[str, .
                 cur.execute("ANALYZE")
         seeded[alias] = want
         marker.write_text(json.dumps(seeded))
+    from django.conf import settings
+
     for alias in ("empty", "postgres_empty"):
-        if alias in connections.settings if hasattr(connections, "settings") else False:
+        if alias in settings.DATABASES:
             call_command("migrate", database=alias, verbosity=0)
     connections.close_all()
+    fcntl.flock(lock, fcntl.LOCK_UN)
+    lock.close()
     return project
 
 
