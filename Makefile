@@ -1,0 +1,62 @@
+# tenant-console: the two set-up commands are `make demo` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+# Django 6.x needs Python 3.12; found on PATH or through pyenv.
+PY312 ?= $(shell for c in python3.12 $$(pyenv root 2>/dev/null)/versions/3.12*/bin/python3.12; do \
+            $$c -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null && { echo $$c; break; }; done)
+VENV6 ?= .venv-django6
+DEMO_DB := demo_project/demo.sqlite3
+
+.PHONY: demo test test-fast lint bench screenshots venv venv6 demo-db clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install -q --upgrade pip
+	$(VENV)/bin/python -m pip install -q -e ".[dev]" "Django>=5.2,<5.3"
+	touch $@
+
+$(VENV6)/.installed: pyproject.toml
+	@test -n "$(PY312)" || { echo "Python 3.12 not found (needed for Django 6.x)"; exit 1; }
+	test -x $(VENV6)/bin/python || $(PY312) -m venv $(VENV6)
+	$(VENV6)/bin/python -m pip install -q --upgrade pip
+	$(VENV6)/bin/python -m pip install -q -e ".[dev]" "Django>=6.0,<7"
+	touch $@
+
+venv: $(VENV)/.installed
+venv6: $(VENV6)/.installed
+
+demo-db: venv
+	cd demo_project && ../$(VENV)/bin/python manage.py migrate --verbosity 0 && \
+	  ../$(VENV)/bin/python manage.py seed_demo --if-empty
+
+## Open the console on the seeded SQLite demo project.
+demo: demo-db
+	cd demo_project && ../$(VENV)/bin/tenant-console --settings demo.settings
+
+lint: venv
+	$(VENV)/bin/ruff check tenant_console tests benchmarks demo_project scripts
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
+
+## The whole test suite: lint, then SQLite + PostgreSQL on Django 5.2 (Python 3.11 venv) and Django 6.x (Python 3.12).
+test: lint
+	$(VENV)/bin/python -m pytest -q -p no:cacheprovider
+	@if [ -n "$(PY312)" ]; then $(MAKE) --no-print-directory test-django6; \
+	 elif [ "$$CI" = "true" ]; then echo "CI=true but Python 3.12 (for Django 6) is missing"; exit 1; \
+	 else echo "SKIPPED: Django 6 run (no Python 3.12 found)"; fi
+
+test-django6: venv6
+	$(VENV6)/bin/python -m pytest -q -p no:cacheprovider
+
+test-fast: venv
+	$(VENV)/bin/python -m pytest -q -x -p no:cacheprovider
+
+bench: venv
+	$(VENV)/bin/python -m benchmarks
+
+screenshots: demo-db
+	$(VENV)/bin/python scripts/screenshots.py
+
+clean:
+	rm -rf $(VENV) $(VENV6) .bench $(DEMO_DB)
