@@ -4,11 +4,38 @@ A backend answers three questions for the dimensions it owns: which models are
 scoped and through which field path, how to activate a selection of tenants
 (a context manager), and how to deliberately turn scoping off.
 
-Projects that do not use django-scopes (a thread-local or contextvar "current
-tenant" read by a custom manager) plug in with two dotted paths in
-``TENANT_CONSOLE["DIMENSIONS"][name]``: ``activate`` (``callable(tenant) ->
-context manager``) and, optionally, ``disable`` (``callable() -> context manager``),
-plus ``scoped_models`` mapping ``"app.Model"`` to the field path of the tenant.
+django-scopes needs no configuration. A project that isolates tenants some
+other way (a thread-local or contextvar "current tenant" read by a custom
+default manager, usually with an unconstrained manager such as ``all_objects``
+beside it) plugs in with one entry in ``TENANT_CONSOLE["DIMENSIONS"]``::
+
+    "workspace": {
+        "model": "notes.Workspace",                 # the tenant model (required)
+        "activate": "notes.tenancy.activate",       # required: callable(tenant) -> context manager
+        "disable": "notes.tenancy.unscoped",        # optional: callable() -> context manager
+        "scoped_models": {                          # required: model -> field path to the tenant
+            "notes.Note": "workspace",
+            "notes.Comment": "note__workspace",
+        },
+    }
+
+The contract, which is all the console relies on:
+
+* ``activate(tenant)`` receives one instance of ``model`` and returns a context
+  manager; inside it the project's default managers of ``scoped_models`` must
+  return only that tenant's rows. It is entered on the session's own thread
+  around every call (so a ``ContextVar`` or ``threading.local`` both work) and
+  must restore the previous state on exit, also when the call raised.
+* ``disable()`` returns a context manager in which the default managers return
+  every tenant's rows; it is entered only when the user deliberately disables
+  scoping (audited). Without it, "scopes disabled" leaves the mechanism as it is
+  when no tenant is active.
+* ``scoped_models`` paths are ordinary ORM lookups ending at ``model``; the
+  console uses them for explicit isolation filters (exports, integrity checks,
+  relation walks) where it bypasses the default manager on purpose.
+
+A generator function decorated with ``contextlib.contextmanager`` is the usual
+way to write both callables.
 """
 
 from __future__ import annotations
@@ -16,14 +43,15 @@ from __future__ import annotations
 import contextlib
 import inspect
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, ContextManager
+from contextlib import AbstractContextManager as ContextManager
+from typing import Any
 
 from django.apps import apps
 from django.db.models import Manager, Model
 from django.utils.module_loading import import_string
 
 from tenant_console.core.config import DimensionConfig
-from tenant_console.core.errors import ConsoleError
+from tenant_console.core.errors import ConsoleError, did_you_mean
 
 
 class TenantBackend:
@@ -64,7 +92,7 @@ def scoped_manager_paths(manager: Manager) -> dict[str, str] | None:
     if not isinstance(scopes, dict) or not isinstance(required, (set, frozenset)):
         return None
     try:
-        probe = manager.with_scope()  # an empty, enabled scope: every dimension is missing
+        probe = manager.with_scope()  # type: ignore[attr-defined] # an empty, enabled scope: every dimension is missing
         missing = set(getattr(probe.get_queryset(), "missing_scopes", None) or ())
     except Exception:
         missing = set(required)
@@ -89,6 +117,22 @@ class DjangoScopesBackend(TenantBackend):
                 found[model] = paths
         return found
 
+    def secondary_scoped_managers(self) -> dict[type[Model], list[str]]:
+        """Models whose default manager is NOT scoped but that have a ``ScopedManager`` besides.
+
+        The console treats them as unscoped (what ``Model._default_manager``,
+        admin and dumpdata see); discovery reports them so nobody is surprised.
+        """
+        found: dict[type[Model], list[str]] = {}
+        for model in apps.get_models():
+            default = model._meta.default_manager
+            if default is not None and scoped_manager_paths(default):
+                continue
+            names = [m.name for m in model._meta.managers if m is not default and scoped_manager_paths(m)]
+            if names:
+                found[model] = names
+        return found
+
     def activate(self, tenants: Mapping[str, Model]) -> ContextManager[None]:
         from django_scopes import scope
 
@@ -100,27 +144,53 @@ class DjangoScopesBackend(TenantBackend):
         return scopes_disabled()
 
 
-def _import(path: str, what: str) -> Callable[..., Any]:
+def _import(path: str, what: str, where: str, params: int) -> Callable[..., Any]:
+    """Import ``path`` and check that it can be called with ``params`` positional arguments."""
     try:
         obj = import_string(path)
     except ImportError as exc:
-        raise ConsoleError(f"The TENANT_CONSOLE setting names {what} {path!r}, which cannot be imported: {exc}.")
+        raise ConsoleError(f"{where} names {what} {path!r}, which cannot be imported: {exc}.")
     if not callable(obj):
-        raise ConsoleError(f"The TENANT_CONSOLE setting names {what} {path!r}, which is not callable.")
+        raise ConsoleError(f"{where} names {what} {path!r}, which is not callable.")
+    try:
+        inspect.signature(obj).bind(*([None] * params))
+    except TypeError:
+        shape = "one argument (the tenant)" if params == 1 else "no arguments"
+        raise ConsoleError(f"{where} names {what} {path!r}, which cannot be called with {shape}; "
+                           "see the custom backend contract in tenant_console.core.backends.")
+    except ValueError:  # no signature (some builtins): trust it
+        pass
     return obj
 
 
+def _as_context(value: Any, path: str, what: str) -> ContextManager[None]:
+    if not (hasattr(value, "__enter__") and hasattr(value, "__exit__")):
+        raise ConsoleError(
+            f"The {what} {path!r} returned {type(value).__name__}, not a context manager; decorate it with "
+            "contextlib.contextmanager (or return an object with __enter__ and __exit__)."
+        )
+    return value  # type: ignore[no-any-return]
+
+
 class CallableBackend(TenantBackend):
-    """A project's own tenant mechanism, configured for one dimension."""
+    """A project's own tenant mechanism, configured for one dimension (see the module docstring)."""
 
     name = "custom"
 
     def __init__(self, config: DimensionConfig) -> None:
         assert config.activate
         self.dimension = config.name
-        self._activate = _import(config.activate, "the activate callable")
-        self._disable = _import(config.disable, "the disable callable") if config.disable else None
+        self.config = config
+        where = config.where()
+        self._activate_path = config.activate
+        self._activate = _import(config.activate, "the activate callable", where, 1)
+        self._disable_path = config.disable
+        self._disable = _import(config.disable, "the disable callable", where, 0) if config.disable else None
         self._models = config.scoped_models
+
+    @property
+    def has_disable(self) -> bool:
+        return self._disable is not None
 
     def scoped_models(self) -> dict[type[Model], dict[str, str]]:
         found: dict[type[Model], dict[str, str]] = {}
@@ -128,9 +198,10 @@ class CallableBackend(TenantBackend):
             try:
                 model = apps.get_model(label)
             except (LookupError, ValueError):
+                labels = [f"{m._meta.app_label}.{m.__name__}" for m in apps.get_models()]
                 raise ConsoleError(
-                    f"The TENANT_CONSOLE setting lists {label!r} under scoped_models of dimension "
-                    f"{self.dimension!r}, but there is no such model."
+                    f"{self.config.where('scoped_models')} lists {label!r}, but there is no such model."
+                    f"{did_you_mean(label, labels)}"
                 )
             found[model] = {self.dimension: path}
         return found
@@ -139,11 +210,11 @@ class CallableBackend(TenantBackend):
         tenant = tenants.get(self.dimension)
         if tenant is None:
             return contextlib.nullcontext()
-        return self._activate(tenant)
+        return _as_context(self._activate(tenant), str(self._activate_path), "activate callable")
 
     def disabled(self) -> ContextManager[None]:
         if self._disable is not None:
-            return self._disable()
+            return _as_context(self._disable(), str(self._disable_path), "disable callable")
         return contextlib.nullcontext()
 
 

@@ -1,37 +1,53 @@
 """The ``TENANT_CONSOLE`` setting, read once and validated.
 
-Every key is optional; discovery guesses what is missing. Example::
+Every key is optional; discovery guesses what is missing. A mistake in the
+setting is reported as one paragraph naming the key, what is wrong and, where
+it helps, the closest valid name, rather than being ignored: a console that
+silently guesses past a typo would scope the wrong way. Example::
 
     TENANT_CONSOLE = {
         "DIMENSIONS": {
+            # Override what discovery guesses for a django-scopes dimension.
             "event": {
-                "model": "conference.Event",        # tenant model at the end of the path
-                "search_fields": ["slug", "name"],  # searched with icontains (plus exact pk)
-                "label": "{name} ({slug})",         # str.format over the tenant's fields
+                "model": "conference.Event",        # tenant model at the end of the scope paths
+                "search_fields": ["slug", "name"],  # searched with icontains (plus an exact pk match)
+                "label": "{name} ({slug})",         # str.format over the tenant's fields/attributes
             },
-            # A tenant mechanism that is not django-scopes: a context manager activates it.
+            # A tenant mechanism that is not django-scopes (see tenant_console.core.backends).
             "workspace": {
                 "model": "notes.Workspace",
                 "activate": "notes.tenancy.activate",   # callable(tenant) -> context manager
+                "disable": "notes.tenancy.unscoped",    # optional: callable() -> context manager
                 "scoped_models": {"notes.Note": "workspace", "notes.Comment": "note__workspace"},
             },
         },
         "AUDIT_LOG": "/var/log/tenant-console/audit.jsonl",  # None: logger only
         "STATE_DIR": "~/.local/state/tenant-console",
     }
+
+Only the shape of the setting is checked here (it needs no app registry);
+:mod:`tenant_console.core.discovery` checks the names against the models.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import string
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tenant_console.core.errors import ConsoleError
+from tenant_console.core.errors import ConsoleError, did_you_mean
 
-KNOWN_KEYS = {"DIMENSIONS", "AUDIT_LOG", "STATE_DIR"}
-KNOWN_DIMENSION_KEYS = {"model", "search_fields", "label", "activate", "disable", "scoped_models"}
+KNOWN_KEYS = ("AUDIT_LOG", "DIMENSIONS", "STATE_DIR")
+KNOWN_DIMENSION_KEYS = ("activate", "disable", "label", "model", "scoped_models", "search_fields")
+#: Dimension names become command-line flags (``--event__slug=x``) and shell variables.
+_DIMENSION_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_MODEL_LABEL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$")
+_DOTTED_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
+_FIELD_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(__[A-Za-z_][A-Za-z0-9_]*)*$")
 
 
 @dataclass(frozen=True)
@@ -50,6 +66,11 @@ class DimensionConfig:
     def is_custom_backend(self) -> bool:
         return self.activate is not None
 
+    def where(self, key: str | None = None) -> str:
+        """``TENANT_CONSOLE['DIMENSIONS']['event']['label']``, for error messages."""
+        base = f"TENANT_CONSOLE['DIMENSIONS'][{self.name!r}]"
+        return f"{base}[{key!r}]" if key else base
+
 
 @dataclass(frozen=True)
 class ConsoleConfig:
@@ -67,42 +88,137 @@ def _bad(message: str) -> ConsoleError:
     return ConsoleError(f"The TENANT_CONSOLE setting is invalid: {message}")
 
 
+def _unknown_keys(given: Mapping[str, Any], known: tuple[str, ...], where: str) -> None:
+    unknown = sorted(str(k) for k in given if k not in known)
+    if not unknown:
+        return
+    hint = "".join(did_you_mean(k, known) for k in unknown[:1])
+    raise _bad(f"{where} has the unknown key(s) {', '.join(repr(k) for k in unknown)}.{hint} "
+               f"Known keys are {', '.join(known)}.")
+
+
+def _string(spec: Mapping[str, Any], key: str, where: str, pattern: re.Pattern[str] | None = None,
+            example: str = "") -> str | None:
+    value = spec.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise _bad(f"{where}[{key!r}] must be a non-empty string, not {value!r}.")
+    if pattern is not None and not pattern.match(value):
+        raise _bad(f"{where}[{key!r}] is {value!r}, which is not of the form {example}.")
+    return value
+
+
+def _search_fields(spec: Mapping[str, Any], where: str) -> tuple[str, ...] | None:
+    value = spec.get("search_fields")
+    if value is None:
+        return None
+    # A bare string is the classic mistake: tuple("slug") would search s, l, u and g.
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise _bad(f"{where}['search_fields'] must be a list of field names such as ['slug', 'name'], "
+                   f"not {value!r}.")
+    for name in value:
+        if not isinstance(name, str) or not _FIELD_PATH.match(name) or "__" in name:
+            raise _bad(f"{where}['search_fields'] contains {name!r}, which is not a field name.")
+    if len(set(value)) != len(value):
+        raise _bad(f"{where}['search_fields'] names a field twice: {list(value)!r}.")
+    return tuple(value)
+
+
+def _label(spec: Mapping[str, Any], where: str) -> str | None:
+    value = _string(spec, "label", where)
+    if value is None:
+        return None
+    try:
+        names = [parsed[1] for parsed in string.Formatter().parse(value) if parsed[1] is not None]
+    except ValueError as exc:
+        raise _bad(f"{where}['label'] {value!r} is not a valid format string ({exc}); "
+                   "write it like '{name} ({slug})'.")
+    if not any(names):
+        raise _bad(f"{where}['label'] {value!r} uses no field; write it like '{{name}} ({{slug}})'.")
+    if any(name == "" or name[0].isdigit() for name in names):
+        raise _bad(f"{where}['label'] {value!r} has a positional placeholder; name the fields, "
+                   "as in '{name} ({slug})'.")
+    return value
+
+
+def _scoped_models(spec: Mapping[str, Any], where: str) -> dict[str, str]:
+    value = spec.get("scoped_models")
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise _bad(f"{where}['scoped_models'] must map model labels to field paths, such as "
+                   f"{{'notes.Note': 'workspace'}}, not {value!r}.")
+    result: dict[str, str] = {}
+    for label, path in value.items():
+        if not isinstance(label, str) or not _MODEL_LABEL.match(label):
+            raise _bad(f"{where}['scoped_models'] has the key {label!r}, which is not a model label "
+                       "of the form 'app_label.ModelName'.")
+        if not isinstance(path, str) or not _FIELD_PATH.match(path):
+            raise _bad(f"{where}['scoped_models'][{label!r}] is {path!r}, which is not a field path "
+                       "such as 'workspace' or 'note__workspace'.")
+        result[label] = path
+    return result
+
+
+def parse_dimension(name: Any, spec: Any) -> DimensionConfig:
+    """Validate the shape of one ``DIMENSIONS`` entry."""
+    if not isinstance(name, str) or not _DIMENSION_NAME.match(name) or "__" in name:
+        raise _bad(f"the dimension name {name!r} in DIMENSIONS must be an identifier without '__' "
+                   "(it becomes the command-line option --NAME and a shell variable).")
+    where = f"DIMENSIONS[{name!r}]"
+    if not isinstance(spec, Mapping):
+        raise _bad(f"{where} must be a dict of options, not {spec!r}.")
+    _unknown_keys(spec, KNOWN_DIMENSION_KEYS, where)
+    dim = DimensionConfig(
+        name=name,
+        model=_string(spec, "model", where, _MODEL_LABEL, "'app_label.ModelName'"),
+        search_fields=_search_fields(spec, where),
+        label=_label(spec, where),
+        activate=_string(spec, "activate", where, _DOTTED_PATH, "'package.module.callable'"),
+        disable=_string(spec, "disable", where, _DOTTED_PATH, "'package.module.callable'"),
+        scoped_models=_scoped_models(spec, where),
+    )
+    if dim.activate is None:
+        extra = [k for k in ("disable", "scoped_models") if spec.get(k)]
+        if extra:
+            raise _bad(f"{where} sets {' and '.join(repr(k) for k in extra)} but no 'activate' callable; "
+                       "these only belong to a custom tenant backend, which needs "
+                       "'activate': 'package.module.callable' (callable(tenant) -> context manager).")
+    else:
+        if dim.model is None:
+            raise _bad(f"{where} names an 'activate' callable but no tenant 'model' "
+                       "('app_label.ModelName'); a custom backend cannot guess it.")
+        if not dim.scoped_models:
+            raise _bad(f"{where} names an 'activate' callable but no 'scoped_models'; list the models "
+                       "it scopes with the field path to the tenant, such as {'notes.Note': 'workspace'}.")
+    return dim
+
+
 def parse_config(raw: Any) -> ConsoleConfig:
     """Validate the raw setting value; unknown keys are errors, not silently ignored."""
     if raw is None:
         raw = {}
-    if not isinstance(raw, dict):
+    if not isinstance(raw, Mapping):
         raise _bad(f"it must be a dict, not {type(raw).__name__}.")
-    unknown = set(raw) - KNOWN_KEYS
-    if unknown:
-        raise _bad(f"unknown key(s) {', '.join(sorted(unknown))}; known keys are {', '.join(sorted(KNOWN_KEYS))}.")
-    state_dir = Path(os.path.expanduser(str(raw.get("STATE_DIR") or default_state_dir())))
+    _unknown_keys(raw, KNOWN_KEYS, "TENANT_CONSOLE")
+    state_raw = raw.get("STATE_DIR")
+    if state_raw is not None and not isinstance(state_raw, (str, os.PathLike)):
+        raise _bad(f"STATE_DIR must be a directory path, not {state_raw!r}.")
+    state_dir = Path(os.path.expanduser(str(state_raw or default_state_dir())))
     if "AUDIT_LOG" in raw:
-        audit_log = Path(os.path.expanduser(str(raw["AUDIT_LOG"]))) if raw["AUDIT_LOG"] else None
+        audit_raw = raw["AUDIT_LOG"]
+        if audit_raw is not None and not isinstance(audit_raw, (str, os.PathLike)):
+            raise _bad(f"AUDIT_LOG must be a file path or None (logger only), not {audit_raw!r}.")
+        audit_log = Path(os.path.expanduser(str(audit_raw))) if audit_raw else None
     else:
         audit_log = state_dir / "audit.jsonl"
-    dims: dict[str, DimensionConfig] = {}
-    for name, spec in (raw.get("DIMENSIONS") or {}).items():
-        if not isinstance(spec, dict):
-            raise _bad(f"DIMENSIONS[{name!r}] must be a dict.")
-        unknown = set(spec) - KNOWN_DIMENSION_KEYS
-        if unknown:
-            raise _bad(
-                f"DIMENSIONS[{name!r}] has unknown key(s) {', '.join(sorted(unknown))}; "
-                f"known keys are {', '.join(sorted(KNOWN_DIMENSION_KEYS))}."
-            )
-        if spec.get("activate") and not spec.get("model"):
-            raise _bad(f"DIMENSIONS[{name!r}] names an 'activate' callable but no tenant 'model'.")
-        search = spec.get("search_fields")
-        dims[name] = DimensionConfig(
-            name=name,
-            model=spec.get("model"),
-            search_fields=tuple(search) if search is not None else None,
-            label=spec.get("label"),
-            activate=spec.get("activate"),
-            disable=spec.get("disable"),
-            scoped_models=dict(spec.get("scoped_models") or {}),
-        )
+    raw_dims = raw.get("DIMENSIONS")
+    if raw_dims is None:
+        raw_dims = {}
+    if not isinstance(raw_dims, Mapping):
+        raise _bad(f"DIMENSIONS must be a dict of dimension name to options, not {raw_dims!r}.")
+    dims = {name: parse_dimension(name, spec) for name, spec in raw_dims.items()}
     return ConsoleConfig(dimensions=dims, audit_log=audit_log, state_dir=state_dir)
 
 

@@ -19,12 +19,16 @@ from django.db import models
 from django.db.models import Model, Q
 
 from tenant_console.core.backends import CallableBackend, DjangoScopesBackend, TenantBackend
-from tenant_console.core.config import ConsoleConfig
-from tenant_console.core.errors import ConsoleError
+from tenant_console.core.config import ConsoleConfig, DimensionConfig
+from tenant_console.core.errors import ConsoleError, did_you_mean
 
 #: Field names that usually identify a tenant to a human, best first.
-PREFERRED_SEARCH_FIELDS = ("slug", "name", "title", "code", "domain", "subdomain", "username", "email", "short_name")
+PREFERRED_SEARCH_FIELDS = (
+    "slug", "name", "title", "code", "domain", "subdomain", "username", "email", "short_name",
+)
 MAX_GUESSED_SEARCH_FIELDS = 4
+#: Text columns that must never be offered as tenant search fields.
+NEVER_SEARCHED = frozenset({"password", "secret", "token", "api_key", "private_key"})
 
 
 def model_label(model: type[Model]) -> str:
@@ -55,14 +59,16 @@ class Dimension:
                 return self.label_format.format_map(_FieldGetter(obj))
             except (KeyError, AttributeError, ValueError, IndexError):
                 pass
-        return default_label(obj)
+        return default_label(obj, self.search_fields)
 
     def label_fields(self) -> tuple[str, ...]:
         """Concrete field names that the label needs (for ``.only()``/``values()``)."""
         if self.label_format:
-            names = {f[1].split(".")[0] for f in string.Formatter().parse(self.label_format) if f[1]}
-            return tuple(n for n in names if _has_field(self.model, n)) or ("pk",)
-        return tuple(n for n in ("pk", *PREFERRED_SEARCH_FIELDS) if n == "pk" or _has_field(self.model, n))
+            parsed = string.Formatter().parse(self.label_format)
+            used = [f[1].split(".")[0].split("[")[0] for f in parsed if f[1]]
+            return tuple(dict.fromkeys(n for n in used if _has_field(self.model, n))) or ("pk",)
+        names = ("pk", *PREFERRED_SEARCH_FIELDS, *self.search_fields)
+        return tuple(dict.fromkeys(n for n in names if n == "pk" or _has_field(self.model, n)))
 
 
 class _FieldGetter(dict):
@@ -82,8 +88,8 @@ def _has_field(model: type[Model], name: str) -> bool:
     return True
 
 
-def default_label(obj: Model) -> str:
-    """``name (slug)``, ``title``, ... or ``Model #pk`` when nothing better is there."""
+def default_label(obj: Model, search_fields: tuple[str, ...] = ()) -> str:
+    """``name (slug)``, ``title``, the first search field, or ``Model #pk`` when nothing better is there."""
     values = [getattr(obj, n, None) for n in ("name", "title") if _has_field(type(obj), n)]
     main = next((str(v) for v in values if v), None)
     slug = getattr(obj, "slug", None) if _has_field(type(obj), "slug") else None
@@ -91,6 +97,10 @@ def default_label(obj: Model) -> str:
         return f"{main} ({slug})"
     if main or slug:
         return str(main or slug)
+    for name in search_fields:
+        value = getattr(obj, name, None)
+        if value:
+            return str(value)
     return f"{type(obj).__name__} #{obj.pk}"
 
 
@@ -101,6 +111,8 @@ class ModelScope:
     model: type[Model]
     paths: dict[str, str]
     backend: TenantBackend
+    #: Name of the default manager that does the scoping (``objects``).
+    manager: str = ""
 
     @property
     def dimensions(self) -> tuple[str, ...]:
@@ -114,6 +126,8 @@ class ScopeRegistry:
     dimensions: dict[str, Dimension]
     scoped: dict[type[Model], ModelScope]
     backends: list[TenantBackend]
+    #: Things a user should know about the discovered scoping (printed when a project opens).
+    warnings: list[str] = field(default_factory=list)
 
     def scope_of(self, model: type[Model]) -> ModelScope | None:
         return self.scoped.get(model) or self.scoped.get(getattr(model._meta, "concrete_model", model))
@@ -154,16 +168,26 @@ class ScopeRegistry:
         return q
 
 
-def _path_target(model: type[Model], path: str) -> type[Model]:
+def _same_model(a: type[Model], b: type[Model]) -> bool:
+    """True for the same table or an inheritance/proxy relation between the two."""
+    return a._meta.concrete_model is b._meta.concrete_model or issubclass(a, b) or issubclass(b, a)
+
+
+def _field_names(model: type[Model]) -> list[str]:
+    return [f.name for f in model._meta.get_fields()]
+
+
+def _path_target(model: type[Model], path: str, where: str = "") -> type[Model]:
     """The model at the end of a field path such as ``submission__event``."""
     current: type[Model] = model
     for part in path.split("__"):
         try:
             f = current._meta.get_field(part)
         except FieldDoesNotExist:
+            source = where or f"The scope path {path!r} of {model_label(model)}"
             raise ConsoleError(
-                f"The scope path {path!r} of {model_label(model)} does not resolve: "
-                f"{model_label(current)} has no field {part!r}."
+                f"{source} does not resolve: {model_label(current)} has no field {part!r}."
+                f"{did_you_mean(part, _field_names(current))}"
             )
         if f.related_model is None:
             return current
@@ -172,12 +196,14 @@ def _path_target(model: type[Model], path: str) -> type[Model]:
 
 
 def guess_search_fields(model: type[Model]) -> tuple[str, ...]:
-    """CharField/SlugField columns a human would search a tenant by, best first."""
+    """CharField/SlugField columns a human would search a tenant by, best first.
+
+    Choice fields (a plan, a status) and secrets are left out; unique columns
+    rank before others because a unique match identifies one tenant.
+    """
     candidates: list[tuple[int, str]] = []
     for f in model._meta.concrete_fields:
-        if not isinstance(f, (models.CharField, models.SlugField, models.EmailField)):
-            continue
-        if f.choices:
+        if not isinstance(f, models.CharField) or f.choices or f.name in NEVER_SEARCHED:
             continue
         try:
             rank = PREFERRED_SEARCH_FIELDS.index(f.name)
@@ -191,14 +217,53 @@ def _resolve_model(label: str, where: str) -> type[Model]:
     try:
         return apps.get_model(label)
     except (LookupError, ValueError):
-        from tenant_console.core.errors import did_you_mean
-
         labels = [model_label(m) for m in apps.get_models()]
-        raise ConsoleError(f"{where} names the model {label!r}, which does not exist.{did_you_mean(label, labels)}")
+        raise ConsoleError(
+            f"{where} names the model {label!r}, which does not exist.{did_you_mean(label, labels)}"
+        )
 
 
-def _implied(dim: str, model: type[Model], dims: dict[str, type[Model]], scoped: Mapping[type[Model], dict]) -> dict:
-    """Which other dimensions a tenant of ``dim`` determines, and through which path."""
+def _check_search_fields(cfg: DimensionConfig, model: type[Model]) -> None:
+    for name in cfg.search_fields or ():
+        try:
+            f = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            names = [f.name for f in model._meta.concrete_fields]
+            raise ConsoleError(
+                f"{cfg.where('search_fields')} names {name!r}, but {model_label(model)} has no such field."
+                f"{did_you_mean(name, names)} Its fields are {', '.join(names)}."
+            )
+        if not getattr(f, "concrete", False) or f.is_relation:
+            raise ConsoleError(
+                f"{cfg.where('search_fields')} names {name!r}, which is a relation of {model_label(model)}, "
+                "not a column; search fields must be columns of the tenant model (such as slug or name)."
+            )
+
+
+def _check_label(cfg: DimensionConfig, model: type[Model]) -> None:
+    if not cfg.label:
+        return
+    for parsed in string.Formatter().parse(cfg.label):
+        if not parsed[1]:
+            continue
+        root = parsed[1].split(".")[0].split("[")[0]
+        if _has_field(model, root) or hasattr(model, root) or root == "pk":
+            continue
+        names = [f.name for f in model._meta.concrete_fields]
+        raise ConsoleError(
+            f"{cfg.where('label')} {cfg.label!r} uses {{{root}}}, but {model_label(model)} has no field or "
+            f"attribute {root!r}.{did_you_mean(root, names)}"
+        )
+
+
+def _implied(dim: str, model: type[Model], dims: dict[str, type[Model]],
+             scoped: Mapping[type[Model], dict[str, str]]) -> dict[str, str]:
+    """Which other dimensions a tenant of ``dim`` determines, and through which path.
+
+    A show scoped by ``organizer='account'`` implies its organizer through
+    ``account``; so does a tenant model with a plain foreign key to another
+    dimension's tenant model.
+    """
     found: dict[str, str] = {}
     own_paths = scoped.get(model, {})
     for other, other_model in dims.items():
@@ -208,19 +273,25 @@ def _implied(dim: str, model: type[Model], dims: dict[str, type[Model]], scoped:
             found[other] = own_paths[other]
             continue
         for f in model._meta.concrete_fields:
-            if f.is_relation and f.related_model is other_model:
+            if f.is_relation and f.related_model is not None and _same_model(f.related_model, other_model):
                 found[other] = f.name
                 break
     return found
 
 
 def discover(config: ConsoleConfig, models_iter: Iterable[type[Model]] | None = None) -> ScopeRegistry:
-    """Build the :class:`ScopeRegistry` for the loaded project."""
+    """Build the :class:`ScopeRegistry` for the loaded project.
+
+    Every inconsistency between the setting and the models is a
+    :class:`ConsoleError` naming the setting key: a console that guessed past a
+    wrong setting would scope the wrong way.
+    """
     scopes_backend = DjangoScopesBackend()
     backends: list[TenantBackend] = []
     owner: dict[str, TenantBackend] = {}
     scoped: dict[type[Model], dict[str, str]] = {}
     model_backend: dict[type[Model], TenantBackend] = {}
+    warnings: list[str] = []
 
     found = scopes_backend.scoped_models()
     if found:
@@ -230,10 +301,23 @@ def discover(config: ConsoleConfig, models_iter: Iterable[type[Model]] | None = 
             model_backend[model] = scopes_backend
             for dim in paths:
                 owner.setdefault(dim, scopes_backend)
+    secondary = scopes_backend.secondary_scoped_managers()
+    for model, names in sorted(secondary.items(), key=lambda i: model_label(i[0])):
+        default = model._meta.default_manager.name if model._meta.default_manager else "?"
+        warnings.append(
+            f"{model_label(model)} has a ScopedManager ({', '.join(names)}) but its default manager "
+            f"{default!r} is not scoped; the console treats it as unscoped (shared between tenants)."
+        )
 
-    for dim_config in config.dimensions.values():
-        if not dim_config.is_custom_backend:
-            continue
+    custom_dims = [d for d in config.dimensions.values() if d.is_custom_backend]
+    for dim_config in custom_dims:
+        if dim_config.name in owner:
+            users = sorted(model_label(m) for m, p in scoped.items() if dim_config.name in p)
+            raise ConsoleError(
+                f"{dim_config.where('activate')} makes {dim_config.name!r} a custom tenant backend, but "
+                f"django-scopes already uses that dimension (ScopedManager of {', '.join(users[:5])}). "
+                "Remove 'activate' to keep django-scopes, or give the custom dimension another name."
+            )
         custom = CallableBackend(dim_config)
         backends.append(custom)
         owner[dim_config.name] = custom
@@ -241,39 +325,55 @@ def discover(config: ConsoleConfig, models_iter: Iterable[type[Model]] | None = 
             scoped.setdefault(model, {}).update(paths)
             model_backend.setdefault(model, custom)
 
+    for dim, dim_cfg in config.dimensions.items():
+        if dim not in owner:
+            known = sorted(owner)
+            raise ConsoleError(
+                f"{dim_cfg.where()} configures the dimension {dim!r}, but no ScopedManager uses it and "
+                f"it has no 'activate' callable, so nothing activates it.{did_you_mean(dim, known)} "
+                f"Known dimensions: {', '.join(known) or 'none'}."
+            )
+
     # The tenant model of each dimension: configured, or the end of its paths.
     dim_models: dict[str, type[Model]] = {}
     for dim in owner:
         cfg = config.dimensions.get(dim)
+        paths_of = {m: paths[dim] for m, paths in scoped.items() if dim in paths}
+        targets = {m: _path_target(m, path, _path_source(m, path, dim, owner[dim], cfg))
+                   for m, path in paths_of.items()}
         if cfg and cfg.model:
-            dim_models[dim] = _resolve_model(cfg.model, f"TENANT_CONSOLE['DIMENSIONS'][{dim!r}]")
+            tenant = _resolve_model(cfg.model, cfg.where("model"))
+            for m, target in sorted(targets.items(), key=lambda i: model_label(i[0])):
+                if not _same_model(target, tenant):
+                    source = _path_source(m, paths_of[m], dim, owner[dim], cfg)
+                    raise ConsoleError(
+                        f"{source} leads to {model_label(target)}, "
+                        f"but the tenant model of {dim!r} is {model_label(tenant)} "
+                        f"({cfg.where('model')}); the path must end at the tenant."
+                    )
+            dim_models[dim] = tenant
             continue
-        targets = {_path_target(m, paths[dim]) for m, paths in scoped.items() if dim in paths}
-        if len(targets) != 1:
-            names = ", ".join(sorted(model_label(t) for t in targets))
+        distinct: set[type[Model]] = {t._meta.concrete_model or t for t in targets.values()}
+        if len(distinct) != 1:
+            tenant_names = ", ".join(sorted(model_label(t) for t in distinct))
             raise ConsoleError(
-                f"The scope dimension {dim!r} leads to several models ({names}); name its tenant model "
-                f"in TENANT_CONSOLE['DIMENSIONS'][{dim!r}]['model']."
+                f"The scope dimension {dim!r} leads to several models ({tenant_names}); name its "
+                f"tenant model in TENANT_CONSOLE['DIMENSIONS'][{dim!r}]['model']."
             )
-        dim_models[dim] = targets.pop()
-
-    for dim, cfg in config.dimensions.items():
-        if dim not in owner:
-            raise ConsoleError(
-                f"TENANT_CONSOLE['DIMENSIONS'] configures the dimension {dim!r}, but no ScopedManager uses it "
-                f"and it has no 'activate' callable. Known dimensions: {', '.join(sorted(owner)) or 'none'}."
-            )
+        dim_models[dim] = distinct.pop()
 
     dimensions: dict[str, Dimension] = {}
     for dim, model in dim_models.items():
         cfg = config.dimensions.get(dim)
+        if cfg is not None:
+            _check_search_fields(cfg, model)
+            _check_label(cfg, model)
         search = cfg.search_fields if cfg and cfg.search_fields is not None else guess_search_fields(model)
-        for name in search:
-            if not _has_field(model, name):
-                raise ConsoleError(
-                    f"TENANT_CONSOLE['DIMENSIONS'][{dim!r}]['search_fields'] names {name!r}, "
-                    f"but {model_label(model)} has no such field."
-                )
+        if not search:
+            warnings.append(
+                f"The tenant model {model_label(model)} of {dim!r} has no text column to search by; tenants "
+                f"are found by primary key only (set TENANT_CONSOLE['DIMENSIONS'][{dim!r}]['search_fields'])."
+            )
         dimensions[dim] = Dimension(
             name=dim,
             model=model,
@@ -283,9 +383,20 @@ def discover(config: ConsoleConfig, models_iter: Iterable[type[Model]] | None = 
             implies=_implied(dim, model, dim_models, scoped),
         )
 
-    registry = ScopeRegistry(
+    return ScopeRegistry(
         dimensions=dimensions,
-        scoped={m: ModelScope(model=m, paths=p, backend=model_backend[m]) for m, p in scoped.items()},
+        scoped={m: ModelScope(model=m, paths=p, backend=model_backend[m],
+                              manager=m._meta.default_manager.name if m._meta.default_manager else "")
+                for m, p in scoped.items()},
         backends=backends,
+        warnings=warnings,
     )
-    return registry
+
+
+def _path_source(model: type[Model], path: str, dim: str, backend: TenantBackend,
+                 cfg: DimensionConfig | None) -> str:
+    """Where a scope path comes from, for error messages."""
+    if isinstance(backend, CallableBackend) and cfg is not None:
+        return f"{cfg.where('scoped_models')}[{model_label(model)!r}] = {path!r}"
+    manager = model._meta.default_manager.name if model._meta.default_manager else "objects"
+    return f"The scope path {path!r} of dimension {dim!r} on {model_label(model)}.{manager} (ScopedManager)"
