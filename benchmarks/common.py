@@ -34,8 +34,12 @@ def bench_dir() -> Path:
 def _pg_admin(sql: str) -> None:
     import psycopg2
 
-    conn = psycopg2.connect(dbname="postgres", host=os.environ.get("TC_PG_HOST", "127.0.0.1"),
-                            port=os.environ.get("TC_PG_PORT", "5432"), user=os.environ.get("TC_PG_USER", "postgres"))
+    conn = psycopg2.connect(
+        dbname="postgres",
+        host=os.environ.get("TC_PG_HOST", "127.0.0.1"),
+        port=os.environ.get("TC_PG_PORT", "5432"),
+        user=os.environ.get("TC_PG_USER", "postgres"),
+    )
     conn.autocommit = True
     with conn.cursor() as cur:
         cur.execute(sql)
@@ -55,10 +59,10 @@ def prepare(rows: int = 1_000_000, tenants: int = 100_000, aliases: tuple[str, .
     from tenant_console.core.project import load_project
 
     project = load_project("benchmarks.settings")
+    import fcntl
+
     from django.core.management import call_command
     from django.db import connections
-
-    import fcntl
 
     lock = (bench_dir() / "build.lock").open("w")
     fcntl.flock(lock, fcntl.LOCK_EX)  # several benchmark runs may start at once; build once
@@ -68,8 +72,11 @@ def prepare(rows: int = 1_000_000, tenants: int = 100_000, aliases: tuple[str, .
     for alias in aliases:
         if seeded.get(alias) == want:
             continue
-        print(f"[bench] building {alias}: about {rows:,} rows in 'megacon' and {tenants:,} extra tenants "
-              "(once; cached in .bench/) ...", file=sys.stderr)
+        print(
+            f"[bench] building {alias}: about {rows:,} rows in 'megacon' and {tenants:,} extra tenants "
+            "(once; cached in .bench/) ...",
+            file=sys.stderr,
+        )
         call_command("migrate", database=alias, verbosity=0)
         from conference.seeding import seed
 

@@ -11,8 +11,12 @@ DATABASES = {
     "empty": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.path.join(_dir, "empty.sqlite3")},
 }
 if os.environ.get("TC_BENCH_PG"):
-    _pg = {"ENGINE": "django.db.backends.postgresql", "HOST": os.environ.get("TC_PG_HOST", "127.0.0.1"),
-           "PORT": os.environ.get("TC_PG_PORT", "5432"), "USER": os.environ.get("TC_PG_USER", "postgres")}
+    _pg = {
+        "ENGINE": "django.db.backends.postgresql",
+        "HOST": os.environ.get("TC_PG_HOST", "127.0.0.1"),
+        "PORT": os.environ.get("TC_PG_PORT", "5432"),
+        "USER": os.environ.get("TC_PG_USER", "postgres"),
+    }
     DATABASES["postgres"] = {**_pg, "NAME": "tc_bench_large"}
     DATABASES["postgres_empty"] = {**_pg, "NAME": "tc_bench_empty"}
 MEDIA_ROOT = os.path.join(_dir, "media")

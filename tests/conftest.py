@@ -52,10 +52,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _prepare_databases() -> None:
+    from conference.seeding import seed
     from django.conf import settings
     from django.core.management import call_command
-
-    from conference.seeding import seed
 
     for alias in settings.DATABASES:
         call_command("migrate", database=alias, verbosity=0)
@@ -134,7 +133,6 @@ def session(project, db_alias):
 def event_pks(db_alias) -> dict[str, int]:
     """``{slug: pk}`` of the seeded events on ``db_alias``."""
     from conference.models import Event
-
     from django.db import connections
 
     pks = dict(Event._base_manager.using(db_alias).values_list("slug", "pk"))

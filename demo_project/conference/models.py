@@ -123,7 +123,9 @@ class Submission(models.Model):
     speakers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="SpeakerRole", related_name="submissions", blank=True
     )
-    duplicate_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates")
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates"
+    )
     duration = models.PositiveIntegerField(null=True, blank=True)
     custom_data = models.JSONField(default=dict, blank=True)
     created = models.DateTimeField()
@@ -207,8 +209,9 @@ class ChoiceQuestion(Question):
 class Answer(models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, null=True, blank=True, related_name="answers")
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                               related_name="answers")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="answers"
+    )
     answer = models.TextField()
 
     objects = ScopedManager(event="question__event")

@@ -29,8 +29,31 @@ ORGANISERS = [("acme", "ACME Conferences"), ("dsf", "Django Community Events")]
 TRACKS = ["Web", "Data", "Ops", "Community", "Security", "Testing"]
 ROOMS = ["Main Hall", "Room A", "Room B", "Workshop 1", "Workshop 2", "Lightning Stage"]
 TAGS = ["python", "django", "postgres", "async", "htmx", "devops", "ml", "beginner", "advanced", "keynote"]
-WORDS = ("scaling tenants databases migrations async views caching queries testing deploys observability "
-         "security search forms admin signals workers queues schemas fixtures exports imports graphs").split()
+WORDS = [
+    "scaling",
+    "tenants",
+    "databases",
+    "migrations",
+    "async",
+    "views",
+    "caching",
+    "queries",
+    "testing",
+    "deploys",
+    "observability",
+    "security",
+    "search",
+    "forms",
+    "admin",
+    "signals",
+    "workers",
+    "queues",
+    "schemas",
+    "fixtures",
+    "exports",
+    "imports",
+    "graphs",
+]
 STATES = ["submitted", "accepted", "rejected", "confirmed", "withdrawn"]
 BASE_TIME = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.timezone.utc)
 BATCH = 2000
@@ -63,28 +86,47 @@ def _users(alias: str, count: int, report: SeedReport) -> list:
     User = get_user_model()
     existing = User._base_manager.using(alias).count()
     objs = [
-        User(username=f"user{i:06d}", email=f"user{i:06d}@example.org", first_name=f"Speaker{i}",
-             last_name="Demo", password="!unusable")
+        User(
+            username=f"user{i:06d}",
+            email=f"user{i:06d}@example.org",
+            first_name=f"Speaker{i}",
+            last_name="Demo",
+            password="!unusable",
+        )
         for i in range(existing, existing + count)
     ]
     _bulk(report, User, objs, alias)
-    return list(User._base_manager.using(alias).order_by("pk")[existing:existing + count])
+    return list(User._base_manager.using(alias).order_by("pk")[existing : existing + count])
 
 
-def _event_rows(alias: str, event: m.Event, users: list, rng: random.Random, submissions: int,
-                report: SeedReport, code_prefix: str) -> dict[str, list]:
+def _event_rows(
+    alias: str, event: m.Event, users: list, rng: random.Random, submissions: int, report: SeedReport, code_prefix: str
+) -> dict[str, list]:
     """Everything one event has: tracks, rooms, tags, questions, submissions and what hangs off them."""
     tracks = _bulk(report, m.Track, [m.Track(event=event, name=n) for n in TRACKS[:4]], alias)
-    rooms = _bulk(report, m.Room, [m.Room(event=event, name=n, capacity=rng.choice([None, 40, 120, 400]),
-                                          position=i) for i, n in enumerate(ROOMS[:5])], alias)
+    rooms = _bulk(
+        report,
+        m.Room,
+        [
+            m.Room(event=event, name=n, capacity=rng.choice([None, 40, 120, 400]), position=i)
+            for i, n in enumerate(ROOMS[:5])
+        ],
+        alias,
+    )
     tags = _bulk(report, m.Tag, [m.Tag(event=event, tag=t) for t in TAGS[:8]], alias)
-    questions = _bulk(report, m.Question, [
-        m.Question(event=event, question="Have you spoken before?", variant="boolean", position=0),
-        m.Question(event=event, question="How many years of Python?", variant="number", position=1),
-        m.Question(event=event, question="Anything we should know?", variant="text", position=2),
-    ], alias)
-    choice = m.ChoiceQuestion(event=event, question="Preferred day", variant="choices", position=3,
-                              options=["Day 1", "Day 2", "Either"])
+    questions = _bulk(
+        report,
+        m.Question,
+        [
+            m.Question(event=event, question="Have you spoken before?", variant="boolean", position=0),
+            m.Question(event=event, question="How many years of Python?", variant="number", position=1),
+            m.Question(event=event, question="Anything we should know?", variant="text", position=2),
+        ],
+        alias,
+    )
+    choice = m.ChoiceQuestion(
+        event=event, question="Preferred day", variant="choices", position=3, options=["Day 1", "Day 2", "Either"]
+    )
     choice.save(using=alias)
     report.add("conference.Question", 1)
     report.add("conference.ChoiceQuestion", 1)
@@ -92,13 +134,22 @@ def _event_rows(alias: str, event: m.Event, users: list, rng: random.Random, sub
 
     subs = []
     for i in range(submissions):
-        subs.append(m.Submission(
-            event=event, code=f"{code_prefix}{i:07d}", title=_title(rng),
-            abstract=" ".join(rng.choice(WORDS) for _ in range(30)), state=rng.choice(STATES),
-            track=rng.choice([*tracks, None]), duration=rng.choice([None, 15, 30, 45]),
-            custom_data={"level": rng.choice(["beginner", "intermediate", "expert"]), "needs_av": rng.random() < 0.3},
-            created=BASE_TIME + dt.timedelta(minutes=i),
-        ))
+        subs.append(
+            m.Submission(
+                event=event,
+                code=f"{code_prefix}{i:07d}",
+                title=_title(rng),
+                abstract=" ".join(rng.choice(WORDS) for _ in range(30)),
+                state=rng.choice(STATES),
+                track=rng.choice([*tracks, None]),
+                duration=rng.choice([None, 15, 30, 45]),
+                custom_data={
+                    "level": rng.choice(["beginner", "intermediate", "expert"]),
+                    "needs_av": rng.random() < 0.3,
+                },
+                created=BASE_TIME + dt.timedelta(minutes=i),
+            )
+        )
     subs = _bulk(report, m.Submission, subs, alias)
 
     roles, profiles_for, tag_links, reviews, answers, slots, resources, logs = [], set(), [], [], [], [], [], []
@@ -112,27 +163,62 @@ def _event_rows(alias: str, event: m.Event, users: list, rng: random.Random, sub
         for tag in rng.sample(tags, k=2):
             tag_links.append(Through(submission_id=sub.pk, tag_id=tag.pk))
         for reviewer in rng.sample(users, k=2):
-            reviews.append(m.Review(event=event, submission=sub, user=reviewer, score=rng.randint(0, 10),
-                                    text=_title(rng), created=BASE_TIME + dt.timedelta(days=1, minutes=i)))
+            reviews.append(
+                m.Review(
+                    event=event,
+                    submission=sub,
+                    user=reviewer,
+                    score=rng.randint(0, 10),
+                    text=_title(rng),
+                    created=BASE_TIME + dt.timedelta(days=1, minutes=i),
+                )
+            )
         for q in questions[:3]:
-            answers.append(m.Answer(question=q, submission=sub, person=speakers[0],
-                                    answer=str(rng.randint(0, 20)) if q.variant == "number" else _title(rng)))
+            answers.append(
+                m.Answer(
+                    question=q,
+                    submission=sub,
+                    person=speakers[0],
+                    answer=str(rng.randint(0, 20)) if q.variant == "number" else _title(rng),
+                )
+            )
         if sub.state in ("accepted", "confirmed"):
             start = BASE_TIME + dt.timedelta(days=30, minutes=30 * (i % 20))
-            slots.append(m.TalkSlot(event=event, submission=sub, room=rng.choice(rooms), start=start,
-                                    end=start + dt.timedelta(minutes=sub.duration or 30), is_visible=True))
+            slots.append(
+                m.TalkSlot(
+                    event=event,
+                    submission=sub,
+                    room=rng.choice(rooms),
+                    start=start,
+                    end=start + dt.timedelta(minutes=sub.duration or 30),
+                    is_visible=True,
+                )
+            )
         if i % 4 == 0:
-            resources.append(m.Resource(submission=sub, resource=f"resources/{sub.code}.pdf",
-                                        description="Slides"))
-        logs.append(m.ActivityLog(event=event, content_type=sub_ct, object_id=sub.pk, user=speakers[0],
-                                  action_type="submission.create", timestamp=sub.created,
-                                  data={"title": sub.title}))
+            resources.append(m.Resource(submission=sub, resource=f"resources/{sub.code}.pdf", description="Slides"))
+        logs.append(
+            m.ActivityLog(
+                event=event,
+                content_type=sub_ct,
+                object_id=sub.pk,
+                user=speakers[0],
+                action_type="submission.create",
+                timestamp=sub.created,
+                data={"title": sub.title},
+            )
+        )
     _bulk(report, m.SpeakerRole, roles, alias)
-    profiles = _bulk(report, m.SpeakerProfile, [
-        m.SpeakerProfile(event=event, user_id=pk, biography="Loves Django.",
-                         avatar=f"avatars/{pk}.png" if pk % 3 == 0 else None)
-        for pk in sorted(profiles_for)
-    ], alias)
+    profiles = _bulk(
+        report,
+        m.SpeakerProfile,
+        [
+            m.SpeakerProfile(
+                event=event, user_id=pk, biography="Loves Django.", avatar=f"avatars/{pk}.png" if pk % 3 == 0 else None
+            )
+            for pk in sorted(profiles_for)
+        ],
+        alias,
+    )
     Through._base_manager.db_manager(alias).bulk_create(tag_links, batch_size=BATCH)
     report.add(Through._meta.label, len(tag_links))
     _bulk(report, m.Review, reviews, alias)
@@ -141,15 +227,24 @@ def _event_rows(alias: str, event: m.Event, users: list, rng: random.Random, sub
     _bulk(report, m.Resource, resources, alias)
     _bulk(report, m.ActivityLog, logs, alias)
     # A few duplicates point at another submission of the same event (self-referential FK).
-    dupes = subs[1:: max(1, len(subs) // 5)][:5]
+    dupes = subs[1 :: max(1, len(subs) // 5)][:5]
     for d in dupes:
         d.duplicate_of = subs[0]
     m.Submission._base_manager.db_manager(alias).bulk_update(dupes, ["duplicate_of"])
     return {"subs": subs, "profiles": profiles}
 
 
-def seed(alias: str = "default", *, events: int = 5, submissions: int = 40, users: int = 60,
-         large: int = 0, tenants: int = 0, seed_value: int = 2026, flush: bool = False) -> SeedReport:
+def seed(
+    alias: str = "default",
+    *,
+    events: int = 5,
+    submissions: int = 40,
+    users: int = 60,
+    large: int = 0,
+    tenants: int = 0,
+    seed_value: int = 2026,
+    flush: bool = False,
+) -> SeedReport:
     """Seed the demo data; returns the rows written per model and the time taken."""
     started = time.perf_counter()
     rng = random.Random(seed_value)
@@ -158,8 +253,7 @@ def seed(alias: str = "default", *, events: int = 5, submissions: int = 40, user
         if flush:
             flush_all(alias)
         organisers = {
-            slug: m.Organiser._base_manager.db_manager(alias).create(slug=slug, name=name)
-            for slug, name in ORGANISERS
+            slug: m.Organiser._base_manager.db_manager(alias).create(slug=slug, name=name) for slug, name in ORGANISERS
         }
         report.add("conference.Organiser", len(organisers))
         people = _users(alias, users, report)
@@ -169,10 +263,13 @@ def seed(alias: str = "default", *, events: int = 5, submissions: int = 40, user
         for n in range(events):
             slug, name, org = EVENTS[n] if n < len(EVENTS) else (f"event-{n:03d}", f"Event {n}", None)
             ev = m.Event._base_manager.db_manager(alias).create(
-                slug=slug, name=name, organiser=organisers.get(org) if org else None,
+                slug=slug,
+                name=name,
+                organiser=organisers.get(org) if org else None,
                 date_from=dt.date(2026, 5, 1) + dt.timedelta(days=30 * n),
                 date_to=dt.date(2026, 5, 3) + dt.timedelta(days=30 * n),
-                is_public=n % 2 == 0, settings={"timezone": "Europe/Berlin", "cfp_open": n % 2 == 1},
+                is_public=n % 2 == 0,
+                settings={"timezone": "Europe/Berlin", "cfp_open": n % 2 == 1},
             )
             report.add("conference.Event", 1)
             seeded.append((ev, _event_rows(alias, ev, people, rng, submissions, report, f"E{n:02d}")))
@@ -192,21 +289,31 @@ def seed(alias: str = "default", *, events: int = 5, submissions: int = 40, user
 def plant_cross_tenant_review(alias: str, event: m.Event, foreign_submission: m.Submission, user) -> m.Review:
     """The kind of row real databases contain: a review in one event of another event's talk."""
     return m.Review._base_manager.db_manager(alias).create(
-        event=event, submission=foreign_submission, user=user, score=7,
-        text="Reviewed from the wrong event (planted cross-tenant reference)", created=BASE_TIME,
+        event=event,
+        submission=foreign_submission,
+        user=user,
+        score=7,
+        text="Reviewed from the wrong event (planted cross-tenant reference)",
+        created=BASE_TIME,
     )
 
 
-def seed_large(alias: str, rows: int, people: list, rng: random.Random, report: SeedReport,
-               organiser: m.Organiser | None) -> m.Event:
+def seed_large(
+    alias: str, rows: int, people: list, rng: random.Random, report: SeedReport, organiser: m.Organiser | None
+) -> m.Event:
     """One big tenant (``megacon``) with about ``rows`` rows across its models.
 
     Each submission brings about ten rows (roles, tags, reviews, answers, slot,
     log), so ``rows // 10`` submissions.
     """
     ev = m.Event._base_manager.db_manager(alias).create(
-        slug="megacon", name="MegaCon (large)", organiser=organiser,
-        date_from=dt.date(2027, 1, 10), date_to=dt.date(2027, 1, 14), settings={"large": True})
+        slug="megacon",
+        name="MegaCon (large)",
+        organiser=organiser,
+        date_from=dt.date(2027, 1, 10),
+        date_to=dt.date(2027, 1, 14),
+        settings={"large": True},
+    )
     report.add("conference.Event", 1)
     per_chunk = 5000
     remaining = max(1, rows // 10)
@@ -220,8 +327,9 @@ def seed_large(alias: str, rows: int, people: list, rng: random.Random, report: 
     return ev
 
 
-def _large_chunk(alias: str, ev: m.Event, people: list, rng: random.Random, n: int, offset: int,
-                 report: SeedReport) -> None:
+def _large_chunk(
+    alias: str, ev: m.Event, people: list, rng: random.Random, n: int, offset: int, report: SeedReport
+) -> None:
     if offset == 0:
         _event_rows(alias, ev, people, rng, n, report, "MEGA")
         return
@@ -230,26 +338,62 @@ def _large_chunk(alias: str, ev: m.Event, people: list, rng: random.Random, n: i
     rooms = list(m.Room._base_manager.using(alias).filter(event=ev))
     questions = list(m.Question._base_manager.using(alias).filter(event=ev).order_by("position")[:3])
     sub_ct = ContentType.objects.db_manager(alias).get_for_model(m.Submission)
-    subs = _bulk(report, m.Submission, [
-        m.Submission(event=ev, code=f"MEGA{offset + i:07d}", title=_title(rng), abstract="", state=rng.choice(STATES),
-                     track=rng.choice([*tracks, None]), duration=30, custom_data={"chunk": offset},
-                     created=BASE_TIME + dt.timedelta(minutes=offset + i))
-        for i in range(n)
-    ], alias)
+    subs = _bulk(
+        report,
+        m.Submission,
+        [
+            m.Submission(
+                event=ev,
+                code=f"MEGA{offset + i:07d}",
+                title=_title(rng),
+                abstract="",
+                state=rng.choice(STATES),
+                track=rng.choice([*tracks, None]),
+                duration=30,
+                custom_data={"chunk": offset},
+                created=BASE_TIME + dt.timedelta(minutes=offset + i),
+            )
+            for i in range(n)
+        ],
+        alias,
+    )
     Through = m.Submission.tags.through
     roles, links, reviews, answers, slots, logs = [], [], [], [], [], []
     for i, sub in enumerate(subs):
         user = people[(offset + i) % len(people)]
         roles.append(m.SpeakerRole(submission=sub, user=user, is_primary=True))
         links += [Through(submission_id=sub.pk, tag_id=t.pk) for t in rng.sample(tags, k=2)]
-        reviews += [m.Review(event=ev, submission=sub, user=people[(offset + i + k) % len(people)],
-                             score=rng.randint(0, 10), created=sub.created) for k in (1, 2)]
+        reviews += [
+            m.Review(
+                event=ev,
+                submission=sub,
+                user=people[(offset + i + k) % len(people)],
+                score=rng.randint(0, 10),
+                created=sub.created,
+            )
+            for k in (1, 2)
+        ]
         answers += [m.Answer(question=q, submission=sub, person=user, answer="42") for q in questions[:2]]
         if sub.state in ("accepted", "confirmed"):
-            slots.append(m.TalkSlot(event=ev, submission=sub, room=rng.choice(rooms), start=sub.created,
-                                    end=sub.created + dt.timedelta(minutes=30)))
-        logs.append(m.ActivityLog(event=ev, content_type=sub_ct, object_id=sub.pk, user=user,
-                                  action_type="submission.create", timestamp=sub.created))
+            slots.append(
+                m.TalkSlot(
+                    event=ev,
+                    submission=sub,
+                    room=rng.choice(rooms),
+                    start=sub.created,
+                    end=sub.created + dt.timedelta(minutes=30),
+                )
+            )
+        logs.append(
+            m.ActivityLog(
+                event=ev,
+                content_type=sub_ct,
+                object_id=sub.pk,
+                user=user,
+                action_type="submission.create",
+                timestamp=sub.created,
+            )
+        )
     _bulk(report, m.SpeakerRole, roles, alias)
     Through._base_manager.db_manager(alias).bulk_create(links, batch_size=BATCH)
     report.add(Through._meta.label, len(links))
@@ -264,19 +408,44 @@ def seed_tenants(alias: str, count: int, report: SeedReport) -> None:
     start = m.Event._base_manager.using(alias).count()
     for base in range(0, count, 10000):
         chunk = range(base, min(count, base + 10000))
-        events = _bulk(report, m.Event, [
-            m.Event(slug=f"tenant-{start + i:06d}", name=f"Tenant {start + i:06d} {WORDS[i % len(WORDS)].title()} Summit",
-                    date_from=dt.date(2026, 1, 1), date_to=dt.date(2026, 1, 2))
-            for i in chunk
-        ], alias)
+        events = _bulk(
+            report,
+            m.Event,
+            [
+                m.Event(
+                    slug=f"tenant-{start + i:06d}",
+                    name=f"Tenant {start + i:06d} {WORDS[i % len(WORDS)].title()} Summit",
+                    date_from=dt.date(2026, 1, 1),
+                    date_to=dt.date(2026, 1, 2),
+                )
+                for i in chunk
+            ],
+            alias,
+        )
         _bulk(report, m.Track, [m.Track(event=ev, name="Main") for ev in events], alias)
 
 
 def flush_all(alias: str) -> None:
     """Delete every demo row (children first)."""
-    for model in (m.ActivityLog, m.TalkSlot, m.Answer, m.ChoiceQuestion, m.Question, m.Review, m.Resource,
-                  m.SpeakerRole, m.Submission.tags.through, m.Submission, m.SpeakerProfile, m.Room, m.Tag,
-                  m.Track, m.Event, m.Organiser.members.through, m.Organiser):
+    for model in (
+        m.ActivityLog,
+        m.TalkSlot,
+        m.Answer,
+        m.ChoiceQuestion,
+        m.Question,
+        m.Review,
+        m.Resource,
+        m.SpeakerRole,
+        m.Submission.tags.through,
+        m.Submission,
+        m.SpeakerProfile,
+        m.Room,
+        m.Tag,
+        m.Track,
+        m.Event,
+        m.Organiser.members.through,
+        m.Organiser,
+    ):
         model._base_manager.using(alias).all()._raw_delete(alias)
     get_user_model()._base_manager.using(alias).all().delete()
 

@@ -1,7 +1,7 @@
 """``tenant-console``: the console (no command) or a headless command.
 
-    tenant-console --settings mysite.settings [--event__slug=democon]
-    tenant-console --settings mysite.settings tenants --search demo --json
+tenant-console --settings mysite.settings [--event__slug=democon]
+tenant-console --settings mysite.settings tenants --search demo --json
 """
 
 from __future__ import annotations
@@ -29,14 +29,23 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser(*, managed: bool = False) -> argparse.ArgumentParser:
     prog = "manage.py tenant_console" if managed else "tenant-console"
-    parser = _Parser(prog=prog, description="A console for multi-tenant Django projects.", epilog=EPILOG,
-                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = _Parser(
+        prog=prog,
+        description="A console for multi-tenant Django projects.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"tenant-console {__version__}")
     add_project_arguments(parser, managed=managed)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="subcommand", metavar="COMMAND", parser_class=_Parser)
     for module in commands.discover():
-        p = sub.add_parser(module.NAME, help=module.HELP, description=getattr(module, "DESCRIPTION", module.HELP),
-                           epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        p = sub.add_parser(
+            module.NAME,
+            help=module.HELP,
+            description=getattr(module, "DESCRIPTION", module.HELP),
+            epilog=EPILOG,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         add_project_arguments(p, managed=managed, suppress=True)
         module.add_arguments(p)
     return parser
@@ -46,14 +55,28 @@ def add_project_arguments(parser: argparse.ArgumentParser, *, managed: bool = Fa
     """Options accepted before or after the command name."""
     default = argparse.SUPPRESS if suppress else None
     if not managed:
-        parser.add_argument("--settings", default=default,
-                            help="Settings module, e.g. mysite.settings (default: $DJANGO_SETTINGS_MODULE).")
-        parser.add_argument("--pythonpath", action="append", default=argparse.SUPPRESS if suppress else [],
-                            help="A directory to add to the Python path (may be repeated).")
-    parser.add_argument("--database", default=argparse.SUPPRESS if suppress else "default",
-                        help="Database alias from DATABASES (default: default).")
-    parser.add_argument("--disabled", action="store_true", default=argparse.SUPPRESS if suppress else False,
-                        help="Open with scopes disabled (all tenants visible; audited).")
+        parser.add_argument(
+            "--settings",
+            default=default,
+            help="Settings module, e.g. mysite.settings (default: $DJANGO_SETTINGS_MODULE).",
+        )
+        parser.add_argument(
+            "--pythonpath",
+            action="append",
+            default=argparse.SUPPRESS if suppress else [],
+            help="A directory to add to the Python path (may be repeated).",
+        )
+    parser.add_argument(
+        "--database",
+        default=argparse.SUPPRESS if suppress else "default",
+        help="Database alias from DATABASES (default: default).",
+    )
+    parser.add_argument(
+        "--disabled",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="Open with scopes disabled (all tenants visible; audited).",
+    )
 
 
 def main(argv: Sequence[str] | None = None, *, managed: bool = False) -> int:
@@ -63,16 +86,23 @@ def main(argv: Sequence[str] | None = None, *, managed: bool = False) -> int:
         args, extras = parser.parse_known_args(argv)
         scope_flags, rest = split_scope_flags(extras)
         if rest:
-            raise ConsoleError(f"Unrecognised argument(s): {' '.join(rest)}. Run 'tenant-console --help' for the options.")
-        if args.command is None:
+            raise ConsoleError(
+                f"Unrecognised argument(s): {' '.join(rest)}. Run 'tenant-console --help' for the options."
+            )
+        if args.subcommand is None:
             from tenant_console.ui.launch import launch
 
-            return launch(settings=getattr(args, "settings", None), pythonpath=getattr(args, "pythonpath", []),
-                          database=args.database, scope_flags=scope_flags, disabled=args.disabled)
+            return launch(
+                settings=getattr(args, "settings", None),
+                pythonpath=getattr(args, "pythonpath", []),
+                database=args.database,
+                scope_flags=scope_flags,
+                disabled=args.disabled,
+            )
         from tenant_console.core.project import load_project
 
         project = load_project(getattr(args, "settings", None), getattr(args, "pythonpath", []), args.database)
-        module = next(m for m in commands.discover() if m.NAME == args.command)
+        module = next(m for m in commands.discover() if args.subcommand == m.NAME)
         ctx = CliContext(project=project, args=args, scope_flags=scope_flags)
         return int(module.run(ctx) or 0)
     except ConsoleError as exc:

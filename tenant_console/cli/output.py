@@ -14,8 +14,9 @@ def print_json(data: Any, out: TextIO | None = None) -> None:
     out.write("\n")
 
 
-def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO | None = None,
-                right: Sequence[int] = ()) -> None:
+def print_table(
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO | None = None, right: Sequence[int] = ()
+) -> None:
     """A plain aligned table; columns listed in ``right`` are right-aligned (numbers)."""
     out = out or sys.stdout
     cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in row] for row in rows]

@@ -60,8 +60,10 @@ def migration_warning(alias: str = DEFAULT_DB_ALIAS) -> str | None:
     if not pending:
         return None
     apps = ", ".join(f"{app} ({len(names)})" for app, names in sorted(pending.items()))
-    return (f"The database {alias!r} has unapplied migrations for {apps}; "
-            "what the console shows may not match the models. Run manage.py migrate.")
+    return (
+        f"The database {alias!r} has unapplied migrations for {apps}; "
+        "what the console shows may not match the models. Run manage.py migrate."
+    )
 
 
 def check_database(alias: str = DEFAULT_DB_ALIAS) -> list[str]:

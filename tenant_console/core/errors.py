@@ -52,12 +52,20 @@ class Cancelled(ConsoleError):
 
 
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> str:
-    """Return ' Did you mean X?' for the closest choice, or '' when nothing is close."""
+    """Return ' Did you mean X?' for the closest choice(s), or '' when nothing is close.
+
+    Only choices about as close as the best one are named, so a clear winner stands alone.
+    """
     import difflib
 
-    close = difflib.get_close_matches(word, sorted(choices), n=3, cutoff=0.5)
-    if not close:
+    scored = sorted(
+        ((difflib.SequenceMatcher(None, word.lower(), c.lower()).ratio(), c) for c in set(choices)),
+        key=lambda pair: (-pair[0], pair[1]),
+    )
+    if not scored or scored[0][0] < 0.6:
         return ""
+    best = scored[0][0]
+    close = [c for score, c in scored[:3] if score >= 0.6 and best - score < 0.05]
     if len(close) == 1:
         return f" Did you mean {close[0]!r}?"
     return " Did you mean " + ", ".join(repr(c) for c in close[:-1]) + f" or {close[-1]!r}?"

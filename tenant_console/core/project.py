@@ -75,11 +75,11 @@ def configure_django(settings: str | None, pythonpath: Sequence[str] = ()) -> st
         os.environ.pop("DJANGO_SETTINGS_MODULE", None)
         hint = ""
         if isinstance(exc, ModuleNotFoundError) and exc.name and settings.startswith(exc.name):
-            hint = (f" Python looked for it on sys.path (the current directory {os.getcwd()!r} and any "
-                    "--pythonpath); run from the project directory or pass --pythonpath.")
-        raise ProjectLoadError(
-            f"The settings module {settings!r} cannot be imported: {_last_line(exc)}.{hint}"
-        )
+            hint = (
+                f" Python looked for it on sys.path (the current directory {os.getcwd()!r} and any "
+                "--pythonpath); run from the project directory or pass --pythonpath."
+            )
+        raise ProjectLoadError(f"The settings module {settings!r} cannot be imported: {_last_line(exc)}.{hint}")
     import django
 
     try:

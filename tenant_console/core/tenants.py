@@ -26,8 +26,12 @@ class TenantHit:
     fields: dict[str, Any]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"dimension": self.dimension, "pk": str(self.pk), "label": self.label,
-                "fields": {k: str(v) for k, v in self.fields.items()}}
+        return {
+            "dimension": self.dimension,
+            "pk": str(self.pk),
+            "label": self.label,
+            "fields": {k: str(v) for k, v in self.fields.items()},
+        }
 
 
 def _pk_filter(dim: Dimension, text: str) -> Q:
@@ -84,8 +88,7 @@ def parse_scope_flag(registry: ScopeRegistry, flag: str, value: str) -> tuple[st
     return dim, lookup or "pk"
 
 
-def resolve_tenant(registry: ScopeRegistry, dim_name: str, lookup: str, value: str,
-                   alias: str | None = None) -> Any:
+def resolve_tenant(registry: ScopeRegistry, dim_name: str, lookup: str, value: str, alias: str | None = None) -> Any:
     """The pk of the one tenant of ``dim_name`` whose ``lookup`` equals ``value``."""
     dim = registry.dimensions[dim_name]
     qs = dim.model._base_manager.all()
@@ -112,10 +115,12 @@ def resolve_tenant(registry: ScopeRegistry, dim_name: str, lookup: str, value: s
         if not near and dim.search_fields:
             near = _closest_by_name(dim, value, alias)
         hint = f" Closest tenants: {', '.join(h.label for h in near)}." if near else ""
-        raise ScopeSelectionError(
-            f"--{dim_name}__{lookup}={value}: no {dim.model_label} matches.{hint}"
-        ) if lookup != "pk" else ScopeSelectionError(
-            f"--{dim_name}={value}: there is no {dim.model_label} with primary key {value!r}.{hint}"
+        raise (
+            ScopeSelectionError(f"--{dim_name}__{lookup}={value}: no {dim.model_label} matches.{hint}")
+            if lookup != "pk"
+            else ScopeSelectionError(
+                f"--{dim_name}={value}: there is no {dim.model_label} with primary key {value!r}.{hint}"
+            )
         )
     raise ScopeSelectionError(
         f"--{dim_name}__{lookup}={value}: several {dim.model_label} rows match; use a unique field "

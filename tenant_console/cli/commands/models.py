@@ -30,26 +30,49 @@ def describe_models(registry: ScopeRegistry, app_labels: list[str] | None = None
             continue
         scope = registry.scope_of(model)
         tenant_of = registry.tenant_dimensions_of(model)
-        rows.append({
-            "model": model_label(model),
-            "app": model._meta.app_label,
-            "scoped": scope is not None,
-            "dimensions": dict(scope.paths) if scope else {},
-            "backend": scope.backend.name if scope else None,
-            "tenant_model_of": tenant_of,
-        })
+        rows.append(
+            {
+                "model": model_label(model),
+                "app": model._meta.app_label,
+                "scoped": scope is not None,
+                "dimensions": dict(scope.paths) if scope else {},
+                "backend": scope.backend.name if scope else None,
+                "tenant_model_of": tenant_of,
+            }
+        )
     return sorted(rows, key=lambda r: r["model"])
 
 
 def count_rows(rows: list[dict[str, Any]], tenant_pks: dict[str, Any], registry: ScopeRegistry) -> None:
-    """Count each model's rows (in the given tenants, if any), on the session thread."""
+    """Count each model's rows (in the given tenants, if any), on the session thread.
+
+    Tables that do not exist yet (unapplied migrations) get ``None``, not an error.
+    """
+    from django.db import connections, router
+
     for row in rows:
         model = apps.get_model(row["model"])
+        alias = router.db_for_read(model)
+        if model._meta.db_table not in _tables(connections[alias]):
+            row["count"] = None
+            continue
         qs = model._base_manager.all()
         q = registry.tenant_q(model, tenant_pks) if tenant_pks else None
         if q is not None:
             qs = qs.filter(q)
         row["count"] = qs.count()
+
+
+def _count_cell(row: dict[str, Any], no_counts: bool) -> str:
+    if no_counts:
+        return ""
+    return "no table" if row["count"] is None else f"{row['count']:,}"
+
+
+def _tables(connection: Any) -> set[str]:
+    if not hasattr(connection, "_tc_tables"):
+        connection._tc_tables = set(connection.introspection.table_names())
+    return connection._tc_tables
 
 
 def run(ctx: CliContext) -> int:
@@ -61,12 +84,12 @@ def run(ctx: CliContext) -> int:
     registry = ctx.project.registry
     rows = describe_models(registry, args.app)
     scope_desc = "all tenants"
-    if not args.no_counts:
-        with ctx.open_session("models") as session:
-            selection = ctx.resolve_scope(session) if ctx.scope_flags else {}
-            if selection:
-                scope_desc = session.activate(selection).describe()
-                selection = session.scope.pks()
+    with ctx.open_session("models") as session:
+        selection = ctx.resolve_scope(session) if ctx.scope_flags else {}
+        if selection:
+            scope_desc = session.activate(selection).describe()
+            selection = session.scope.pks()
+        if not args.no_counts:
             session.run(count_rows, rows, selection, registry, scoped=False)
     if ctx.json:
         print_json({"database": ctx.project.alias, "scope": scope_desc, "models": rows})
@@ -79,7 +102,7 @@ def run(ctx: CliContext) -> int:
             scoping = "tenant of " + ", ".join(r["tenant_model_of"])
         else:
             scoping = "shared"
-        table.append([r["app"], r["model"].split(".", 1)[1], "" if args.no_counts else f"{r['count']:,}", scoping])
+        table.append([r["app"], r["model"].split(".", 1)[1], _count_cell(r, args.no_counts), scoping])
     print_table(["app", "model", "rows" if not ctx.scope_flags else "rows in scope", "scope"], table, right=[2])
     if not args.no_counts:
         print(f"\nCounts: {scope_desc}, database {ctx.project.database_label()}.")

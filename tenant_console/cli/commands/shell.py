@@ -42,8 +42,10 @@ def _namespace(ctx: CliContext, session: Session) -> dict[str, Any]:
 def _banner(ctx: CliContext, session: Session, ns: dict[str, Any], write: bool) -> str:
     mode = "WRITABLE: each input is committed" if write else "read-only: writes are refused"
     bound = ", ".join(sorted(d for d in ctx.project.registry.dimensions if d in ns))
-    return (f"tenant-console shell on {ctx.project.database_label()} - scope: {session.scope.describe()} - {mode}.\n"
-            f"Models are imported; {('tenant variables: ' + bound) if bound else 'no tenant variables'}.")
+    return (
+        f"tenant-console shell on {ctx.project.database_label()} - scope: {session.scope.describe()} - {mode}.\n"
+        f"Models are imported; {('tenant variables: ' + bound) if bound else 'no tenant variables'}."
+    )
 
 
 def execute(session: Session, source: str, ns: dict[str, Any], mode: str, *, write: bool) -> None:
@@ -63,8 +65,9 @@ class ScopedConsole(code.InteractiveConsole):
     def runcode(self, codeobj: Any) -> None:
         try:
             self.session.run(exec, codeobj, self.locals, readonly=not self.writable)
-            self.ctx.project.audit.record("shell_input", scope=self.session.scope.as_dict(), source=self._last,
-                                          write=self.writable)
+            self.ctx.project.audit.record(
+                "shell_input", scope=self.session.scope.as_dict(), source=self._last, write=self.writable
+            )
         except KeyboardInterrupt:
             self.session.interrupt()
             sys.stderr.write("\nKeyboardInterrupt\n")
@@ -72,12 +75,22 @@ class ScopedConsole(code.InteractiveConsole):
             raise
         except ReadOnlyViolation as exc:
             sys.stderr.write(f"{exc}. Start the shell with --write to allow writes.\n")
-            self.ctx.project.audit.record("shell_input", scope=self.session.scope.as_dict(), source=self._last,
-                                          outcome="refused", write=self.writable)
+            self.ctx.project.audit.record(
+                "shell_input",
+                scope=self.session.scope.as_dict(),
+                source=self._last,
+                outcome="refused",
+                write=self.writable,
+            )
         except BaseException:
             self.showtraceback()
-            self.ctx.project.audit.record("shell_input", scope=self.session.scope.as_dict(), source=self._last,
-                                          outcome="error", write=self.writable)
+            self.ctx.project.audit.record(
+                "shell_input",
+                scope=self.session.scope.as_dict(),
+                source=self._last,
+                outcome="error",
+                write=self.writable,
+            )
 
     def push(self, line: str, *args: Any, **kwargs: Any) -> bool:
         self.buffer.append(line)
@@ -102,8 +115,9 @@ def _run_ipython(ctx: CliContext, session: Session, ns: dict[str, Any], write: b
                 outcome = "refused"
                 print(f"{exc}. Start the shell with --write to allow writes.", file=sys.stderr)
             finally:
-                ctx.project.audit.record("shell_input", scope=session.scope.as_dict(), source=raw_cell,
-                                         outcome=outcome, write=write)
+                ctx.project.audit.record(
+                    "shell_input", scope=session.scope.as_dict(), source=raw_cell, outcome=outcome, write=write
+                )
 
     ScopedIPython(user_ns=ns, banner1=banner + "\n")()
     return True
@@ -128,7 +142,9 @@ def run(ctx: CliContext) -> int:
             session.activate(ctx.resolve_scope(session))
         ns = _namespace(ctx, session)
         if args.command is not None:
-            ctx.project.audit.record("shell_input", scope=session.scope.as_dict(), source=args.command, write=args.write)
+            ctx.project.audit.record(
+                "shell_input", scope=session.scope.as_dict(), source=args.command, write=args.write
+            )
             try:
                 execute(session, args.command, ns, "exec", write=args.write)
             except ReadOnlyViolation as exc:

@@ -15,7 +15,9 @@ ORDER = 10
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--search", default="", help="Text searched (icontains) in the tenant's search fields, or a pk.")
+    parser.add_argument(
+        "--search", default="", help="Text searched (icontains) in the tenant's search fields, or a pk."
+    )
     parser.add_argument("--limit", type=int, default=20, help="At most this many tenants per dimension (default 20).")
     parser.add_argument("--dimension", help="Only this dimension.")
     parser.add_argument("--json", action="store_true", help="Print JSON.")
@@ -27,8 +29,10 @@ def run(ctx: CliContext) -> int:
         raise ConsoleError(f"--limit must be at least 1, not {args.limit}.")
     dims = ctx.project.registry.dimensions
     if args.dimension and args.dimension not in dims:
-        raise ConsoleError(f"There is no scope dimension {args.dimension!r}.{did_you_mean(args.dimension, list(dims))} "
-                           f"Known dimensions: {', '.join(sorted(dims)) or 'none'}.")
+        raise ConsoleError(
+            f"There is no scope dimension {args.dimension!r}.{did_you_mean(args.dimension, list(dims))} "
+            f"Known dimensions: {', '.join(sorted(dims)) or 'none'}."
+        )
     chosen = [dims[args.dimension]] if args.dimension else list(dims.values())
     with ctx.open_session("tenants") as session:
         results = {
@@ -36,14 +40,19 @@ def run(ctx: CliContext) -> int:
             for dim in chosen
         }
     if ctx.json:
-        print_json({
-            "database": ctx.project.alias,
-            "dimensions": {
-                name: {"model": dims[name].model_label, "search_fields": list(dims[name].search_fields),
-                       "tenants": [h.as_dict() for h in hits]}
-                for name, hits in results.items()
-            },
-        })
+        print_json(
+            {
+                "database": ctx.project.alias,
+                "dimensions": {
+                    name: {
+                        "model": dims[name].model_label,
+                        "search_fields": list(dims[name].search_fields),
+                        "tenants": [h.as_dict() for h in hits],
+                    }
+                    for name, hits in results.items()
+                },
+            }
+        )
         return 0
     if not dims:
         print("No scope dimensions were found in this project.")
@@ -52,8 +61,10 @@ def run(ctx: CliContext) -> int:
         dim = dims[name]
         print(f"{name} ({dim.model_label}; searched in {', '.join(dim.search_fields) or 'pk only'})")
         if hits:
-            print_table(["pk", "label", *dim.search_fields],
-                        [[h.pk, h.label, *[h.fields.get(f, "") for f in dim.search_fields]] for h in hits])
+            print_table(
+                ["pk", "label", *dim.search_fields],
+                [[h.pk, h.label, *[h.fields.get(f, "") for f in dim.search_fields]] for h in hits],
+            )
         else:
             print(f"  no tenant matches {args.search!r}" if args.search else "  no tenants")
         print()

@@ -11,8 +11,9 @@ class Command(BaseCommand):
         parser.add_argument("--events", type=int, default=5, help="Number of events with full data (default 5).")
         parser.add_argument("--submissions", type=int, default=40, help="Submissions per event (default 40).")
         parser.add_argument("--users", type=int, default=60, help="Number of users (default 60).")
-        parser.add_argument("--large", type=int, default=0,
-                            help="Add the event 'megacon' with about this many rows (e.g. 1000000).")
+        parser.add_argument(
+            "--large", type=int, default=0, help="Add the event 'megacon' with about this many rows (e.g. 1000000)."
+        )
         parser.add_argument("--tenants", type=int, default=0, help="Add this many small extra events (e.g. 100000).")
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--flush", action="store_true", help="Delete existing demo rows first.")
@@ -27,8 +28,15 @@ class Command(BaseCommand):
             return
         if not options["flush"] and Event._base_manager.using(alias).exists():
             raise CommandError("The database already has events; pass --flush to replace them or --if-empty.")
-        report = seed(alias, events=options["events"], submissions=options["submissions"], users=options["users"],
-                      large=options["large"], tenants=options["tenants"], seed_value=options["seed"],
-                      flush=options["flush"])
+        report = seed(
+            alias,
+            events=options["events"],
+            submissions=options["submissions"],
+            users=options["users"],
+            large=options["large"],
+            tenants=options["tenants"],
+            seed_value=options["seed"],
+            flush=options["flush"],
+        )
         rate = report.total / report.seconds if report.seconds else 0
         self.stdout.write(f"Seeded {report.total:,} rows in {report.seconds:.1f}s ({rate:,.0f} rows/s).")
