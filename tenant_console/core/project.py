@@ -116,6 +116,7 @@ def load_project(settings: str | None = None, pythonpath: Sequence[str] = (), da
         registry=registry,
         audit=AuditTrail(config.audit_log, module, database),
     )
+    project.warnings.extend(registry.warnings)
     if not registry.dimensions:
         project.warnings.append(
             "No scope dimensions were found: no model uses a django-scopes ScopedManager and TENANT_CONSOLE "
