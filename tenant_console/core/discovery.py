@@ -27,8 +27,13 @@ PREFERRED_SEARCH_FIELDS = (
     "slug", "name", "title", "code", "domain", "subdomain", "username", "email", "short_name",
 )
 MAX_GUESSED_SEARCH_FIELDS = 4
-#: Text columns that must never be offered as tenant search fields.
-NEVER_SEARCHED = frozenset({"password", "secret", "token", "api_key", "private_key"})
+#: Text columns that must never be offered as tenant search fields (nor shown in results).
+SECRET_NAME_PARTS = ("password", "secret", "token", "api_key", "private_key", "passphrase")
+
+
+def _looks_secret(name: str) -> bool:
+    lowered = name.lower()
+    return any(part in lowered for part in SECRET_NAME_PARTS)
 
 
 def model_label(model: type[Model]) -> str:
@@ -203,7 +208,7 @@ def guess_search_fields(model: type[Model]) -> tuple[str, ...]:
     """
     candidates: list[tuple[int, str]] = []
     for f in model._meta.concrete_fields:
-        if not isinstance(f, models.CharField) or f.choices or f.name in NEVER_SEARCHED:
+        if not isinstance(f, models.CharField) or f.choices or _looks_secret(f.name):
             continue
         try:
             rank = PREFERRED_SEARCH_FIELDS.index(f.name)
@@ -400,3 +405,44 @@ def _path_source(model: type[Model], path: str, dim: str, backend: TenantBackend
         return f"{cfg.where('scoped_models')}[{model_label(model)!r}] = {path!r}"
     manager = model._meta.default_manager.name if model._meta.default_manager else "objects"
     return f"The scope path {path!r} of dimension {dim!r} on {model_label(model)}.{manager} (ScopedManager)"
+
+
+def fill_implied(registry: ScopeRegistry, tenants: Mapping[str, Model], alias: str) -> dict[str, Model]:
+    """Add the tenants implied by the chosen ones (a show's organizer), and refuse contradictions.
+
+    Runs until nothing new is implied (an implied tenant may imply another).
+    Choosing a show of one organizer together with another organizer (or a
+    workspace of another organizer) is a :class:`ScopeSelectionError`: such a
+    scope would silently show nothing, or worse, mix tenants in custom backends.
+    Call on a session thread (it queries with base managers).
+    """
+    from tenant_console.core.errors import ScopeSelectionError
+
+    result = dict(tenants)
+    reasons: dict[str, str] = {dim: "chosen" for dim in result}
+    pending = list(result)
+    while pending:
+        dim = pending.pop(0)
+        tenant = result[dim]
+        dimension = registry.dimensions[dim]
+        for other, path in dimension.implies.items():
+            other_dim = registry.dimensions[other]
+            pk = (type(tenant)._base_manager.using(alias).filter(pk=tenant.pk)
+                  .values_list(path, flat=True).first())
+            if pk is None:
+                continue
+            implied = other_dim.model._base_manager.using(alias).get(pk=pk)
+            if other in result:
+                chosen = result[other]
+                if chosen.pk != implied.pk:
+                    raise ScopeSelectionError(
+                        f"The {dim} {dimension.label(tenant)!r} belongs to the {other} "
+                        f"{other_dim.label(implied)!r}, but the {other} {other_dim.label(chosen)!r} "
+                        f"({reasons[other]}) is also in the selection. Choose tenants that belong together, "
+                        f"or only the {dim}."
+                    )
+                continue
+            result[other] = implied
+            reasons[other] = f"implied by the {dim} {dimension.label(tenant)!r}"
+            pending.append(other)
+    return result
