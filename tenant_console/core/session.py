@@ -26,6 +26,7 @@ from django.db import close_old_connections, connections
 from django.db.models import Model
 
 from tenant_console.core.backends import activate_all, disable_all
+from tenant_console.core.discovery import fill_implied
 from tenant_console.core.errors import Cancelled, ConsoleError, ScopeSelectionError, SessionClosed
 from tenant_console.core.readonly import read_only
 from tenant_console.core.routing import routed_to
@@ -223,16 +224,8 @@ class Session:
                     f"There is no {registry.dimensions[dim].model_label} with primary key {value!r} "
                     f"for the dimension {dim!r}."
                 )
-        # Fill in dimensions implied by a chosen tenant (an event's organiser).
-        for dim, tenant in list(tenants.items()):
-            for other, path in registry.dimensions[dim].implies.items():
-                if other in tenants:
-                    continue
-                other_model = registry.dimensions[other].model
-                pk = type(tenant)._base_manager.using(self.alias).filter(pk=tenant.pk).values_list(
-                    path, flat=True).first()
-                if pk is not None:
-                    tenants[other] = other_model._base_manager.using(self.alias).get(pk=pk)
+        # Fill in dimensions implied by a chosen tenant (an event's organiser); refuse contradictions.
+        tenants = fill_implied(registry, tenants, self.alias)
         self._tenants = tenants
         self._scope = ScopeState(tenants=tuple(
             TenantRef(dim, t.pk, registry.dimensions[dim].label(t)) for dim, t in sorted(tenants.items())
