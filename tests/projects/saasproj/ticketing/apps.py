@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TicketingConfig(AppConfig):
+    name = "saasproj.ticketing"
+    label = "ticketing"
