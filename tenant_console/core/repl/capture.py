@@ -1,0 +1,89 @@
+"""Capture ``print()`` from the session thread without stealing other threads' output.
+
+``sys.stdout`` is process-wide, while user code runs on one session thread and
+the console keeps running on others. The stand-in installed here sends writes
+from the session thread to the capture and passes every other write through.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+#: Output kept per input; a runaway ``print`` loop should not eat the memory.
+MAX_OUTPUT_CHARS = 200_000
+
+
+class OutputBuffer:
+    """Ordered ``(stream, text)`` chunks, merged when the same stream writes twice in a row."""
+
+    def __init__(self, limit: int = MAX_OUTPUT_CHARS) -> None:
+        self.chunks: list[tuple[str, str]] = []
+        self.size = 0
+        self.truncated = 0
+        self.limit = limit
+
+    def write(self, stream: str, text: str) -> None:
+        if not text:
+            return
+        room = self.limit - self.size
+        if room <= 0:
+            self.truncated += len(text)
+            return
+        if len(text) > room:
+            self.truncated += len(text) - room
+            text = text[:room]
+        self.size += len(text)
+        if self.chunks and self.chunks[-1][0] == stream:
+            self.chunks[-1] = (stream, self.chunks[-1][1] + text)
+        else:
+            self.chunks.append((stream, text))
+
+
+class _Router:
+    def __init__(self, original: Any, stream: str, buffer: OutputBuffer, ident: int) -> None:
+        self._original = original
+        self._stream = stream
+        self._buffer = buffer
+        self._ident = ident
+        self.active = True
+
+    def write(self, text: str) -> int:
+        if self.active and threading.get_ident() == self._ident:
+            self._buffer.write(self._stream, str(text))
+            return len(text)
+        if self._original is None:
+            return len(text)
+        return self._original.write(text)
+
+    def flush(self) -> None:
+        if self._original is not None and not (self.active and threading.get_ident() == self._ident):
+            with contextlib.suppress(Exception):
+                self._original.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._original, name)
+
+
+@contextlib.contextmanager
+def captured(buffer: OutputBuffer) -> Iterator[OutputBuffer]:
+    """Route this thread's stdout and stderr into ``buffer`` for the duration."""
+    ident = threading.get_ident()
+    out = _Router(sys.stdout, "stdout", buffer, ident)
+    err = _Router(sys.stderr, "stderr", buffer, ident)
+    sys.stdout, sys.stderr = out, err  # type: ignore[assignment]
+    try:
+        yield buffer
+    finally:
+        out.active = err.active = False
+        # Someone else may have replaced the streams meanwhile; only undo our own.
+        if sys.stdout is out:
+            sys.stdout = out._original
+        if sys.stderr is err:
+            sys.stderr = err._original

@@ -1,0 +1,131 @@
+"""REPL history, per project, persisted in the user's state directory and searchable.
+
+One JSON line per input (multi-line blocks stay one entry), in
+``<state dir>/repl-history/<settings module>.jsonl``. The file is appended to,
+never rewritten while in use, and trimmed to :data:`MAX_ENTRIES` on load.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_ENTRIES = 5000
+
+
+def history_path(state_dir: Path, settings_module: str) -> Path:
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", settings_module) or "project"
+    return state_dir / "repl-history" / f"{safe}.jsonl"
+
+
+class History:
+    """Entries oldest first; :meth:`search` and :class:`HistoryCursor` read them newest first."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self.entries: list[str] = self._load()
+
+    def _load(self) -> list[str]:
+        if self.path is None or not self.path.exists():
+            return []
+        entries: list[str] = []
+        try:
+            with self.path.open(encoding="utf-8") as fh:
+                for line in fh:
+                    try:
+                        source = json.loads(line).get("source")
+                    except (ValueError, AttributeError):
+                        continue
+                    if isinstance(source, str) and source.strip():
+                        entries.append(source)
+        except OSError:
+            return []
+        if len(entries) > MAX_ENTRIES:
+            entries = entries[-MAX_ENTRIES:]
+            self._rewrite(entries)
+        return entries
+
+    def _rewrite(self, entries: list[str]) -> None:
+        if self.path is None:
+            return
+        tmp = self.path.with_suffix(".tmp")
+        try:
+            with tmp.open("w", encoding="utf-8") as fh:
+                for source in entries:
+                    fh.write(json.dumps({"source": source}) + "\n")
+            tmp.replace(self.path)
+        except OSError:
+            pass
+
+    def append(self, source: str, database: str = "") -> None:
+        """Remember an input (not a repeat of the previous one)."""
+        source = source.rstrip()
+        if not source.strip() or (self.entries and self.entries[-1] == source):
+            return
+        self.entries.append(source)
+        if self.path is None:
+            return
+        record = {"time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                  "database": database, "source": source}
+        with self._lock:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                with self.path.open("a", encoding="utf-8") as fh:
+                    fh.write(json.dumps(record) + "\n")
+            except OSError:
+                pass
+
+    def search(self, text: str, limit: int = 50) -> list[str]:
+        """Entries containing ``text`` (case-insensitive), newest first, without duplicates."""
+        needle = text.lower()
+        seen: set[str] = set()
+        found: list[str] = []
+        for source in reversed(self.entries):
+            if needle in source.lower() and source not in seen:
+                seen.add(source)
+                found.append(source)
+                if len(found) >= limit:
+                    break
+        return found
+
+    def cursor(self) -> HistoryCursor:
+        return HistoryCursor(self)
+
+
+@dataclass
+class HistoryCursor:
+    """Up/down through the history; remembers the unfinished input to come back to."""
+
+    history: History
+    index: int | None = None  # position in history.entries, None = the draft
+    draft: str = ""
+
+    def previous(self, current: str) -> str | None:
+        entries = self.history.entries
+        if not entries:
+            return None
+        if self.index is None:
+            self.draft = current
+            self.index = len(entries)
+        if self.index == 0:
+            return None
+        self.index -= 1
+        return entries[self.index]
+
+    def next(self) -> str | None:
+        if self.index is None:
+            return None
+        self.index += 1
+        if self.index >= len(self.history.entries):
+            self.index = None
+            return self.draft
+        return self.history.entries[self.index]
+
+    def reset(self) -> None:
+        self.index = None
+        self.draft = ""

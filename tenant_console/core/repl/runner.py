@@ -1,0 +1,399 @@
+"""The REPL engine: each input runs on the session thread, inside the scope.
+
+Read-only by default: an input is a session call with the read-only layer on,
+so a write is refused and nothing reaches the database. Writable mode (entered
+deliberately, see :mod:`.transaction`) runs inputs inside one open transaction,
+each in a savepoint. Every input is audited with the scope it ran in.
+
+ctrl+c (:meth:`ReplRunner.interrupt`) cancels a query on the database when one
+is running, and otherwise raises ``KeyboardInterrupt`` in the user's Python
+code. The asynchronous exception is only sent while the thread is inside user
+code, and any still pending is cleared when the input ends, so it never lands
+in the session's own machinery and the session survives.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import itertools
+import threading
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from django.db import connections
+
+from tenant_console.core.errors import ConsoleError, ReadOnlyViolation
+from tenant_console.core.repl.capture import OutputBuffer, captured
+from tenant_console.core.repl.execute import filename_for, format_exception, run_code
+from tenant_console.core.repl.namespace import NamespaceInfo, bind_tenants, build_namespace
+from tenant_console.core.repl.render import Rendered, render
+from tenant_console.core.repl.sqlecho import QueryRecord, QueryRecorder
+from tenant_console.core.repl.transaction import WriteInput, WriteTransaction
+
+if TYPE_CHECKING:
+    from tenant_console.core.project import Project
+    from tenant_console.core.session import Session
+
+ErrorKind = Literal["exception", "syntax", "refused", "interrupted"]
+
+#: Database messages that mean "the database itself refused a write" (layer 1 of read-only).
+_DB_REFUSALS = ("read-only transaction", "readonly database", "query_only")
+#: Database messages that mean "the query was cancelled" (after ctrl+c).
+_DB_CANCELLED = ("canceling statement due to user request", "interrupted")
+
+
+@dataclass
+class RunResult:
+    """Everything the UI (or the headless shell) shows for one input."""
+
+    number: int
+    source: str
+    output: list[tuple[str, str]] = field(default_factory=list)
+    value: Rendered | None = None
+    error: str | None = None
+    error_kind: ErrorKind | None = None
+    queries: list[QueryRecord] = field(default_factory=list)
+    seconds: float = 0.0
+    writable: bool = False
+    writes: int = 0
+    scope: str = ""
+    truncated_output: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def outcome(self) -> str:
+        return self.error_kind or "ok"
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    inputs: list[WriteInput]
+    writes: int
+
+
+class ReplRunner:
+    """A REPL bound to one session: its namespace, its mode and its open transaction.
+
+    Methods returning a ``Future`` are safe to call from any thread (the app
+    awaits them with ``asyncio.wrap_future``); :meth:`set_scope` blocks and must
+    not be called from the event loop.
+    """
+
+    def __init__(self, project: Project, session: Session) -> None:
+        self.project = project
+        self.session = session
+        self.alias = session.alias
+        self.vendor = connections[session.alias].vendor
+        self.namespace: dict[str, Any] = {}
+        self.info = NamespaceInfo()
+        self.transaction = WriteTransaction(self.alias)
+        self._numbers = itertools.count(1)
+        self._lock = threading.Lock()
+        self._in_user = False
+        self._interrupt_sent = False
+        self._ident: int | None = None
+        self._recorder: QueryRecorder | None = None
+        self._ready = False
+
+    # -- state ----------------------------------------------------------------
+    @property
+    def writable(self) -> bool:
+        return self.transaction.is_open
+
+    @property
+    def dirty(self) -> bool:
+        return self.transaction.dirty
+
+    @property
+    def in_query(self) -> bool:
+        """Whether the running input is waiting on the database right now."""
+        recorder = self._recorder
+        return recorder is not None and recorder.in_query
+
+    @property
+    def in_user_code(self) -> bool:
+        return self._in_user
+
+    @property
+    def busy(self) -> bool:
+        return self.session.busy
+
+    @property
+    def scope(self) -> Any:
+        return self.session.scope
+
+    def _submit(self, fn: Callable[..., Any], *args: Any, readonly: bool | None = None) -> Future[Any]:
+        ro = (not self.writable) if readonly is None else readonly
+        return self.session.submit(fn, *args, readonly=ro)
+
+    # -- namespace --------------------------------------------------------------
+    def start(self) -> Future[NamespaceInfo]:
+        """Build the namespace on the session thread (tenant instances live there)."""
+        return self._submit(self._build)
+
+    def _build(self) -> NamespaceInfo:
+        self.info = NamespaceInfo()
+        self.namespace = build_namespace(self.project, self.session, info=self.info)
+        self._ready = True
+        return self.info
+
+    def rebind(self) -> Future[NamespaceInfo]:
+        """After a scope change: rebind the tenant variables; user variables stay."""
+        return self._submit(self._rebind)
+
+    def _rebind(self) -> NamespaceInfo:
+        if not self._ready:
+            return self._build()
+        bind_tenants(self.namespace, self.project, self.session.tenants, disabled=self.session.scope.disabled,
+                     info=self.info)
+        return self.info
+
+    def set_scope(self, selection: Mapping[str, Any] | None, *, disabled: bool = False,
+                  discard: bool = False) -> NamespaceInfo:
+        """Switch the session's scope and rebind (blocking: call from a worker thread).
+
+        Writable mode was confirmed for one tenant, so switching ends it: an
+        open transaction without changes is rolled back; with changes the switch
+        is refused unless ``discard`` (the UI asks first).
+        """
+        if self.writable:
+            if self.dirty and not discard:
+                raise ConsoleError(
+                    "There are uncommitted changes in the REPL; commit (:commit) or roll back (:rollback) "
+                    "before switching tenant."
+                )
+            self.rollback().result()
+        if disabled:
+            self.session.disable_scopes(reason="repl")
+        elif selection:
+            self.session.activate(selection)
+        else:
+            self.session.clear_scope()
+        return self.rebind().result()
+
+    # -- running input ----------------------------------------------------------
+    def submit(self, source: str) -> Future[RunResult]:
+        """Queue an input; the Future resolves to its :class:`RunResult` (never raises for user errors)."""
+        number = next(self._numbers)
+        writable = self.writable
+        inner: Future[RunResult] = self._submit(self._execute, number, source, writable)
+        outer: Future[RunResult] = Future()
+
+        def done(fut: Future[RunResult]) -> None:
+            exc = fut.exception()
+            if exc is None:
+                outer.set_result(fut.result())
+                return
+            # An error of the session's own context (the read-only layer's checks, a lost
+            # connection): shown like any other error, and audited.
+            result = RunResult(number, source, writable=writable, scope=self.session.scope.describe())
+            result.error, result.error_kind = _classify(exc, interrupted=False)
+            self._audit(result)
+            outer.set_result(result)
+
+        inner.add_done_callback(done)
+        return outer
+
+    def run(self, source: str, timeout: float | None = None) -> RunResult:
+        """Blocking form of :meth:`submit`, for the headless shell and tests."""
+        return self.submit(source).result(timeout)
+
+    def _execute(self, number: int, source: str, writable: bool) -> RunResult:
+        if not self._ready:
+            self._build()
+        result = RunResult(number, source, writable=writable, scope=self.session.scope.describe())
+        buffer = OutputBuffer()
+        recorder = QueryRecorder(self.vendor)
+        started = time.perf_counter()
+        try:
+            with contextlib.ExitStack() as stack:
+                if writable:
+                    stack.enter_context(self.transaction.savepoint())
+                stack.enter_context(connections[self.alias].execute_wrapper(recorder))
+                stack.enter_context(captured(buffer))
+                self._enter_user(recorder)
+                try:
+                    value = run_code(source, self.namespace, filename_for(number))
+                    if value is not None:
+                        self.namespace["_"] = value
+                    result.value = render(value)
+                finally:
+                    self._leave_user()
+        except BaseException as exc:  # the user's error, or ctrl+c: shown, never fatal
+            result.error, result.error_kind = _classify(exc, interrupted=self._interrupt_sent)
+            refused = _find(exc, ReadOnlyViolation)
+            if refused is not None and refused.sql:
+                recorder.queries.append(QueryRecord(refused.sql, 0.0, error=f"refused: {refused.kind}"))
+        finally:
+            self._leave_user()
+        result.seconds = time.perf_counter() - started
+        result.output = buffer.chunks
+        result.truncated_output = buffer.truncated
+        result.queries = recorder.queries
+        if result.ok:
+            result.writes = recorder.write_count
+            if writable:
+                self.transaction.note(number, source, result.writes)
+        self._audit(result)
+        return result
+
+    def _enter_user(self, recorder: QueryRecorder) -> None:
+        with self._lock:
+            self._ident = threading.get_ident()
+            self._recorder = recorder
+            self._interrupt_sent = False
+            self._in_user = True
+
+    def _leave_user(self) -> None:
+        with self._lock:
+            if self._in_user and self._ident is not None:
+                # Drop a KeyboardInterrupt that was sent but has not been raised yet.
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._ident), None)
+            self._in_user = False
+            self._recorder = None
+
+    def interrupt(self) -> bool:
+        """ctrl+c: cancel the running query, or raise ``KeyboardInterrupt`` in the Python code."""
+        with self._lock:
+            if not self._in_user or self._interrupt_sent or self._ident is None:
+                return False
+            self._interrupt_sent = True
+            if self._recorder is not None and self._recorder.in_query and self.session.cancel():
+                return True
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._ident),
+                                                       ctypes.py_object(KeyboardInterrupt))
+            return True
+
+    # -- writable mode ----------------------------------------------------------
+    def enable_writes(self) -> Future[None]:
+        """Open the transaction of writable mode (after the UI's confirmation). Audited."""
+        return self.session.submit(self._enable, readonly=False)
+
+    def _enable(self) -> None:
+        self.transaction.begin()
+        self.project.audit.record("repl_writable", scope=self.session.scope.as_dict(), database=self.alias,
+                                  session=self.session.name)
+
+    def commit(self) -> Future[CommitResult]:
+        """Commit the open transaction; audited with the inputs that made the changes."""
+        return self.session.submit(self._commit, readonly=False)
+
+    def _commit(self) -> CommitResult:
+        inputs = list(self.transaction.inputs)
+        writes = self.transaction.writes
+        try:
+            self.transaction.commit()
+        except BaseException as exc:
+            self._audit_end("repl_commit", inputs, writes, outcome="failed", error=str(exc))
+            raise ConsoleError(f"The commit failed and everything was rolled back: {exc}")
+        self._audit_end("repl_commit", inputs, writes, outcome="ok")
+        return CommitResult(inputs, writes)
+
+    def rollback(self) -> Future[CommitResult]:
+        """Throw the open transaction away (and leave writable mode)."""
+        return self.session.submit(self._rollback, readonly=False)
+
+    def _rollback(self) -> CommitResult:
+        inputs = list(self.transaction.inputs)
+        writes = self.transaction.writes
+        if self.transaction.is_open:
+            self.transaction.rollback()
+            self._audit_end("repl_rollback", inputs, writes, outcome="ok")
+        return CommitResult(inputs, writes)
+
+    def _audit_end(self, action: str, inputs: list[WriteInput], writes: int, **extra: Any) -> None:
+        self.project.audit.record(
+            action, scope=self.session.scope.as_dict(), database=self.alias, session=self.session.name,
+            writes=writes, inputs=[{"number": i.number, "code": i.source, "writes": i.writes, "time": i.time}
+                                   for i in inputs if i.writes] or [{"number": i.number, "code": i.source}
+                                                                     for i in inputs],
+            **extra,
+        )
+
+    # -- completion -------------------------------------------------------------
+    def complete(self, source: str, line: int, column: int) -> Future[list[Any]]:
+        """Completions at (1-based line, 0-based column), computed on the session thread.
+
+        Jedi looks at live objects (and may evaluate properties), so it runs
+        where the ORM is allowed: inside the scope, read-only or in a savepoint
+        that is rolled back.
+        """
+        from tenant_console.core.repl.completion import complete
+
+        def work() -> list[Any]:
+            if not self._ready:
+                self._build()
+            if not self.writable:
+                return complete(source, line, column, self.namespace)
+            try:
+                with self.transaction.savepoint():
+                    raise _Undo(complete(source, line, column, self.namespace))
+            except _Undo as undo:
+                return undo.value
+
+        return self._submit(work)
+
+    def close(self) -> None:
+        """Close the session; an open transaction is rolled back by closing its connection."""
+        self.session.close()
+
+    def _audit(self, result: RunResult) -> None:
+        outcome = result.outcome
+        if result.ok and result.writable and result.writes:
+            outcome = "uncommitted"
+        details: dict[str, Any] = {"input_number": result.number, "code": result.source,
+                                   "writable": result.writable, "seconds": round(result.seconds, 4),
+                                   "queries": len(result.queries)}
+        if result.writes:
+            details["writes"] = result.writes
+        if result.error:
+            details["error"] = result.error.strip().splitlines()[-1][:500]
+        self.project.audit.record("repl_input", scope=self.session.scope.as_dict(), outcome=outcome,
+                                  database=self.alias, session=self.session.name, **details)
+
+
+class _Undo(Exception):
+    """Carries a result out of a savepoint so the savepoint is rolled back."""
+
+    def __init__(self, value: Any) -> None:
+        super().__init__("undo")
+        self.value = value
+
+
+def _classify(exc: BaseException, *, interrupted: bool) -> tuple[str, ErrorKind]:
+    """The text shown for an error, and what kind of error it was."""
+    if isinstance(exc, KeyboardInterrupt):
+        return "KeyboardInterrupt: the input was interrupted (ctrl+c).", "interrupted"
+    text = str(exc)
+    if interrupted and any(m in text for m in _DB_CANCELLED):
+        return "KeyboardInterrupt: the running query was cancelled on the database (ctrl+c).", "interrupted"
+    refused = _find(exc, ReadOnlyViolation)
+    if refused is not None:
+        return (f"Refused: {refused.message}. This REPL is read-only; nothing was written. "
+                "Switch to writable mode (it asks first) to change data."), "refused"
+    if any(m in text for m in _DB_REFUSALS):
+        return (f"Refused by the database: {text.strip().splitlines()[0]}. This REPL is read-only; nothing was "
+                "written."), "refused"
+    if isinstance(exc, SyntaxError):
+        return format_exception(exc), "syntax"
+    if isinstance(exc, ConsoleError) and not exc.__traceback__:
+        return str(exc), "exception"
+    return format_exception(exc), "exception"
+
+
+def _find(exc: BaseException, kind: type[ReadOnlyViolation]) -> ReadOnlyViolation | None:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kind):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
