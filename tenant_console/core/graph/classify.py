@@ -1,0 +1,91 @@
+"""Which tenant a row belongs to, computed from its scope paths, not from a scope.
+
+Forward FK access and base managers bypass django-scopes, so a graph walk can
+step into another tenant without any error. The walker therefore reads each
+row's scope values itself (``values_list("submission__event")`` in the same
+query that loads the row) and classifies every node against a reference
+tenant: the active one, or the root's.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from typing import Any
+
+from django.db.models import Model
+
+from tenant_console.core.discovery import ScopeRegistry
+from tenant_console.core.graph.relations import concrete
+
+
+class Classification(str, enum.Enum):
+    TENANT = "tenant"  # scoped, and in the reference tenant
+    SHARED = "shared"  # an unscoped model (users, organisers, content types)
+    OTHER = "other-tenant"  # scoped, and its scope path resolves to a different tenant
+    UNASSIGNED = "unassigned"  # scoped, but its scope path is NULL
+    SCOPED = "scoped"  # scoped, and there is no reference tenant to compare with
+
+
+TenantPks = dict[str, Any]
+
+
+class ScopeColumns:
+    """The ``values_list`` paths that give a model's tenant, per dimension.
+
+    A tenant model (``Event``) is its own tenant for its dimension (``pk``);
+    the other dimensions it implies (an event's organiser) come from its path.
+    """
+
+    def __init__(self, registry: ScopeRegistry) -> None:
+        self.registry = registry
+        self._cache: dict[type[Model], tuple[tuple[str, str], ...]] = {}
+
+    def paths(self, model: type[Model]) -> tuple[tuple[str, str], ...]:
+        """``((dimension, path), ...)``; empty for a shared model."""
+        model = concrete(model)
+        if model in self._cache:
+            return self._cache[model]
+        found: dict[str, str] = {}
+        for dim in self.registry.tenant_dimensions_of(model):
+            found[dim] = "pk"
+            found.update({d: p for d, p in self.registry.dimensions[dim].implies.items() if d not in found})
+        scope = self.registry.scope_of(model)
+        if scope is not None:
+            for dim, path in scope.paths.items():
+                found.setdefault(dim, path)
+        result = tuple(sorted(found.items()))
+        self._cache[model] = result
+        return result
+
+    def is_scoped(self, model: type[Model]) -> bool:
+        return bool(self.paths(model))
+
+    def is_tenant_model(self, model: type[Model]) -> bool:
+        return bool(self.registry.tenant_dimensions_of(concrete(model)))
+
+
+def classify(tenant: Mapping[str, Any] | None, reference: Mapping[str, Any]) -> Classification:
+    """Classify a node's tenant (None: shared) against the reference tenant."""
+    if tenant is None:
+        return Classification.SHARED
+    values = {d: v for d, v in tenant.items() if v is not None}
+    if not values:
+        return Classification.UNASSIGNED
+    common = [d for d in values if d in reference and reference[d] is not None]
+    if not common:
+        return Classification.SCOPED
+    if any(_norm(values[d]) != _norm(reference[d]) for d in common):
+        return Classification.OTHER
+    return Classification.TENANT
+
+
+def tenants_differ(a: Mapping[str, Any] | None, b: Mapping[str, Any] | None) -> list[str]:
+    """The dimensions on which two scoped rows belong to different tenants."""
+    if not a or not b:
+        return []
+    return [d for d in a if d in b and a[d] is not None and b[d] is not None and _norm(a[d]) != _norm(b[d])]
+
+
+def _norm(value: Any) -> str:
+    return str(value)
