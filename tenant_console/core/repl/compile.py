@@ -63,6 +63,7 @@ def next_indent(source: str, indent: str = "    ") -> str:
     stripped = last.split("#", 1)[0].rstrip()
     if stripped.endswith(":"):
         return current + indent
-    if stripped.split(" ", 1)[0] in {"return", "pass", "break", "continue", "raise"} and current:
+    first_word = stripped.split(None, 1)[0] if stripped.strip() else ""
+    if first_word in {"return", "pass", "break", "continue", "raise"} and current:
         return current[: max(0, len(current) - len(indent))]
     return current
