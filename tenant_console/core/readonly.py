@@ -4,17 +4,25 @@ Three independent layers, so that a hole in one is caught by another:
 
 1. **The database's own read-only transaction**, as the first statement of an
    outermost (durable) atomic block. PostgreSQL: ``REPEATABLE READ, READ ONLY``,
-   which also gives one consistent snapshot of every table. SQLite:
-   ``PRAGMA query_only``. Both are verified after they are set.
+   which also gives one consistent snapshot of every table (taken at entry), plus
+   ``default_transaction_read_only`` for the session so that a transaction begun
+   after a sneaked-in ``COMMIT`` is read-only too. SQLite: ``PRAGMA query_only``
+   on a transaction whose read snapshot is taken at entry. Both are verified
+   after they are set.
 2. **A statement guard** (Django ``execute_wrapper``) that lets only reads through
    and refuses everything else, including ``SET``, ``PRAGMA``, ``COMMIT``,
    savepoints, ``EXPLAIN ANALYZE``, ``FOR UPDATE`` and ``nextval`` (see
-   :mod:`tenant_console.core.sqlguard`).
+   :mod:`tenant_console.core.sqlguard`). On PostgreSQL it classifies the
+   statement exactly as the driver will send it (parameters interpolated), so a
+   placeholder inside a string literal cannot smuggle a second statement in. A
+   refusal by the database itself is reported the same way.
 3. **Rollback, always**, at the end of the block, whatever happened in it.
 
-On the way out the block also checks that it is still inside the transaction it
-opened; if code inside it ended that transaction behind Django's back, the block
-raises instead of pretending all was well.
+On the way out the block checks that it is still inside the transaction it
+opened (a marker savepoint set at entry must still exist, and the transaction
+must still be read-only); if code inside it ended that transaction behind
+Django's back (a ``COMMIT`` on the driver's connection), the block raises
+:class:`ReadOnlyBreached` instead of pretending all was well.
 """
 
 from __future__ import annotations
@@ -27,21 +35,77 @@ from typing import Any
 from django.db import connections, transaction
 
 from tenant_console.core.errors import ConsoleError, ReadOnlyViolation
-from tenant_console.core.sqlguard import classify
+from tenant_console.core.sqlguard import DIALECTS, POSTGRESQL, POSTGRESQL_NONSTANDARD, Lexing, classify_with
+
+#: Savepoint set right after the read-only transaction begins; its presence at
+#: the end proves the transaction was not ended (and a new one begun) meanwhile.
+MARKER = "tenant_console_readonly"
+
+
+class ReadOnlyBreached(ConsoleError):
+    """The read-only transaction was ended from inside the block, below Django."""
 
 
 class StatementGuard:
-    """``execute_wrapper`` that refuses any statement :func:`classify` does not call a read."""
+    """``execute_wrapper`` that refuses any statement the classifier does not call a read."""
 
-    def __init__(self) -> None:
+    def __init__(self, vendor: str, lexings: tuple[Lexing, ...] | None = None) -> None:
+        self.vendor = vendor
+        self.lexings = lexings
         self.refused: list[str] = []
 
-    def __call__(self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
-        verdict = classify(str(sql), many=many)
+    def check(self, sql: str, many: bool = False) -> None:
+        verdict = classify_with(sql, many=many, vendor=self.vendor, lexings=self.lexings)
         if not verdict.allowed:
             self.refused.append(verdict.kind)
-            raise ReadOnlyViolation(verdict.kind, verdict.reason, str(sql))
-        return execute(sql, params, many, context)
+            raise ReadOnlyViolation(verdict.kind, verdict.reason, sql)
+
+    def __call__(self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        text = str(sql)
+        self.check(text, many)
+        if params is not None and not many and self.vendor != "sqlite":
+            # psycopg2 (and mysqlclient) interpolate parameters on the client: check the
+            # statement as it will reach the server. SQLite binds them for real.
+            sent = _mogrify(context, text, params)
+            if sent is not None and sent != text:
+                self.check(sent, many)
+        try:
+            return execute(sql, params, many, context)
+        except Exception as exc:
+            refusal = database_refusal(exc)
+            if refusal is None:
+                raise
+            self.refused.append(_first_word(text))
+            raise ReadOnlyViolation(_first_word(text), f"the database refused it: {refusal}", text) from exc
+
+
+def _mogrify(context: Any, sql: str, params: Any) -> str | None:
+    cursor = (context or {}).get("cursor")
+    mogrify = getattr(cursor, "mogrify", None)
+    if mogrify is None:
+        return None
+    try:
+        sent = mogrify(sql, params)
+    except Exception:
+        return None  # the driver will refuse to run it as well
+    return sent.decode("utf-8", "replace") if isinstance(sent, bytes) else str(sent)
+
+
+def _first_word(sql: str) -> str:
+    words = sql.split()
+    return words[0].upper() if words else "STATEMENT"
+
+
+def database_refusal(exc: BaseException) -> str | None:
+    """The database's own message if ``exc`` is its read-only refusal, else None."""
+    for err in (exc, exc.__cause__):
+        if err is None:
+            continue
+        if getattr(err, "pgcode", None) == "25006":  # read_only_sql_transaction
+            return " ".join(str(err).split())
+        if "attempt to write a readonly database" in str(err):
+            return str(err)
+    return None
 
 
 @dataclass
@@ -61,6 +125,14 @@ def _raw_cursor(alias: str) -> Any:
     return conn.connection.cursor()
 
 
+def _raw_execute(alias: str, sql: str) -> None:
+    cur = _raw_cursor(alias)
+    try:
+        cur.execute(sql)
+    finally:
+        cur.close()
+
+
 def _fetch_one(alias: str, sql: str) -> Any:
     cur = _raw_cursor(alias)
     try:
@@ -71,51 +143,68 @@ def _fetch_one(alias: str, sql: str) -> Any:
         cur.close()
 
 
-def _begin_database_layer(alias: str, vendor: str, state: ReadOnlyState) -> Any:
-    """Make the open transaction read-only at the database; return a token to re-check at the end."""
+def _begin_database_layer(alias: str, vendor: str, state: ReadOnlyState) -> tuple[Lexing, ...] | None:
+    """Make the open transaction read-only at the database; return the lexings for the guard."""
     if vendor == "postgresql":
-        cur = connections[alias].cursor()  # through Django, so psycopg2 opens the transaction
-        cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        # The first statement of the transaction; psycopg2 sends BEGIN before it.
+        _raw_execute(alias, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        # Session default too, reverted by the final rollback: a transaction begun after
+        # a COMMIT sneaked in below Django is read-only as well.
+        _raw_execute(alias, "SET default_transaction_read_only = on")
         if _fetch_one(alias, "SHOW transaction_read_only") != "on":
             raise ConsoleError("PostgreSQL did not accept a read-only transaction; nothing was run.")
         if _fetch_one(alias, "SHOW transaction_isolation") != "repeatable read":
             raise ConsoleError("PostgreSQL did not accept REPEATABLE READ; nothing was run.")
+        scs = _fetch_one(alias, "SHOW standard_conforming_strings")
+        _fetch_one(alias, "SELECT pg_backend_pid()")  # the snapshot is taken here, at entry
+        _raw_execute(alias, f"SAVEPOINT {MARKER}")
         state.layers += ["postgresql read-only transaction", "repeatable-read snapshot"]
-        return _fetch_one(alias, "SELECT now()::text || ':' || pg_backend_pid()::text")
+        return (POSTGRESQL,) if scs == "on" else (POSTGRESQL_NONSTANDARD,)
     if vendor == "sqlite":
         # A deferred BEGIN takes its read snapshot at the first read; read now so the
         # snapshot (and the transaction) start here.
-        connections[alias].cursor().execute("SELECT 1 FROM sqlite_master LIMIT 1")
-        cur = _raw_cursor(alias)
-        cur.execute("PRAGMA query_only = ON")
-        cur.close()
+        _fetch_one(alias, "SELECT count(*) FROM sqlite_master")
+        _raw_execute(alias, "PRAGMA query_only = ON")
         if str(_fetch_one(alias, "PRAGMA query_only")) != "1":
             raise ConsoleError("SQLite did not accept PRAGMA query_only; nothing was run.")
+        _raw_execute(alias, f"SAVEPOINT {MARKER}")
         state.layers.append("sqlite query_only")
-        return True
+        return DIALECTS["sqlite"]
     if vendor == "mysql":
         connections[alias].cursor().execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         state.layers.append("mysql read-only transaction")
-        return None
+        return DIALECTS["mysql"]
     return None
 
 
-def _check_still_inside(alias: str, vendor: str, token: Any) -> None:
+def _breach(alias: str, vendor: str) -> str | None:
+    """Why the block's transaction is no longer the read-only one it opened, or None."""
     conn = connections[alias]
+    raw = conn.connection
+    if raw is None:
+        return "the connection was closed inside the read-only block"
     if vendor == "postgresql":
-        now = _fetch_one(alias, "SELECT now()::text || ':' || pg_backend_pid()::text")
-        if now != token or _fetch_one(alias, "SHOW transaction_read_only") != "on":
-            raise ConsoleError(
-                "The read-only transaction was ended from inside the read-only block (a COMMIT or "
-                "ROLLBACK issued below Django). Statements after that point may have been written."
-            )
-    elif vendor == "sqlite":
-        raw = conn.connection
-        if not raw.in_transaction or str(_fetch_one(alias, "PRAGMA query_only")) != "1":
-            raise ConsoleError(
-                "The read-only transaction was ended or query_only was switched off from inside the "
-                "read-only block. Statements after that point may have been written."
-            )
+        if raw.info.transaction_status == 0:  # TRANSACTION_STATUS_IDLE: no transaction at all
+            return "the transaction was ended inside the read-only block (a COMMIT or ROLLBACK issued below Django)"
+        try:
+            # Also clears an aborted state (a statement the database refused) so we can look.
+            _raw_execute(alias, f"ROLLBACK TO SAVEPOINT {MARKER}")
+        except Exception:
+            return "the transaction was ended and a new one begun inside the read-only block"
+        if _fetch_one(alias, "SHOW transaction_read_only") != "on":
+            return "the transaction is no longer read-only"
+        return None
+    if vendor == "sqlite":
+        if not raw.in_transaction:
+            return "the transaction was ended inside the read-only block (a COMMIT or ROLLBACK issued below Django)"
+        try:
+            _raw_execute(alias, f"ROLLBACK TO {MARKER}")
+        except Exception:
+            return "the transaction was ended and a new one begun inside the read-only block"
+        if str(_fetch_one(alias, "PRAGMA query_only")) != "1":
+            return "PRAGMA query_only was switched off inside the read-only block"
+        return None
+    return None
 
 
 @contextlib.contextmanager
@@ -128,22 +217,22 @@ def read_only(alias: str = "default", *, guard: bool = True) -> Iterator[ReadOnl
     holds on its own).
     """
     conn = connections[alias]
-    if conn.in_atomic_block:
+    if conn.in_atomic_block or not conn.get_autocommit():
         raise ConsoleError(
             "The read-only layer must be the outermost transaction, but a transaction is already open "
-            f"on database {alias!r}; a nested block would only be a savepoint."
+            f"on database {alias!r}; a nested block would only be a savepoint. Nothing was run."
         )
     conn.ensure_connection()
     vendor = conn.vendor
     state = ReadOnlyState(alias=alias, vendor=vendor)
     try:
         with transaction.atomic(using=alias, durable=True):
-            token = _begin_database_layer(alias, vendor, state)
+            lexings = _begin_database_layer(alias, vendor, state)
             failed = False
             try:
                 with contextlib.ExitStack() as stack:
                     if guard:
-                        state.guard = StatementGuard()
+                        state.guard = StatementGuard(vendor, lexings)
                         stack.enter_context(conn.execute_wrapper(state.guard))
                         state.layers.append("statement guard")
                     state.layers.append("rollback at end")
@@ -153,11 +242,29 @@ def read_only(alias: str = "default", *, guard: bool = True) -> Iterator[ReadOnl
                 raise
             finally:
                 transaction.set_rollback(True, using=alias)
-                if not failed:
-                    _check_still_inside(alias, vendor, token)
+                try:
+                    problem = _breach(alias, vendor)
+                except Exception:
+                    if not failed:
+                        raise
+                    problem = None  # keep the body's own exception
+                if problem:
+                    raise ReadOnlyBreached(
+                        f"The read-only block on database {alias!r} was broken: {problem}. Statements run "
+                        "after that point may have been written; check the database."
+                    )
     finally:
-        if vendor == "sqlite" and conn.connection is not None:
-            with contextlib.suppress(Exception):
-                cur = conn.connection.cursor()
-                cur.execute("PRAGMA query_only = OFF")
-                cur.close()
+        _restore_session(alias, vendor)
+
+
+def _restore_session(alias: str, vendor: str) -> None:
+    """Undo connection-level settings if a COMMIT below Django made them stick."""
+    conn = connections[alias]
+    if conn.connection is None:
+        return
+    with contextlib.suppress(Exception):
+        if vendor == "sqlite":
+            _raw_execute(alias, "PRAGMA query_only = OFF")
+        elif (vendor == "postgresql" and conn.get_autocommit()
+              and _fetch_one(alias, "SHOW default_transaction_read_only") == "on"):
+            _raw_execute(alias, "RESET default_transaction_read_only")

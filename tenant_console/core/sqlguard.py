@@ -2,12 +2,22 @@
 
 The guard is one layer of the read-only context (see :mod:`readonly`); it has no
 Django dependency so it can be tested exhaustively. A statement passes only if
-it is a single ``SELECT``/``WITH``/``VALUES``/``TABLE``/``SHOW`` or an ``EXPLAIN``
-without ``ANALYZE`` of such a statement, takes no row locks, does not select
-``INTO`` a table, modifies no data in a CTE, and calls none of the functions
-known to change state (``nextval``, ``set_config``, advisory locks, ...).
-Everything else (``INSERT``, ``SET``, ``PRAGMA``, ``COMMIT``, ``SAVEPOINT``, DDL,
-``COPY``, ``CALL``, ``DO``, unknown words) is refused.
+it is a single ``SELECT``/``WITH``/``VALUES``/``TABLE``/``SHOW`` (or a SQLite
+introspection ``PRAGMA`` that takes no value) or an ``EXPLAIN`` without
+``ANALYZE`` of such a statement, takes no row locks, does not select ``INTO`` a
+table, contains no data-modifying keyword anywhere (a data-modifying CTE), and
+calls none of the functions known to change state (``nextval``, ``set_config``,
+advisory locks, ...), also when their names are quoted or schema-qualified.
+Everything else (``INSERT``, ``SET``, ``PRAGMA x = y``, ``COMMIT``,
+``SAVEPOINT``, DDL, ``COPY``, ``CALL``, ``DO``, unknown words, unterminated
+quotes or comments, several statements in one string) is refused.
+
+Where dialects lex differently, the statement must be a read under every
+lexing the server might use: PostgreSQL is checked both with
+``standard_conforming_strings`` on and off (a server may run with it off, and
+then a backslash escapes a quote), so that a string or comment can never hide a
+keyword from the guard that the server would execute. Unknown vendors are
+checked under all the lexings known here.
 """
 
 from __future__ import annotations
@@ -16,16 +26,31 @@ import re
 from dataclasses import dataclass
 
 READ_STARTS = {"SELECT", "WITH", "VALUES", "TABLE", "SHOW"}
-WRITE_IN_CTE = {"INSERT", "UPDATE", "DELETE", "MERGE", "UPSERT", "REPLACE", "TRUNCATE"}
-#: Functions that change database or session state even inside a SELECT.
+#: Keywords of data-modifying statements; none may appear anywhere in a read
+#: (``WITH x AS (DELETE ... RETURNING *) SELECT ...`` modifies data).
+WRITE_WORDS = {"INSERT", "UPDATE", "DELETE", "MERGE", "UPSERT", "REPLACE", "TRUNCATE"}
+#: ...except as a function name (SQLite and MySQL have a ``replace()`` string function).
+WRITE_WORDS_THAT_ARE_ALSO_FUNCTIONS = {"REPLACE"}
+#: Functions that change database or session state even inside a SELECT, or run
+#: SQL text given as a string (which the guard cannot see).
 STATEFUL_FUNCTIONS = re.compile(
-    r"^(NEXTVAL|SETVAL|SET_CONFIG|PG_ADVISORY\w*|PG_TRY_ADVISORY\w*|LO_\w+|DBLINK\w*|PG_NOTIFY|"
-    r"PG_TERMINATE_BACKEND|PG_CANCEL_BACKEND|PG_RELOAD_CONF|PG_ROTATE_LOGFILE|PG_SWITCH_WAL|"
-    r"PG_CREATE_\w+|PG_DROP_\w+|PG_REPLICATION_\w+|PG_LOGICAL_\w+|PG_FILE_WRITE|PG_IMPORT_SYSTEM_COLLATIONS|"
-    r"PG_STAT_RESET\w*|PG_PROMOTE|TXID_CURRENT|PG_CURRENT_XACT_ID|LOAD_EXTENSION|WRITEFILE|"
-    r"SQLITE_COMPILEOPTION\w*)$"
+    r"^(NEXTVAL|SETVAL|SET_CONFIG|SETSEED|PG_ADVISORY\w*|PG_TRY_ADVISORY\w*|LO_\w+|LOWRITE|DBLINK\w*|"
+    r"PG_NOTIFY|PG_TERMINATE_BACKEND|PG_CANCEL_BACKEND|PG_RELOAD_CONF|PG_ROTATE_LOGFILE|PG_SWITCH_WAL|"
+    r"PG_WAL_REPLAY\w*|PG_\w*BACKUP\w*|PG_CREATE_\w+|PG_DROP_\w+|PG_REPLICATION_\w+|PG_LOGICAL_\w+|"
+    r"PG_FILE_WRITE|PG_IMPORT_SYSTEM_COLLATIONS|PG_STAT_RESET\w*|PG_PROMOTE|TXID_CURRENT|"
+    r"PG_CURRENT_XACT_ID|QUERY_TO_XML\w*|CURSOR_TO_XML\w*|LOAD_EXTENSION|WRITEFILE|FTS3_TOKENIZER|"
+    r"GET_LOCK|RELEASE_LOCK|RELEASE_ALL_LOCKS)$"
 )
 LOCK_CLAUSES = ("FOR UPDATE", "FOR NO KEY UPDATE", "FOR SHARE", "FOR KEY SHARE", "LOCK IN SHARE MODE")
+#: SQLite pragmas that only report (schema introspection); allowed as
+#: ``PRAGMA [schema.]name[(table)]``, never with ``=``.
+INTROSPECTION_PRAGMAS = {
+    "TABLE_INFO", "TABLE_XINFO", "TABLE_LIST", "INDEX_LIST", "INDEX_INFO", "INDEX_XINFO",
+    "FOREIGN_KEY_LIST", "FOREIGN_KEY_CHECK", "DATABASE_LIST", "COLLATION_LIST",
+}
+#: SQLite pragmas whose bare form (no argument) only reads the current value.
+VALUE_PRAGMAS = {"QUERY_ONLY", "FOREIGN_KEYS", "JOURNAL_MODE", "USER_VERSION", "SCHEMA_VERSION",
+                 "DATA_VERSION", "PAGE_SIZE", "PAGE_COUNT", "ENCODING"}
 
 
 @dataclass(frozen=True)
@@ -36,63 +61,140 @@ class Verdict:
 
 
 @dataclass(frozen=True)
+class Lexing:
+    """How one SQL dialect delimits strings, identifiers and comments."""
+
+    name: str
+    backslash_strings: bool = False  # a backslash escapes the next character in '...' (and "..." strings)
+    e_strings: bool = False  # E'...' strings with backslash escapes (PostgreSQL)
+    dollar_quotes: bool = False  # $tag$ ... $tag$ (PostgreSQL)
+    nested_comments: bool = False  # /* /* */ */ (PostgreSQL)
+    bracket_identifiers: bool = False  # [name] (SQLite)
+    backtick_identifiers: bool = False  # `name` (SQLite, MySQL)
+    double_quote_strings: bool = False  # "text" is a string (MySQL without ANSI_QUOTES)
+    mysql_comments: bool = False  # '#' comments, '-- ' needs a space, /*! ... */ is executed
+
+
+SQLITE = Lexing("sqlite", bracket_identifiers=True, backtick_identifiers=True)
+POSTGRESQL = Lexing("postgresql", e_strings=True, dollar_quotes=True, nested_comments=True)
+POSTGRESQL_NONSTANDARD = Lexing("postgresql (standard_conforming_strings off)", backslash_strings=True,
+                                e_strings=True, dollar_quotes=True, nested_comments=True)
+MYSQL = Lexing("mysql", backslash_strings=True, backtick_identifiers=True, double_quote_strings=True,
+               mysql_comments=True)
+DIALECTS: dict[str, tuple[Lexing, ...]] = {
+    "sqlite": (SQLITE,),
+    "postgresql": (POSTGRESQL, POSTGRESQL_NONSTANDARD),
+    "mysql": (MYSQL,),
+}
+ALL_LEXINGS = (SQLITE, POSTGRESQL, POSTGRESQL_NONSTANDARD, MYSQL)
+
+
+@dataclass(frozen=True)
 class _Token:
-    text: str  # upper-cased word, or a single punctuation character
-    is_word: bool
+    text: str  # upper-cased word or identifier content, or a single punctuation character
+    kind: str  # "word", "ident" (quoted identifier), "string" or "punct"
+
+    @property
+    def is_word(self) -> bool:
+        return self.kind == "word"
+
+    @property
+    def is_name(self) -> bool:
+        return self.kind in ("word", "ident")
 
 
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
-_DOLLAR_TAG = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
+_WORD = re.compile(r"[A-Za-z_\x80-\U0010ffff][A-Za-z0-9_$\x80-\U0010ffff]*")
+_DOLLAR_TAG = re.compile(r"\$([A-Za-z_\x80-\U0010ffff][A-Za-z0-9_\x80-\U0010ffff]*)?\$")
 
 
 class _Unterminated(Exception):
     pass
 
 
-def tokenize(sql: str) -> list[_Token]:
-    """Words and punctuation outside string literals, quoted identifiers and comments."""
+class _Refused(Exception):
+    pass
+
+
+def tokenize(sql: str, lexing: Lexing = POSTGRESQL) -> list[_Token]:
+    """Words, quoted identifiers and punctuation; string contents and comments are dropped."""
     tokens: list[_Token] = []
     i, n = 0, len(sql)
     while i < n:
         c = sql[i]
         if c.isspace():
             i += 1
-        elif sql.startswith("--", i):
+        elif _line_comment_at(sql, i, lexing):
             j = sql.find("\n", i)
             i = n if j < 0 else j + 1
         elif sql.startswith("/*", i):
-            j = sql.find("*/", i + 2)
-            if j < 0:
-                raise _Unterminated("comment")
-            i = j + 2
+            if lexing.mysql_comments and sql.startswith("/*!", i):
+                raise _Refused("MySQL executes /*! ... */ comments")
+            i = _skip_comment(sql, i, lexing.nested_comments)
         elif c == "'":
-            backslashes = i > 0 and sql[i - 1] in "eE" and (i < 2 or not (sql[i - 2].isalnum() or sql[i - 2] == "_"))
-            i = _skip_quoted(sql, i, "'", backslashes)
-            tokens.append(_Token("'", False))
-        elif c in "\"`":
-            i = _skip_quoted(sql, i, c, False)
-            tokens.append(_Token("IDENT", True))
-        elif c == "[":
+            escapes = lexing.backslash_strings or (lexing.e_strings and _e_prefixed(sql, i, tokens))
+            if lexing.e_strings and _e_prefixed(sql, i, tokens):
+                tokens.pop()  # the E of E'...' is part of the string, not a word
+            i = _skip_quoted(sql, i, "'", escapes)
+            tokens.append(_Token("", "string"))
+        elif c == '"':
+            if lexing.double_quote_strings:
+                i = _skip_quoted(sql, i, '"', lexing.backslash_strings)
+                tokens.append(_Token("", "string"))
+            else:
+                j = _skip_quoted(sql, i, '"', False)
+                tokens.append(_Token(sql[i + 1 : j - 1].replace('""', '"').upper(), "ident"))
+                i = j
+        elif c == "`" and lexing.backtick_identifiers:
+            j = _skip_quoted(sql, i, "`", False)
+            tokens.append(_Token(sql[i + 1 : j - 1].replace("``", "`").upper(), "ident"))
+            i = j
+        elif c == "[" and lexing.bracket_identifiers:
             j = sql.find("]", i)
             if j < 0:
                 raise _Unterminated("identifier")
+            tokens.append(_Token(sql[i + 1 : j].upper(), "ident"))
             i = j + 1
-            tokens.append(_Token("IDENT", True))
-        elif c == "$" and (m := _DOLLAR_TAG.match(sql, i)):
+        elif c == "$" and lexing.dollar_quotes and (m := _DOLLAR_TAG.match(sql, i)):
             tag = m.group(0)
             j = sql.find(tag, m.end())
             if j < 0:
                 raise _Unterminated("dollar-quoted string")
             i = j + len(tag)
-            tokens.append(_Token("'", False))
+            tokens.append(_Token("", "string"))
         elif m := _WORD.match(sql, i):
-            word = m.group(0).upper()
-            tokens.append(_Token(word, True))
+            tokens.append(_Token(m.group(0).upper(), "word"))
             i = m.end()
         else:
-            tokens.append(_Token(c, False))
+            tokens.append(_Token(c, "punct"))
             i += 1
     return tokens
+
+
+def _line_comment_at(sql: str, i: int, lexing: Lexing) -> bool:
+    if lexing.mysql_comments:  # '# ...', and '-- ' only with whitespace after it ('--1' is minus minus one)
+        return sql[i] == "#" or (sql.startswith("--", i) and (i + 2 >= len(sql) or sql[i + 2].isspace()))
+    return sql.startswith("--", i)
+
+
+def _e_prefixed(sql: str, i: int, tokens: list[_Token]) -> bool:
+    """True for the quote of ``E'...'`` (the E directly before it, alone as a word)."""
+    return i > 0 and sql[i - 1] in "eE" and bool(tokens) and tokens[-1] == _Token("E", "word")
+
+
+def _skip_comment(sql: str, i: int, nested: bool) -> int:
+    depth, j, n = 0, i, len(sql)
+    while j < n:
+        if sql.startswith("/*", j):
+            depth = depth + 1 if nested or depth == 0 else depth
+            j += 2
+        elif sql.startswith("*/", j):
+            depth -= 1
+            j += 2
+            if depth == 0:
+                return j
+        else:
+            j += 1
+    raise _Unterminated("comment")
 
 
 def _skip_quoted(sql: str, i: int, quote: str, backslashes: bool) -> int:
@@ -109,11 +211,7 @@ def _skip_quoted(sql: str, i: int, quote: str, backslashes: bool) -> int:
                 continue
             return j + 1
         j += 1
-    raise _Unterminated("quoted string")
-
-
-def _words(tokens: list[_Token]) -> list[str]:
-    return [t.text for t in tokens if t.is_word]
+    raise _Unterminated("quoted string" if quote == "'" else "quoted identifier")
 
 
 def _has_phrase(words: list[str], phrase: str) -> bool:
@@ -122,20 +220,42 @@ def _has_phrase(words: list[str], phrase: str) -> bool:
     return any(words[i : i + k] == target for i in range(len(words) - k + 1))
 
 
-def classify(sql: str, many: bool = False) -> Verdict:
-    """Decide whether ``sql`` is a pure read. Unknown or odd input is refused."""
+def classify(sql: str, many: bool = False, vendor: str | None = None) -> Verdict:
+    """Decide whether ``sql`` is a pure read on ``vendor``. Unknown or odd input is refused.
+
+    ``vendor`` is Django's ``connection.vendor``; None (or an unknown vendor)
+    checks the statement under every lexing known here.
+    """
+    return classify_with(sql, many=many, vendor=vendor)
+
+
+def classify_with(sql: str, *, many: bool = False, vendor: str | None = None,
+                  lexings: tuple[Lexing, ...] | None = None) -> Verdict:
+    """:func:`classify` with the lexings given explicitly (the read-only layer knows the
+    server's ``standard_conforming_strings``); it must be a read under each of them."""
     if many:
         return Verdict(False, _first_word(sql) or "EXECUTEMANY", "executemany always writes")
+    verdict = Verdict(False, "EMPTY", "empty statement")
+    for lexing in lexings or DIALECTS.get(vendor or "", ALL_LEXINGS):
+        verdict = _classify_with(sql, lexing)
+        if not verdict.allowed:
+            return verdict
+    return verdict
+
+
+def _classify_with(sql: str, lexing: Lexing) -> Verdict:
     try:
-        tokens = tokenize(sql)
+        tokens = tokenize(sql, lexing)
     except _Unterminated as exc:
         return Verdict(False, _first_word(sql) or "STATEMENT", f"unterminated {exc}")
-    # Several statements in one call: anything after a ';' but more ';'.
+    except _Refused as exc:
+        return Verdict(False, _first_word(sql) or "STATEMENT", str(exc))
+    # Several statements in one call: anything but more ';' after a ';'.
     for idx, tok in enumerate(tokens):
-        if tok.text == ";" and any(t.text != ";" for t in tokens[idx + 1 :]):
+        if tok.text == ";" and tok.kind == "punct" and any(t.text != ";" for t in tokens[idx + 1 :]):
             return Verdict(False, _kind(tokens), "several statements in one call")
-    tokens = [t for t in tokens if t.text != ";"]
-    return _classify_tokens(tokens)
+    tokens = [t for t in tokens if not (t.kind == "punct" and t.text == ";")]
+    return _classify_tokens(tokens, lexing)
 
 
 def _first_word(sql: str) -> str | None:
@@ -150,43 +270,68 @@ def _kind(tokens: list[_Token]) -> str:
     return "STATEMENT"
 
 
-def _classify_tokens(tokens: list[_Token]) -> Verdict:
-    while tokens and tokens[0].text == "(":
+def _classify_tokens(tokens: list[_Token], lexing: Lexing) -> Verdict:
+    while tokens and tokens[0].kind == "punct" and tokens[0].text == "(":
         tokens = tokens[1:]
     if not tokens:
         return Verdict(False, "EMPTY", "empty statement")
-    first = tokens[0].text
+    first = tokens[0].text if tokens[0].is_word else "STATEMENT"
     if first == "EXPLAIN":
-        return _classify_explain(tokens[1:])
+        return _classify_explain(tokens[1:], lexing)
+    if first == "PRAGMA" and lexing is SQLITE:
+        return _classify_pragma(tokens[1:])
     if first not in READ_STARTS:
         return Verdict(False, first, "only reads are allowed")
-    words = _words(tokens)
-    if first == "WITH":
-        bad = WRITE_IN_CTE.intersection(words)
-        if bad:
-            return Verdict(False, sorted(bad)[0], "data-modifying statement inside WITH")
+    words = [t.text for t in tokens if t.is_word]
     for clause in LOCK_CLAUSES:
         if _has_phrase(words, clause):
             return Verdict(False, f"SELECT ... {clause}", "row locks are writes")
-    if first in {"SELECT", "WITH"} and "INTO" in words:
-        return Verdict(False, "SELECT INTO", "it creates a table")
+    for k, tok in enumerate(tokens):
+        if tok.is_word and tok.text in WRITE_WORDS:
+            called = k + 1 < len(tokens) and tokens[k + 1].text == "(" and tokens[k + 1].kind == "punct"
+            if tok.text in WRITE_WORDS_THAT_ARE_ALSO_FUNCTIONS and called:
+                continue
+            where = "inside WITH" if first == "WITH" else "inside the statement"
+            return Verdict(False, tok.text, f"data-modifying statement {where}")
+    if "INTO" in words:
+        return Verdict(False, "SELECT INTO", "it creates a table or writes a file")
     for k, tok in enumerate(tokens[:-1]):
-        if tok.is_word and tokens[k + 1].text == "(" and STATEFUL_FUNCTIONS.match(tok.text):
+        nxt = tokens[k + 1]
+        if tok.is_name and nxt.kind == "punct" and nxt.text == "(" and STATEFUL_FUNCTIONS.match(tok.text):
             return Verdict(False, f"{tok.text.lower()}()", "the function changes database state")
     return Verdict(True, first)
 
 
-def _classify_explain(rest: list[_Token]) -> Verdict:
+def _classify_pragma(rest: list[_Token]) -> Verdict:
+    names = [t for t in rest if t.is_name]
+    if any(t.kind == "punct" and t.text == "=" for t in rest) or not names:
+        return Verdict(False, "PRAGMA", "only reads are allowed")
+    # PRAGMA [schema.]name[(argument)]
+    shape = [t.text if t.kind == "punct" else t.kind for t in rest]
+    if shape[:2] in (["word", "."], ["ident", "."]):
+        rest, shape = rest[2:], shape[2:]
+    if not rest or not rest[0].is_word:
+        return Verdict(False, "PRAGMA", "only reads are allowed")
+    name = rest[0].text
+    if shape[1:] == [] and (name in INTROSPECTION_PRAGMAS or name in VALUE_PRAGMAS):
+        return Verdict(True, "PRAGMA")
+    if (name in INTROSPECTION_PRAGMAS and len(shape) == 4 and shape[1] == "(" and shape[3] == ")"
+            and rest[2].kind in ("word", "ident", "string")):
+        return Verdict(True, "PRAGMA")
+    return Verdict(False, "PRAGMA", "only reads are allowed")
+
+
+def _classify_explain(rest: list[_Token], lexing: Lexing) -> Verdict:
     # EXPLAIN [ANALYZE] [VERBOSE] stmt | EXPLAIN (opt [, ...]) stmt | EXPLAIN QUERY PLAN stmt (SQLite)
-    words = []
+    words: list[str] = []
     i = 0
-    if rest and rest[0].text == "(":
+    if rest and rest[0].kind == "punct" and rest[0].text == "(":
         depth = 0
         while i < len(rest):
             t = rest[i]
-            if t.text == "(":
+            if t.text == "(" and t.kind == "punct":
                 depth += 1
-            elif t.text == ")":
+            elif t.text == ")" and t.kind == "punct":
                 depth -= 1
                 if depth == 0:
                     i += 1
@@ -200,7 +345,7 @@ def _classify_explain(rest: list[_Token]) -> Verdict:
     if "ANALYZE" in words or "ANALYSE" in words:
         # ``EXPLAIN (ANALYZE false)`` is harmless, but failing closed costs nothing.
         return Verdict(False, "EXPLAIN ANALYZE", "it executes the statement")
-    inner = _classify_tokens(rest[i:])
+    inner = _classify_tokens(rest[i:], lexing)
     if not inner.allowed:
         return Verdict(False, f"EXPLAIN {inner.kind}", inner.reason)
     return Verdict(True, "EXPLAIN")
