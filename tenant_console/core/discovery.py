@@ -318,9 +318,10 @@ def discover(config: ConsoleConfig, models_iter: Iterable[type[Model]] | None = 
     for dim_config in custom_dims:
         if dim_config.name in owner:
             users = sorted(model_label(m) for m, p in scoped.items() if dim_config.name in p)
+            more = f" and {len(users) - 5} more" if len(users) > 5 else ""
             raise ConsoleError(
                 f"{dim_config.where('activate')} makes {dim_config.name!r} a custom tenant backend, but "
-                f"django-scopes already uses that dimension (ScopedManager of {', '.join(users[:5])}). "
+                f"django-scopes already uses that dimension (ScopedManager of {', '.join(users[:5])}{more}). "
                 "Remove 'activate' to keep django-scopes, or give the custom dimension another name."
             )
         custom = CallableBackend(dim_config)
