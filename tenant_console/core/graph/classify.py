@@ -89,3 +89,16 @@ def tenants_differ(a: Mapping[str, Any] | None, b: Mapping[str, Any] | None) -> 
 
 def _norm(value: Any) -> str:
     return str(value)
+
+
+def tenant_labels(registry: ScopeRegistry, wanted: Mapping[str, Any], alias: str) -> dict[str, dict[str, str]]:
+    """``{dimension: {str(pk): label}}`` for the tenant pks in ``wanted`` (one query per dimension)."""
+    labels: dict[str, dict[str, str]] = {}
+    for dim_name, pks in wanted.items():
+        dim = registry.dimensions.get(dim_name)
+        values = [pk for pk in pks if pk is not None]
+        if dim is None or not values:
+            continue
+        objs = dim.model._base_manager.db_manager(alias).filter(pk__in=values)
+        labels[dim_name] = {str(o.pk): dim.label(o) for o in objs}
+    return labels
