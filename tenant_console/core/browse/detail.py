@@ -1,0 +1,124 @@
+"""One object, every field: what the detail pane shows.
+
+Choices by their display value, JSON pretty-printed, long text kept whole (the
+UI wraps it), FKs as links that can be followed, many-to-many as a short list of
+links with the total, and a GenericForeignKey as a link to its target. The
+object itself is fetched through the scoped queryset, so an object of another
+tenant is "not visible in this scope" rather than silently shown.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+
+from tenant_console.core.browse.catalog import get_model
+from tenant_console.core.browse.labels import labels_for
+from tenant_console.core.browse.queryset import scoped_queryset
+from tenant_console.core.browse.rows import format_value
+from tenant_console.core.discovery import ScopeRegistry, model_label
+from tenant_console.core.errors import ConsoleError
+from tenant_console.core.scope import ScopeState
+
+M2M_PREVIEW = 20
+
+
+@dataclass(frozen=True)
+class Link:
+    model: str
+    pk: Any
+    label: str
+    foreign: bool = False
+
+
+@dataclass(frozen=True)
+class FieldView:
+    name: str
+    kind: str  # value, text, json, fk, m2m, generic
+    text: str
+    links: tuple[Link, ...] = ()
+    null: bool = False
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class ObjectView:
+    model: str
+    pk: Any
+    label: str
+    fields: tuple[FieldView, ...] = field(default_factory=tuple)
+
+
+class NotVisible(ConsoleError):
+    """The object does not exist, or not in the active scope."""
+
+
+def _label(registry: ScopeRegistry, target: type[models.Model], pk: Any, scope: ScopeState,
+           alias: str) -> Link:
+    lab = labels_for(target, [pk], registry, scope.pks(), alias)[pk]
+    return Link(model_label(target), pk, lab.text, lab.foreign)
+
+
+def object_view(registry: ScopeRegistry, label: str, pk: Any, scope: ScopeState) -> ObjectView:
+    model = get_model(label)
+    qs = scoped_queryset(registry, model, scope.pks(), scope.disabled)
+    try:
+        obj = qs.get(pk=pk)
+    except (model.DoesNotExist, ValueError, TypeError):
+        where = "" if scope.disabled else f" in the scope {scope.describe()}"
+        raise NotVisible(f"{label} #{pk} does not exist{where}. It may belong to another tenant.")
+    alias = qs.db
+    out: list[FieldView] = []
+    for f in model._meta.concrete_fields:
+        value = getattr(obj, f.attname)
+        help_text = str(f.help_text or "")
+        if value is None:
+            out.append(FieldView(f.name, "value", "∅ (null)", null=True, help=help_text))
+        elif f.is_relation and f.related_model is not None:
+            link = _label(registry, f.related_model, value, scope, alias)
+            note = "  ⚠ belongs to another tenant" if link.foreign else ""
+            out.append(FieldView(f.name, "fk", f"{link.label}{note}", (link,), help=help_text))
+        elif f.choices:
+            display = dict(f.flatchoices).get(value, value)
+            out.append(FieldView(f.name, "value", f"{display}  [{value}]", help=help_text))
+        elif isinstance(f, models.JSONField):
+            out.append(FieldView(f.name, "json", json.dumps(value, indent=2, ensure_ascii=False, default=str),
+                                 help=help_text))
+        elif isinstance(f, models.TextField) or (isinstance(value, str) and len(value) > 80):
+            out.append(FieldView(f.name, "text", str(value), help=help_text))
+        elif isinstance(f, models.FileField):
+            out.append(FieldView(f.name, "value", str(value) or "(no file)", help=help_text))
+        else:
+            out.append(FieldView(f.name, "value", format_value(value), help=help_text))
+    for f in model._meta.many_to_many:
+        related = f.related_model
+        rel_qs = getattr(obj, f.name).all()
+        total = rel_qs.count()
+        pks = list(rel_qs.values_list("pk", flat=True)[:M2M_PREVIEW])
+        labs = labels_for(related, pks, registry, scope.pks(), alias)
+        links = tuple(Link(model_label(related), p, labs[p].text, labs[p].foreign) for p in pks)
+        more = f" (showing {len(links)} of {total})" if total > len(links) else ""
+        out.append(FieldView(f.name, "m2m", f"{total} {related._meta.verbose_name_plural}{more}", links))
+    from django.contrib.contenttypes.fields import GenericForeignKey  # needs the app registry
+
+    for f in model._meta.private_fields:
+        if isinstance(f, GenericForeignKey):
+            ct_id = getattr(obj, model._meta.get_field(f.ct_field).attname)
+            obj_id = getattr(obj, f.fk_field)
+            if ct_id is None or obj_id is None:
+                out.append(FieldView(f.name, "generic", "∅ (null)", null=True))
+                continue
+            from django.contrib.contenttypes.models import ContentType
+
+            ct = ContentType.objects.db_manager(alias).get_for_id(ct_id)
+            target = ct.model_class()
+            if target is None:
+                out.append(FieldView(f.name, "generic", f"{ct.app_label}.{ct.model} #{obj_id} (model gone)"))
+                continue
+            link = _label(registry, target, obj_id, scope, alias)
+            out.append(FieldView(f.name, "generic", f"{link.model}: {link.label}", (link,)))
+    own = labels_for(model, [obj.pk], registry, scope.pks(), alias)[obj.pk].text
+    return ObjectView(label, obj.pk, own, tuple(out))

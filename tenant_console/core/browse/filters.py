@@ -1,0 +1,164 @@
+"""The filter line: Django lookup expressions plus plain words searched in text columns.
+
+    state=accepted title__icontains=ai created__gte=2026-01-01 track__name="Data science" scaling
+
+``path[__lookup]=value`` becomes ``filter(path__lookup=value)``, ``path!=value`` an
+``exclude``; ``__in`` takes comma-separated values and ``__isnull`` yes/no. Words
+without ``=`` must each appear (icontains) in at least one text column. Every
+mistake (unknown field, unknown lookup, a value the field rejects, an unclosed
+quote) is a :class:`FilterError` with a message that says which part is wrong.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+
+from django.core.exceptions import FieldDoesNotExist, FieldError, ValidationError
+from django.db import models
+from django.db.models import Model, Q, QuerySet
+
+from tenant_console.core.discovery import model_label
+from tenant_console.core.errors import ConsoleError, did_you_mean
+
+_TERM = re.compile(r"^(?P<path>[A-Za-z_][A-Za-z0-9_]*)(?P<op>!=|=)(?P<value>.*)$", re.S)
+_TRUE = {"1", "true", "yes", "y", "t", "on"}
+_FALSE = {"0", "false", "no", "n", "f", "off"}
+
+
+class FilterError(ConsoleError):
+    """The filter text is not a valid expression for this model."""
+
+
+@dataclass(frozen=True)
+class Term:
+    path: str  # "track__name__icontains"
+    value: str
+    negate: bool = False
+
+
+@dataclass(frozen=True)
+class ParsedFilter:
+    terms: tuple[Term, ...] = ()
+    words: tuple[str, ...] = ()
+    text: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not self.terms and not self.words
+
+
+def parse(text: str) -> ParsedFilter:
+    """Split the filter line into lookup terms and plain words (no model needed)."""
+    try:
+        parts = shlex.split(text)
+    except ValueError as exc:
+        raise FilterError(f"The filter {text!r} cannot be read: {exc} (close the quote).")
+    terms: list[Term] = []
+    words: list[str] = []
+    for part in parts:
+        m = _TERM.match(part)
+        if m:
+            terms.append(Term(m["path"], m["value"], m["op"] == "!="))
+        elif "=" in part:
+            raise FilterError(
+                f"{part!r} is not a lookup expression; write field=value or field__lookup=value."
+            )
+        else:
+            words.append(part)
+    return ParsedFilter(tuple(terms), tuple(words), text.strip())
+
+
+def text_fields(model: type[Model]) -> list[str]:
+    """The columns plain words are searched in: CharField/TextField (and subclasses)."""
+    return [f.name for f in model._meta.concrete_fields
+            if isinstance(f, (models.CharField, models.TextField)) and not f.is_relation]
+
+
+def _split_lookup(model: type[Model], path: str) -> tuple[models.Field, str]:
+    """Walk ``a__b__lookup``: return the last field and the lookup name ('exact' if none)."""
+    parts = path.split("__")
+    current: type[Model] = model
+    fld: models.Field | None = None
+    for i, part in enumerate(parts):
+        if fld is not None and fld.related_model is None:
+            lookup = "__".join(parts[i:])
+            return fld, lookup
+        if fld is not None:
+            current = fld.related_model  # type: ignore[assignment]
+        try:
+            fld = current._meta.get_field(part)  # type: ignore[assignment]
+        except FieldDoesNotExist:
+            if fld is not None:  # e.g. event__exact: a lookup on a relation
+                return fld, "__".join(parts[i:])
+            names = sorted(f.name for f in current._meta.get_fields())
+            raise FilterError(
+                f"{model_label(current)} has no field {part!r}.{did_you_mean(part, names)} "
+                f"Fields: {', '.join(names)}."
+            )
+    assert fld is not None
+    return fld, "exact"
+
+
+def _value(fld: models.Field, lookup: str, raw: str) -> object:
+    last = lookup.split("__")[-1]
+    if last == "isnull":
+        if raw.lower() in _TRUE:
+            return True
+        if raw.lower() in _FALSE:
+            return False
+        raise FilterError(f"__isnull takes yes or no, not {raw!r}.")
+    if last in ("in", "range"):
+        values = [v.strip() for v in raw.split(",") if v.strip()]
+        if last == "range" and len(values) != 2:
+            raise FilterError(f"__range takes two comma-separated values, not {raw!r}.")
+        return values
+    if isinstance(fld, models.BooleanField) and raw.lower() in _TRUE | _FALSE:
+        return raw.lower() in _TRUE
+    if raw.lower() in ("none", "null") and last == "exact":
+        return None
+    return raw
+
+
+def build_q(model: type[Model], parsed: ParsedFilter) -> Q:
+    """The ``Q`` for a parsed filter on ``model``; raises :class:`FilterError`."""
+    q = Q()
+    for term in parsed.terms:
+        fld, lookup = _split_lookup(model, term.path)
+        value = _value(fld, lookup, term.value)
+        if value is None:
+            base = term.path[: -len("__exact")] if term.path.endswith("__exact") else term.path
+            one = Q(**{f"{base}__isnull": True})
+        else:
+            one = Q(**{term.path: value})
+        q &= ~one if term.negate else one
+    if parsed.words:
+        names = text_fields(model)
+        if not names:
+            raise FilterError(
+                f"{model_label(model)} has no text columns to search for {' '.join(parsed.words)!r}; "
+                "use a lookup such as pk=42."
+            )
+        for word in parsed.words:
+            any_col = Q()
+            for name in names:
+                any_col |= Q(**{f"{name}__icontains": word})
+            q &= any_col
+    return q
+
+
+def apply(qs: QuerySet, text: str) -> QuerySet:
+    """``qs`` filtered by the filter line ``text``; the SQL is compiled here so bad values fail early."""
+    parsed = parse(text)
+    if parsed.empty:
+        return qs
+    try:
+        filtered = qs.filter(build_q(qs.model, parsed))
+        filtered.query.get_compiler(qs.db).as_sql()
+    except FilterError:
+        raise
+    except (FieldError, ValidationError, ValueError, TypeError) as exc:
+        message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else " ".join(str(exc).split())
+        raise FilterError(f"The filter {text!r} does not fit {model_label(qs.model)}: {message}")
+    return filtered

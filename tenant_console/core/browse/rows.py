@@ -1,0 +1,144 @@
+"""Columns and rows of an object list: concrete fields, FKs shown as the target's label.
+
+A page of rows is fetched with ``values()`` for the columns and one label query
+per FK target model, so the cost of a page does not depend on the model's
+``__str__`` or on how many FKs point at the same object.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+from django.db.models import Model
+
+from tenant_console.core.browse.labels import labels_for
+from tenant_console.core.discovery import ScopeRegistry, model_label
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # field name, the sort key the user picks
+    attname: str  # database attribute (``event_id`` for FK ``event``)
+    title: str
+    kind: str  # pk, fk, choice, bool, number, date, json, text, file, other
+    width: int  # a reasonable display width
+    nullable: bool
+    target: str | None = None  # FK target model label
+    sortable: bool = True
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    #: A cross-tenant FK target, or a NULL; the UI styles these.
+    foreign: bool = False
+    null: bool = False
+
+
+@dataclass(frozen=True)
+class Row:
+    pk: Any
+    key: tuple[Any, ...]
+    cells: tuple[Cell, ...]
+
+
+_WIDTH = {"pk": 8, "fk": 24, "choice": 12, "bool": 5, "number": 10, "date": 19, "json": 28, "text": 30,
+          "file": 24, "other": 16}
+
+
+def _kind(f: models.Field) -> str:
+    if f.primary_key and not f.is_relation:
+        return "pk"
+    if f.is_relation:
+        return "fk"
+    if f.choices:
+        return "choice"
+    if isinstance(f, models.BooleanField):
+        return "bool"
+    if isinstance(f, (models.IntegerField, models.FloatField, models.DecimalField)):
+        return "number"
+    if isinstance(f, (models.DateField, models.TimeField, models.DurationField)):
+        return "date"
+    if isinstance(f, models.JSONField):
+        return "json"
+    if isinstance(f, models.FileField):
+        return "file"
+    if isinstance(f, (models.CharField, models.TextField)):
+        return "text"
+    return "other"
+
+
+def columns(model: type[Model]) -> list[Column]:
+    """The concrete fields of ``model``, pk first (metadata only: safe on any thread)."""
+    cols = []
+    for f in model._meta.concrete_fields:
+        kind = _kind(f)
+        width = _WIDTH[kind]
+        if kind == "pk" and isinstance(f, models.UUIDField):
+            width = 36
+        if kind == "text" and isinstance(f, models.CharField) and f.max_length and f.max_length < width:
+            width = max(len(f.name), f.max_length)
+        if kind == "fk" and f.primary_key:  # multi-table inheritance parent link
+            kind, width = "pk", 8
+        cols.append(Column(
+            name=f.name, attname=f.attname, title=f.name, kind=kind, width=max(width, len(f.name)),
+            nullable=f.null,
+            target=model_label(f.related_model) if f.is_relation and f.related_model else None,
+            sortable=not isinstance(f, (models.JSONField, models.TextField)),
+        ))
+    pk_name = model._meta.pk.name
+    cols.sort(key=lambda c: c.name != pk_name)
+    return cols
+
+
+def format_value(value: Any, kind: str = "other") -> str:
+    """One-line display text for a value."""
+    if value is None:
+        return "∅"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, (dt.date, dt.time, decimal.Decimal, uuid.UUID)):
+        return str(value)
+    if kind == "json" or isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return " ".join(str(value).split())
+
+
+def build_rows(model: type[Model], cols: Sequence[Column], records: Sequence[Mapping[str, Any]],
+               key_attnames: Sequence[str], registry: ScopeRegistry, tenant_pks: Mapping[str, Any],
+               alias: str | None = None) -> list[Row]:
+    """Turn ``values()`` records into display rows, with FK labels fetched per target model."""
+    labels: dict[str, dict[Any, Any]] = {}
+    for col in cols:
+        if col.kind == "fk":
+            target = model._meta.get_field(col.name).related_model
+            labels[col.attname] = labels_for(target, (r[col.attname] for r in records), registry,
+                                             tenant_pks, alias)
+    choices = {c.attname: dict(model._meta.get_field(c.name).flatchoices) for c in cols if c.kind == "choice"}
+    rows = []
+    for rec in records:
+        cells = []
+        for col in cols:
+            value = rec[col.attname]
+            if value is None:
+                cells.append(Cell("∅", null=True))
+            elif col.kind == "fk":
+                label = labels[col.attname].get(value)
+                text = label.text if label else f"#{value}"
+                cells.append(Cell(text + (" ⚠ other tenant" if label and label.foreign else ""),
+                                  foreign=bool(label and label.foreign)))
+            elif col.kind == "choice":
+                cells.append(Cell(str(choices[col.attname].get(value, value))))
+            else:
+                cells.append(Cell(format_value(value, col.kind)))
+        rows.append(Row(rec["pk"], tuple(rec[k] for k in key_attnames), tuple(cells)))
+    return rows

@@ -1,0 +1,345 @@
+"""The tenant-console app: start-up, scope state, navigation, and the plug-in points.
+
+The app owns one read-only :class:`~tenant_console.core.session.Session`; every
+database call goes through :meth:`TenantConsoleApp.db`, which awaits the session
+thread, marks the app busy (the banner offers ``ctrl+x`` to cancel) and turns any
+error into a notification. Screens are pushed by name through
+:meth:`open_screen` and ``:`` commands live in :attr:`extensions`, so the REPL,
+graph, export and import packages plug in without edits here (see
+:mod:`tenant_console.ui.extensions` and docs/ui-extension.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+
+from textual.app import App
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.worker import Worker, WorkerState
+
+from tenant_console.core.browse.catalog import resolve_model
+from tenant_console.core.browse.recent import RecentTenants
+from tenant_console.core.errors import Cancelled, ConsoleError
+from tenant_console.core.project import Project
+from tenant_console.core.scope import ScopeState
+from tenant_console.core.session import Session
+from tenant_console.ui import commands
+from tenant_console.ui.extensions import EXTENSION_PACKAGES, Extensions
+from tenant_console.ui.palette import ActionCommands, ModelCommands, TenantCommands
+from tenant_console.ui.screens.base import ConsoleScreen
+from tenant_console.ui.screens.detail import ObjectDetailScreen
+from tenant_console.ui.screens.dialogs import CommandLine, DisableScopesDialog, HelpScreen
+from tenant_console.ui.screens.loading import LoadErrorScreen, LoadingScreen
+from tenant_console.ui.screens.models import ModelBrowser
+from tenant_console.ui.screens.objects import ObjectListScreen
+from tenant_console.ui.screens.picker import TenantPicker
+
+#: What ``open_screen`` says for a screen that no extension provides.
+FEATURE_NAMES = {
+    "graph": "The related-object graph",
+    "export": "Export",
+    "repl": "The REPL",
+    "import": "Import review",
+}
+
+
+class Reported(Exception):
+    """An error that has already been shown to the user as a notification."""
+
+
+class StartupSpec:
+    """How to get a project, and what the command line asked for (scope flags, --disabled)."""
+
+    def __init__(self, loader: Callable[[], Project] | None = None, scope_flags: Sequence[Any] = (),
+                 disabled: bool = False, check_database: bool = True, description: str = "") -> None:
+        self.loader = loader
+        self.scope_flags = list(scope_flags)
+        self.disabled = disabled
+        self.check_database = check_database
+        self.description = description
+
+
+class TenantConsoleApp(App[None]):
+    CSS_PATH = "console.tcss"
+    TITLE = "tenant-console"
+    COMMANDS: ClassVar = App.COMMANDS | {TenantCommands, ModelCommands, ActionCommands}
+    BINDINGS: ClassVar = [
+        Binding("colon", "command_line", "Command", key_display=":"),
+        Binding("t", "pick_tenant", "Tenant"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("ctrl+x", "cancel_query", "Cancel query", show=False),
+        Binding("ctrl+q", "quit", "Quit"),
+    ]
+
+    scope: reactive[ScopeState] = reactive(ScopeState, always_update=True)
+    busy: reactive[int] = reactive(0)
+    readonly: reactive[bool] = reactive(True)
+
+    def __init__(self, project: Project | None = None, *, startup: StartupSpec | None = None,
+                 extension_packages: Sequence[str] = EXTENSION_PACKAGES) -> None:
+        super().__init__()
+        self.project: Project | None = project
+        self.startup = startup or StartupSpec()
+        self.session: Session | None = None
+        self.recent: RecentTenants | None = None
+        self.ready = False  # set once the first real screen is shown (tests wait on it)
+        self.load_error: ConsoleError | None = None
+        self.extensions = Extensions()
+        commands.register_builtin(self.extensions)
+        self.extensions.load_packages(tuple(extension_packages))
+
+    # -- start-up -------------------------------------------------------------
+    @property
+    def has_dimensions(self) -> bool:
+        return bool(self.project and self.project.registry.dimensions)
+
+    def on_mount(self) -> None:
+        self.push_screen(LoadingScreen(self.startup.description or "Opening the project"))
+        self.run_worker(self._start(), group="startup", exit_on_error=False)
+
+    async def _start(self) -> None:
+        try:
+            if self.project is None:
+                if self.startup.loader is None:
+                    raise ConsoleError("No project to open.")
+                self.project = await asyncio.to_thread(self.startup.loader)
+            project = self.project
+            self.session = project.session("console")
+            self.readonly = self.session.readonly
+            self.recent = RecentTenants(project.config.state_dir, project.settings_module, self.session.alias)
+            if self.startup.check_database:
+                from tenant_console.core.checks import check_database
+
+                for warning in await self.session.call(check_database, self.session.alias, scoped=False,
+                                                       readonly=False):
+                    self.notify(warning, severity="warning", timeout=10)
+            selection = await self._resolve_flags()
+        except ConsoleError as exc:
+            self.load_error = exc
+            await self.switch_screen(LoadErrorScreen(exc.message, exc.exit_code))
+            return
+        for warning in project.warnings:
+            self.notify(warning, severity="warning", timeout=10)
+        for problem in self.extensions.errors:
+            self.notify(problem, title="Extension", severity="error", timeout=10)
+        await self.switch_screen(ModelBrowser())
+        if selection:
+            state = await asyncio.to_thread(self.session.activate, selection)
+            self._scope_activated(state)
+        elif self.startup.disabled:
+            await self._disable("--disabled on the command line")
+        elif self.has_dimensions:
+            await self.push_screen(TenantPicker())
+        self.ready = True
+
+    async def _resolve_flags(self) -> dict[str, Any]:
+        """``--event__slug=democon`` → ``{"event": pk}``, with the CLI's messages for mistakes."""
+        from tenant_console.core.errors import ScopeSelectionError
+        from tenant_console.core.tenants import parse_scope_flag, resolve_tenant
+
+        assert self.project is not None and self.session is not None
+        registry = self.project.registry
+        selection: dict[str, Any] = {}
+        for flag in self.startup.scope_flags:
+            dim, lookup = parse_scope_flag(registry, flag.name, flag.value)
+            if dim in selection:
+                raise ScopeSelectionError(f"The dimension {dim!r} was given twice ({flag.text}).")
+            selection[dim] = await self.session.call(resolve_tenant, registry, dim, lookup, flag.value,
+                                                     alias=self.session.alias, scoped=False)
+        if selection and self.startup.disabled:
+            raise ScopeSelectionError("--disabled cannot be combined with a tenant option; choose one.")
+        return selection
+
+    def close_session(self) -> None:
+        if self.session is not None:
+            self.session.close()
+
+    # -- database calls ---------------------------------------------------------
+    async def db(self, fn: Callable[..., Any], *args: Any, quiet: bool = False, **kwargs: Any) -> Any:
+        """Run ``fn`` on the session thread; errors become notifications, then :class:`Reported`."""
+        if self.session is None:
+            raise Reported("The project is not loaded yet.")
+        self.busy += 1
+        try:
+            return await self.session.call(fn, *args, **kwargs)
+        except Exception as exc:
+            if not quiet:
+                self.report(exc)
+            raise Reported(str(exc)) from exc
+        finally:
+            self.busy -= 1
+
+    def report(self, exc: BaseException, title: str = "") -> None:
+        """Show an error as a notification: the message for people, the type for anything else."""
+        if isinstance(exc, Reported):
+            return
+        if isinstance(exc, Cancelled):
+            self.notify(str(exc), title=title or "Cancelled", severity="warning")
+            return
+        if isinstance(exc, ConsoleError):
+            self.notify(exc.message, title=title or "Error", severity="error", timeout=8)
+            return
+        name = type(exc).__name__
+        if name == "ScopeError":
+            self.notify(f"{exc} Choose a tenant (t) first.", title="Scope", severity="error", timeout=8)
+            return
+        module = type(exc).__module__
+        where = "Database error" if module.startswith(("django.db", "psycopg", "sqlite3")) else "Error"
+        self.notify(f"{name}: {' '.join(str(exc).split())}", title=title or where, severity="error", timeout=10)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            self.report(event.worker.error)
+
+    def action_cancel_query(self) -> None:
+        if self.session is not None and self.session.cancel():
+            self.notify("Cancelling the running query…", severity="warning")
+        else:
+            self.notify("Nothing is running.")
+
+    # -- scope ------------------------------------------------------------------
+    def _scope_activated(self, state: ScopeState) -> None:
+        self.scope = state
+        if self.recent is not None:
+            for t in state.tenants:
+                self.recent.remember(t.dimension, t.pk, t.label)
+
+    async def activate_tenant(self, dimension: str, pk: Any, label: str = "") -> bool:
+        """Make ``pk`` the active tenant of ``dimension`` (implied dimensions filled in)."""
+        if self.session is None:
+            return False
+        self.busy += 1
+        try:
+            state = await asyncio.to_thread(self.session.activate, {dimension: pk})
+        except Exception as exc:
+            self.report(exc, "Tenant")
+            return False
+        finally:
+            self.busy -= 1
+        self._scope_activated(state)
+        self.notify(state.describe(), title="Scope")
+        return True
+
+    def choose_tenant(self, dimension: str, pk: Any, label: str = "") -> None:
+        """Palette/command entry point: activate and close the picker if it is open."""
+
+        async def run() -> None:
+            if await self.activate_tenant(dimension, pk, label) and isinstance(self.screen, TenantPicker):
+                self.screen.dismiss(None)
+
+        self.run_worker(run(), group="activate", exclusive=True, exit_on_error=False)
+
+    def action_pick_tenant(self, text: str = "") -> None:
+        if not self.has_dimensions:
+            self.notify("This project has no scope dimensions; everything is shown unscoped.")
+            return
+        if isinstance(self.screen, TenantPicker):
+            return
+        self.push_screen(TenantPicker(text))
+
+    def action_disable_scopes(self) -> None:
+        def done(confirmed: bool | None) -> None:
+            if confirmed:
+                self.run_worker(self._disable("typed confirmation in the console"), exit_on_error=False)
+
+        self.push_screen(DisableScopesDialog(), done)
+
+    async def _disable(self, reason: str) -> None:
+        assert self.session is not None
+        state = await asyncio.to_thread(self.session.disable_scopes, reason)
+        self.scope = state
+        if isinstance(self.screen, TenantPicker):
+            self.screen.dismiss(None)
+        self.notify("Scopes are disabled: every tenant's rows are visible. Choose a tenant (t) to end this.",
+                    title="Scopes disabled", severity="warning", timeout=8)
+
+    # -- navigation -------------------------------------------------------------
+    def breadcrumbs(self) -> list[str]:
+        return [s.crumb for s in self.screen_stack if isinstance(s, ConsoleScreen) and s.crumb
+                and not isinstance(s, TenantPicker)]
+
+    def open_model(self, text: str, filter_text: str = "") -> None:
+        try:
+            label = resolve_model(text)
+        except ConsoleError as exc:
+            self.report(exc, "Model")
+            return
+        self.push_screen(ObjectListScreen(label, filter_text))
+
+    def open_object(self, model_label: str, pk: Any) -> None:
+        self.push_screen(ObjectDetailScreen(model_label, pk))
+
+    def open_screen(self, name: str, **kwargs: Any) -> None:
+        """Push the screen an extension registered under ``name``, or say it is not in this build."""
+        factory = self.extensions.screens.get(name)
+        if factory is None:
+            feature = FEATURE_NAMES.get(name, f"The {name!r} screen")
+            self.notify(f"{feature} is not available in this build.", title="Not available",
+                        severity="warning")
+            return
+        try:
+            screen = factory(self, **kwargs)
+        except Exception as exc:
+            self.report(exc, name)
+            return
+        self.push_screen(screen)
+
+    def action_open_graph(self, model_label: str, pk: Any) -> None:
+        self.open_screen("graph", model_label=model_label, pk=pk)
+
+    def action_export_object(self, model_label: str, pk: Any) -> None:
+        self.open_screen("export", model_label=model_label, pk=pk)
+
+    def action_repl_use(self, model_label: str, pk: Any) -> None:
+        self.open_screen("repl", model_label=model_label, pk=pk)
+
+    def action_models(self) -> None:
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, ModelBrowser):
+            self.pop_screen()
+
+    # -- command line, help -------------------------------------------------------
+    def action_command_line(self, initial: str = "") -> None:
+        words = [n for c in self.extensions.commands.values() for n in (c.name, *c.aliases)]
+        hint = "  ".join(f":{c.usage}" for c in self.extensions.commands.values())
+
+        def done(text: str | None) -> None:
+            if text:
+                self.run_command_line(text)
+
+        self.push_screen(CommandLine(words, hint, initial), done)
+
+    def run_command_line(self, text: str) -> None:
+        word, _, arg = text.strip().lstrip(":").partition(" ")
+        cmd = self.extensions.find(word)
+        if cmd is None:
+            from tenant_console.core.errors import did_you_mean
+
+            names = [n for c in self.extensions.commands.values() for n in (c.name, *c.aliases)]
+            self.notify(f"Unknown command :{word}.{did_you_mean(word, names)} Press ? for the list.",
+                        title="Command", severity="error")
+            return
+        try:
+            result = cmd.run(self, arg.strip())
+        except Exception as exc:
+            self.report(exc, f":{cmd.name}")
+            return
+        if asyncio.iscoroutine(result):
+            self.run_worker(result, group="command", exit_on_error=False)
+
+    def action_help(self) -> None:
+        screen = self.screen
+        keys: list[tuple[str, str]] = []
+        seen: set[str] = set()
+        for _key, active in screen.active_bindings.items():
+            binding = active.binding
+            if not binding.description or (binding.description in seen and not binding.show):
+                continue
+            seen.add(binding.description)
+            keys.append((binding.key_display or self.get_key_display(binding), binding.description))
+        title = f"Help — {getattr(screen, 'crumb', '') or type(screen).__name__}"
+        intro = getattr(screen, "HELP", "") or ""
+        cmds = [(c.usage, c.help) for c in self.extensions.commands.values()]
+        self.push_screen(HelpScreen(title, intro, keys, cmds))

@@ -1,0 +1,149 @@
+"""The model browser: every model by app, scoped or shared, with its row count in the scope.
+
+Counts are asked for one model at a time in a background worker and filled in
+as they arrive; a scope change cancels the running round and starts a new one.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Input, OptionList
+from textual.widgets.option_list import Option
+
+from tenant_console.core.browse.catalog import ModelInfo, catalog
+from tenant_console.core.browse.counts import count_model
+from tenant_console.ui.screens.base import ConsoleScreen
+
+PENDING = "…"
+
+
+def model_prompt(info: ModelInfo, count: int | str | None) -> Text:
+    if count is None:
+        shown = Text("needs tenant", style="dim italic")
+    elif isinstance(count, str):
+        shown = Text(count, style="dim")
+    else:
+        shown = Text(f"{count:,}", style="bold")
+    scope_style = "magenta" if info.tenant_of else ("cyan" if info.scoped else "dim")
+    line = Text("  ")
+    line.append(f"{info.name:<28}")
+    line.append(f"{info.scope_text():<34}", style=scope_style)
+    line.append(" " * max(0, 14 - len(shown)))
+    line.append_text(shown)
+    return line
+
+
+class ModelBrowser(ConsoleScreen):
+    crumb = "Models"
+    HELP = ("Every model of the project, grouped by app. Scoped models show their dimension (and the path "
+            "through which they are scoped); shared models are the same for every tenant. Counts are rows "
+            "visible in the current scope, counted in the background. Enter opens a model.")
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("escape", "back", "Back", show=False),
+        Binding("r", "recount", "Recount"),
+    ]
+    DEFAULT_CSS = """
+    ModelBrowser #model-filter { display: none; margin: 0 1; }
+    ModelBrowser #model-filter.-shown { display: block; }
+    ModelBrowser #model-list { height: 1fr; border: none; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.infos: list[ModelInfo] = []
+        self.counts: dict[str, int | str | None] = {}
+        self.rounds = 0  # completed counting rounds (tests wait on this)
+
+    def compose_body(self) -> ComposeResult:
+        yield Input(placeholder="filter models by name or app…", id="model-filter")
+        yield OptionList(id="model-list")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        project = self.console.project
+        if project is None:
+            return
+        self.infos = catalog(project.registry)
+        self._rebuild("")
+        self.query_one("#model-list", OptionList).focus()
+        self.watch(self.console, "scope", self._scope_changed, init=False)
+        self.action_recount()
+
+    def _rebuild(self, text: str) -> None:
+        lst = self.query_one("#model-list", OptionList)
+        old = lst.highlighted_option.id if lst.highlighted_option else None
+        lst.clear_options()
+        text = text.lower().strip()
+        app_label = None
+        for info in self.infos:
+            if text and text not in info.label.lower():
+                continue
+            if info.app_label != app_label:
+                app_label = info.app_label
+                lst.add_option(Option(Text(app_label, style="bold underline"), disabled=True))
+            lst.add_option(Option(model_prompt(info, self.counts.get(info.label, PENDING)), id=info.label))
+        if old:
+            try:
+                lst.highlighted = lst.get_option_index(old)
+            except Exception:
+                pass
+        if lst.highlighted is None and lst.option_count:
+            lst.action_first()
+
+    def _scope_changed(self) -> None:
+        self.action_recount()
+
+    def action_recount(self) -> None:
+        self.counts = {}
+        self._rebuild(self.query_one("#model-filter", Input).value)
+        self.run_worker(self._count_all(), group="counts", exclusive=True, exit_on_error=False)
+
+    async def _count_all(self) -> None:
+        console = self.console
+        if console.project is None:
+            return
+        scope = console.scope
+        lst = self.query_one("#model-list", OptionList)
+        for info in self.infos:
+            try:
+                count: int | str | None = await console.db(count_model, console.project.registry, info.label,
+                                                           scope, quiet=True)
+            except Exception:
+                count = "error"
+            self.counts[info.label] = count
+            try:
+                lst.replace_option_prompt(info.label, model_prompt(info, count))
+            except Exception:
+                pass  # filtered out of the list right now
+        self.rounds += 1
+
+    def action_filter(self) -> None:
+        box = self.query_one("#model-filter", Input)
+        box.add_class("-shown")
+        box.focus()
+
+    @on(Input.Changed, "#model-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self._rebuild(event.value)
+
+    @on(Input.Submitted, "#model-filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        self.query_one("#model-list", OptionList).focus()
+
+    def action_back(self) -> None:
+        box = self.query_one("#model-filter", Input)
+        if box.has_class("-shown"):
+            box.value = ""
+            box.remove_class("-shown")
+            self.query_one("#model-list", OptionList).focus()
+            return
+        super().action_back()
+
+    @on(OptionList.OptionSelected, "#model-list")
+    def _open(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.console.open_model(event.option.id)

@@ -1,0 +1,141 @@
+"""One model's objects in the current scope: filter line, virtual table, status line."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Input, Static
+
+from tenant_console.core.browse import filters
+from tenant_console.core.browse.catalog import get_model, info
+from tenant_console.core.browse.paging import ListSpec
+from tenant_console.core.browse.rows import columns
+from tenant_console.core.errors import ConsoleError
+from tenant_console.ui.screens.base import ConsoleScreen
+from tenant_console.ui.widgets.object_table import ObjectTable
+
+FILTER_HINT = "/ filter: state=accepted title__icontains=ai created__gte=2026-01-01 word…  (esc clears)"
+
+
+class ObjectListScreen(ConsoleScreen):
+    HELP = ("The objects of one model in the current scope. The table is virtual: only the rows on screen "
+            "are fetched (keyset pages), so a million rows open as fast as ten. The filter line takes Django "
+            "lookups (field=value, field__lookup=value, field!=value, __in=a,b, __isnull=yes) and plain "
+            "words, which must appear in some text column. Move between columns with ←/→ and sort with s "
+            "(again to reverse). :row N or :row 50% jumps anywhere.")
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("escape", "back", "Back"),
+        Binding("ctrl+r", "reload", "Reload", show=False),
+    ]
+    DEFAULT_CSS = """
+    ObjectListScreen #object-filter { margin: 0 0; border: tall $primary-darken-2; }
+    ObjectListScreen #object-filter:focus { border: tall $accent; }
+    ObjectListScreen #object-status { height: 1; background: $panel; color: $text-muted; padding: 0 1; }
+    """
+
+    def __init__(self, model_label: str, filter_text: str = "") -> None:
+        super().__init__()
+        self.model_label = model_label
+        self.crumb = model_label
+        self.model = get_model(model_label)
+        self.spec = ListSpec(model_label, filter_text=filter_text)
+
+    def compose_body(self) -> ComposeResult:
+        yield Input(self.spec.filter_text, placeholder=FILTER_HINT, id="object-filter")
+        yield ObjectTable(self.spec, columns(self.model), id="object-table")
+        yield Static("", id="object-status")
+
+    @property
+    def table(self) -> ObjectTable:
+        return self.query_one(ObjectTable)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.table.focus()
+        self.watch(self.console, "scope", self._scope_changed, init=False)
+        self.table.reload()
+        self._status()
+
+    def _scope_changed(self) -> None:
+        self.table.reload()
+        self._status()
+
+    def _status(self, total: int | None = None) -> None:
+        project = self.console.project
+        where = info(project.registry, self.model).scope_text() if project else ""
+        spec = self.table.spec
+        order = f"{spec.order or 'pk'} {'↓' if spec.descending else '↑'}"
+        count = "counting…" if total is None else f"{total:,} rows"
+        flt = f" · filter: {spec.filter_text}" if spec.filter_text else ""
+        self.query_one("#object-status", Static).update(f"{self.model_label} ({where}) · {count} · "
+                                                        f"order {order}{flt}")
+
+    @on(ObjectTable.Counted)
+    def _counted(self, event: ObjectTable.Counted) -> None:
+        self._status(event.total)
+
+    @on(ObjectTable.SortChanged)
+    def _sorted(self, event: ObjectTable.SortChanged) -> None:
+        self._status()
+
+    @on(ObjectTable.Opened)
+    def _opened(self, event: ObjectTable.Opened) -> None:
+        self.console.open_object(self.model_label, event.pk)
+
+    def action_filter(self) -> None:
+        self.query_one("#object-filter", Input).focus()
+
+    def apply_filter(self, text: str) -> bool:
+        """Validate ``text`` (syntax and fields, without the database) and reload; False if invalid."""
+        try:
+            parsed = filters.parse(text)
+            if not parsed.empty:
+                filters.build_q(self.model, parsed)
+        except ConsoleError as exc:
+            self.console.report(exc, "Filter")
+            return False
+        self.query_one("#object-filter", Input).value = text
+        self.table.reload(replace(self.table.spec, filter_text=text))
+        self._status()
+        return True
+
+    @on(Input.Submitted, "#object-filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        if self.apply_filter(event.value):
+            self.table.focus()
+
+    def action_back(self) -> None:
+        box = self.query_one("#object-filter", Input)
+        if box.has_focus:
+            if box.value != self.table.spec.filter_text:
+                box.value = self.table.spec.filter_text
+            elif box.value:
+                self.apply_filter("")
+            self.table.focus()
+            return
+        super().action_back()
+
+    def action_reload(self) -> None:
+        self.table.reload()
+
+    def goto(self, where: str) -> None:
+        """``:row 900000``, ``:row 50%``, ``:row end``."""
+        total = self.table.row_count
+        where = where.strip().lower()
+        try:
+            if where in ("end", "last", "$"):
+                pos = total - 1
+            elif where in ("", "top", "first", "0"):
+                pos = 0
+            elif where.endswith("%"):
+                pos = int(total * float(where[:-1]) / 100)
+            else:
+                pos = int(where.replace(",", "").replace("_", "")) - 1
+        except ValueError:
+            self.notify(f"{where!r} is not a row number; use :row 1200, :row 50% or :row end.", severity="error")
+            return
+        self.table.move_to(pos)

@@ -1,0 +1,168 @@
+"""The tenant picker: one list per scope dimension, searched in the database as you type.
+
+Searches are debounced and run on the session thread (``search_tenants``: icontains
+over the search fields plus an exact pk, limited), so 100,000 tenants cost one
+indexed-or-not LIKE query per keystroke pause, never a full load. With an empty
+box, the recently used tenants of this project and database come first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.timer import Timer
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tenant_console.core.discovery import Dimension
+from tenant_console.core.tenants import TenantHit, search_tenants
+from tenant_console.ui.screens.base import ConsoleScreen
+
+DEBOUNCE = 0.15
+LIMIT = 30
+
+
+@dataclass(frozen=True)
+class Choice:
+    dimension: str
+    pk: Any
+    label: str
+
+
+def highlighted(label: str, text: str) -> Text:
+    """``label`` with every case-insensitive occurrence of ``text`` highlighted."""
+    out = Text(label)
+    if text:
+        out.highlight_words([text], style="bold reverse", case_sensitive=False)
+    return out
+
+
+class TenantPicker(ConsoleScreen):
+    crumb = "Tenants"
+    HELP = ("Choose the tenant whose data you want to see. Type part of a name or slug, or a primary key; "
+            "the search runs in the database. Recently used tenants come first while the box is empty. "
+            "Choosing a tenant activates its scope (and any dimension it implies).")
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("down", "to_list", "Results", show=False),
+        Binding("ctrl+d", "disable_scopes", "Disable scopes"),
+    ]
+    DEFAULT_CSS = """
+    TenantPicker #picker-search { margin: 1 1 0 1; }
+    TenantPicker .dimension-title { padding: 1 1 0 1; text-style: bold; }
+    TenantPicker OptionList { height: 1fr; margin: 0 1; }
+    """
+
+    def __init__(self, initial: str = "") -> None:
+        super().__init__()
+        self.initial = initial
+        self._timer: Timer | None = None
+        self._choices: dict[str, Choice] = {}
+        self.searches = 0  # completed searches (tests wait on this)
+
+    @property
+    def dimensions(self) -> list[Dimension]:
+        project = self.console.project
+        return list(project.registry.dimensions.values()) if project else []
+
+    def compose_body(self) -> ComposeResult:
+        yield Input(self.initial, placeholder="Search tenants: name, slug or primary key…", id="picker-search")
+        with Vertical(id="picker-lists"):
+            for dim in self.dimensions:
+                fields = ", ".join(dim.search_fields) or "pk only"
+                yield Static(f"{dim.name} — {dim.model_label}  [dim](search: {fields}, pk)[/dim]",
+                             classes="dimension-title")
+                yield OptionList(id=f"dim-{dim.name}")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#picker-search", Input).focus()
+        self.run_search()
+
+    @on(Input.Changed, "#picker-search")
+    def _typed(self, event: Input.Changed) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(DEBOUNCE, self.run_search)
+
+    @on(Input.Submitted, "#picker-search")
+    def _submitted(self, event: Input.Submitted) -> None:
+        for dim in self.dimensions:
+            lst = self.query_one(f"#dim-{dim.name}", OptionList)
+            if lst.option_count:
+                option = lst.get_option_at_index(lst.highlighted or 0)
+                if option.id:
+                    self.choose(option.id)
+                return
+
+    def run_search(self) -> None:
+        text = self.query_one("#picker-search", Input).value
+        self.run_worker(self._search(text), group="tenant-search", exclusive=True, exit_on_error=False)
+
+    async def _search(self, text: str) -> None:
+        console = self.console
+        project = console.project
+        if project is None or console.session is None:
+            return
+        for dim in self.dimensions:
+            hits: list[TenantHit] = await console.db(search_tenants, dim, text, LIMIT, console.session.alias,
+                                                     scoped=False)
+            recent = console.recent.get(dim.name) if console.recent and not text.strip() else []
+            self._fill(dim, text.strip(), hits, recent)
+        self.searches += 1
+
+    def _fill(self, dim: Dimension, text: str, hits: list[TenantHit], recent: list[Any]) -> None:
+        lst = self.query_one(f"#dim-{dim.name}", OptionList)
+        lst.clear_options()
+        options: list[Option] = []
+        seen: set[str] = set()
+        for r in recent:
+            oid = f"{dim.name}:{r.pk}"
+            seen.add(oid)
+            self._choices[oid] = Choice(dim.name, r.pk, r.label)
+            prompt = Text("★ ", style="yellow") + Text(r.label) + Text(f"   #{r.pk} · recent", style="dim")
+            options.append(Option(prompt, id=oid))
+        for hit in hits:
+            oid = f"{dim.name}:{hit.pk}"
+            if oid in seen:
+                continue
+            seen.add(oid)
+            self._choices[oid] = Choice(dim.name, hit.pk, hit.label)
+            prompt = highlighted(hit.label, text) + Text(f"   #{hit.pk}", style="dim")
+            options.append(Option(prompt, id=oid))
+        if not options:
+            options.append(Option(Text(f"No {dim.model_label} matches {text!r}.", style="italic"), disabled=True))
+        lst.add_options(options)
+        if lst.option_count:
+            lst.highlighted = 0
+
+    def action_to_list(self) -> None:
+        for dim in self.dimensions:
+            lst = self.query_one(f"#dim-{dim.name}", OptionList)
+            if lst.option_count:
+                lst.focus()
+                return
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.choose(event.option.id)
+
+    def choose(self, option_id: str) -> None:
+        choice = self._choices.get(option_id)
+        if choice is None:
+            return
+        self.run_worker(self._activate(choice), group="activate", exclusive=True, exit_on_error=False)
+
+    async def _activate(self, choice: Choice) -> None:
+        if await self.console.activate_tenant(choice.dimension, choice.pk, choice.label) and self.is_current:
+            self.dismiss(choice)
+
+    def action_disable_scopes(self) -> None:
+        self.console.action_disable_scopes()

@@ -1,0 +1,1 @@
+"""Widgets of the console (each one concept, CSS in ``DEFAULT_CSS``)."""
