@@ -1,0 +1,242 @@
+"""``tenant-console import FILE``: plan an import, list conflicts, apply with decisions.
+
+Nothing is written unless every conflict has a decision and ``--apply`` (or
+``--dry-run``, which applies and rolls back) is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from tenant_console.cli.context import CliContext
+from tenant_console.cli.output import print_json, print_table
+from tenant_console.core.errors import ConsoleError
+
+NAME = "import"
+HELP = "Plan, review and apply an export into a database (conflicts need decisions)."
+DESCRIPTION = """\
+Plan an import of an export file into the database (--database ALIAS), classifying every object:
+new, identical, changed, key clash, unique clash, missing reference, schema difference. Conflicts
+need decisions (a decisions file saved from the review screen or written by hand); without them
+nothing is written and the undecided conflicts are listed (exit code 1). --apply writes everything
+in one transaction; --dry-run does the same and rolls back.
+
+  tenant-console --settings S import democon.jsonl.gz                         # plan only
+  tenant-console --settings S import democon.jsonl.gz --decisions d.json --apply
+  tenant-console --settings S import democon.jsonl.gz --new-tenant slug=democon-copy --apply
+  tenant-console --settings S import democon.jsonl.gz --into-tenant --event__slug=staging --dry-run
+"""
+ORDER = 60
+LIST_LIMIT = 50
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", help="The export's data file (.jsonl/.jsonl.gz) or its .manifest.json.")
+    target = parser.add_mutually_exclusive_group()
+    target.add_argument("--into-tenant", action="store_true",
+                        help="Import as the existing tenant chosen with the scope options (--event__slug=X).")
+    target.add_argument("--new-tenant", action="append", metavar="FIELD=VALUE", default=[],
+                        help="Import as a new tenant with these field values (e.g. slug=democon-copy); repeatable.")
+    parser.add_argument("--decisions", metavar="FILE", help="A decisions file (JSON) to apply.")
+    parser.add_argument("--save-decisions", metavar="FILE",
+                        help="Write the decisions (and the undecided conflicts, for editing) to FILE.")
+    parser.add_argument("--default", metavar="[CLASS=]DECISION", action="append", default=[],
+                        help="A default decision, e.g. skip, or changed=overwrite, or dependent=skip; repeatable.")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--apply", action="store_true", help="Write the import (one transaction).")
+    mode.add_argument("--dry-run", action="store_true", help="Apply and roll back: report what would happen.")
+    parser.add_argument("--review", action="store_true", help="Open the review screen in the console.")
+    parser.add_argument("--json", action="store_true", help="Machine-readable output.")
+
+
+def _retarget(ctx: CliContext, session: Any, export: Any) -> Any:
+    from tenant_console.core.importer import Retarget
+
+    args = ctx.args
+    if args.into_tenant:
+        if not ctx.scope_flags:
+            raise ConsoleError("--into-tenant needs the tenant to import into, chosen with a scope option such as "
+                               "--event__slug=staging.")
+        selection = ctx.resolve_scope(session)
+        labels = session.run(_labels, ctx.project.registry, selection, scoped=False)
+        return Retarget.into_tenant(selection, labels)
+    if ctx.scope_flags:
+        raise ConsoleError("Scope options choose the tenant for --into-tenant; add --into-tenant to import into "
+                           f"that tenant ({', '.join(f.text for f in ctx.scope_flags)}).")
+    if args.new_tenant:
+        dims = list(export.scope)
+        values: dict[str, dict[str, str]] = {}
+        for text in args.new_tenant:
+            name, sep, value = text.partition("=")
+            if not sep or not name:
+                raise ConsoleError(f"--new-tenant {text!r}: give FIELD=VALUE, for example --new-tenant slug=copy.")
+            dim, dot, field = name.partition(".")
+            if not dot:
+                if len(dims) != 1:
+                    raise ConsoleError("--new-tenant: the export has several dimensions "
+                                       f"({', '.join(dims) or 'none'}); write DIMENSION.FIELD=VALUE.")
+                dim, field = dims[0], name
+            values.setdefault(dim, {})[field] = value
+        return Retarget.new_tenant(values)
+    return Retarget()
+
+
+def _labels(registry: Any, selection: dict[str, Any]) -> dict[str, str]:
+    out = {}
+    for dim, pk in selection.items():
+        d = registry.dimensions[dim]
+        obj = d.model._base_manager.filter(pk=pk).first()
+        out[dim] = d.label(obj) if obj is not None else str(pk)
+    return out
+
+
+def _progress(enabled: bool) -> Any:
+    if not enabled:
+        return None
+    state = {"last": -1}
+
+    def show(stage: str, done: int, total: int) -> None:
+        pct = int(100 * done / total) if total else 100
+        if pct == state["last"]:
+            return
+        state["last"] = pct
+        bar = "#" * (pct // 4)
+        sys.stderr.write(f"\r  {stage[:28]:<28} [{bar:<25}] {pct:3d}% {done:,}/{total:,}")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+def _decisions(ctx: CliContext, plan: Any) -> Any:
+    from tenant_console.core.importer import Decisions
+    from tenant_console.core.importer.decisions import DECISIONS, SELECTORS
+
+    args = ctx.args
+    decisions = Decisions.load(args.decisions, plan) if args.decisions else Decisions()
+    for text in args.default:
+        selector, sep, decision = text.rpartition("=")
+        selector = selector if sep else "*"
+        if decision not in DECISIONS or selector not in SELECTORS:
+            raise ConsoleError(f"--default {text!r}: write DECISION or CLASS=DECISION with a decision among "
+                               f"{', '.join(DECISIONS)} and a class among {', '.join(SELECTORS)}.")
+        decisions.set_default(decision, selector)
+    decisions.implied = plan.retarget.implied()
+    return decisions
+
+
+def _schema_error(plan: Any, resolution: Any) -> None:
+    """Schema differences are bad input unless every object of those models is decided ``skip``."""
+    from tenant_console.core.importer import ImportInputError
+
+    blocked = {u.item.label for u in resolution.undecided if u.item.cls == "schema"}
+    if not blocked:
+        return
+    diffs = [str(d) for d in plan.export.schema_differences if d.model in blocked]
+    raise ImportInputError(
+        f"The models changed since {plan.export.data_path.name} was exported, so it cannot be imported as it is: "
+        f"{'; '.join(diffs)}. Nothing was imported. Export again from a database on the current models, or skip "
+        f"those models ({', '.join(sorted(blocked))}) with a decision."
+    )
+
+
+def _undecided_message(resolution: Any) -> str:
+    n = len(resolution.undecided)
+    by_class: dict[str, int] = {}
+    for u in resolution.undecided:
+        key = "dependent" if u.reason.startswith("depends on") else u.item.cls
+        by_class[key] = by_class.get(key, 0) + 1
+    parts = ", ".join(f"{k} {v:,}" for k, v in sorted(by_class.items()))
+    missing = by_class.get("missing_ref")
+    extra = (f" {missing:,} objects reference objects that are neither in the file nor in the target; they can "
+             "only be skipped." if missing else "")
+    return (f"{n:,} conflicts have no decision ({parts}), so nothing was written.{extra} Review them in the "
+            "console (import FILE --review), or give a decisions file (--decisions D.json; --save-decisions "
+            "writes one listing every undecided conflict to edit) or defaults (--default CLASS=DECISION).")
+
+
+def run(ctx: CliContext) -> int:
+    from tenant_console.core.importer import apply_import, build_plan, read_export, resolve
+
+    args = ctx.args
+    if args.review:
+        from tenant_console.ui.importer.launch import launch_review  # type: ignore[import-not-found]
+
+        return int(launch_review(ctx))
+    export = read_export(args.file)
+    project = ctx.project
+    session = ctx.open_session("import", readonly=True)
+    try:
+        retarget = _retarget(ctx, session, export)
+        tty = sys.stderr.isatty() and not ctx.json
+        plan = session.run(build_plan, export, session.alias, project.registry, retarget, _progress(tty),
+                           readonly=True, scoped=False)
+        decisions = _decisions(ctx, plan)
+        resolution = resolve(plan, decisions)
+        if args.save_decisions:
+            path = decisions.save(args.save_decisions, plan)
+            _add_undecided(path, resolution)
+        _schema_error(plan, resolution)
+        if not resolution.complete:
+            _print_plan(ctx, plan, resolution)
+            project.audit.record("import", outcome="undecided", file=str(export.data_path), sha256=export.sha256,
+                                 target=retarget.describe(), undecided=len(resolution.undecided),
+                                 database=session.alias)
+            raise ConsoleError(_undecided_message(resolution), exit_code=1)
+        if not (args.apply or args.dry_run):
+            _print_plan(ctx, plan, resolution)
+            if not ctx.json:
+                print("Every conflict has a decision. Run again with --dry-run to rehearse or --apply to write.")
+            return 0
+        decisions_json = decisions.to_json(plan)
+        try:
+            report = session.run(apply_import, plan, resolution, dry_run=args.dry_run, progress=_progress(tty),
+                                 readonly=False, scoped=False)
+        except ConsoleError as exc:
+            project.audit.record("import", outcome="error", file=str(export.data_path), sha256=export.sha256,
+                                 target=retarget.describe(), dry_run=args.dry_run, error=exc.message[:1000],
+                                 decisions=decisions_json, database=session.alias)
+            raise
+        project.audit.record("import", outcome="dry-run" if args.dry_run else "ok", file=str(export.data_path),
+                             sha256=export.sha256, target=retarget.describe(), dry_run=args.dry_run,
+                             decisions=decisions_json, report=report.as_dict(keys_limit=1000),
+                             database=session.alias)
+        if ctx.json:
+            print_json({"plan": plan.as_dict(conflicts=False), "report": report.as_dict()})
+        else:
+            for line in report.lines():
+                print(line)
+        return 0
+    finally:
+        session.close()
+
+
+def _add_undecided(path: Any, resolution: Any) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["undecided"] = [u.as_dict() for u in resolution.undecided]
+    path.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+
+
+def _print_plan(ctx: CliContext, plan: Any, resolution: Any) -> None:
+    if ctx.json:
+        out = plan.as_dict(conflicts=False)
+        out["decisions"] = resolution.counts(plan)
+        out["undecided"] = [u.as_dict() for u in resolution.undecided]
+        print_json(out)
+        return
+    print(f"Import plan: {plan.export.describe()} -> {plan.alias} ({plan.vendor}), {plan.retarget.text()}")
+    classes = ["new", "identical", "changed", "key_clash", "unique_clash", "missing_ref", "schema"]
+    rows = [[label, *[counts.get(c, 0) or "" for c in classes]] for label, counts in sorted(plan.summary().items())]
+    print_table(["model", *classes], rows, right=range(1, len(classes) + 1))
+    for d in plan.export.schema_differences:
+        print(f"  schema: {d}")
+    if resolution.undecided:
+        print(f"\nUndecided ({len(resolution.undecided):,}):")
+        for u in resolution.undecided[:LIST_LIMIT]:
+            print(f"  {u.item.ref:<40} {u.reason}  [possible: {', '.join(u.possible)}]")
+        if len(resolution.undecided) > LIST_LIMIT:
+            print(f"  ... and {len(resolution.undecided) - LIST_LIMIT:,} more (--json or --save-decisions lists all)")

@@ -1,0 +1,378 @@
+"""Applying a resolved plan: one transaction, all or nothing.
+
+Inside one durable atomic block on the target: the tables to be written are locked
+against other writers (PostgreSQL ``SHARE ROW EXCLUSIVE``; SQLite's write lock, taken
+first), the target rows the plan looked at are read again and compared with what the
+review saw (if any changed, nothing is applied and the rows are named), new keys are
+given, rows are inserted and updated in bulk per model in dependency order, foreign
+keys are checked (deferred constraints, then checked with the offending row named),
+sequences are reset on PostgreSQL. A dry run does all of it and rolls back. Killing
+the process at any point leaves the target as it was: the transaction never commits.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.core.management.color import no_style
+from django.db import DatabaseError, IntegrityError, connections, models, transaction
+
+from tenant_console.core.importer.decisions import Resolution
+from tenant_console.core.importer.errors import ApplyFailed, TargetChanged
+from tenant_console.core.importer.meta import ModelInfo, get_model, is_integer_pk
+from tenant_console.core.importer.plan import Item, Plan, chunks, snapshot
+from tenant_console.core.importer.reader import key_text
+from tenant_console.core.importer.refs import Ref, RefReader, ref_key
+from tenant_console.core.importer.report import ImportReport
+
+Progress = Callable[[str, int, int], None]
+WRITES = ("insert", "new_key", "rename", "overwrite")
+
+
+class _Alloc:
+    def __repr__(self) -> str:
+        return "<new key>"
+
+
+ALLOC: Any = _Alloc()
+
+
+def dependency_order(labels: list[str], infos: dict[str, ModelInfo]) -> list[str]:
+    """Models ordered parents first (FKs, parent links); cycles keep file order."""
+    deps = {lb: {fk.target for fk in infos[lb].fks if fk.target != lb and fk.target in labels} for lb in labels}
+    for lb in labels:
+        if infos[lb].parent_link is not None and infos[lb].parent_link.target in labels:  # type: ignore[union-attr]
+            deps[lb].add(infos[lb].parent_link.target)  # type: ignore[union-attr]
+    out: list[str] = []
+    done: set[str] = set()
+    visiting: set[str] = set()
+
+    def visit(lb: str) -> None:
+        if lb in done or lb in visiting:
+            return
+        visiting.add(lb)
+        for d in sorted(deps[lb], key=labels.index):
+            visit(d)
+        visiting.discard(lb)
+        done.add(lb)
+        out.append(lb)
+
+    for lb in labels:
+        visit(lb)
+    return out
+
+
+class Applier:
+    def __init__(self, plan: Plan, resolution: Resolution, *, dry_run: bool = False,
+                 progress: Progress | None = None, pause: Callable[[], None] | None = None) -> None:
+        self.plan = plan
+        self.res = resolution
+        self.alias = plan.alias
+        self.conn = connections[plan.alias]
+        self.dry_run = dry_run
+        self.progress = progress or (lambda stage, done, total: None)
+        self.pause = pause  # a hook called between batches (tests use it to kill the process mid-apply)
+        self.refs = RefReader(plan.infos)
+        self.keys: dict[int, Any] = {}  # id(item) -> final key in the target (None: not there)
+        self.report = ImportReport(file=str(plan.export.data_path), sha256=plan.export.sha256, database=self.alias,
+                                   vendor=plan.vendor, target=plan.retarget.describe(), dry_run=dry_run)
+
+    # -- entry -----------------------------------------------------------------
+    def run(self) -> ImportReport:
+        if not self.res.complete:
+            from tenant_console.core.importer.errors import UndecidedConflicts
+
+            raise UndecidedConflicts(f"{len(self.res.undecided):,} conflicts have no decision; nothing was applied.")
+        started = time.perf_counter()
+        labels = dependency_order(list(self.plan.items), self.plan.infos)
+        written = [lb for lb in labels if any(self.res.decision(it) in WRITES for it in self.plan.items[lb])]
+        try:
+            with transaction.atomic(using=self.alias, durable=True):
+                self._lock(written)
+                self._recheck()
+                self._assign_keys(labels)
+                self._rename()
+                total = sum(1 for it in self.plan.all_items() if self.res.decision(it) in WRITES)
+                done = 0
+                for lb in labels:
+                    done = self._write_model(lb, done, total)
+                self._reset_sequences(written)
+                self._check_constraints(written)
+                if self.dry_run:
+                    transaction.set_rollback(True, using=self.alias)
+        except IntegrityError as exc:
+            raise ApplyFailed(
+                f"The database refused the import, so nothing was written (the transaction was rolled back): "
+                f"{' '.join(str(exc).split())}"
+            )
+        self.report.counts = self.res.counts(self.plan)
+        self.report.dropped_links = list(self.res.dropped_links)
+        self.report.seconds = time.perf_counter() - started
+        return self.report
+
+    # -- steps -----------------------------------------------------------------
+    def _lock(self, labels: list[str]) -> None:
+        tables = {self.plan.infos[lb].model._meta.db_table for lb in labels}
+        for lb in labels:
+            for m in self.plan.infos[lb].m2ms:
+                tables.add(m.through._meta.db_table)
+        with self.conn.cursor() as cur:
+            if self.conn.vendor == "postgresql":
+                for t in sorted(tables):
+                    cur.execute(f"LOCK TABLE {self.conn.ops.quote_name(t)} IN SHARE ROW EXCLUSIVE MODE")
+            elif self.conn.vendor == "sqlite" and tables:
+                # A deferred SQLite transaction takes the write lock at its first write; take it now, so
+                # that nobody can change the target between the re-check and the writes.
+                cur.execute(f"DELETE FROM {self.conn.ops.quote_name(sorted(tables)[0])} WHERE 1 = 0")
+
+    def _recheck(self) -> None:
+        changed: list[str] = []
+        for label, seen in self.plan.seen.items():
+            if not seen:
+                continue
+            now = snapshot(self.plan, label, list(seen))
+            for pk, digest in seen.items():
+                if now.get(pk) != digest:
+                    changed.append(f"{label} {pk} ({'deleted' if pk not in now else 'changed'})")
+        for label, free in self.plan.free.items():
+            model = self.plan.infos[label].model
+            for chunk in chunks(sorted(free, key=str)):
+                for pk in model._base_manager.using(self.alias).filter(pk__in=chunk).values_list("pk", flat=True):
+                    changed.append(f"{label} {pk} (created since the review)")
+        if changed:
+            shown = ", ".join(changed[:10]) + (f" and {len(changed) - 10:,} more" if len(changed) > 10 else "")
+            raise TargetChanged(
+                f"The target changed since the plan was made, so nothing was applied: {shown}. Plan and review the "
+                "import again."
+            )
+
+    def _assign_keys(self, labels: list[str]) -> None:
+        plan = self.plan
+        alloc: dict[str, list[Item]] = {}
+        own: dict[str, list[Any]] = {}
+        for lb in labels:
+            info = plan.infos[lb]
+            for it in plan.items[lb]:
+                d = self.res.decision(it)
+                if d in ("new_key", "rename") or (d == "insert" and it.row.pk is None):
+                    if info.parent_link is None:
+                        alloc.setdefault(lb, []).append(it)
+                    self.keys[id(it)] = ALLOC
+                elif d == "insert":
+                    self.keys[id(it)] = plan.retarget.map_ref((lb, it.key)) or it.key
+                    own.setdefault(lb, []).append(it.key)
+                elif d in ("keep", "overwrite", "use_existing"):
+                    self.keys[id(it)] = it.target_pk
+                elif d == "skip" and (lb, it.key) not in self.res.broken:
+                    self.keys[id(it)] = it.target_pk  # the same object is already there
+                else:
+                    self.keys[id(it)] = None
+        for lb, items in alloc.items():
+            info = plan.infos[lb]
+            model = info.model
+            if isinstance(model._meta.pk, models.UUIDField):
+                for it in items:
+                    self.keys[id(it)] = uuid.uuid4()
+            elif is_integer_pk(model):
+                current = model._base_manager.using(self.alias).aggregate(m=models.Max("pk"))["m"] or 0
+                mine = [k for k in own.get(lb, []) if isinstance(k, int)]
+                start = max([current, *mine]) + 1
+                for n, it in enumerate(items):
+                    self.keys[id(it)] = start + n
+            else:
+                raise ApplyFailed(f"{lb} has a {type(model._meta.pk).__name__} primary key; new keys cannot be given.")
+        # Multi-table inheritance: children take their parent's key.
+        for lb in labels:
+            info = plan.infos[lb]
+            if info.parent_link is None:
+                continue
+            for it in plan.items[lb]:
+                if self.keys.get(id(it)) is ALLOC:
+                    parent = plan.index.get((info.parent_link.target, it.row.pk))
+                    self.keys[id(it)] = self.keys.get(id(parent)) if parent is not None else None
+        for lb in labels:
+            for it in plan.items[lb]:
+                d = self.res.decision(it)
+                if d in ("new_key", "rename"):
+                    self.report.new_keys[it.ref] = key_text(self.keys[id(it)])
+
+    def _rename(self) -> None:
+        """Give renamed rows unique text values: ``value-2``, ``value-3``... checked in batches."""
+        by_field: dict[tuple[str, str], list[Item]] = {}
+        for it in self.plan.all_items():
+            if self.res.decision(it) != "rename":
+                continue
+            info = self.plan.infos[it.label]
+            for f in info.local_fields:
+                if f.attname in it.clash and isinstance(f, (models.CharField, models.TextField)) and not f.is_relation:
+                    by_field.setdefault((it.label, f.attname), []).append(it)
+        self.renames: dict[int, dict[str, Any]] = {}
+        for (label, attname), items in by_field.items():
+            info = self.plan.infos[label]
+            f = info.model._meta.get_field(attname)
+            taken: set[str] = set()
+            pending = [(it, str(it.row.fields.get(f.name) or "")) for it in items]
+            n = 2
+            while pending and n < 10_000:
+                candidates = {id(it): _suffixed(v, n, f.max_length) for it, v in pending}
+                values = list(candidates.values())
+                for chunk in chunks(values):
+                    taken.update(str(v) for v in info.model._base_manager.using(self.alias).filter(
+                        **{f"{attname}__in": chunk}).values_list(attname, flat=True))
+                left = []
+                for it, v in pending:
+                    c = candidates[id(it)]
+                    if c in taken:
+                        left.append((it, v))
+                    else:
+                        taken.add(c)
+                        self.renames.setdefault(id(it), {})[attname] = c
+                        self.report.renamed.setdefault(it.ref, {})[f.name] = c
+                pending = left
+                n += 1
+
+    def ref_target(self, ref: Ref) -> Any:
+        item = self.plan.index.get(ref)
+        if item is not None:
+            return self.keys.get(id(item))
+        mapped = self.plan.retarget.map_ref(ref)
+        if mapped is not None:
+            return mapped
+        if isinstance(ref[1], tuple):
+            return self.plan.natural.get(ref)
+        return ref[1]
+
+    def _values(self, info: ModelInfo, it: Item) -> dict[str, Any]:
+        fields = it.row.fields
+        out: dict[str, Any] = {info.pk_attname: self.keys[id(it)]}
+        for f in info.plain:
+            if f.name in fields:
+                out[f.attname] = f.to_python(fields[f.name])
+        for fk in info.fks:
+            if fk.name not in fields:
+                continue
+            raw = fields[fk.name]
+            if raw is None:
+                out[fk.attname] = None
+                continue
+            target = self.ref_target((fk.target, ref_key(fk.natural, raw, get_model(fk.target))))
+            if target is None:
+                raise ApplyFailed(f"{it.ref}: {fk.name} points at {fk.target} {key_text(raw)}, which will not exist "
+                                  "after the import (it is skipped or missing). Skip this object too.")
+            out[fk.attname] = target
+        for name, ref in self.refs.gfk_refs(it.row):
+            target = self.ref_target(ref)
+            if target is not None:
+                out[name] = target
+        if it.overrides:
+            for name, value in it.overrides.items():
+                f = info.model._meta.get_field(name)
+                out[f.attname] = f.to_python(value)
+        out.update(self.renames.get(id(it), {}))
+        return out
+
+    def _write_model(self, label: str, done: int, total: int) -> int:
+        info = self.plan.infos[label]
+        model = info.model
+        inserts: list[Any] = []
+        updates: list[Any] = []
+        links: dict[str, list[tuple[Any, Any]]] = {}
+        replaced: dict[str, list[Any]] = {}
+        update_fields: set[str] = set()
+        for it in self.plan.items[label]:
+            d = self.res.decision(it)
+            if d not in WRITES:
+                continue
+            values = self._values(info, it)
+            obj = model(**values)
+            if d == "overwrite":
+                updates.append(obj)
+                update_fields.update(f.name for f in info.local_fields
+                                     if not f.primary_key and (f.attname in values))
+            else:
+                inserts.append(obj)
+            pk = values[info.pk_attname]
+            for m in info.m2ms:
+                if m.name not in it.row.fields:
+                    continue
+                if d == "overwrite":
+                    replaced.setdefault(m.name, []).append(pk)
+                target_model = get_model(m.target)
+                for raw in it.row.fields.get(m.name) or ():
+                    ref = (m.target, ref_key(m.natural, raw, target_model))
+                    if ref in self.res.broken:
+                        continue
+                    target = self.ref_target(ref)
+                    if target is not None:
+                        links.setdefault(m.name, []).append((pk, target))
+        qs = model._base_manager.using(self.alias)
+        fields = [f for f in info.local_fields]
+        batch = max(1, min(2000, self.conn.ops.bulk_batch_size(fields, inserts[:1] or [None])))
+        try:
+            for chunk in chunks(inserts, batch):
+                qs._insert(chunk, fields=fields, using=self.alias, raw=True)
+                done += len(chunk)
+                self._tick(label, done, total)
+            if updates:
+                for chunk in chunks(updates, 500):
+                    qs.bulk_update(chunk, sorted(update_fields))
+                    done += len(chunk)
+                    self._tick(label, done, total)
+            for m in info.m2ms:
+                through = m.through._base_manager.using(self.alias)
+                for chunk in chunks(replaced.get(m.name, [])):
+                    through.filter(**{f"{m.source_col}__in": chunk}).delete()
+                rows = [m.through(**{m.source_col: s, m.target_col: t}) for s, t in links.get(m.name, [])]
+                for chunk in chunks(rows, 2000):
+                    through.bulk_create(chunk)
+                    self._tick(label, done, total)
+        except IntegrityError as exc:
+            raise ApplyFailed(
+                f"The database refused the {label} rows, so nothing was written (the transaction was rolled back): "
+                f"{' '.join(str(exc).split())}"
+            )
+        if inserts or updates:
+            self.report.written[label] = len(inserts) + len(updates)
+        return done
+
+    def _tick(self, label: str, done: int, total: int) -> None:
+        self.progress(label, done, total)
+        if self.pause is not None:
+            self.pause()
+
+    def _reset_sequences(self, labels: list[str]) -> None:
+        if self.conn.vendor != "postgresql" or not labels:
+            return
+        models_ = [self.plan.infos[lb].model for lb in labels]
+        extra = [m.through for lb in labels for m in self.plan.infos[lb].m2ms]
+        sql = self.conn.ops.sequence_reset_sql(no_style(), models_ + extra)
+        with self.conn.cursor() as cur:
+            for statement in sql:
+                cur.execute(statement)
+
+    def _check_constraints(self, labels: list[str]) -> None:
+        tables = [self.plan.infos[lb].model._meta.db_table for lb in labels]
+        tables += [m.through._meta.db_table for lb in labels for m in self.plan.infos[lb].m2ms]
+        try:
+            self.conn.check_constraints(table_names=tables)
+        except (IntegrityError, DatabaseError) as exc:
+            raise ApplyFailed(
+                "A foreign key check failed after writing, so nothing was written (the transaction was rolled "
+                f"back): {' '.join(str(exc).split())}"
+            )
+
+
+def _suffixed(value: str, n: int, max_length: int | None) -> str:
+    suffix = f"-{n}"
+    if max_length is not None and len(value) + len(suffix) > max_length:
+        value = value[: max_length - len(suffix)]
+    return value + suffix
+
+
+def apply_import(plan: Plan, resolution: Resolution, *, dry_run: bool = False, progress: Progress | None = None,
+                 pause: Callable[[], None] | None = None) -> ImportReport:
+    """Apply ``resolution`` to the target (call on a session thread with ``readonly=False, scoped=False``)."""
+    return Applier(plan, resolution, dry_run=dry_run, progress=progress, pause=pause).run()

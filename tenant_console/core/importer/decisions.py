@@ -1,0 +1,352 @@
+"""Decisions: what to do with each conflict, per object, per model or as a default.
+
+``keep`` the existing row, ``overwrite`` it, give the incoming row a ``new_key`` (every
+reference to it in the file follows), ``use_existing`` (a unique clash: incoming
+references are pointed at the row that holds the value), ``rename`` (a unique clash on
+a text value: new key and the value suffixed), or ``skip`` (the object is not
+imported; whatever in the file depends on it is listed and must be decided too).
+``insert`` (new objects) and ``keep`` (identical ones) are implied.
+
+A key clash with another tenant's row can never be overwritten, and a unique clash
+with another tenant's row can never be used or overwritten: both would make one
+tenant's data reference or replace another's.
+
+Decisions are saved as JSON and validated against the plan when loaded, so a
+headless run with ``--decisions`` applies exactly what was reviewed or refuses.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import models
+
+from tenant_console.core.importer.errors import ImportInputError
+from tenant_console.core.importer.meta import ModelInfo, is_integer_pk
+from tenant_console.core.importer.plan import CLASSES, Item, Plan
+from tenant_console.core.importer.reader import key_text
+
+DECISIONS = ("insert", "keep", "overwrite", "new_key", "use_existing", "rename", "skip")
+#: Keys a default or model decision may be given for: every class, ``dependent`` (objects
+#: that reference a skipped object) and ``*`` (anything the decision is allowed for).
+SELECTORS = (*CLASSES, "dependent", "*")
+FORMAT = "tenant-console-import-decisions"
+IMPLICIT = {"new": "insert", "identical": "keep"}
+
+
+def can_new_key(info: ModelInfo) -> bool:
+    pk = info.model._meta.pk
+    if info.natural:
+        return False
+    if info.parent_link is not None:
+        return False  # follows the parent's key
+    return is_integer_pk(info.model) or isinstance(pk, models.UUIDField)
+
+
+def can_rename(info: ModelInfo, item: Item) -> bool:
+    text = (models.CharField, models.SlugField, models.EmailField, models.TextField)
+    fields = [f for f in info.local_fields if f.attname in item.clash]
+    return bool(item.clash) and can_new_key(info) and any(isinstance(f, text) for f in fields)
+
+
+def allowed(item: Item, info: ModelInfo) -> tuple[str, ...]:
+    """The decisions that make sense for this item (in the order the review screen offers them)."""
+    if item.forced:
+        return (item.forced,)
+    new_key = ("new_key",) if can_new_key(info) else ()
+    cls = item.cls
+    if cls == "new":
+        return ("insert", *new_key, "skip")
+    if cls == "identical":
+        return ("keep", "skip")
+    if cls == "changed":
+        return ("keep", "overwrite", *new_key, "skip")
+    if cls == "key_clash":
+        return (*new_key, *(() if item.other_tenant else ("overwrite",)), "skip")
+    if cls == "unique_clash":
+        same = () if item.other_tenant else ("use_existing", "overwrite")
+        return (*same, *(("rename",) if can_rename(info, item) else ()), "skip")
+    if cls == "missing_ref":
+        return ("keep", "skip") if item.target_pk is not None else ("skip",)
+    return ("skip",)
+
+
+@dataclass
+class Decisions:
+    """The user's decisions; ``implied`` holds the retarget's defaults (below the user's)."""
+
+    default: dict[str, str] = field(default_factory=dict)
+    models: dict[str, dict[str, str]] = field(default_factory=dict)
+    objects: dict[str, str] = field(default_factory=dict)
+    implied: dict[str, str] = field(default_factory=dict)
+
+    def set_object(self, ref: str, decision: str | None) -> None:
+        if decision is None:
+            self.objects.pop(ref, None)
+        else:
+            self.objects[ref] = decision
+
+    def set_model(self, label: str, decision: str | None, selector: str = "*") -> None:
+        entry = self.models.setdefault(label, {})
+        if decision is None:
+            entry.pop(selector, None)
+        else:
+            entry[selector] = decision
+
+    def set_default(self, decision: str | None, selector: str = "*") -> None:
+        if decision is None:
+            self.default.pop(selector, None)
+        else:
+            self.default[selector] = decision
+
+    def explicit(self, item: Item, ok: tuple[str, ...], dependent: bool = False) -> str | None:
+        """The user's decision for ``item`` (object > model > default), if one applies."""
+        d = self.objects.get(item.ref)
+        if d in ok:
+            return d
+        selectors = ("dependent", "*") if dependent else (item.cls, "*")
+        for layer in (self.models.get(item.label, {}), self.default):
+            for sel in selectors:
+                d = layer.get(sel)
+                if d in ok:
+                    return d
+        return None
+
+    def decide(self, item: Item, info: ModelInfo) -> str | None:
+        ok = allowed(item, info)
+        if item.forced:
+            return item.forced
+        d = self.explicit(item, ok)
+        if d is not None:
+            return d
+        d = self._implied(item, info, ok)
+        if d is not None:
+            return d
+        return IMPLICIT.get(item.cls)
+
+    def _implied(self, item: Item, info: ModelInfo, ok: tuple[str, ...]) -> str | None:
+        if not self.implied:
+            return None
+        if item.cls == "changed" and not info.scoped:
+            return "keep" if "keep" in ok else None
+        d = self.implied.get(item.cls)
+        if d == "rename_or_use_existing":
+            return "use_existing" if "use_existing" in ok else ("rename" if "rename" in ok else None)
+        return d if d in ok else None
+
+    # -- files -----------------------------------------------------------------
+    def to_json(self, plan: Plan) -> dict[str, Any]:
+        index = {it.ref: it for it in plan.all_items()}
+        return {
+            "format": FORMAT,
+            "version": 1,
+            "export": {"file": plan.export.data_path.name, "sha256": plan.export.sha256},
+            "target": {"database": plan.alias, "vendor": plan.vendor, "retarget": plan.retarget.describe()},
+            "plan": plan.digest(),
+            "default": dict(self.default),
+            "models": {k: dict(v) for k, v in self.models.items() if v},
+            "objects": {ref: {"decision": d, "class": index[ref].cls if ref in index else None}
+                        for ref, d in sorted(self.objects.items())},
+        }
+
+    def save(self, path: str | Path, plan: Plan) -> Path:
+        path = Path(path)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(self.to_json(plan), indent=2, default=str) + "\n", encoding="utf-8")
+        tmp.replace(path)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path, plan: Plan) -> Decisions:
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ImportInputError(f"The decisions file {path} does not exist.")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ImportInputError(f"The decisions file {path} is not valid JSON ({exc}).")
+        return cls.from_json(data, plan, str(path))
+
+    @classmethod
+    def from_json(cls, data: Any, plan: Plan, where: str = "the decisions file") -> Decisions:
+        def bad(msg: str) -> ImportInputError:
+            return ImportInputError(f"{where} does not match this import: {msg} Nothing was imported; review the "
+                                    "import again and save new decisions.")
+
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise ImportInputError(f"{where} is not a tenant-console decisions file (format {FORMAT!r}).")
+        sha = (data.get("export") or {}).get("sha256")
+        if sha != plan.export.sha256:
+            raise bad(f"it was made for another export (SHA-256 {str(sha)[:12]}..., this file is "
+                      f"{plan.export.sha256[:12]}...).")
+        if (data.get("target") or {}).get("retarget", {"mode": "same"}) != _normalise(plan.retarget.describe()):
+            raise bad(f"it was made for importing {(data.get('target') or {}).get('retarget')}, this import goes "
+                      f"{plan.retarget.text()}.")
+        out = cls()
+        for selector, decision in _dict(data.get("default"), "default", bad).items():
+            _check_selector(selector, decision, "the default", bad)
+            out.default[selector] = decision
+        for label, entry in _dict(data.get("models"), "models", bad).items():
+            if label not in plan.items:
+                raise bad(f"it has decisions for the model {label!r}, which is not in the file.")
+            for selector, decision in _dict(entry, f"models[{label!r}]", bad).items():
+                _check_selector(selector, decision, label, bad)
+                out.models.setdefault(label, {})[selector] = decision
+        index = {it.ref: it for it in plan.all_items()}
+        for ref, entry in _dict(data.get("objects"), "objects", bad).items():
+            decision = entry.get("decision") if isinstance(entry, dict) else entry
+            was = entry.get("class") if isinstance(entry, dict) else None
+            item = index.get(ref)
+            if item is None:
+                raise bad(f"it has a decision for {ref}, which is not in the file.")
+            if was is not None and was != item.cls:
+                raise bad(f"{ref} was {was!r} when the decisions were made and is {item.cls!r} now (the target "
+                          "changed since).")
+            ok = allowed(item, plan.infos[item.label])
+            if decision not in ok and not (decision == "skip"):
+                raise bad(f"{decision!r} is not possible for {ref} ({item.cls}); possible: {', '.join(ok)}.")
+            out.objects[ref] = decision
+        return out
+
+
+def _normalise(d: dict[str, Any]) -> Any:
+    return json.loads(json.dumps(d, default=str))
+
+
+def _dict(value: Any, where: str, bad: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise bad(f"{where!r} must be a JSON object.")
+    return value
+
+
+def _check_selector(selector: str, decision: Any, where: str, bad: Any) -> None:
+    if selector not in SELECTORS:
+        raise bad(f"{selector!r} in {where} is not a class (use one of {', '.join(SELECTORS)}).")
+    if decision not in DECISIONS:
+        raise bad(f"{decision!r} in {where} is not a decision (use one of {', '.join(DECISIONS)}).")
+
+
+# -- resolution ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Undecided:
+    item: Item
+    reason: str
+    possible: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.item.as_dict(), "reason": self.reason, "possible": list(self.possible)}
+
+
+@dataclass
+class Resolution:
+    """Every item's final decision, what is still undecided, and what depends on skipped objects."""
+
+    final: dict[int, str]  # id(item) -> decision
+    undecided: list[Undecided]
+    broken: set[tuple[str, Any]]  # refs that will not exist in the target
+    dropped_links: list[tuple[str, str, str]]  # (from ref, m2m field, to ref)
+
+    def decision(self, item: Item) -> str | None:
+        return self.final.get(id(item))
+
+    @property
+    def complete(self) -> bool:
+        return not self.undecided
+
+    def counts(self, plan: Plan) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for label, items in plan.items.items():
+            c: dict[str, int] = {}
+            for it in items:
+                d = self.final.get(id(it), "undecided")
+                c[d] = c.get(d, 0) + 1
+            out[label] = c
+        return out
+
+
+def _is_broken(item: Item, decision: str | None) -> bool:
+    if decision != "skip":
+        return False
+    return item.target_pk is None or item.cls in ("key_clash", "unique_clash", "schema")
+
+
+def resolve(plan: Plan, decisions: Decisions) -> Resolution:
+    """Apply decisions to the plan: final decisions, undecided conflicts, dependents of skipped objects."""
+    from tenant_console.core.importer.refs import RefReader
+
+    final: dict[int, str] = {}
+    undecided: dict[int, Undecided] = {}
+    for it in plan.all_items():
+        d = decisions.decide(it, plan.infos[it.label])
+        if d is None:
+            undecided[id(it)] = Undecided(it, f"{it.cls}: {it.detail}" if it.detail else it.cls,
+                                          allowed(it, plan.infos[it.label]))
+        else:
+            final[id(it)] = d
+    # Multi-table inheritance: a child row follows its parent's key.
+    for label, items in plan.items.items():
+        info = plan.infos[label]
+        if info.parent_link is None:
+            continue
+        for it in items:
+            parent = plan.index.get((info.parent_link.target, it.row.pk))
+            pd = final.get(id(parent)) if parent is not None else None
+            if pd in ("new_key", "rename"):
+                final[id(it)] = "new_key"
+                undecided.pop(id(it), None)
+            elif pd == "use_existing":
+                final[id(it)] = "keep" if it.target_pk is not None else "insert"
+                undecided.pop(id(it), None)
+    reader = RefReader(plan.infos)
+    broken: set[tuple[str, Any]] = set(plan.missing)
+    for it in plan.all_items():
+        if _is_broken(it, final.get(id(it))) or (id(it) in undecided and it.target_pk is None):
+            broken.add((it.label, it.key))
+    dropped: list[tuple[str, str, str]] = []
+    changed = True
+    while changed:
+        changed = False
+        for it in plan.all_items():
+            d = final.get(id(it))
+            if d == "skip" or id(it) in undecided:
+                continue
+            for kind, name, ref, _detachable in reader.all_refs(it.row):
+                if ref not in broken or (it.cls == "missing_ref" and ref in plan.missing):
+                    continue
+                if kind == "m2m":
+                    continue
+                parent_link = plan.infos[it.label].parent_link
+                if parent_link is not None and name == parent_link.name:
+                    final[id(it)] = "skip"
+                else:
+                    ok = ("skip",)
+                    chosen = decisions.explicit(it, ok, dependent=True) or decisions.explicit(it, ok)
+                    if chosen == "skip":
+                        final[id(it)] = "skip"
+                    else:
+                        final.pop(id(it), None)
+                        undecided[id(it)] = Undecided(
+                            it, f"depends on {ref[0]}:{key_text(ref[1])} (through {name}), which is skipped or "
+                                "missing; skip it too", ("skip",))
+                if _is_broken(it, final.get(id(it))) or id(it) in undecided:
+                    broken.add((it.label, it.key))
+                changed = True
+                break
+    for it in plan.all_items():
+        if final.get(id(it)) in (None, "skip"):
+            continue
+        for kind, name, ref, _d in reader.all_refs(it.row):
+            if kind == "m2m" and ref in broken:
+                dropped.append((it.ref, name, f"{ref[0]}:{key_text(ref[1])}"))
+    return Resolution(final=final, undecided=list(undecided.values()), broken=broken, dropped_links=dropped)
+
+
+def undecided_refs(items: Iterable[Undecided]) -> list[str]:
+    return [u.item.ref for u in items]

@@ -1,0 +1,158 @@
+"""What the importer needs to know about a model: keys, references, unique sets, scope.
+
+Computed once per model from ``_meta`` so that the planner and the apply step never
+introspect per object.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.db import models
+from django.db.models import Model
+
+from tenant_console.core.discovery import ScopeRegistry
+
+
+@dataclass(frozen=True)
+class FkInfo:
+    name: str
+    attname: str
+    target: str  # label_lower of the model the key points to
+    null: bool
+    natural: bool  # the file writes the target's natural key instead of its pk
+    to_pk: bool  # the FK points at the target's primary key (not a to_field)
+
+
+@dataclass(frozen=True)
+class M2mInfo:
+    name: str
+    target: str
+    natural: bool
+    through: type[Model]
+    source_col: str  # attname on the through model of the FK to the declaring model
+    target_col: str
+
+
+@dataclass(frozen=True)
+class GfkInfo:
+    name: str
+    ct_attname: str  # content_type_id
+    ct_field: str  # content_type (its value in the file is a natural key)
+    fk_field: str  # object_id
+
+
+@dataclass
+class ModelInfo:
+    label: str
+    model: type[Model]
+    pk_name: str
+    pk_attname: str
+    natural: bool  # rows carry no pk in the file; identity is the natural key
+    local_fields: list[Any]  # concrete fields stored in this model's own table (parent link included)
+    plain: list[Any]  # local non-relational fields other than the pk
+    fks: list[FkInfo]
+    m2ms: list[M2mInfo]
+    gfks: list[GfkInfo]
+    parent_link: FkInfo | None  # multi-table inheritance: the pk is also a key of the parent
+    unique_sets: list[tuple[str, ...]]  # attnames of unique fields, unique_together, UniqueConstraints
+    scope_paths: dict[str, str] = field(default_factory=dict)
+    tenant_dimensions: list[str] = field(default_factory=list)
+
+    @property
+    def scoped(self) -> bool:
+        return bool(self.scope_paths)
+
+    def field_by_name(self, name: str) -> Any:
+        return self.model._meta.get_field(name)
+
+
+def uses_natural_key(model: type[Model]) -> bool:
+    return hasattr(model, "natural_key") and hasattr(model._default_manager, "get_by_natural_key")
+
+
+def _fk(f: Any) -> FkInfo:
+    target = f.related_model
+    return FkInfo(name=f.name, attname=f.attname, target=target._meta.label_lower, null=f.null,
+                  natural=uses_natural_key(target), to_pk=f.target_field.primary_key)
+
+
+def _unique_sets(model: type[Model]) -> list[tuple[str, ...]]:
+    opts = model._meta
+    sets: list[tuple[str, ...]] = []
+    for f in opts.local_concrete_fields:
+        if f.unique and not f.primary_key:
+            sets.append((f.attname,))
+    for names in opts.unique_together:
+        sets.append(tuple(opts.get_field(n).attname for n in names))
+    for c in opts.total_unique_constraints:  # UniqueConstraints without condition or expressions
+        sets.append(tuple(opts.get_field(n).attname for n in c.fields))
+    local = {f.attname for f in opts.local_concrete_fields}
+    seen: list[tuple[str, ...]] = []
+    for s in sets:
+        if s not in seen and set(s) <= local:
+            seen.append(s)
+    return seen
+
+
+@functools.cache
+def _model_info(model: type[Model]) -> ModelInfo:
+    opts = model._meta
+    local = [f for f in opts.local_concrete_fields]
+    parent = None
+    fks: list[FkInfo] = []
+    for f in local:
+        if (f.is_relation and f.many_to_one) or (f.is_relation and f.one_to_one):
+            info = _fk(f)
+            if getattr(f.remote_field, "parent_link", False) and f.primary_key:
+                parent = info
+            else:
+                fks.append(info)
+    m2ms = []
+    for f in opts.local_many_to_many:
+        through = f.remote_field.through
+        m2ms.append(M2mInfo(name=f.name, target=f.related_model._meta.label_lower,
+                            natural=uses_natural_key(f.related_model), through=through,
+                            source_col=through._meta.get_field(f.m2m_field_name()).attname,
+                            target_col=through._meta.get_field(f.m2m_reverse_field_name()).attname))
+    gfks = []
+    for pf in opts.private_fields:
+        if isinstance(pf, GenericForeignKey):
+            ct = opts.get_field(pf.ct_field)
+            gfks.append(GfkInfo(name=pf.name, ct_attname=ct.attname, ct_field=pf.ct_field, fk_field=pf.fk_field))
+    plain = [f for f in local if not f.is_relation and not f.primary_key]
+    return ModelInfo(
+        label=opts.label_lower, model=model, pk_name=opts.pk.name, pk_attname=opts.pk.attname,
+        natural=uses_natural_key(model), local_fields=local, plain=plain, fks=fks,
+        m2ms=[m for m in m2ms if m.through._meta.auto_created], gfks=gfks, parent_link=parent,
+        unique_sets=_unique_sets(model),
+    )
+
+
+def model_info(model: type[Model], registry: ScopeRegistry | None = None) -> ModelInfo:
+    info = _model_info(model)
+    if registry is not None and not info.scope_paths and not info.tenant_dimensions:
+        scope = registry.scope_of(model)
+        if scope is not None:
+            info.scope_paths = dict(scope.paths)
+        info.tenant_dimensions = registry.tenant_dimensions_of(model)
+    return info
+
+
+def get_model(label: str) -> type[Model] | None:
+    try:
+        return apps.get_model(label)
+    except (LookupError, ValueError):
+        return None
+
+
+def is_auto_pk(model: type[Model]) -> bool:
+    return isinstance(model._meta.pk, (models.AutoField, models.BigAutoField, models.SmallAutoField))
+
+
+def is_integer_pk(model: type[Model]) -> bool:
+    return isinstance(model._meta.pk, models.IntegerField) and not model._meta.pk.is_relation

@@ -1,0 +1,611 @@
+"""The plan: every incoming object classified against the target database.
+
+Classes (docs of issue 7): ``new``, ``identical``, ``changed`` (with a field diff),
+``key_clash`` (the key is taken by an unrelated row: another tenant's, or a different
+shared object), ``unique_clash`` (another row holds the same unique value),
+``missing_ref`` (a reference to something neither in the file nor in the target) and
+``schema`` (the model changed since the export).
+
+The planner works in batches: one query per model and chunk for existing rows, one
+per model, unique set and chunk for unique clashes, one per referenced model and
+chunk for missing references; per-object queries are only made for natural keys
+that cannot be matched to fields (rare, and cached). Everything runs on the caller's
+connection (a session thread), read-only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Model, Q
+
+from tenant_console.core.discovery import ScopeRegistry
+from tenant_console.core.importer.meta import ModelInfo, get_model, model_info
+from tenant_console.core.importer.reader import Export, Row, key_text
+from tenant_console.core.importer.refs import Ref, RefReader
+from tenant_console.core.importer.retarget import NEW_TENANT, Retarget
+
+CLASSES = ("new", "identical", "changed", "key_clash", "unique_clash", "missing_ref", "schema")
+CONFLICTS = ("changed", "key_clash", "unique_clash", "missing_ref", "schema")
+CHUNK = 500
+Q_CHUNK = 100  # OR-ed Q objects per query for multi-column unique sets
+
+
+@dataclass(frozen=True)
+class FieldDiff:
+    field: str
+    incoming: Any
+    existing: Any
+
+
+@dataclass(slots=True)
+class Item:
+    """One incoming object and what the plan found for it."""
+
+    row: Row
+    cls: str
+    target_pk: Any = None  # the existing row: same key (identical/changed/key_clash) or clashing row
+    diff: list[FieldDiff] = field(default_factory=list)
+    detail: str = ""
+    other_tenant: bool = False
+    existing: dict[str, Any] | None = None  # the existing row's values, for the side-by-side view
+    forced: str | None = None  # a decision the retarget imposes (the tenant row itself)
+    overrides: dict[str, Any] | None = None  # field values the retarget imposes
+    clash: tuple[str, ...] = ()  # the unique set (attnames) of a unique clash
+
+    @property
+    def label(self) -> str:
+        return self.row.label
+
+    @property
+    def key(self) -> Any:
+        return self.row.key
+
+    @property
+    def ref(self) -> str:
+        return self.row.ref
+
+    @property
+    def is_conflict(self) -> bool:
+        return self.cls in CONFLICTS and self.forced is None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"ref": self.ref, "model": self.label, "key": key_text(self.key), "class": self.cls,
+                               "detail": self.detail}
+        if self.target_pk is not None:
+            out["existing_pk"] = str(self.target_pk)
+        if self.diff:
+            out["diff"] = [{"field": d.field, "incoming": d.incoming, "existing": d.existing} for d in self.diff]
+        if self.other_tenant:
+            out["other_tenant"] = True
+        return out
+
+
+@dataclass
+class Plan:
+    export: Export
+    alias: str
+    vendor: str
+    retarget: Retarget
+    infos: dict[str, ModelInfo]
+    items: dict[str, list[Item]] = field(default_factory=dict)
+    index: dict[Ref, Item] = field(default_factory=dict)
+    #: Digests of the target rows the plan looked at, for the re-check before apply.
+    seen: dict[str, dict[Any, str]] = field(default_factory=dict)
+    #: Keys the plan found free (new objects), per model.
+    free: dict[str, set[Any]] = field(default_factory=dict)
+    #: Natural keys resolved in the target: {(label, natural key): target pk}.
+    natural: dict[Ref, Any] = field(default_factory=dict)
+    #: References found neither in the file nor in the target.
+    missing: set[Ref] = field(default_factory=set)
+
+    def all_items(self) -> Iterator[Item]:
+        for items in self.items.values():
+            yield from items
+
+    def conflicts(self) -> list[Item]:
+        return [i for i in self.all_items() if i.is_conflict]
+
+    def summary(self) -> dict[str, dict[str, int]]:
+        """``{label: {class: count}}``."""
+        out: dict[str, dict[str, int]] = {}
+        for label, items in self.items.items():
+            counts: dict[str, int] = {}
+            for it in items:
+                counts[it.cls] = counts.get(it.cls, 0) + 1
+            out[label] = counts
+        return out
+
+    def totals(self) -> dict[str, int]:
+        out = dict.fromkeys(CLASSES, 0)
+        for it in self.all_items():
+            out[it.cls] += 1
+        return out
+
+    def digest(self) -> str:
+        """Identifies the conflicts of this plan (a decisions file records it)."""
+        h = hashlib.sha256(self.export.sha256.encode())
+        for it in sorted(self.conflicts(), key=lambda i: i.ref):
+            h.update(f"{it.ref}={it.cls};".encode())
+        return h.hexdigest()
+
+    def as_dict(self, *, conflicts: bool = True, limit: int | None = None) -> dict[str, Any]:
+        out: dict[str, Any] = {"file": str(self.export.data_path), "sha256": self.export.sha256,
+                               "database": self.alias, "vendor": self.vendor, "target": self.retarget.describe(),
+                               "totals": self.totals(), "models": self.summary(),
+                               "schema_differences": [d.as_dict() for d in self.export.schema_differences]}
+        if conflicts:
+            items = self.conflicts()
+            out["conflicts"] = [i.as_dict() for i in (items[:limit] if limit else items)]
+        return out
+
+
+def chunks(seq: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+    for i in range(0, len(seq), size):
+        yield seq[i:i + size]
+
+
+def row_digest(values: dict[str, Any], m2m: dict[str, list[Any]] | None = None) -> str:
+    text = repr(sorted((k, repr(v)) for k, v in values.items()))
+    if m2m:
+        text += repr(sorted((k, sorted(map(str, v))) for k, v in m2m.items()))
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+class Planner:
+    """Builds a :class:`Plan`; see the module docstring. Call :meth:`run` on a session thread."""
+
+    def __init__(self, export: Export, alias: str, registry: ScopeRegistry, retarget: Retarget | None = None,
+                 progress: Callable[[str, int, int], None] | None = None) -> None:
+        from django.db import connections
+
+        self.export = export
+        self.alias = alias
+        self.registry = registry
+        self.retarget = retarget or Retarget()
+        self.progress = progress or (lambda stage, done, total: None)
+        self.infos = {label: model_info(model, registry) for label, model in export.models.items()}
+        for label in list(self.infos):
+            self._add_related_infos(self.infos[label])
+        self.refs = RefReader(self.infos)
+        self.plan = Plan(export=export, alias=alias, vendor=connections[alias].vendor, retarget=self.retarget,
+                         infos=self.infos)
+        self._fk_value_cache: dict[Ref, Any] = {}
+
+    def _add_related_infos(self, info: ModelInfo) -> None:
+        for label in [fk.target for fk in info.fks] + ([info.parent_link.target] if info.parent_link else []):
+            if label not in self.infos:
+                model = get_model(label)
+                if model is not None:
+                    self.infos[label] = model_info(model, self.registry)
+
+    def qs(self, model: type[Model]) -> Any:
+        return model._base_manager.using(self.alias)
+
+    # -- steps -----------------------------------------------------------------
+    def run(self) -> Plan:
+        self.retarget.prepare(self.export, self.alias, self.registry)
+        self._natural_keys()
+        for label, rows in self.export.rows.items():
+            for row in rows:
+                self.plan.index[(label, row.key)] = Item(row=row, cls="new")
+        self._apply_retarget()
+        schema_models = {d.model for d in self.export.schema_differences}
+        total = len(self.export.rows)
+        for n, (label, rows) in enumerate(self.export.rows.items()):
+            self.progress("plan", n, total)
+            items = [self.plan.index[(label, r.key)] for r in rows]
+            self.plan.items[label] = items
+            if label in schema_models:
+                diffs = [str(d) for d in self.export.schema_differences if d.model == label]
+                for it in items:
+                    it.cls = "schema"
+                    it.detail = "; ".join(diffs)
+                continue
+            self._existing(label, items)
+            self._unique_clashes(label, [it for it in items if it.cls == "new"])
+        self._missing_refs()
+        self.progress("plan", total, total)
+        return self.plan
+
+    def _natural_keys(self) -> None:
+        """Give natural-key rows their key, and resolve every natural key in the target."""
+        wanted: dict[str, set[tuple[Any, ...]]] = {}
+        for label, rows in self.export.rows.items():
+            info = self.infos[label]
+            if not info.natural:
+                continue
+            for row in rows:
+                if row.pk is None:
+                    row.key = self._natural_key_of(info, row)
+                    wanted.setdefault(label, set()).add(row.key)
+        for rows in self.export.rows.values():
+            for row in rows:
+                for _kind, _name, (tlabel, key), _d in self.refs.all_refs(row):
+                    if isinstance(key, tuple):
+                        wanted.setdefault(tlabel, set()).add(key)
+        for label, keys in wanted.items():
+            self.plan.natural.update(self._resolve_natural(label, sorted(keys, key=repr)))
+
+    def _natural_key_of(self, info: ModelInfo, row: Row) -> tuple[Any, ...]:
+        data = {f.attname: f.to_python(row.fields[f.name]) for f in info.plain if f.name in row.fields}
+        try:
+            return tuple(info.model(**data).natural_key())
+        except Exception:
+            pass
+        for fk in info.fks:  # a natural key that goes through an FK (auth.Permission -> ContentType)
+            raw = row.fields.get(fk.name)
+            target = get_model(fk.target)
+            if raw is None or target is None:
+                continue
+            try:
+                obj = (target._default_manager.db_manager(self.alias).get_by_natural_key(*raw) if fk.natural
+                       else target._base_manager.using(self.alias).get(pk=raw))
+            except Exception:
+                obj = None
+            if obj is not None:
+                data[fk.name] = obj
+        try:
+            return tuple(info.model(**data).natural_key())
+        except Exception:
+            return ("line", row.line)
+
+    def _natural_fields(self, info: ModelInfo, sample: tuple[Any, ...]) -> tuple[str, ...] | None:
+        """The unique field set whose values are the natural key, if there is one."""
+        for names in info.unique_sets:
+            if len(names) != len(sample):
+                continue
+            fields = [info.model._meta.get_field(n) for n in names]
+            if any(f.is_relation for f in fields):
+                continue
+            obj = info.model(**dict(zip([f.attname for f in fields], sample, strict=False)))
+            try:
+                if tuple(obj.natural_key()) == tuple(sample):
+                    return tuple(f.attname for f in fields)
+            except Exception:
+                continue
+        return None
+
+    def _resolve_natural(self, label: str, keys: list[tuple[Any, ...]]) -> dict[Ref, Any]:
+        model = get_model(label)
+        if model is None or not keys:
+            return {}
+        info = model_info(model, self.registry)
+        names = self._natural_fields(info, keys[0])
+        found: dict[Ref, Any] = {}
+        if names is not None:
+            for chunk in chunks(keys, Q_CHUNK):
+                q = Q()
+                for k in chunk:
+                    q |= Q(**dict(zip(names, k, strict=False)))
+                for values in self.qs(model).filter(q).values_list(*names, "pk"):
+                    found[(label, tuple(values[:-1]))] = values[-1]
+            return found
+        manager = model._default_manager.db_manager(self.alias)
+        for k in keys:  # no field set matches the natural key: ask the manager, one by one
+            try:
+                found[(label, k)] = manager.get_by_natural_key(*k).pk
+            except Exception:
+                continue
+        return found
+
+    def _apply_retarget(self) -> None:
+        for ref, forced, overrides in self.retarget.forced_items():
+            item = self.plan.index.get(ref)
+            if item is not None:
+                item.forced = forced
+                item.overrides = overrides
+
+    # -- values ----------------------------------------------------------------
+    def target_ref(self, ref: Ref) -> Any:
+        """Where a reference points in the target before decisions (retarget applied, natural keys resolved)."""
+        mapped = self.retarget.map_ref(ref)
+        if mapped is not None:
+            return mapped
+        if isinstance(ref[1], tuple):
+            return self.plan.natural.get(ref)
+        return ref[1]
+
+    def incoming_values(self, info: ModelInfo, item: Item) -> dict[str, Any]:
+        """The row's local column values as they would be written (attname -> Python value)."""
+        row = item.row
+        out: dict[str, Any] = {}
+        fields = row.fields
+        for f in info.plain:
+            if f.name in fields:
+                out[f.attname] = f.to_python(fields[f.name])
+        for fk in info.fks:
+            if fk.name not in fields:
+                continue
+            raw = fields[fk.name]
+            if raw is None:
+                out[fk.attname] = None
+            else:
+                target = get_model(fk.target)
+                out[fk.attname] = self.target_ref((fk.target, _key(fk.natural, raw, target)))
+        if item.overrides:
+            for name, value in item.overrides.items():
+                f = info.model._meta.get_field(name)
+                out[f.attname] = f.to_python(value)
+        return out
+
+    def incoming_m2m(self, info: ModelInfo, row: Row) -> dict[str, list[Any]]:
+        out: dict[str, list[Any]] = {}
+        for m in info.m2ms:
+            target = get_model(m.target)
+            out[m.name] = [self.target_ref((m.target, _key(m.natural, raw, target)))
+                           for raw in row.fields.get(m.name) or ()]
+        return out
+
+    def incoming_tenant(self, info: ModelInfo, row: Row, dim: str) -> Any:
+        """The tenant (target pk) the incoming row belongs to, following its scope path through the file."""
+        path = info.scope_paths.get(dim)
+        if not path:
+            return None
+        current: Row | None = row
+        current_info = info
+        parts = path.split("__")
+        for i, part in enumerate(parts):
+            if current is None:
+                return None
+            fk = next((f for f in current_info.fks if f.name == part), None)
+            if fk is None and current_info.parent_link is None:
+                return None
+            if fk is None:
+                parent = self.plan.index.get((current_info.parent_link.target, current.pk))  # type: ignore[union-attr]
+                if parent is None:
+                    return None
+                current, current_info = parent.row, self.infos[parent.label]
+                fk = next((f for f in current_info.fks if f.name == part), None)
+                if fk is None:
+                    return None
+            raw = current.fields.get(fk.name)
+            if raw is None:
+                return None
+            ref = (fk.target, _key(fk.natural, raw, get_model(fk.target)))
+            if i == len(parts) - 1:
+                return self.target_ref(ref)
+            nxt = self.plan.index.get(ref)
+            if nxt is None:
+                return None
+            current, current_info = nxt.row, self.infos[fk.target]
+        return None
+
+    # -- classification ----------------------------------------------------------
+    def _existing(self, label: str, items: list[Item]) -> None:
+        info = self.infos[label]
+        model = info.model
+        by_target: dict[Any, Item] = {}
+        for it in items:
+            if info.natural and it.row.pk is None:
+                pk = self.plan.natural.get((label, it.key))
+            else:
+                pk = self.target_ref((label, it.key))
+            if it.forced is not None:
+                pk = None if it.forced == "new_key" else pk
+                if it.forced == "use_existing":
+                    it.target_pk = pk
+                    it.cls = "identical" if pk is not None else it.cls
+                    continue
+            if pk is not None and pk is not NEW_TENANT:
+                by_target[pk] = it
+        attnames = [f.attname for f in info.local_fields]
+        scope_cols = {dim: f"_tc_scope_{dim}" for dim in info.scope_paths}
+        free = self.plan.free.setdefault(label, set())
+        seen = self.plan.seen.setdefault(label, {})
+        pks = list(by_target)
+        found: set[Any] = set()
+        for chunk in chunks(pks):
+            qs = self.qs(model).filter(pk__in=chunk)
+            from django.db.models import F
+
+            rows = qs.annotate(**{col: F(info.scope_paths[dim]) for dim, col in scope_cols.items()}).values(
+                *attnames, *scope_cols.values())
+            existing_rows = {r[info.pk_attname]: r for r in rows}
+            m2m = self._existing_m2m(info, list(existing_rows))
+            for pk, values in existing_rows.items():
+                found.add(pk)
+                it = by_target[pk]
+                tenants = {dim: values.pop(col) for dim, col in scope_cols.items()}
+                seen[pk] = row_digest(values, m2m.get(pk))
+                self._compare(info, it, pk, values, tenants, m2m.get(pk) or {})
+        for pk, it in by_target.items():
+            if pk not in found:
+                free.add(pk)
+                if info.natural and it.row.pk is None:
+                    it.target_pk = None
+
+    def _existing_m2m(self, info: ModelInfo, pks: list[Any]) -> dict[Any, dict[str, list[Any]]]:
+        return existing_m2m(self.alias, info, pks)
+
+    def _compare(self, info: ModelInfo, it: Item, pk: Any, values: dict[str, Any], tenants: dict[str, Any],
+                 m2m: dict[str, list[Any]]) -> None:
+        it.target_pk = pk
+        it.existing = values
+        for dim in info.scope_paths:
+            mine = self.incoming_tenant(info, it.row, dim)
+            theirs = tenants.get(dim)
+            if mine is not None and str(mine) != str(theirs):
+                it.cls = "key_clash"
+                it.other_tenant = True
+                it.detail = (f"the key {key_text(it.key)} belongs to a row of another tenant "
+                             f"({dim} {theirs}) in the target")
+                return
+        incoming = self.incoming_values(info, it)
+        if not info.scoped and not info.natural and it.forced is None:
+            for names in info.unique_sets:
+                if any(n in incoming and str(incoming[n]) != str(values.get(n)) for n in names):
+                    shown = ", ".join(f"{n}={values.get(n)!r}" for n in names)
+                    it.cls = "key_clash"
+                    it.other_tenant = bool(info.tenant_dimensions)
+                    kind = "another tenant" if info.tenant_dimensions else "a different object"
+                    it.detail = f"the key {key_text(it.key)} is {kind} in the target ({shown})"
+                    return
+        diffs = []
+        for name, value in incoming.items():
+            if name == info.pk_attname:
+                continue
+            if not _same(value, values.get(name)):
+                f = info.model._meta.get_field(name) if name in [x.attname for x in info.local_fields] else None
+                diffs.append(FieldDiff(f.name if f is not None else name, value, values.get(name)))
+        for name, targets in self.incoming_m2m(info, it.row).items():
+            if sorted(map(str, targets)) != sorted(map(str, m2m.get(name, []))):
+                diffs.append(FieldDiff(name, sorted(targets, key=str), sorted(m2m.get(name, []), key=str)))
+        if diffs:
+            it.cls = "changed"
+            it.diff = diffs
+            it.detail = "differs in " + ", ".join(d.field for d in diffs)
+        else:
+            it.cls = "identical"
+
+    def _unique_clashes(self, label: str, items: list[Item]) -> None:
+        info = self.infos[label]
+        if not items or not info.unique_sets:
+            return
+        values = {id(it): self.incoming_values(info, it) for it in items}
+        for names in info.unique_sets:
+            wanted: dict[tuple[Any, ...], Item] = {}
+            for it in items:
+                v = values[id(it)]
+                if it.cls != "new" or any(v.get(n) is None or v.get(n) is NEW_TENANT for n in names):
+                    continue
+                wanted[tuple(v[n] for n in names)] = it
+            keys = list(wanted)
+            size = CHUNK if len(names) == 1 else Q_CHUNK
+            for chunk in chunks(keys, size):
+                if len(names) == 1:
+                    q = Q(**{f"{names[0]}__in": [k[0] for k in chunk]})
+                else:
+                    q = Q()
+                    for k in chunk:
+                        q |= Q(**dict(zip(names, k, strict=False)))
+                ann = self._scope_annotations(info)
+                for row in self.qs(info.model).filter(q).annotate(**ann).values(
+                        *[f.attname for f in info.local_fields], *ann):
+                    k = tuple(row[n] for n in names)
+                    it = wanted.get(_norm_key(k, wanted))  # type: ignore[arg-type]
+                    if it is None or it.cls != "new":
+                        continue
+                    pk = row[info.pk_attname]
+                    it.cls = "unique_clash"
+                    it.target_pk = pk
+                    it.clash = names
+                    tenants = {d: row.pop(f"_tc_scope_{d}") for d in info.scope_paths}
+                    it.existing = row
+                    self.plan.seen.setdefault(label, {})[pk] = row_digest(row, self._existing_m2m(info, [pk]).get(pk))
+                    shown = ", ".join(f"{info.model._meta.get_field(n).name}={row[n]!r}" for n in names)
+                    it.detail = f"{shown} is already held by {label} {pk} in the target"
+                    for dim in info.scope_paths:
+                        mine = self.incoming_tenant(info, it.row, dim)
+                        if mine is not None and str(mine) != str(tenants.get(dim)):
+                            it.other_tenant = True
+                            it.detail += f" (another tenant: {dim} {tenants.get(dim)})"
+                    it.diff = [FieldDiff(info.model._meta.get_field(n).name, values[id(it)].get(n), row.get(n))
+                               for n in values[id(it)] if not _same(values[id(it)].get(n), row.get(n))]
+
+    def _scope_annotations(self, info: ModelInfo) -> dict[str, Any]:
+        from django.db.models import F
+
+        return {f"_tc_scope_{dim}": F(path) for dim, path in info.scope_paths.items()}
+
+    def _missing_refs(self) -> None:
+        """References to objects neither in the file nor in the target, per referenced model in batches."""
+        needed: dict[str, set[Any]] = {}
+        pending: list[tuple[Item, str, Ref, Any]] = []
+        for it in self.plan.all_items():
+            for _kind, name, ref, _detachable in self.refs.all_refs(it.row):
+                if ref in self.plan.index:
+                    continue
+                target = self.target_ref(ref)
+                if target is NEW_TENANT:
+                    continue
+                if target is None:
+                    self.plan.missing.add(ref)
+                    pending.append((it, name, ref, None))
+                    continue
+                needed.setdefault(ref[0], set()).add(target)
+                pending.append((it, name, ref, target))
+        present: dict[str, set[str]] = {}
+        for label, keys in needed.items():
+            model = get_model(label)
+            got: set[str] = set()
+            if model is not None:
+                for chunk in chunks(sorted(keys, key=str)):
+                    got.update(str(pk) for pk in self.qs(model).filter(pk__in=chunk).values_list("pk", flat=True))
+            present[label] = got
+        for it, name, ref, target in pending:
+            if target is not None and str(target) in present.get(ref[0], set()):
+                continue
+            self.plan.missing.add(ref)
+            if it.cls in ("new", "changed", "identical"):
+                it.cls = "missing_ref"
+                it.detail = f"{name} -> {ref[0]} {key_text(ref[1])}, which is neither in the file nor in the target"
+            elif it.cls == "missing_ref":
+                it.detail += f"; {name} -> {ref[0]} {key_text(ref[1])}"
+
+
+def _key(natural: bool, raw: Any, model: type[Model] | None) -> Any:
+    if natural and isinstance(raw, (list, tuple)):
+        return tuple(raw)
+    if model is None:
+        return raw
+    try:
+        return model._meta.pk.to_python(raw)
+    except Exception:
+        return raw
+
+
+def _norm_key(k: tuple[Any, ...], wanted: dict[tuple[Any, ...], Any]) -> tuple[Any, ...]:
+    if k in wanted:
+        return k
+    text = tuple(str(x) for x in k)
+    for w in wanted:
+        if tuple(str(x) for x in w) == text:
+            return w
+    return k
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a == b:
+        return True
+    if a is None or b is None:
+        return False
+    return str(a) == str(b)
+
+
+def build_plan(export: Export, alias: str, registry: ScopeRegistry, retarget: Retarget | None = None,
+               progress: Callable[[str, int, int], None] | None = None) -> Plan:
+    """Classify every object of ``export`` against database ``alias`` (call on a session thread)."""
+    return Planner(export, alias, registry, retarget, progress).run()
+
+
+def existing_m2m(alias: str, info: ModelInfo, pks: list[Any]) -> dict[Any, dict[str, list[Any]]]:
+    """``{pk: {m2m name: [target pks]}}`` for rows of ``info`` (one query per m2m field)."""
+    out: dict[Any, dict[str, list[Any]]] = {}
+    if not pks:
+        return out
+    for m in info.m2ms:
+        for pk in pks:
+            out.setdefault(pk, {})[m.name] = []
+        links = m.through._base_manager.using(alias).filter(**{f"{m.source_col}__in": pks}).values_list(
+            m.source_col, m.target_col)
+        for src, dst in links:
+            out[src][m.name].append(dst)
+    return out
+
+
+def snapshot(plan: Plan, label: str, pks: Iterable[Any]) -> dict[Any, str]:
+    """Current digests of the given target rows (same shape as :attr:`Plan.seen`)."""
+    info = plan.infos[label]
+    out: dict[Any, str] = {}
+    attnames = [f.attname for f in info.local_fields]
+    for chunk in chunks(sorted(pks, key=str)):
+        rows = {r[info.pk_attname]: r for r in info.model._base_manager.using(plan.alias).filter(
+            pk__in=chunk).values(*attnames)}
+        m2m = existing_m2m(plan.alias, info, list(rows))
+        for pk, values in rows.items():
+            out[pk] = row_digest(values, m2m.get(pk))
+    return out

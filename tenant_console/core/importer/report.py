@@ -1,0 +1,62 @@
+"""What an import did (or, in a dry run, would do): counts per model and decision, new keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class ImportReport:
+    file: str
+    sha256: str
+    database: str
+    vendor: str
+    target: dict[str, Any]
+    dry_run: bool
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)  # {label: {decision: n}}
+    new_keys: dict[str, str] = field(default_factory=dict)  # {"label:old": "new"}
+    renamed: dict[str, dict[str, str]] = field(default_factory=dict)  # {"label:old": {field: new value}}
+    dropped_links: list[tuple[str, str, str]] = field(default_factory=list)
+    written: dict[str, int] = field(default_factory=dict)  # {label: rows inserted or updated}
+    seconds: float = 0.0
+
+    @property
+    def totals(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for c in self.counts.values():
+            for d, n in c.items():
+                out[d] = out.get(d, 0) + n
+        return out
+
+    def as_dict(self, *, keys_limit: int | None = None) -> dict[str, Any]:
+        keys = self.new_keys
+        if keys_limit is not None:
+            keys = dict(list(keys.items())[:keys_limit])
+        return {
+            "file": self.file, "sha256": self.sha256, "database": self.database, "vendor": self.vendor,
+            "target": self.target, "dry_run": self.dry_run, "applied": not self.dry_run,
+            "totals": self.totals, "counts": self.counts, "written": self.written,
+            "new_keys_count": len(self.new_keys), "new_keys": keys, "renamed": self.renamed,
+            "dropped_links": [list(x) for x in self.dropped_links], "seconds": round(self.seconds, 3),
+        }
+
+    def lines(self, keys_limit: int = 20) -> list[str]:
+        """The report as text for a terminal."""
+        head = "DRY RUN - nothing was written" if self.dry_run else "Imported"
+        out = [f"{head}: {self.file} into {self.database} ({self.vendor}) in {self.seconds:.1f}s"]
+        totals = ", ".join(f"{d} {n:,}" for d, n in sorted(self.totals.items()))
+        out.append(f"  decisions: {totals}")
+        for label, c in sorted(self.counts.items()):
+            out.append(f"  {label:<36} " + ", ".join(f"{d} {n:,}" for d, n in sorted(c.items())))
+        if self.new_keys:
+            out.append(f"  new keys given: {len(self.new_keys):,}")
+            for old, new in list(self.new_keys.items())[:keys_limit]:
+                out.append(f"    {old} -> {new}")
+            if len(self.new_keys) > keys_limit:
+                out.append(f"    ... and {len(self.new_keys) - keys_limit:,} more (--json lists them all)")
+        for old, values in list(self.renamed.items())[:keys_limit]:
+            out.append(f"  renamed {old}: " + ", ".join(f"{k}={v!r}" for k, v in values.items()))
+        if self.dropped_links:
+            out.append(f"  many-to-many links dropped (to skipped objects): {len(self.dropped_links):,}")
+        return out
