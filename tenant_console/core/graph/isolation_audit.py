@@ -95,11 +95,10 @@ class AuditReport:
 
     @property
     def total(self) -> int:
-        listed = defaultdict(int)
+        listed: dict[str, int] = defaultdict(int)
         for f in self.findings:
             listed[f.relation] += 1
-        return len(self.findings) + sum(total - listed[label.split("->")[0]]
-                                        for label, total in self.truncated.items())
+        return len(self.findings) + sum(total - listed[label] for label, total in self.truncated.items())
 
     def as_dict(self) -> dict[str, Any]:
         return {"clean": self.clean, "findings": [f.as_dict(self.tenant_labels) for f in self.findings],

@@ -232,7 +232,7 @@ class _Walk:
                 self.result.reference = dict(first.tenant) if first and first.tenant else {}
             for node in self.result.nodes.values():
                 node.classification = classify(node.tenant, self.result.reference)
-            frontier = [k for k in root_keys if self.expandable(k)]
+            frontier = list(root_keys)  # roots are walked even when they belong to another tenant
             while frontier:
                 if self.rules.depth is not None and self.level >= self.rules.depth:
                     self.result.unexpanded = len(frontier)
@@ -493,6 +493,8 @@ def resolve_root(root: Root) -> tuple[type[Model], Any]:
     """A root as (concrete model, pk) from an instance, ``(model, pk)`` or ``("app.model", pk)``."""
     if isinstance(root, Model):
         return concrete(type(root)), root.pk
+    if not isinstance(root, tuple) or len(root) != 2:
+        raise TypeError(f"a root is a model instance or a (model, pk) pair, not {root!r}")
     model, pk = root
     if isinstance(model, str):
         model = apps.get_model(model)
