@@ -257,6 +257,42 @@ def read_only(alias: str = "default", *, guard: bool = True) -> Iterator[ReadOnl
         _restore_session(alias, vendor)
 
 
+class OtherDatabaseGuard:
+    """``execute_wrapper`` for every database but the session's: nothing runs there.
+
+    The read-only layer covers one connection. Code in a read-only session that
+    reaches another alias (``.using("default")``, or ``django.db.connection``,
+    which is always the default alias) would otherwise run outside every layer,
+    in autocommit, and could write to a primary while the user believes they
+    are looking at a replica.
+    """
+
+    def __init__(self, alias: str, session_alias: str) -> None:
+        self.alias = alias
+        self.session_alias = session_alias
+
+    def __call__(self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        hint = " (django.db.connection is always the 'default' alias)" if self.alias == "default" else ""
+        raise ReadOnlyViolation(
+            _first_word(str(sql)),
+            f"this read-only session works on database {self.session_alias!r}; database {self.alias!r} is outside "
+            f"its read-only layer{hint}; use connections[{self.session_alias!r}] or no .using() at all",
+            str(sql),
+        )
+
+
+@contextlib.contextmanager
+def only_this_database(alias: str) -> Iterator[None]:
+    """Refuse every statement on this thread's connections to any database but ``alias``."""
+    from django.conf import settings
+
+    with contextlib.ExitStack() as stack:
+        for other in settings.DATABASES:
+            if other != alias:
+                stack.enter_context(connections[other].execute_wrapper(OtherDatabaseGuard(other, alias)))
+        yield
+
+
 def _restore_session(alias: str, vendor: str) -> None:
     """Undo connection-level settings if a COMMIT below Django made them stick."""
     conn = connections[alias]

@@ -22,13 +22,13 @@ from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import close_old_connections, connections
+from django.db import connections
 from django.db.models import Model
 
 from tenant_console.core.backends import activate_all, disable_all
 from tenant_console.core.discovery import fill_implied
 from tenant_console.core.errors import Cancelled, ConsoleError, ScopeSelectionError, SessionClosed
-from tenant_console.core.readonly import read_only
+from tenant_console.core.readonly import only_this_database, read_only
 from tenant_console.core.routing import routed_to
 from tenant_console.core.scope import ScopeState, TenantRef
 
@@ -56,8 +56,12 @@ class Session:
         self._tenants: dict[str, Model] = {}
         self._queue: queue.Queue[Any] = queue.Queue()
         self._closed = False
-        self._busy = threading.Lock()
+        self._submit_lock = threading.Lock()  # a submit never slips in behind close()
         self._running = threading.Event()
+        #: Held while deciding to raise KeyboardInterrupt in the session thread, and while
+        #: that thread leaves user code, so the exception can only land inside a call.
+        self._interrupt_lock = threading.Lock()
+        self._in_user_code = False
         self._connection: Any = None
         self._thread = threading.Thread(target=self._loop, name=f"tenant-console-{self.name}", daemon=True)
         self._thread.start()
@@ -80,11 +84,12 @@ class Session:
         console's own bookkeeping on shared tables, which uses base managers and
         explicit tenant filters). ``readonly`` overrides the session default.
         """
-        if self._closed:
-            raise SessionClosed("This console session has been closed.")
         fut: Future[T] = Future()
         ro = self.readonly if readonly is None else readonly
-        self._queue.put((fut, fn, args, kwargs, ro, scoped))
+        with self._submit_lock:
+            if self._closed:
+                raise SessionClosed(f"The console session {self.name} has been closed; open a new one.")
+            self._queue.put((fut, fn, args, kwargs, ro, scoped))
         return fut
 
     def run(self, fn: Callable[..., T], *args: Any, timeout: float | None = None, **kwargs: Any) -> T:
@@ -97,7 +102,13 @@ class Session:
 
     def activate(self, selection: Mapping[str, Any]) -> ScopeState:
         """Activate tenants given as ``{dimension: pk or instance}``; implied dimensions are filled in."""
-        return self.run(self._activate, dict(selection), scoped=False, readonly=False)
+        try:
+            return self.run(self._activate, dict(selection), scoped=False, readonly=False)
+        except ConsoleError as exc:
+            self.project.audit.record("scope_activated", scope=self._scope.as_dict(), outcome="refused",
+                                      database=self.alias, session=self.name, error=str(exc),
+                                      requested={k: str(getattr(v, "pk", v)) for k, v in selection.items()})
+            raise
 
     def disable_scopes(self, reason: str = "") -> ScopeState:
         """Deliberately turn scoping off (all tenants visible). Audited."""
@@ -108,8 +119,13 @@ class Session:
         return self._scope
 
     def clear_scope(self) -> ScopeState:
+        """Back to no scope at all: scoped managers refuse to run until a tenant is chosen."""
+        previous = self._scope
         self._scope = ScopeState()
         self._tenants = {}
+        if previous.is_active or previous.disabled:
+            self.project.audit.record("scope_cleared", scope=self._scope.as_dict(), database=self.alias,
+                                      previous=previous.as_dict(), session=self.name)
         return self._scope
 
     def cancel(self) -> bool:
@@ -131,24 +147,42 @@ class Session:
         return True
 
     def interrupt(self) -> bool:
-        """Stop the running call: cancel its query and raise ``KeyboardInterrupt`` in its Python code."""
+        """Stop the running call: cancel its query and raise ``KeyboardInterrupt`` in its Python code.
+
+        The exception is only ever raised while the session thread runs the
+        submitted callable (never in the loop or in a later call), at most once
+        per call; the call's future then fails with :class:`Cancelled`.
+        """
         if not self._running.is_set():
             return False
         self.cancel()
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._thread.ident or 0),
-                                                   ctypes.py_object(KeyboardInterrupt))
+        with self._interrupt_lock:
+            if not self._in_user_code:
+                return True  # between calls or in our own setup: the cancel was enough
+            self._in_user_code = False
+            _set_async_exc(self._thread.ident, KeyboardInterrupt)
         return True
 
     @property
     def busy(self) -> bool:
         return self._running.is_set()
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def close(self, timeout: float = 10.0) -> None:
-        """Finish queued work, close the connection and end the thread."""
-        if self._closed:
-            return
-        self._closed = True
-        self._queue.put(_STOP)
+        """Finish queued work, close the connection and end the thread.
+
+        Work submitted afterwards raises :class:`SessionClosed`. A call still
+        running after ``timeout`` seconds is left to finish on its own (the thread
+        is a daemon); :meth:`interrupt` it first to stop it.
+        """
+        with self._submit_lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._queue.put(_STOP)
         if threading.current_thread() is not self._thread:
             self._thread.join(timeout)
 
@@ -172,20 +206,47 @@ class Session:
                 self._running.set()
                 try:
                     with self.context(readonly=ro, scoped=scoped):
-                        result = fn(*args, **kwargs)
+                        result = self._invoke(fn, args, kwargs)
                 finally:
+                    self._leave_user_code()
                     self._running.clear()
             except KeyboardInterrupt:
                 if not fut.done():
-                    fut.set_exception(Cancelled("Interrupted."))
+                    fut.set_exception(Cancelled("Interrupted: the call was stopped."))
             except BaseException as exc:
                 if not fut.done():
                     fut.set_exception(_translate(exc))
             else:
                 fut.set_result(result)
+        # Close every connection this thread opened (user code may have used other aliases).
         with contextlib.suppress(Exception):
             connections[self.alias].close()
-        close_old_connections()
+        with contextlib.suppress(Exception):
+            connections.close_all()
+        # Whatever was queued behind the stop can no longer run.
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is not _STOP and item[0].set_running_or_notify_cancel():
+                item[0].set_exception(SessionClosed(f"The console session {self.name} was closed first."))
+
+    def _invoke(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
+        self._in_user_code = True
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            self._leave_user_code()
+
+    def _leave_user_code(self) -> None:
+        with self._interrupt_lock:
+            if self._in_user_code:
+                self._in_user_code = False
+            else:
+                # An interrupt may have been scheduled just as the call returned: drop it
+                # so it cannot land in the loop or in the next call.
+                _set_async_exc(self._thread.ident, None)
 
     @contextlib.contextmanager
     def context(self, *, readonly: bool, scoped: bool = True) -> Iterator[None]:
@@ -199,6 +260,7 @@ class Session:
                     stack.enter_context(activate_all(self.project.registry.backends, self._tenants,
                                                      self.project.registry.owners))
             if readonly:
+                stack.enter_context(only_this_database(self.alias))
                 stack.enter_context(read_only(self.alias))
             yield
 
@@ -235,11 +297,29 @@ class Session:
         return self._scope
 
 
+def _set_async_exc(ident: int | None, exc_type: type[BaseException] | None) -> None:
+    """Raise ``exc_type`` in thread ``ident`` at its next bytecode (None clears a pending one)."""
+    if ident is None:
+        return
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident),
+                                               ctypes.py_object(exc_type) if exc_type else None)
+
+
 def _translate(exc: BaseException) -> BaseException:
     """Turn a cancelled query into :class:`Cancelled`; leave everything else as it is."""
-    text = str(exc)
     if isinstance(exc, ConsoleError):
         return exc
-    if "canceling statement due to user request" in text or text == "interrupted":
-        return Cancelled("The query was cancelled.")
+    for err in (exc, exc.__cause__):
+        if err is None:
+            continue
+        if getattr(err, "pgcode", None) == "57014" and "user request" in str(err):  # query_canceled
+            return _cancelled(exc)
+        if str(err) == "interrupted":  # sqlite3_interrupt()
+            return _cancelled(exc)
     return exc
+
+
+def _cancelled(exc: BaseException) -> Cancelled:
+    err = Cancelled("The query was cancelled.")
+    err.__cause__ = exc
+    return err
