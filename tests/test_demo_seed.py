@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from conference import models as m
+from conference.seeding import seed
 from django.db import connections
 from django.db.models import F
 from django_scopes import scopes_disabled
-
-from conference import models as m
-from conference.seeding import seed
 
 
 def _fingerprint(alias: str) -> list[tuple]:

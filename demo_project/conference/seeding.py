@@ -352,7 +352,10 @@ class RowWriter:
         fields = [meta.get_field(c) for c in columns]
         converters = [self._converter(f) for f in fields]
         if any(c is not None for c in converters):
-            rows = [tuple(v if c is None or v is None else c(v) for v, c in zip(row, converters)) for row in rows]
+            rows = [
+                tuple(v if c is None or v is None else c(v) for v, c in zip(row, converters, strict=True))
+                for row in rows
+            ]
         qn = self.connection.ops.quote_name
         cols = ", ".join(qn(f.column) for f in fields)
         per_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
