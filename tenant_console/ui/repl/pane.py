@@ -1,0 +1,520 @@
+"""The REPL pane: an output log above a Python editor, bound to its own session.
+
+The pane owns a :class:`~tenant_console.core.repl.runner.ReplRunner` on a
+session of its own, so a long input, an interrupt or the open transaction of
+writable mode never get in the way of the console's browsing session. The
+console tells the pane which scope to follow (:meth:`ReplPane.set_scope`) and
+asks it before switching tenant or quitting (:meth:`ReplPane.confirm_leave`).
+No ORM code runs on the event loop: every call goes through the runner's
+session, awaited from async workers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import OptionList, RichLog, Static
+from textual.widgets.option_list import Option
+
+from tenant_console.core.errors import ConsoleError
+from tenant_console.core.repl.history import History, HistoryCursor, history_path
+from tenant_console.core.repl.runner import ReplRunner, RunResult
+from tenant_console.core.scope import ScopeState
+from tenant_console.ui.repl.dialogs import HistorySearch, UncommittedDialog, WritableDialog
+from tenant_console.ui.repl.editor import ReplEditor
+from tenant_console.ui.repl.output import render_input, render_result
+
+if TYPE_CHECKING:
+    from tenant_console.core.project import Project
+    from tenant_console.core.repl.completion import Completion
+
+HELP_TEXT = """\
+Python runs on the REPL's own database session, inside the active scope: Submission.objects.count() just works.
+Every model is imported (clashing names as app_Model), with Q, F, Count, Sum, transaction, timezone, settings;
+the tenant is bound to its dimension's name (event). The last expression's value is shown; _ holds it.
+Keys: enter runs (or continues a block) · ctrl+j newline · tab completes · up/down history · ctrl+r search
+      ctrl+c interrupts · f2 SQL echo · f3 writable / read-only · ctrl+s commit · ctrl+l clears the log
+Commands: :commit  :rollback  :write  :readonly  :sql  :clear  :help"""
+
+
+class ReplPane(Vertical):
+    """Output log, scope warning, editor and status line of the REPL."""
+
+    BINDINGS: ClassVar = [
+        Binding("f2", "toggle_sql", "SQL echo"),
+        Binding("f3", "toggle_writable", "Writable"),
+        Binding("ctrl+s", "commit", "Commit", show=True),
+        Binding("ctrl+r", "search_history", "History"),
+        Binding("ctrl+l", "clear_log", "Clear", show=False),
+    ]
+    DEFAULT_CSS = """
+    ReplPane { height: 1fr; background: $surface; }
+    ReplPane #repl-banner { height: 1; padding: 0 1; background: $primary-darken-2; color: $text; }
+    ReplPane #repl-banner.-writable { background: $error-darken-1; color: $text; text-style: bold; }
+    ReplPane #repl-banner.-dirty { background: $error; color: $text; text-style: bold; }
+    ReplPane #repl-log { height: 1fr; padding: 0 1; scrollbar-size-vertical: 1; }
+    ReplPane #repl-scope-warning { height: auto; padding: 0 1; background: $error; color: $text;
+        text-style: bold; display: none; }
+    ReplPane #repl-scope-warning.-on { display: block; }
+    ReplPane #repl-completions { height: auto; max-height: 10; display: none; border: round $accent; }
+    ReplPane #repl-completions.-on { display: block; }
+    ReplPane #repl-status { height: 1; padding: 0 1; color: $text-muted; }
+    """
+
+    class Ran(Message):
+        """An input finished (ok, error, refused or interrupted)."""
+
+        def __init__(self, result: RunResult) -> None:
+            super().__init__()
+            self.result = result
+
+    class ModeChanged(Message):
+        """Writable mode or its uncommitted state changed."""
+
+        def __init__(self, writable: bool, dirty: bool) -> None:
+            super().__init__()
+            self.writable = writable
+            self.dirty = dirty
+
+    sql_echo: reactive[bool] = reactive(False)
+    running: reactive[bool] = reactive(False)
+
+    def __init__(self, project: Project, *, scope: ScopeState | None = None, alias: str | None = None,
+                 history: History | None = None, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.project = project
+        self.alias = alias or project.alias
+        self._initial_scope = scope or ScopeState()
+        self.history = history if history is not None else History(
+            history_path(project.config.state_dir, project.settings_module))
+        self._cursor: HistoryCursor = self.history.cursor()
+        self.runner: ReplRunner | None = None
+        self.ready = asyncio.Event()
+        self.last_result: RunResult | None = None
+        self.results: list[RunResult] = []
+        self._completions: list[Completion] = []
+
+    # -- layout ----------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Static("REPL · starting…", id="repl-banner")
+        yield RichLog(id="repl-log", wrap=True, markup=False, highlight=False, auto_scroll=True)
+        yield Static("", id="repl-scope-warning")
+        yield OptionList(id="repl-completions")
+        yield ReplEditor(id="repl-editor")
+        yield Static("", id="repl-status")
+
+    @property
+    def editor(self) -> ReplEditor:
+        return self.query_one(ReplEditor)
+
+    @property
+    def log_view(self) -> RichLog:
+        return self.query_one("#repl-log", RichLog)
+
+    @property
+    def timings(self) -> bool:
+        """Times vary from run to run; headless runs (tests, snapshots) leave them out."""
+        return not self.app.is_headless
+
+    def on_mount(self) -> None:
+        if self.app.is_headless:
+            self.editor.cursor_blink = False
+        self.editor.focus()
+        self._start()
+
+    @work(group="repl-start", exit_on_error=False)
+    async def _start(self) -> None:
+        session = self.project.session("repl", alias=self.alias)
+        self.runner = ReplRunner(self.project, session)
+        try:
+            await self._apply_scope(self._initial_scope)
+            info = await asyncio.wrap_future(self.runner.start())
+        except Exception as exc:
+            self._say(f"The REPL could not start: {exc}", "bold red")
+            return
+        self._say(info.summary() + ". :help lists the keys.", "dim")
+        self._refresh_banner()
+        self.ready.set()
+
+    async def _apply_scope(self, scope: ScopeState, *, discard: bool = False) -> None:
+        assert self.runner is not None
+        runner = self.runner
+        await asyncio.to_thread(runner.set_scope, scope.pks() if scope.tenants else None,
+                                disabled=scope.disabled, discard=discard)
+
+    def on_unmount(self) -> None:
+        if self.runner is not None:
+            self.runner.interrupt()
+            self.runner.close()
+
+    # -- banner and status -------------------------------------------------------
+    def _database(self) -> str:
+        vendor = self.runner.vendor if self.runner else ""
+        return f"{self.alias} ({vendor})" if vendor else self.alias
+
+    def _refresh_banner(self) -> None:
+        banner = self.query_one("#repl-banner", Static)
+        warning = self.query_one("#repl-scope-warning", Static)
+        runner = self.runner
+        if runner is None:
+            return
+        scope = runner.scope
+        text = Text(f"REPL · {scope.describe()} · {self._database()} · ")
+        writable, dirty = runner.writable, runner.dirty
+        if dirty:
+            inputs = sum(1 for i in runner.transaction.inputs if i.writes)
+            text.append(f"WRITABLE · UNCOMMITTED CHANGES ({runner.transaction.writes} writes in {inputs} "
+                        "input(s)) · ctrl+s commit · :rollback")
+        elif writable:
+            text.append("WRITABLE · transaction open, no changes yet · ctrl+s commit · :rollback")
+        else:
+            text.append("read-only")
+        if self.sql_echo:
+            text.append(" · SQL echo")
+        banner.update(text)
+        banner.set_class(writable and not dirty, "-writable")
+        banner.set_class(dirty, "-dirty")
+        if scope.disabled:
+            warning.update("SCOPES ARE DISABLED: this REPL sees every tenant's rows. "
+                           "Choose a tenant to scope it again.")
+        warning.set_class(scope.disabled, "-on")
+
+    def _status(self, text: str) -> None:
+        self.query_one("#repl-status", Static).update(text)
+
+    def watch_running(self, running: bool) -> None:
+        if self.is_mounted:
+            self._status("running… ctrl+c interrupts" if running else "")
+
+    def watch_sql_echo(self, echo: bool) -> None:
+        if self.is_mounted and self.runner is not None:
+            self._refresh_banner()
+
+    def _say(self, message: str, style: str = "") -> None:
+        self.log_view.write(Text(message, style=style))
+
+    # -- running input -----------------------------------------------------------
+    @on(ReplEditor.Submitted)
+    def submitted(self, event: ReplEditor.Submitted) -> None:
+        event.stop()
+        self._hide_completions()
+        source = event.source
+        if source.startswith(":"):
+            self.editor.set_source("")
+            self.run_command(source[1:].strip())
+            return
+        if self.running or self.runner is None or not self.ready.is_set():
+            self.app.notify("An input is still running; ctrl+c interrupts it.", severity="warning")
+            return
+        self.history.append(source, database=self.alias)
+        self._cursor.reset()
+        self.editor.set_source("")
+        self.execute(source)
+
+    def execute(self, source: str) -> None:
+        """Run ``source`` as if it had been typed (also for the console's "use in REPL")."""
+        self.running = True
+        self._execute(source)
+
+    @work(group="repl-run", exit_on_error=False)
+    async def _execute(self, source: str) -> None:
+        assert self.runner is not None
+        try:
+            result = await asyncio.wrap_future(self.runner.submit(source))
+        except Exception as exc:  # the session itself failed (closed, lost)
+            self.running = False
+            self._say(f"The input could not run: {exc}", "bold red")
+            return
+        self.running = False
+        self.last_result = result
+        self.results.append(result)
+        log = self.log_view
+        log.write(render_input(result))
+        log.write(render_result(result, sql_echo=self.sql_echo, timings=self.timings))
+        self._refresh_banner()
+        self.post_message(self.Ran(result))
+        if result.writable:
+            self.post_message(self.ModeChanged(self.runner.writable, self.runner.dirty))
+
+    @on(ReplEditor.Interrupt)
+    def interrupt(self, event: ReplEditor.Interrupt | None = None) -> None:
+        if event is not None:
+            event.stop()
+        if self.running and self.runner is not None:
+            if self.runner.interrupt():
+                self._status("interrupting…")
+            return
+        if self.editor.text:
+            self.editor.set_source("")
+            self._cursor.reset()
+
+    # -- history -------------------------------------------------------------------
+    @on(ReplEditor.HistoryStep)
+    def history_step(self, event: ReplEditor.HistoryStep) -> None:
+        event.stop()
+        if self._completions:
+            self._hide_completions()
+        source = self._cursor.previous(self.editor.text) if event.step < 0 else self._cursor.next()
+        if source is not None:
+            self.editor.set_source(source)
+
+    def action_search_history(self) -> None:
+        def chosen(source: str | None) -> None:
+            if source is not None:
+                self.editor.set_source(source)
+            self.editor.focus()
+
+        self.app.push_screen(HistorySearch(self.history.search(""), self.history.search), chosen)
+
+    # -- completion ------------------------------------------------------------------
+    @on(ReplEditor.CompletionRequested)
+    def completion_requested(self, event: ReplEditor.CompletionRequested) -> None:
+        event.stop()
+        if self.running or self.runner is None:
+            self._status("completion waits until the running input ends")
+            return
+        self._complete()
+
+    @work(group="repl-complete", exclusive=True, exit_on_error=False)
+    async def _complete(self) -> None:
+        assert self.runner is not None
+        editor = self.editor
+        source = editor.text
+        line, column = editor.cursor_for_jedi()
+        try:
+            found = await asyncio.wrap_future(self.runner.complete(source, line, column))
+        except Exception as exc:
+            self._status(f"no completion: {exc}")
+            return
+        if editor.text != source:
+            return  # typed on meanwhile
+        if not found:
+            self._status("no completions")
+            return
+        if len(found) == 1:
+            self._apply_completion(found[0].text, found[0].prefix_length)
+            return
+        prefix_length = found[0].prefix_length
+        common = _common_prefix([c.text for c in found])
+        if len(common) > prefix_length and all(c.prefix_length == prefix_length for c in found):
+            self._apply_completion(common, prefix_length)
+            prefix_length = len(common)
+        self._completions = list(found)
+        self._completion_prefix = prefix_length
+        options = self.query_one("#repl-completions", OptionList)
+        options.clear_options()
+        options.add_options([Option(Text.assemble((c.text, "bold"), (f"  {c.kind}", "dim"))) for c in found[:100]])
+        options.add_class("-on")
+        options.highlighted = 0
+        options.focus()
+        self._status(f"{len(found)} completions · enter picks · esc closes")
+
+    def _apply_completion(self, text: str, prefix_length: int) -> None:
+        editor = self.editor
+        row, col = editor.cursor_location
+        editor.replace(text, (row, max(0, col - prefix_length)), (row, col))
+
+    @on(OptionList.OptionSelected, "#repl-completions")
+    def completion_chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        chosen = self._completions[event.option_index]
+        self._hide_completions()
+        self._apply_completion(chosen.text, self._completion_prefix)
+
+    def _hide_completions(self) -> None:
+        self._completions = []
+        options = self.query_one("#repl-completions", OptionList)
+        options.remove_class("-on")
+        self.editor.focus()
+        self._status("")
+
+    def key_escape(self, event: Any) -> None:
+        if self._completions:
+            event.stop()
+            self._hide_completions()
+
+    # -- commands and modes ------------------------------------------------------------
+    def run_command(self, command: str) -> None:
+        word = command.split(" ", 1)[0]
+        word = word.lower()
+        actions = {
+            "commit": self.action_commit, "rollback": self.action_rollback, "write": self.action_writable,
+            "writable": self.action_writable, "readonly": self.action_readonly, "read-only": self.action_readonly,
+            "sql": self.action_toggle_sql, "clear": self.action_clear_log, "help": self.action_help,
+        }
+        action = actions.get(word)
+        if action is None:
+            self._say(f"Unknown REPL command :{word}. Known: " + ", ".join(f":{k}" for k in actions), "yellow")
+            return
+        action()
+
+    def action_help(self) -> None:
+        self._say(HELP_TEXT, "")
+
+    def action_clear_log(self) -> None:
+        self.log_view.clear()
+
+    def action_toggle_sql(self) -> None:
+        self.sql_echo = not self.sql_echo
+        self._say(f"SQL echo {'on' if self.sql_echo else 'off'}.", "dim")
+
+    def action_toggle_writable(self) -> None:
+        if self.runner is not None and self.runner.writable:
+            self.action_readonly()
+        else:
+            self.action_writable()
+
+    def action_writable(self) -> None:
+        runner = self.runner
+        if runner is None or runner.writable:
+            return
+        if self.running:
+            self.app.notify("Wait for the running input (or ctrl+c) before switching modes.", severity="warning")
+            return
+        scope = runner.scope
+        tenant = scope.describe() if (scope.tenants or scope.disabled) else "no tenant (unscoped models only)"
+
+        def confirmed(ok: bool | None) -> None:
+            self.editor.focus()
+            if ok:
+                self._enable_writes()
+            else:
+                self._say("Still read-only.", "dim")
+
+        self.app.push_screen(WritableDialog(tenant, self._database()), confirmed)
+
+    @work(group="repl-mode", exit_on_error=False)
+    async def _enable_writes(self) -> None:
+        assert self.runner is not None
+        try:
+            await asyncio.wrap_future(self.runner.enable_writes())
+        except Exception as exc:
+            self._say(f"Writable mode could not start: {exc}", "bold red")
+            return
+        self._say("WRITABLE: inputs now run in one open transaction; nothing is committed until ctrl+s or :commit.",
+                  "bold red")
+        self._mode_changed()
+
+    def action_commit(self) -> None:
+        if self.runner is None or not self.runner.writable:
+            self._say("Nothing to commit: the REPL is read-only.", "dim")
+            return
+        self._finish("commit")
+
+    def action_rollback(self) -> None:
+        if self.runner is None or not self.runner.writable:
+            self._say("Nothing to roll back: the REPL is read-only.", "dim")
+            return
+        self._finish("rollback")
+
+    def action_readonly(self) -> None:
+        runner = self.runner
+        if runner is None or not runner.writable:
+            return
+        if not runner.dirty:
+            self._finish("rollback")
+            return
+
+        def chosen(choice: str | None) -> None:
+            self.editor.focus()
+            if choice in ("commit", "rollback"):
+                self._finish(choice)
+
+        self.app.push_screen(UncommittedDialog("Going back to read-only ends the open transaction.",
+                                               runner.transaction.writes, len(runner.transaction.inputs)), chosen)
+
+    @work(group="repl-mode", exit_on_error=False)
+    async def _finish(self, how: str) -> bool:
+        runner = self.runner
+        assert runner is not None
+        if self.running:
+            self.app.notify("Wait for the running input (or ctrl+c) first.", severity="warning")
+            return False
+        try:
+            done = await asyncio.wrap_future(runner.commit() if how == "commit" else runner.rollback())
+        except ConsoleError as exc:
+            self._say(str(exc), "bold red")
+            self._mode_changed()
+            return False
+        if how == "commit":
+            self._say(f"Committed {done.writes} writing statement(s) from {len(done.inputs)} input(s); "
+                      "recorded in the audit trail. Back to read-only.", "bold green")
+        else:
+            self._say(f"Rolled back: {done.writes} writing statement(s) discarded. Back to read-only.", "bold yellow")
+        self._mode_changed()
+        return True
+
+    def _mode_changed(self) -> None:
+        self._refresh_banner()
+        if self.runner is not None:
+            self.post_message(self.ModeChanged(self.runner.writable, self.runner.dirty))
+
+    # -- the console's side ------------------------------------------------------------
+    @property
+    def has_uncommitted_changes(self) -> bool:
+        return bool(self.runner and self.runner.dirty)
+
+    async def confirm_leave(self, reason: str) -> bool:
+        """Before switching tenant or quitting: ask about uncommitted changes; False means stay."""
+        runner = self.runner
+        if runner is None or not runner.writable:
+            return True
+        if not runner.dirty:
+            await asyncio.wrap_future(runner.rollback())
+            self._mode_changed()
+            return True
+        answer: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+        self.app.push_screen(UncommittedDialog(reason, runner.transaction.writes, len(runner.transaction.inputs)),
+                             lambda choice: answer.set_result(choice) if not answer.done() else None)
+        choice = await answer
+        if choice not in ("commit", "rollback"):
+            return False
+        try:
+            done = await asyncio.wrap_future(runner.commit() if choice == "commit" else runner.rollback())
+        except ConsoleError as exc:
+            self._say(str(exc), "bold red")
+            self._mode_changed()
+            return False
+        verb = "Committed" if choice == "commit" else "Rolled back"
+        self._say(f"{verb} {done.writes} writing statement(s) before: {reason}", "bold yellow")
+        self._mode_changed()
+        return True
+
+    async def set_scope(self, scope: ScopeState) -> bool:
+        """Follow the console's scope: rebind the tenant variable; user variables stay.
+
+        Asks first when there are uncommitted changes; returns False if the user stays.
+        """
+        await self.ready.wait()
+        if not await self.confirm_leave(f"Switching the scope to {scope.describe()}."):
+            return False
+        try:
+            await self._apply_scope(scope, discard=True)
+        except Exception as exc:
+            self._say(f"The REPL could not switch scope: {exc}", "bold red")
+            return False
+        assert self.runner is not None
+        self._say(f"Scope: {self.runner.scope.describe()}. " + (
+            ", ".join(f"{d} = {label}" for d, label in self.runner.info.tenants.items()) or "No tenant variable."),
+            "bold red" if scope.disabled else "cyan")
+        self._refresh_banner()
+        return True
+
+
+def _common_prefix(words: list[str]) -> str:
+    """The longest string every word starts with."""
+    if not words:
+        return ""
+    first, last = min(words), max(words)
+    n = 0
+    while n < min(len(first), len(last)) and first[n] == last[n]:
+        n += 1
+    return first[:n]

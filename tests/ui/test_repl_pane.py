@@ -1,0 +1,282 @@
+"""Pilot tests of the REPL pane in a small app of its own, on the seeded demo databases."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from conference.models import Event, Submission, Tag
+from textual.app import App, ComposeResult
+
+from tenant_console.core.repl.history import History, history_path
+from tenant_console.core.scope import ScopeState, TenantRef
+from tenant_console.ui.repl import ReplPane
+from tenant_console.ui.repl.dialogs import UncommittedDialog, WritableDialog
+
+MARK = "tc-repl-ui"
+
+
+class ReplApp(App):
+    """Just the pane, full screen."""
+
+    def __init__(self, project, scope: ScopeState, alias: str) -> None:
+        super().__init__()
+        self.project = project
+        self.scope = scope
+        self.alias = alias
+
+    def compose(self) -> ComposeResult:
+        yield ReplPane(self.project, scope=self.scope, alias=self.alias, history=History(
+            history_path(self.project.config.state_dir, self.project.settings_module)))
+
+
+def scope_of(project, alias: str, slug: str) -> ScopeState:
+    s = project.session("scope-lookup", alias=alias)
+    try:
+        pk, name = s.run(lambda: Event._base_manager.values_list("pk", "name").get(slug=slug), scoped=False)
+    finally:
+        s.close()
+    return ScopeState(tenants=(TenantRef("event", pk, f"{name} ({slug})"),))
+
+
+def count(project, alias: str, model, **filters) -> int:
+    s = project.session("observer", alias=alias)
+    try:
+        return s.run(lambda: model._base_manager.filter(**filters).count(), scoped=False)
+    finally:
+        s.close()
+
+
+async def wait_for(pilot, predicate, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting")
+        await pilot.pause(0.02)
+
+
+async def ready(pilot) -> ReplPane:
+    pane = pilot.app.query_one(ReplPane)
+    await asyncio.wait_for(pane.ready.wait(), 15)
+    return pane
+
+
+async def run(pilot, source: str, *, type_it: bool = False):
+    """Type (or paste) ``source`` and press enter; return the result."""
+    pane = pilot.app.query_one(ReplPane)
+    before = len(pane.results)
+    if type_it:
+        await pilot.press(*source)
+    else:
+        pane.editor.insert(source)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: len(pane.results) > before)
+    await pilot.pause()
+    return pane.results[-1]
+
+
+def log_text(pane: ReplPane) -> str:
+    return "\n".join(line.text for line in pane.log_view.lines)
+
+
+@pytest.fixture
+def app_on(ui_project, db_alias):
+    def make(slug: str = "democon") -> ReplApp:
+        return ReplApp(ui_project, scope_of(ui_project, db_alias, slug), db_alias)
+
+    return make
+
+
+@pytest.fixture
+def cleanup_tags(project, db_alias):
+    yield
+    s = project.session("cleanup", alias=db_alias, readonly=False)
+    s.run(lambda: Tag._base_manager.filter(tag__startswith=MARK).delete(), scoped=False)
+    s.close()
+
+
+async def test_count_in_tenant_a_then_b(app_on, ui_project, db_alias):
+    app = app_on("democon")
+    async with app.run_test(size=(110, 32)) as pilot:
+        pane = await ready(pilot)
+        res = await run(pilot, "Submission.objects.count()", type_it=True)
+        expected = count(ui_project, db_alias, Submission, event__slug="democon")
+        assert res.value.text == str(expected)
+        assert str(expected) in log_text(pane)
+        assert "democon" in str(pane.query_one("#repl-banner").render())
+        await pilot.press(*"mine = 7")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(pane.results) == 2)
+        assert await pane.set_scope(scope_of(ui_project, db_alias, "pycon-nordic"))
+        res = await run(pilot, "(Submission.objects.count(), event.slug, mine)")
+        expected_b = count(ui_project, db_alias, Submission, event__slug="pycon-nordic")
+        assert res.value.text == f"({expected_b}, 'pycon-nordic', 7)"
+        assert "pycon-nordic" in str(pane.query_one("#repl-banner").render())
+
+
+async def test_value_without_print_and_a_multiline_block(app_on):
+    async with app_on().run_test(size=(110, 32)) as pilot:
+        pane = await ready(pilot)
+        res = await run(pilot, "Submission.objects.order_by('pk')")
+        assert res.value.kind == "table" and "rows, first 10 shown" in log_text(pane)
+        # A for block typed line by line: enter continues the block, a blank line runs it.
+        await pilot.press(*"for i in range(3):")
+        await pilot.press("enter")
+        assert pane.editor.text == "for i in range(3):\n    "
+        await pilot.press(*"print('line', i)")
+        await pilot.press("enter")
+        assert not pane.results[1:], "the block is still open"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(pane.results) == 2)
+        assert pane.results[-1].output == [("stdout", "line 0\nline 1\nline 2\n")]
+        assert "line 2" in log_text(pane)
+        assert pane.editor.text == ""
+        # ctrl+j puts a newline inside a complete line without running it.
+        await pilot.press(*"x = 1")
+        await pilot.press("ctrl+j")
+        await pilot.press(*"x + 1")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(pane.results) == 3)
+        assert pane.results[-1].value.text == "2"
+
+
+async def test_completion_offers_a_model_field(app_on):
+    async with app_on().run_test(size=(110, 32)) as pilot:
+        pane = await ready(pilot)
+        await pilot.press(*"Submission.objects.filter(sta")
+        await pilot.press("tab")
+        await wait_for(pilot, lambda: pane.editor.text.endswith("filter(state"))
+        pane.editor.set_source("Submission.objects.filter(title__ico")
+        await pilot.press("tab")
+        await wait_for(pilot, lambda: "title__icontains" in pane.editor.text)
+        pane.editor.set_source("event.na")
+        await pilot.press("tab")
+        await wait_for(pilot, lambda: pane.editor.text == "event.name")
+
+
+async def test_history_recalls_an_input_after_a_restart(app_on):
+    async with app_on().run_test(size=(110, 32)) as pilot:
+        await ready(pilot)
+        await run(pilot, "6 * 7")
+        await run(pilot, "'second'")
+    async with app_on().run_test(size=(110, 32)) as pilot:
+        pane = await ready(pilot)
+        await pilot.press("up")
+        assert pane.editor.text == "'second'"
+        await pilot.press("up")
+        assert pane.editor.text == "6 * 7"
+        await pilot.press("down", "down")
+        assert pane.editor.text == ""
+        await pilot.press("ctrl+r")
+        await pilot.press(*"6 *")
+        await pilot.press("enter")
+        assert pane.editor.text == "6 * 7"
+
+
+async def test_write_is_refused_in_read_only_mode(app_on, ui_project, db_alias):
+    before = count(ui_project, db_alias, Tag)
+    async with app_on().run_test(size=(110, 32)) as pilot:
+        pane = await ready(pilot)
+        res = await run(pilot, f"Tag.objects.create(event=event, tag='{MARK}-refused')")
+        assert res.error_kind == "refused"
+        assert "REFUSED" in log_text(pane) and "nothing was written" in log_text(pane)
+        assert (await run(pilot, "1 + 1")).value.text == "2"
+    assert count(ui_project, db_alias, Tag) == before
+
+
+async def test_writable_mode_commit_and_rollback(app_on, ui_project, db_alias, cleanup_tags):
+    async with app_on().run_test(size=(110, 32)) as pilot:
+        pane = await ready(pilot)
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, WritableDialog))
+        dialog_text = str(pilot.app.screen.query_one("#writable-text").render())
+        assert "democon" in dialog_text and db_alias in dialog_text
+        await pilot.press(*"WRITE", "enter")
+        await wait_for(pilot, lambda: pane.runner.writable)
+        res = await run(pilot, f"Tag.objects.create(event=event, tag='{MARK}-commit').tag")
+        assert res.ok and res.writes
+        assert "UNCOMMITTED CHANGES" in str(pane.query_one("#repl-banner").render())
+        assert count(ui_project, db_alias, Tag, tag=f"{MARK}-commit") == 0, "invisible to others before commit"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not pane.runner.writable)
+        assert count(ui_project, db_alias, Tag, tag=f"{MARK}-commit") == 1
+        assert "read-only" in str(pane.query_one("#repl-banner").render())
+
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, WritableDialog))
+        await pilot.press(*"WRITE", "enter")
+        await wait_for(pilot, lambda: pane.runner.writable)
+        await run(pilot, f"Tag.objects.filter(tag='{MARK}-commit').delete()")
+        await pilot.press(*":rollback", "enter")
+        await wait_for(pilot, lambda: not pane.runner.writable)
+        assert count(ui_project, db_alias, Tag, tag=f"{MARK}-commit") == 1, "the delete was rolled back"
+
+
+async def test_switching_tenant_with_uncommitted_changes_asks_first(app_on, ui_project, db_alias, cleanup_tags):
+    async with app_on().run_test(size=(110, 32)) as pilot:
+        pane = await ready(pilot)
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, WritableDialog))
+        await pilot.press(*"WRITE", "enter")
+        await wait_for(pilot, lambda: pane.runner.writable)
+        await run(pilot, f"Tag.objects.create(event=event, tag='{MARK}-switch')")
+        other = scope_of(ui_project, db_alias, "pycon-nordic")
+        switch = asyncio.ensure_future(pane.set_scope(other))
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, UncommittedDialog))
+        await pilot.press("escape")
+        assert await switch is False
+        assert pane.runner.dirty and "democon" in pane.runner.scope.describe()
+        switch = asyncio.ensure_future(pane.set_scope(other))
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, UncommittedDialog))
+        await pilot.press("r")
+        assert await switch is True
+        assert not pane.runner.writable and "pycon-nordic" in pane.runner.scope.describe()
+    assert count(ui_project, db_alias, Tag, tag=f"{MARK}-switch") == 0
+
+
+@pytest.mark.parametrize("kind", ["loop", "query"])
+async def test_ctrl_c_interrupts_and_the_pane_goes_on(app_on, db_alias, kind):
+    async with app_on().run_test(size=(110, 32)) as pilot:
+        pane = await ready(pilot)
+        if kind == "loop":
+            source = "while True:\n    pass"
+        elif db_alias == "postgres":
+            source = "connection.cursor().execute('SELECT pg_sleep(30)')"
+        else:
+            source = ("connection.cursor().execute('WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL "
+                      "SELECT x + 1 FROM c) SELECT count(*) FROM c').fetchall()")
+        pane.editor.insert(source)
+        await pilot.press("enter")
+        if "\n" in source:
+            await pilot.press("enter")
+        await wait_for(pilot, lambda: pane.runner is not None and
+                       (pane.runner.in_query if kind == "query" else pane.runner.in_user_code))
+        started = time.monotonic()
+        await pilot.press("ctrl+c")
+        await wait_for(pilot, lambda: pane.results)
+        assert time.monotonic() - started < 10
+        assert pane.results[-1].error_kind == "interrupted", pane.results[-1].error
+        assert "KeyboardInterrupt" in log_text(pane)
+        assert (await run(pilot, "Submission.objects.exists()")).value.text == "True"
+
+
+async def test_exception_shows_a_traceback_and_the_app_goes_on(app_on):
+    async with app_on().run_test(size=(110, 32)) as pilot:
+        pane = await ready(pilot)
+        res = await run(pilot, "Submission.objects.get(pk=-1)")
+        assert res.error_kind == "exception"
+        text = log_text(pane)
+        assert "Traceback" in text and "DoesNotExist" in text and 'File "<repl-' in text
+        assert (await run(pilot, "'still here'")).value.text == "'still here'"
+        assert pilot.app.is_running
+
+
+async def test_disabled_scopes_warn_in_red(ui_project, db_alias):
+    app = ReplApp(ui_project, ScopeState(disabled=True), db_alias)
+    async with app.run_test(size=(110, 32)) as pilot:
+        pane = await ready(pilot)
+        warning = pane.query_one("#repl-scope-warning")
+        assert warning.display and "SCOPES ARE DISABLED" in str(warning.render())
+        total = count(ui_project, db_alias, Submission)
+        assert (await run(pilot, "Submission.objects.count()")).value.text == str(total)
