@@ -156,20 +156,36 @@ class ScopeRegistry:
 
         Used wherever the scoped manager is bypassed on purpose (base managers,
         graph walks, exports), so isolation is explicit rather than assumed.
+        Every given dimension that concerns the model narrows it: its scope
+        paths, its own primary key when it is a tenant model, and the paths
+        through which it or its tenant implies other dimensions (with only
+        ``organizer`` chosen, the shows and a workspace's notes are those of
+        that organizer, not all of them).
         """
-        if model in [d.model for d in self.dimensions.values()]:
-            q = Q()
-            for dim in self.tenant_dimensions_of(model):
-                if dim in tenant_pks:
-                    q &= Q(pk=tenant_pks[dim])
-            return q
         scope = self.scope_of(model)
-        if scope is None:
+        tenant_of = self.tenant_dimensions_of(model)
+        if scope is None and not tenant_of:
             return None
-        q = Q()
-        for dim, path in scope.paths.items():
+        filters: dict[str, Any] = {}
+        for dim in tenant_of:
             if dim in tenant_pks:
-                q &= Q(**{path: tenant_pks[dim]})
+                filters.setdefault("pk", []).append(tenant_pks[dim])
+            for other, path in self.dimensions[dim].implies.items():
+                if other in tenant_pks:
+                    filters.setdefault(path, []).append(tenant_pks[other])
+        own_paths = scope.paths if scope else {}
+        for dim, path in own_paths.items():
+            if dim in tenant_pks:
+                filters.setdefault(path, []).append(tenant_pks[dim])
+            # Through its tenant, the model reaches the dimensions that tenant implies
+            # (a note's workspace belongs to an organizer: note -> workspace__account).
+            for other, implied_path in self.dimensions[dim].implies.items() if dim in self.dimensions else ():
+                if other in tenant_pks and other not in own_paths:
+                    filters.setdefault(f"{path}__{implied_path}", []).append(tenant_pks[other])
+        q = Q()
+        for path, values in filters.items():
+            for value in dict.fromkeys(values):
+                q &= Q(**{path: value})
         return q
 
 

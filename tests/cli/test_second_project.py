@@ -50,6 +50,18 @@ def test_models_counts_inside_a_show_and_a_workspace():
     assert counts["ticketing.Country"] == 3  # shared
 
 
+def test_models_counts_for_an_organizer_alone():
+    """Only the organizer chosen: every model that reaches it is narrowed (shows, workspaces, their notes)."""
+    data = cli_json("models", "--json", "--organizer__handle=acme")
+    assert data["scope"] == "organizer=Acme Events [acme]"
+    counts = {label: row["count"] for label, row in _rows(data).items()}
+    assert counts["ticketing.Account"] == 1
+    assert counts["ticketing.Show"] == 2
+    assert counts["ticketing.Ticket"] == 8
+    assert counts["notes.Workspace"] == 2
+    assert counts["notes.Note"] == 6 and counts["notes.Comment"] == 12
+
+
 def test_tenants_per_dimension_with_uuid_pks_and_configured_labels():
     data = cli_json("tenants", "--json")["dimensions"]
     assert data["organizer"]["model"] == "ticketing.Account"

@@ -177,3 +177,45 @@ def test_activations_and_disabling_are_audited(report):
     ]
     assert {"workspace": "Acme Ops", "organizer": "Acme Events [acme]"} in workspace_scopes
     assert all(r["settings"] == "saasproj.settings" and r["database"] == "default" for r in records)
+
+
+EXPLICIT = ("ticketing.Show", "ticketing.Venue", "ticketing.Ticket", "notes.Note", "notes.Comment",
+            "notes.Workspace", "ticketing.Account")
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_explicit_isolation_filter_narrows_by_every_active_dimension(report, scenario):
+    """``registry.tenant_q`` (used where managers are bypassed) selects exactly the active tenants' rows.
+
+    Each given dimension narrows every model that reaches it: a show by its organizer even with no show
+    chosen, a workspace's notes by the workspace's organizer, a tenant model by its own pk.
+    """
+    result = report["scenarios"][scenario]
+    active = {t["dimension"]: t["pk"] for t in result["scope"]["tenants"]}
+    for label in EXPLICIT:
+        rows = report["truth"][label]
+        expected = sorted(pk for pk, owners in rows.items()
+                          if all(owners[d] == active[d] for d in owners if d in active))
+        assert result["explicit"][label] == expected, (scenario, label)
+        assert 0 < len(expected) < len(rows) or label == "ticketing.Account"
+    for label in ("ticketing.PaymentLog", "ticketing.Country"):  # unscoped: not narrowed
+        assert len(result["explicit"][label]) == {"ticketing.PaymentLog": 6, "ticketing.Country": 3}[label]
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_explicit_filter_agrees_with_the_scoped_managers(report, scenario):
+    """Never wider than the project's own managers; the same for models that are not tenants themselves.
+
+    (A show is both scoped by organizer and the tenant of ``event``: with a show chosen, its manager still
+    returns the organizer's shows, while the explicit filter keeps only the chosen one.)
+    """
+    result = report["scenarios"][scenario]
+    active = {t["dimension"] for t in result["scope"]["tenants"]}
+    for label in REQUIRED:
+        if not set(REQUIRED[label]) <= active:
+            continue  # the manager refuses (django-scopes) or fails closed (custom): compared elsewhere
+        visible = result["visible"][label]
+        explicit = result["explicit"][label]
+        assert set(explicit) <= set(visible), (scenario, label)
+        if label != "ticketing.Show":
+            assert explicit == visible, (scenario, label)

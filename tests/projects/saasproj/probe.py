@@ -15,6 +15,7 @@ from typing import Any
 
 SCOPED = ("ticketing.Show", "ticketing.Venue", "ticketing.Ticket", "notes.Note", "notes.Comment")
 UNSCOPED = ("ticketing.PaymentLog", "ticketing.Country")
+TENANT_MODELS = ("ticketing.Account", "notes.Workspace")
 #: The ground truth: each row's tenants, through lookups written out by hand.
 TRUTH_PATHS = {
     "ticketing.Show": {"organizer": "account", "event": "pk"},
@@ -62,6 +63,9 @@ def _truth() -> dict[str, Any]:
     from saasproj.notes.models import Workspace
     from saasproj.ticketing.models import Account, Show
 
+    truth["notes.Workspace"] = {str(w.pk): {"workspace": str(w.pk), "organizer": str(w.account_id)}
+                                for w in Workspace._base_manager.all()}
+    truth["ticketing.Account"] = {str(a.pk): {"organizer": str(a.pk)} for a in Account._base_manager.all()}
     truth["tenants"] = {
         "organizer": {a.handle: str(a.pk) for a in Account._base_manager.all()},
         "event": {f"{s.account.handle}/{s.slug}": str(s.pk) for s in Show._base_manager.select_related("account")},
@@ -87,6 +91,22 @@ def _visible(session: Any) -> dict[str, Any]:
     return out
 
 
+def _explicit(session: Any) -> dict[str, Any]:
+    """What ``registry.tenant_q`` selects through base managers (the console's explicit isolation)."""
+    from django.apps import apps
+
+    registry = session.project.registry
+    pks = session.scope.pks()
+
+    def read(label: str) -> Any:
+        model = apps.get_model(label)
+        q = registry.tenant_q(model, pks)
+        qs = model._base_manager.all() if q is None else model._base_manager.filter(q)
+        return sorted(str(pk) for pk in qs.values_list("pk", flat=True))
+
+    return {label: session.run(read, label, scoped=False) for label in (*SCOPED, *TENANT_MODELS, *UNSCOPED)}
+
+
 def main() -> None:
     from tenant_console.core.project import load_project
 
@@ -108,7 +128,8 @@ def main() -> None:
         for name, selection in scenarios.items():
             session.clear_scope()
             state = session.activate(selection).as_dict() if selection else None
-            result["scenarios"][name] = {"scope": state, "visible": _visible(session)}
+            result["scenarios"][name] = {"scope": state, "visible": _visible(session),
+                                         "explicit": _explicit(session)}
         session.disable_scopes(reason="probe")
         result["scenarios"]["disabled"] = {"scope": session.scope.as_dict(), "visible": _visible(session)}
     finally:
