@@ -206,7 +206,8 @@ class Planner:
                     it.detail = "; ".join(diffs)
                 continue
             self._existing(label, items)
-            self._unique_clashes(label, [it for it in items if it.cls == "new"])
+            # Key clashes too: a new key would not help if the unique value is taken as well.
+            self._unique_clashes(label, [it for it in items if it.cls in ("new", "key_clash")])
         self._missing_refs()
         self.progress("plan", total, total)
         return self.plan
@@ -470,7 +471,8 @@ class Planner:
             wanted: dict[tuple[Any, ...], Item] = {}
             for it in items:
                 v = values[id(it)]
-                if it.cls != "new" or any(v.get(n) is None or v.get(n) is NEW_TENANT for n in names):
+                if it.cls not in ("new", "key_clash") or any(v.get(n) is None or v.get(n) is NEW_TENANT
+                                                             for n in names):
                     continue
                 wanted[tuple(v[n] for n in names)] = it
             keys = list(wanted)
@@ -487,9 +489,10 @@ class Planner:
                         *[f.attname for f in info.local_fields], *ann):
                     k = tuple(row[n] for n in names)
                     it = wanted.get(_norm_key(k, wanted))  # type: ignore[arg-type]
-                    if it is None or it.cls != "new":
+                    if it is None or it.cls not in ("new", "key_clash"):
                         continue
                     pk = row[info.pk_attname]
+                    prefix = f"the key is taken ({it.detail}) and " if it.cls == "key_clash" else ""
                     it.cls = "unique_clash"
                     it.target_pk = pk
                     it.clash = names
@@ -497,7 +500,7 @@ class Planner:
                     it.existing = row
                     self.plan.seen.setdefault(label, {})[pk] = row_digest(row, self._existing_m2m(info, [pk]).get(pk))
                     shown = ", ".join(f"{info.model._meta.get_field(n).name}={row[n]!r}" for n in names)
-                    it.detail = f"{shown} is already held by {label} {pk} in the target"
+                    it.detail = f"{prefix}{shown} is already held by {label} {pk} in the target"
                     for dim in info.scope_paths:
                         mine = self.incoming_tenant(info, it.row, dim)
                         if mine is not None and str(mine) != str(tenants.get(dim)):
