@@ -1,0 +1,191 @@
+"""``export``: a tenant, or objects with what they need, as a loaddata-compatible fixture and manifest."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import re
+import sys
+from typing import TYPE_CHECKING, Any
+
+from tenant_console.cli.context import CliContext
+from tenant_console.cli.output import print_json, print_table, warn
+from tenant_console.core.errors import ConsoleError
+
+if TYPE_CHECKING:
+    from tenant_console.core.export.plan import ExportPlan
+    from tenant_console.core.export.storage import Output
+    from tenant_console.core.export.writer import WriteProgress
+
+NAME = "export"
+HELP = "Export a tenant or objects (read-only, streamed, loaddata-compatible, with a manifest)."
+DESCRIPTION = """\
+Export every row of a tenant (--event__slug=democon) or some objects with everything they need
+(--objects conference.Submission.12 ...) as a Django jsonl fixture that `manage.py loaddata` accepts,
+plus NAME.manifest.json (counts, schema fingerprints, SHA-256). The export runs in one read-only
+transaction: nothing can be written, and all tables are read from one snapshot.
+
+References into another tenant stop the export (exit code 1) unless --cross-tenant omit (leave
+those rows out; the references are recorded as dangling) or --cross-tenant include (export them too).
+"""
+ORDER = 60
+#: The --cross-tenant choices (the same as ``core.export.plan.POLICIES``; Django is not set up at import).
+POLICIES = ("refuse", "omit", "include")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--objects", nargs="+", metavar="APP.MODEL.PK", default=[],
+                        help="Export these objects and their closure instead of a whole tenant.")
+    parser.add_argument("-o", "--output", metavar="FILE",
+                        help="Data file, NAME.jsonl or NAME.jsonl.gz (default: a name with the tenant and time, "
+                             ".jsonl.gz, in the current directory).")
+    parser.add_argument("--storage", metavar="ALIAS",
+                        help="Write to this Django storage (STORAGES alias) instead of the local disk; -o is the "
+                             "name in the storage.")
+    parser.add_argument("--exclude", nargs="+", action="extend", metavar="APP.MODEL", default=[],
+                        help="Leave these models out (references to them are reported as dangling).")
+    parser.add_argument("--depth", type=int, metavar="N", help="Object exports: how many levels to walk.")
+    parser.add_argument("--stop-at", nargs="+", action="extend", metavar="APP.MODEL.RELATION", default=[],
+                        help="Object exports: relations not to follow.")
+    parser.add_argument("--cross-tenant", choices=POLICIES, default="refuse",
+                        help="What to do with references into another tenant (default: refuse).")
+    parser.add_argument("--with-files", metavar="DIR",
+                        help="Also copy the files FileFields name into DIR (their SHA-256 go into the manifest).")
+    parser.add_argument("--overwrite", action="store_true", help="Replace an existing export of the same name.")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="Print what would be exported (counts, cross-tenant references) and write nothing.")
+    parser.add_argument("--json", action="store_true", help="Print JSON; no progress bar.")
+
+
+def default_name(selection: dict[str, Any], objects: list[str]) -> str:
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    if objects:
+        what = objects[0] + (f"-and-{len(objects) - 1}" if len(objects) > 1 else "")
+    else:
+        what = "-".join(f"{d}-{pk}" for d, pk in selection.items())
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", f"export-{what}-{stamp}").lower() + ".jsonl.gz"
+
+
+def make_output(args: argparse.Namespace, selection: dict[str, Any]) -> Output:
+    from tenant_console.core.export.storage import LocalOutput, StorageOutput, split_name
+
+    name = args.output or default_name(selection, args.objects)
+    split_name(name)
+    if args.storage:
+        return StorageOutput(args.storage, name)
+    return LocalOutput(name)
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr (only on a terminal)."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+
+    def __call__(self, p: WriteProgress) -> None:
+        if not self.enabled:
+            return
+        total = max(p.total, 1)
+        frac = min(1.0, p.done / total)
+        bar = "#" * int(frac * 30)
+        eta = f"ETA {p.eta:.0f}s" if p.eta is not None else ""
+        sys.stderr.write(f"\r[{bar:<30}] {frac:4.0%} {p.done:,}/{p.total:,} rows  {p.rate:,.0f} rows/s  {eta}  "
+                         f"{p.model}\x1b[K")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+
+def print_plan(plan: ExportPlan) -> None:
+    scope = ", ".join(f"{d}={s['label']}" for d, s in plan.scope.items()) or "none"
+    print(f"Export of {plan.kind} from {plan.alias} ({plan.vendor}); tenant: {scope}")
+    if plan.roots:
+        print(f"Roots: {' '.join(plan.roots)}")
+    rows = [(s.label, s.role, s.count, s.foreign or "") for s in plan.selections]
+    print_table(["model", "role", "rows", "other tenant"], rows, right=(2, 3))
+    print(f"Total: {plan.total:,} rows in {len(plan.selections)} models.")
+    refs = plan.cross_tenant
+    if refs:
+        verb = {"refuse": "stop the export", "omit": "are left out (recorded as dangling)",
+                "include": "are exported too"}[plan.policy]
+        print(f"\n{plan.reference_count if len(refs) == plan.reference_count else len(refs)} cross-tenant "
+              f"reference(s) (with --cross-tenant {plan.policy} they {verb}):")
+        for r in refs[:50]:
+            print(f"  {r}")
+        if len(refs) > 50:
+            print(f"  ... and {len(refs) - 50} more (use --json for all)")
+    for w in plan.warnings:
+        warn(w)
+
+
+def run(ctx: CliContext) -> int:
+    from tenant_console.core.export.runner import CrossTenantRefused, ExportJob, ExportRequest, run_export
+    from tenant_console.core.export.storage import split_name
+
+    args = ctx.args
+    if args.depth is not None and args.depth < 0:
+        raise ConsoleError(f"--depth must be 0 or more, not {args.depth}.")
+    if not args.objects and not ctx.scope_flags:
+        raise ConsoleError("Nothing to export: choose a tenant (for example --event__slug=democon) or objects "
+                           "(--objects conference.Submission.12).")
+    if not args.objects and (args.depth is not None or args.stop_at):
+        raise ConsoleError("--depth and --stop-at apply to object exports (--objects); a tenant export takes every "
+                           "row of the tenant.")
+    if args.output:
+        split_name(args.output)
+    with ctx.open_session("export") as session:
+        selection = ctx.resolve_scope(session) if ctx.scope_flags else {}
+        if selection:
+            session.activate(selection)
+        output = None if args.dry_run else make_output(args, selection)
+        bar = ProgressBar() if not ctx.json and not args.dry_run else None
+        job = ExportJob(progress=bar)
+        request = ExportRequest(
+            tenant_pks=selection, objects=list(args.objects), output=output, exclude=list(args.exclude),
+            depth=args.depth, stop_at=list(args.stop_at), cross_tenant=args.cross_tenant,
+            with_files=args.with_files, overwrite=args.overwrite, dry_run=args.dry_run)
+        try:
+            outcome = session.run(run_export, ctx.project, request, job, session.alias)
+        except CrossTenantRefused as exc:
+            if ctx.json:
+                print_json({"ok": False, "error": exc.message, "plan": exc.plan.as_dict()})
+            raise
+        finally:
+            if bar is not None:
+                bar.close()
+    plan = outcome.plan
+    if args.dry_run:
+        if ctx.json:
+            print_json({"dry_run": True, **plan.as_dict()})
+        else:
+            print_plan(plan)
+            if plan.refused:
+                print("\nThe export would stop here: choose --cross-tenant omit or include.")
+        return 1 if plan.refused else 0
+    result, manifest = outcome.result, outcome.manifest
+    assert result is not None and manifest is not None and output is not None
+    if ctx.json:
+        print_json({"ok": True, "output": outcome.output, "manifest": _manifest_display(output),
+                    "sha256": result.sha256, "bytes": result.bytes, "objects": result.objects,
+                    "counts": result.counts, "dangling": manifest["dangling"], "warnings": plan.warnings})
+        return 0
+    for w in plan.warnings:
+        warn(w)
+    print(f"Exported {result.objects:,} objects ({len(result.counts)} models) to {outcome.output}")
+    print(f"  manifest: {_manifest_display(output)}")
+    print(f"  size: {result.bytes:,} bytes, SHA-256 {result.sha256}")
+    if manifest["dangling"]:
+        print(f"  dangling references: {len(manifest['dangling'])} (listed in the manifest)")
+    return 0
+
+
+def _manifest_display(output: Output) -> str:
+    from tenant_console.core.export.storage import LocalOutput, StorageOutput
+
+    if isinstance(output, StorageOutput):
+        return f"{output.storage_alias}:{output.manifest_name}"
+    assert isinstance(output, LocalOutput)
+    return str(output.manifest_path)

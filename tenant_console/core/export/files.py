@@ -1,0 +1,63 @@
+"""Copying the files that FileFields name, beside the data (``--with-files DIR``).
+
+The fixture always carries the names; the files live in a storage and are only
+copied when asked. They go to a temporary directory that is renamed to ``DIR``
+when the export completes, and each file's SHA-256 goes into the manifest so
+``verify`` can check them. A name whose file is missing is recorded, not fatal:
+real media folders have holes, and the user should see them rather than lose the export.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import secrets
+import shutil
+from pathlib import Path
+from typing import Any
+
+from tenant_console.core.errors import ConsoleError
+
+
+class FileCopier:
+    def __init__(self, directory: str | os.PathLike[str], *, overwrite: bool = False) -> None:
+        self.final = Path(directory).expanduser().absolute()
+        if self.final.exists() and any(self.final.iterdir()) and not overwrite:
+            raise ConsoleError(f"--with-files {self.final}: the directory exists and is not empty; choose a new one "
+                               "or pass --overwrite.")
+        if not self.final.parent.is_dir():
+            raise ConsoleError(f"--with-files {self.final}: the directory {self.final.parent} does not exist.")
+        self.tmp = self.final.with_name(f"{self.final.name}.tmp-{secrets.token_hex(4)}")
+        self.tmp.mkdir()
+        self.sha256: dict[str, str] = {}
+        self.missing: list[str] = []
+
+    def copy(self, storage: Any, name: str) -> None:
+        if name in self.sha256 or name in self.missing:
+            return
+        dest = (self.tmp / name).resolve()
+        if self.tmp.resolve() not in dest.parents:
+            self.missing.append(name)  # "../" in a stored name: never write outside the folder
+            return
+        try:
+            src = storage.open(name, "rb")
+        except (FileNotFoundError, OSError):
+            self.missing.append(name)
+            return
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        sha = hashlib.sha256()
+        with src, dest.open("wb") as out:
+            for block in iter(lambda: src.read(1 << 20), b""):
+                sha.update(block)
+                out.write(block)
+        self.sha256[name] = sha.hexdigest()
+
+    def commit(self) -> None:
+        if self.final.exists():
+            shutil.rmtree(self.final)
+        os.replace(self.tmp, self.final)
+
+    def discard(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            shutil.rmtree(self.tmp)

@@ -1,0 +1,139 @@
+"""Where finished exports go: a local path, or a Django storage backend.
+
+Both are written in two steps. The data and the manifest are first written to
+temporary local files (``NAME.tmp-XXXX``, beside the destination for local
+output so the final step is an atomic ``rename``); only a complete export is
+moved into place, the data first and the manifest last. A file without its
+manifest is therefore never a finished export, and an interrupted one leaves
+nothing behind. A storage backend (S3/GCS through django-storages, or any other)
+receives the finished files through ``storage.save``, so no cloud CLI is needed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import tempfile
+from pathlib import Path
+
+from tenant_console.core.errors import ConsoleError
+
+DATA_SUFFIXES = (".jsonl.gz", ".jsonl")
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """``("dir/NAME", ".jsonl.gz")``; a name without a data suffix is a user mistake."""
+    for suffix in DATA_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)], suffix
+    raise ConsoleError(
+        f"The export file name {name!r} must end in .jsonl or .jsonl.gz, the suffixes loaddata reads "
+        "(the manifest is written beside it as NAME.manifest.json)."
+    )
+
+
+def manifest_name(data_name: str) -> str:
+    stem, _ = split_name(data_name)
+    return stem + ".manifest.json"
+
+
+class Output:
+    """A destination: temporary files to write, then :meth:`commit` or :meth:`discard`."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.compressed = split_name(name)[1] == ".jsonl.gz"
+        self.data_tmp: Path
+        self.manifest_tmp: Path
+
+    @property
+    def display(self) -> str:
+        return self.name
+
+    def check(self, overwrite: bool) -> None:
+        raise NotImplementedError
+
+    def commit(self) -> None:
+        raise NotImplementedError
+
+    def discard(self) -> None:
+        for p in (getattr(self, "data_tmp", None), getattr(self, "manifest_tmp", None)):
+            if p is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    p.unlink()
+
+
+class LocalOutput(Output):
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path).expanduser().absolute()
+        super().__init__(str(self.path))
+        self.manifest_path = Path(manifest_name(str(self.path)))
+        token = secrets.token_hex(4)
+        self.data_tmp = self.path.with_name(f"{self.path.name}.tmp-{token}")
+        self.manifest_tmp = self.manifest_path.with_name(f"{self.manifest_path.name}.tmp-{token}")
+
+    def check(self, overwrite: bool) -> None:
+        if not self.path.parent.is_dir():
+            raise ConsoleError(f"Cannot write {self.path}: the directory {self.path.parent} does not exist.")
+        if not os.access(self.path.parent, os.W_OK):
+            raise ConsoleError(f"Cannot write {self.path}: the directory {self.path.parent} is not writable.")
+        if not overwrite:
+            for p in (self.path, self.manifest_path):
+                if p.exists():
+                    raise ConsoleError(f"{p} already exists; choose another name or pass --overwrite.")
+
+    def commit(self) -> None:
+        os.replace(self.data_tmp, self.path)
+        os.replace(self.manifest_tmp, self.manifest_path)
+
+
+class StorageOutput(Output):
+    """A Django storage alias (``STORAGES``); files are uploaded once complete."""
+
+    def __init__(self, storage_alias: str, name: str) -> None:
+        from django.core.files.storage import InvalidStorageError, storages
+
+        try:
+            self.storage = storages[storage_alias]
+        except InvalidStorageError:
+            from django.conf import settings
+
+            known = ", ".join(getattr(settings, "STORAGES", {})) or "none"
+            raise ConsoleError(f"--storage {storage_alias}: there is no such storage in STORAGES (known: {known}).")
+        super().__init__(name)
+        self.storage_alias = storage_alias
+        self.manifest_name = manifest_name(name)
+        tmpdir = Path(tempfile.mkdtemp(prefix="tc-export-"))
+        token = secrets.token_hex(4)
+        self._tmpdir = tmpdir
+        self.data_tmp = tmpdir / f"data.tmp-{token}"
+        self.manifest_tmp = tmpdir / f"manifest.tmp-{token}"
+
+    @property
+    def display(self) -> str:
+        return f"{self.storage_alias}:{self.name}"
+
+    def check(self, overwrite: bool) -> None:
+        for n in (self.name, self.manifest_name):
+            if self.storage.exists(n) and not overwrite:
+                raise ConsoleError(f"{n} already exists in the storage {self.storage_alias!r}; choose another "
+                                   "name or pass --overwrite.")
+
+    def commit(self) -> None:
+        from django.core.files import File
+
+        for local, name in ((self.data_tmp, self.name), (self.manifest_tmp, self.manifest_name)):
+            if self.storage.exists(name):
+                self.storage.delete(name)
+            with local.open("rb") as fh:
+                saved = self.storage.save(name, File(fh, name=os.path.basename(name)))
+            if saved != name:
+                raise ConsoleError(f"The storage {self.storage_alias!r} saved {name!r} as {saved!r}; the manifest "
+                                   "would not find its data.")
+        self.discard()
+
+    def discard(self) -> None:
+        super().discard()
+        with contextlib.suppress(OSError):
+            self._tmpdir.rmdir()
