@@ -155,6 +155,30 @@ def test_discovery_without_configuration():
     assert registry.warnings == []
 
 
+def test_discovery_on_the_demo_project_is_complete():
+    """Every model of the demo: scoped (with its path) or shared; nothing guessed wrongly."""
+    from django.apps import apps
+
+    from tenant_console.core.discovery import model_label
+
+    registry = discover(parse_config({}))
+    assert {model_label(m): s.paths for m, s in registry.scoped.items()} == {
+        **{f"conference.{name}": {"event": "event"} for name in (
+            "Track", "Tag", "Room", "SpeakerProfile", "Submission", "Review", "Question", "ChoiceQuestion",
+            "TalkSlot", "ActivityLog")},
+        "conference.SpeakerRole": {"event": "submission__event"},
+        "conference.Resource": {"event": "submission__event"},
+        "conference.Answer": {"event": "question__event"},
+    }
+    shared = sorted(model_label(m) for m in apps.get_models() if not registry.is_scoped(m))
+    assert shared == ["auth.Group", "auth.Permission", "auth.User", "conference.Event",
+                      "conference.Organiser", "contenttypes.ContentType"]
+    assert {s.manager for s in registry.scoped.values()} == {"objects"}
+    assert {s.backend.name for s in registry.scoped.values()} == {"django-scopes"}
+    assert registry.tenant_dimensions_of(apps.get_model("conference.Event")) == ["event"]
+    assert registry.dimensions["event"].implies == {}  # Organiser is shared, not a dimension
+
+
 def test_overrides_of_search_fields_and_label():
     registry = discover(parse_config({"DIMENSIONS": {"event": {
         "model": "conference.Event", "search_fields": ["name"], "label": "{name} <{slug}>"}}}))
