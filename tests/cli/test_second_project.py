@@ -141,3 +141,11 @@ def test_shell_scope_mistakes(flags, expected):
     assert "should not run" not in done.stdout
     assert expected in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_shell_with_scopes_disabled_uses_the_custom_disable_callable_and_is_audited():
+    code = "print(Note.objects.count(), Comment.objects.count(), Ticket.objects.count())"
+    done = cli("shell", "--disabled", "-c", code)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "9 18 20"
+    assert any(r["action"] == "scopes_disabled" and r["settings"] == "saasproj.settings" for r in audit_records())
