@@ -162,3 +162,11 @@ def apply(qs: QuerySet, text: str) -> QuerySet:
         message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else " ".join(str(exc).split())
         raise FilterError(f"The filter {text!r} does not fit {model_label(qs.model)}: {message}")
     return filtered
+
+
+def check(model_label: str, text: str) -> None:
+    """Raise :class:`FilterError` if ``text`` does not fit the model (compiles SQL, runs nothing)."""
+    from tenant_console.core.browse.catalog import get_model
+
+    model = get_model(model_label)
+    apply(model._base_manager.all(), text)

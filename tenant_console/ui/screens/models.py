@@ -6,6 +6,8 @@ as they arrive; a scope change cancels the running round and starts a new one.
 
 from __future__ import annotations
 
+import asyncio
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -15,6 +17,7 @@ from textual.widgets.option_list import Option
 
 from tenant_console.core.browse.catalog import ModelInfo, catalog
 from tenant_console.core.browse.counts import count_model
+from tenant_console.core.scope import ScopeState
 from tenant_console.ui.screens.base import ConsoleScreen
 
 PENDING = "…"
@@ -57,6 +60,8 @@ class ModelBrowser(ConsoleScreen):
         self.infos: list[ModelInfo] = []
         self.counts: dict[str, int | str | None] = {}
         self.rounds = 0  # completed counting rounds (tests wait on this)
+        self.counted_scope: ScopeState | None = None  # the scope of the last completed round
+        self._resumed = asyncio.Event()
 
     def compose_body(self) -> ComposeResult:
         yield Input(placeholder="filter models by name or app…", id="model-filter")
@@ -94,6 +99,13 @@ class ModelBrowser(ConsoleScreen):
         if lst.highlighted is None and lst.option_count:
             lst.action_first()
 
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        self._resumed.set()
+
+    def on_screen_suspend(self) -> None:
+        self._resumed.clear()
+
     def _scope_changed(self) -> None:
         self.action_recount()
 
@@ -109,6 +121,7 @@ class ModelBrowser(ConsoleScreen):
         scope = console.scope
         lst = self.query_one("#model-list", OptionList)
         for info in self.infos:
+            await self._resumed.wait()  # the screen in front gets the session first
             try:
                 count: int | str | None = await console.db(count_model, console.project.registry, info.label,
                                                            scope, quiet=True)
@@ -120,6 +133,7 @@ class ModelBrowser(ConsoleScreen):
             except Exception:
                 pass  # filtered out of the list right now
         self.rounds += 1
+        self.counted_scope = scope
 
     def action_filter(self) -> None:
         box = self.query_one("#model-filter", Input)

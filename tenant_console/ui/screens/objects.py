@@ -13,7 +13,6 @@ from tenant_console.core.browse import filters
 from tenant_console.core.browse.catalog import get_model, info
 from tenant_console.core.browse.paging import ListSpec
 from tenant_console.core.browse.rows import columns
-from tenant_console.core.errors import ConsoleError
 from tenant_console.ui.screens.base import ConsoleScreen
 from tenant_console.ui.widgets.object_table import ObjectTable
 
@@ -89,24 +88,25 @@ class ObjectListScreen(ConsoleScreen):
     def action_filter(self) -> None:
         self.query_one("#object-filter", Input).focus()
 
-    def apply_filter(self, text: str) -> bool:
-        """Validate ``text`` (syntax and fields, without the database) and reload; False if invalid."""
+    def apply_filter(self, text: str) -> None:
+        """Check ``text`` (fields, lookups and values, compiled but not run), then reload with it."""
+        self.run_worker(self._apply_filter(text), group="filter", exclusive=True, exit_on_error=False)
+
+    async def _apply_filter(self, text: str) -> None:
         try:
-            parsed = filters.parse(text)
-            if not parsed.empty:
-                filters.build_q(self.model, parsed)
-        except ConsoleError as exc:
-            self.console.report(exc, "Filter")
-            return False
+            await self.console.db(filters.check, self.model_label, text, scoped=False, quiet=True)
+        except Exception as exc:
+            self.console.report(exc.__cause__ or exc, "Filter")
+            self.query_one("#object-filter", Input).focus()
+            return
         self.query_one("#object-filter", Input).value = text
         self.table.reload(replace(self.table.spec, filter_text=text))
         self._status()
-        return True
+        self.table.focus()
 
     @on(Input.Submitted, "#object-filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
-        if self.apply_filter(event.value):
-            self.table.focus()
+        self.apply_filter(event.value)
 
     def action_back(self) -> None:
         box = self.query_one("#object-filter", Input)

@@ -65,6 +65,7 @@ class TenantPicker(ConsoleScreen):
         self._timer: Timer | None = None
         self._choices: dict[str, Choice] = {}
         self.searches = 0  # completed searches (tests wait on this)
+        self.searched_text: str | None = None  # the text of the last completed search
 
     @property
     def dimensions(self) -> list[Dimension]:
@@ -116,6 +117,7 @@ class TenantPicker(ConsoleScreen):
             recent = console.recent.get(dim.name) if console.recent and not text.strip() else []
             self._fill(dim, text.strip(), hits, recent)
         self.searches += 1
+        self.searched_text = text
 
     def _fill(self, dim: Dimension, text: str, hits: list[TenantHit], recent: list[Any]) -> None:
         lst = self.query_one(f"#dim-{dim.name}", OptionList)

@@ -44,6 +44,7 @@ GAP = 2
 class TableState:
     total: int | None = None  # None while counting
     generation: int = 0
+    error: str = ""  # why the rows could not be counted
 
 
 class PageCache:
@@ -163,7 +164,13 @@ class ObjectTable(ScrollView, can_focus=True):
     async def _count(self, generation: int) -> None:
         console = self.console
         assert console.project is not None
-        total = await console.db(paging.count, console.project.registry, self.spec, console.scope)
+        try:
+            total = await console.db(paging.count, console.project.registry, self.spec, console.scope)
+        except Exception as exc:
+            if generation == self.state.generation:
+                self.state = replace(self.state, error=str(exc.__cause__ or exc))
+                self.refresh()
+            raise
         if generation != self.state.generation:
             return
         self.state = replace(self.state, total=total)
@@ -233,7 +240,8 @@ class ObjectTable(ScrollView, can_focus=True):
         position = int(self.scroll_y) + y - 1
         total = self.state.total
         if total is None:
-            text = Text("counting rows…" if y == 1 else "", style=self.get_component_rich_style(
+            message = f"cannot show the rows: {self.state.error}" if self.state.error else "counting rows…"
+            text = Text(message if y == 1 else "", style=self.get_component_rich_style(
                 "object-table--placeholder"))
             return Strip(list(text.render(self.app.console))).crop_extend(0, width, None)
         if position >= total:

@@ -1,0 +1,99 @@
+"""Fixtures for the console tests: the app on the seeded demo databases, and waiting helpers.
+
+The app is built with an already-loaded :class:`Project` (no settings import in
+the test), its own empty state directory (so "recent tenants" from other tests
+never leak into a snapshot) and no extension packages (so these tests do not
+depend on the REPL, graph, export or import screens, which have their own).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from tenant_console.ui.app import StartupSpec, TenantConsoleApp
+
+SIZE = (130, 36)
+
+
+@pytest.fixture
+def ui_project(project, db_alias, tmp_path):
+    """The demo project on ``db_alias`` with a fresh state directory."""
+    return _project_on(project, db_alias, tmp_path)
+
+
+def _project_on(project, alias: str, state_dir):
+    from django.db import connections
+
+    config = dataclasses.replace(project.config, state_dir=state_dir)
+    return dataclasses.replace(project, alias=alias, vendor=connections[alias].vendor, config=config,
+                               warnings=[])
+
+
+@pytest.fixture
+def make_app() -> Iterator[Callable[..., TenantConsoleApp]]:
+    apps: list[TenantConsoleApp] = []
+
+    def factory(project: Any, *, scope_flags=(), disabled: bool = False,
+                extension_packages=()) -> TenantConsoleApp:
+        app = TenantConsoleApp(project, startup=StartupSpec(scope_flags=scope_flags, disabled=disabled),
+                               extension_packages=extension_packages)
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        app.close_session()
+
+
+@pytest.fixture
+def large_alias(project, target_alias, tmp_path):
+    """An empty database seeded with the small demo plus 'megacon' with 2,500 submissions (25 pages)."""
+    from conference.seeding import seed
+    from django.db import connections
+
+    seed(target_alias, events=2, submissions=5, users=12, large=25_000)
+    connections[target_alias].close()
+    return _project_on(project, target_alias, tmp_path)
+
+
+async def until(pilot: Any, predicate: Callable[[], Any], what: str, timeout: float = 15.0) -> None:
+    """Let the app run until ``predicate()`` is true (or fail saying what never happened)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.02)
+
+
+def banner_text(app: TenantConsoleApp) -> str:
+    from tenant_console.ui.widgets.banner import ScopeBanner
+
+    content = app.screen.query_one(ScopeBanner).content
+    return getattr(content, "plain", str(content))
+
+
+def notifications(app: TenantConsoleApp) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def ready(pilot: Any) -> None:
+    await until(pilot, lambda: pilot.app.ready, "the console to start")
+
+
+async def idle_workers(pilot: Any) -> None:
+    """Wait until no worker of the app or its screens is running."""
+    await until(pilot, lambda: not [w for w in pilot.app.workers if w.is_running], "workers to finish")
+    await pilot.pause()
+
+
+async def screen_is(pilot: Any, cls: type) -> Any:
+    """Wait until the current screen is a mounted ``cls``; return it."""
+    await until(pilot, lambda: isinstance(pilot.app.screen, cls) and pilot.app.screen.is_mounted,
+                f"the {cls.__name__} screen")
+    await pilot.pause()
+    return pilot.app.screen
