@@ -71,6 +71,8 @@ async def run(pilot, source: str, *, type_it: bool = False):
     else:
         pane.editor.insert(source)
     await pilot.press("enter")
+    if pane.editor.text.strip():  # a block: the blank line that ends it
+        await pilot.press("enter")
     await wait_for(pilot, lambda: len(pane.results) > before)
     await pilot.pause()
     return pane.results[-1]
@@ -196,7 +198,7 @@ async def test_writable_mode_commit_and_rollback(app_on, ui_project, db_alias, c
         await wait_for(pilot, lambda: pane.runner.writable)
         res = await run(pilot, f"Tag.objects.create(event=event, tag='{MARK}-commit').tag")
         assert res.ok and res.writes
-        assert "UNCOMMITTED CHANGES" in str(pane.query_one("#repl-banner").render())
+        assert "uncommitted changes" in str(pane.query_one("#repl-banner").render())
         assert count(ui_project, db_alias, Tag, tag=f"{MARK}-commit") == 0, "invisible to others before commit"
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: not pane.runner.writable)

@@ -81,7 +81,8 @@ def _format_chain(te: traceback.TracebackException, lines: list[str], seen: set[
             inner = hidden[-1]
             n = len(hidden) - 1
             more = f" ({n} library frame{'s' if n != 1 else ''} above it)" if n else ""
-            lines.append(f"  … raised in {_short_path(inner.filename)}, line {inner.lineno}, in {inner.name}{more}\n")
+            # No line number: it changes with every library release and helps nobody at the console.
+            lines.append(f"  … raised in {_short_path(inner.filename)}, in {inner.name}{more}\n")
     lines.extend(te.format_exception_only())
 
 

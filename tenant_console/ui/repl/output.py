@@ -31,7 +31,7 @@ def render_input(result: RunResult) -> RenderableType:
 def render_value(value: Rendered) -> RenderableType:
     if value.kind == "text":
         return Syntax(value.text, "python", theme="monokai", background_color="default", word_wrap=True)
-    table = Table(title=value.title or None, title_justify="left", title_style="bold", show_edge=False,
+    table = Table(show_edge=False,
                   header_style="bold", caption=value.note or None, caption_justify="left",
                   caption_style="dim", pad_edge=False, expand=False)
     if value.kind == "object":
@@ -43,6 +43,8 @@ def render_value(value: Rendered) -> RenderableType:
             table.add_column(name, overflow="ellipsis", max_width=42, no_wrap=True)
     for row in value.rows:
         table.add_row(*row)
+    if value.title:
+        return Group(Text(value.title, style="bold"), table)
     return table
 
 

@@ -57,7 +57,7 @@ class ReplPane(Vertical):
     ]
     DEFAULT_CSS = """
     ReplPane { height: 1fr; background: $surface; }
-    ReplPane #repl-banner { height: 1; padding: 0 1; background: $primary-darken-2; color: $text; }
+    ReplPane #repl-banner { height: auto; padding: 0 1; background: $primary-darken-2; color: $text; }
     ReplPane #repl-banner.-writable { background: $error-darken-1; color: $text; text-style: bold; }
     ReplPane #repl-banner.-dirty { background: $error; color: $text; text-style: bold; }
     ReplPane #repl-log { height: 1fr; padding: 0 1; scrollbar-size-vertical: 1; }
@@ -167,14 +167,14 @@ class ReplPane(Vertical):
         if runner is None:
             return
         scope = runner.scope
-        text = Text(f"REPL · {scope.describe()} · {self._database()} · ")
+        text = Text(f"REPL │ {scope.describe()} │ {self._database()} │ ")
         writable, dirty = runner.writable, runner.dirty
         if dirty:
-            inputs = sum(1 for i in runner.transaction.inputs if i.writes)
-            text.append(f"WRITABLE · UNCOMMITTED CHANGES ({runner.transaction.writes} writes in {inputs} "
-                        "input(s)) · ctrl+s commit · :rollback")
+            writes = runner.transaction.writes
+            text.append(f"WRITABLE · uncommitted changes ({writes} write{'s' if writes != 1 else ''}) · "
+                        "ctrl+s commits · :rollback discards")
         elif writable:
-            text.append("WRITABLE · transaction open, no changes yet · ctrl+s commit · :rollback")
+            text.append("WRITABLE · transaction open, no changes yet · ctrl+s commits · :rollback")
         else:
             text.append("read-only")
         if self.sql_echo:
@@ -199,7 +199,7 @@ class ReplPane(Vertical):
             self._refresh_banner()
 
     def _say(self, message: str, style: str = "") -> None:
-        self.log_view.write(Text(message, style=style))
+        self.log_view.write(Text(message, style=style), expand=True)
 
     # -- running input -----------------------------------------------------------
     @on(ReplEditor.Submitted)
@@ -237,8 +237,8 @@ class ReplPane(Vertical):
         self.last_result = result
         self.results.append(result)
         log = self.log_view
-        log.write(render_input(result))
-        log.write(render_result(result, sql_echo=self.sql_echo, timings=self.timings))
+        log.write(render_input(result), expand=True)
+        log.write(render_result(result, sql_echo=self.sql_echo, timings=self.timings), expand=True)
         self._refresh_banner()
         self.post_message(self.Ran(result))
         if result.writable:
