@@ -9,7 +9,7 @@ paths; each dimension's tenant model is the model at the end of its path. The
 from __future__ import annotations
 
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -300,7 +300,7 @@ def _implied(dim: str, model: type[Model], dims: dict[str, type[Model]],
     return found
 
 
-def discover(config: ConsoleConfig, models_iter: Iterable[type[Model]] | None = None) -> ScopeRegistry:
+def discover(config: ConsoleConfig) -> ScopeRegistry:
     """Build the :class:`ScopeRegistry` for the loaded project.
 
     Every inconsistency between the setting and the models is a

@@ -96,12 +96,10 @@ def run(ctx: CliContext) -> int:
         return 0
     table = []
     for r in rows:
-        if r["scoped"]:
-            scoping = ", ".join(f"{d} via {p}" for d, p in r["dimensions"].items())
-        elif r["tenant_model_of"]:
-            scoping = "tenant of " + ", ".join(r["tenant_model_of"])
-        else:
-            scoping = "shared"
+        parts = [f"{d} via {p}" for d, p in r["dimensions"].items()]
+        if r["tenant_model_of"]:
+            parts.append("tenant of " + ", ".join(r["tenant_model_of"]))
+        scoping = "; ".join(parts) or "shared"
         table.append([r["app"], r["model"].split(".", 1)[1], _count_cell(r, args.no_counts), scoping])
     print_table(["app", "model", "rows" if not ctx.scope_flags else "rows in scope", "scope"], table, right=[2])
     if not args.no_counts:
