@@ -30,14 +30,14 @@ def is_constrained(registry: ScopeRegistry, model: type[Model]) -> bool:
 def scoped_queryset(registry: ScopeRegistry, model: type[Model], tenant_pks: Mapping[str, Any],
                     disabled: bool) -> QuerySet:
     """``model``'s rows visible in the current scope (call on the session thread)."""
-    qs = model._default_manager.all()
     if disabled:
-        return qs
+        return model._default_manager.all()
     if registry.is_scoped(model) and not tenant_pks:
         raise NeedsTenant(
             f"{model_label(model)} is scoped by {', '.join(registry.scope_of(model).dimensions)}: "  # type: ignore[union-attr]
             "choose a tenant first (press t), or disable scopes deliberately."
         )
+    qs = model._default_manager.all()
     q = registry.tenant_q(model, tenant_pks)
     if q is not None and q:
         qs = qs.filter(q)

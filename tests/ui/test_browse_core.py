@@ -1,0 +1,187 @@
+"""The browse core (no Textual): keyset paging, filters, counts, labels, detail, recent tenants."""
+
+from __future__ import annotations
+
+import pytest
+
+from tenant_console.core.browse import catalog, counts, detail, filters, paging
+from tenant_console.core.browse.paging import ListSpec
+from tenant_console.core.browse.queryset import NeedsTenant
+from tenant_console.core.browse.recent import RecentTenants
+from tenant_console.core.errors import ConsoleError
+from tenant_console.core.scope import ScopeState
+
+
+@pytest.fixture
+def democon(session, event_pks):
+    return session.activate({"event": event_pks["democon"]})
+
+
+ORDERS = [None, "title", "state", "track", "duration", "duplicate_of", "created"]
+
+
+@pytest.mark.parametrize("order", ORDERS)
+@pytest.mark.parametrize("descending", [False, True], ids=["asc", "desc"])
+def test_keyset_pages_equal_offset_pages(project, session, democon, order, descending):
+    """Walking forwards and backwards by keyset, and jumping anywhere, gives exactly the OFFSET order,
+    also for nullable columns (track, duration, duplicate_of) where NULLs must not fall between pages."""
+    reg = project.registry
+    spec = ListSpec("conference.Submission", order=order, descending=descending)
+    total = session.run(paging.count, reg, spec, democon)
+    assert total == 40
+    reference = [r.pk for r in session.run(paging.page_by_offset, reg, spec, democon, 0, 100)]
+    forward, key = [], None
+    while True:
+        rows = session.run(paging.page_after, reg, spec, democon, key, 7)
+        if not rows:
+            break
+        forward += [r.pk for r in rows]
+        key = rows[-1].key
+    assert forward == reference
+    backward, key = [], None
+    while True:
+        rows = session.run(paging.page_before, reg, spec, democon, key, 6)
+        if not rows:
+            break
+        backward = [r.pk for r in rows] + backward
+        key = rows[0].key
+    assert backward == reference
+    for position in (0, 1, 13, 20, 33, 39):
+        rows = session.run(paging.page_at, reg, spec, democon, position, 5, total, {})
+        assert [r.pk for r in rows] == reference[position:position + 5], position
+    # with anchors (first keys of pages seen), from either side
+    anchors = {10: session.run(paging.page_at, reg, spec, democon, 10, 1, total, {})[0].key,
+               30: session.run(paging.page_at, reg, spec, democon, 30, 1, total, {})[0].key}
+    for position in (8, 12, 25, 31):
+        key = session.run(paging.locate, reg, spec, democon, position, total, anchors)
+        assert key[-1] == reference[position]
+
+
+def test_rows_show_fk_labels_choices_and_flag_cross_tenant_targets(project, session, democon):
+    spec = ListSpec("conference.Review", filter_text="planted")
+    rows = session.run(paging.page_after, project.registry, spec, democon, None, 10)
+    assert len(rows) == 1
+    cols = [c.name for c in paging.columns(catalog.get_model("conference.Review"))]
+    cells = dict(zip(cols, rows[0].cells, strict=True))
+    assert cells["event"].text == "DemoCon 2026 (democon)" and not cells["event"].foreign
+    assert cells["submission"].foreign and "other tenant" in cells["submission"].text
+    sub = session.run(paging.page_after, project.registry, ListSpec("conference.Submission"), democon, None, 1)
+    sub_cols = [c.name for c in paging.columns(catalog.get_model("conference.Submission"))]
+    state = dict(zip(sub_cols, sub[0].cells, strict=True))["state"].text
+    assert state in {"Submitted", "Accepted", "Rejected", "Confirmed", "Withdrawn"}
+
+
+def test_isolation_other_tenants_rows_are_not_listed(project, session, democon, event_pks):
+    reg = project.registry
+    for label in ("conference.Submission", "conference.Answer", "conference.SpeakerRole", "conference.Review"):
+        rows = session.run(paging.page_after, reg, ListSpec(label), democon, None, 1000)
+        assert rows
+    events = {r.cells[1].text for r in session.run(paging.page_after, reg, ListSpec("conference.Submission"),
+                                                       democon, None, 1000)}
+    assert events == {"DemoCon 2026 (democon)"}
+    # the Event list itself is narrowed to the tenant
+    assert session.run(paging.count, reg, ListSpec("conference.Event"), democon) == 1
+
+
+def test_scoped_model_without_a_tenant_needs_one(project, session):
+    with pytest.raises(NeedsTenant, match="choose a tenant"):
+        session.run(paging.count, project.registry, ListSpec("conference.Submission"), ScopeState())
+    assert session.run(counts.count_model, project.registry, "conference.Submission", ScopeState()) is None
+    assert session.run(counts.count_model, project.registry, "conference.Organiser", ScopeState()) == 2
+    disabled = ScopeState(disabled=True)
+    session.disable_scopes("test")
+    assert session.run(counts.count_model, project.registry, "conference.Submission", disabled) == 200
+
+
+def test_counts_follow_the_tenant(project, session, event_pks):
+    reg = project.registry
+    a = session.activate({"event": event_pks["democon"]})
+    assert session.run(counts.count_model, reg, "conference.Review", a) == 81
+    b = session.activate({"event": event_pks["pycon-nordic"]})
+    assert session.run(counts.count_model, reg, "conference.Review", b) == 80
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("state=accepted", lambda qs: qs.filter(state="accepted")),
+    ("state!=accepted duration__isnull=no", lambda qs: qs.exclude(state="accepted").filter(duration__isnull=False)),
+    ("state__in=accepted,confirmed", lambda qs: qs.filter(state__in=["accepted", "confirmed"])),
+    ("track__name__icontains=da", lambda qs: qs.filter(track__name__icontains="da")),
+    ("created__gte=2026-03-01T09:30:00+00:00", lambda qs: qs.filter(created__gte="2026-03-01T09:30:00+00:00")),
+    ("duplicate_of=none", lambda qs: qs.filter(duplicate_of__isnull=True)),
+    ("scaling", lambda qs: qs.filter(title__icontains="scaling") | qs.filter(abstract__icontains="scaling")
+     | qs.filter(code__icontains="scaling")),
+])
+def test_filters_match_the_orm(project, session, democon, text, expected):
+    from conference.models import Submission
+
+    got = session.run(paging.count, project.registry, ListSpec("conference.Submission", filter_text=text), democon)
+    want = session.run(lambda: expected(Submission.objects.all()).count())
+    assert got == want
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("stat=accepted", "has no field 'stat'. Did you mean 'state'?"),
+    ("created__gte=yesterday", "does not fit conference.Submission"),
+    ("duration=abc", "does not fit conference.Submission"),
+    ("state__nolookup=x", "does not fit conference.Submission"),
+    ('title="open', "close the quote"),
+    ("=x", "is not a lookup expression"),
+    ("duration__isnull=maybe", "__isnull takes yes or no"),
+    ("duration__range=1", "__range takes two"),
+])
+def test_bad_filters_are_clear_errors(session, text, message):
+    with pytest.raises(filters.FilterError) as err:
+        session.run(filters.check, "conference.Submission", text, scoped=False)
+    assert message in str(err.value)
+
+
+def test_detail_every_field_and_invisible_objects(project, session, democon, event_pks):
+    from conference.models import Review, Submission
+
+    review_pk = session.run(lambda: Review.objects.get(text__contains="planted").pk)
+    view = session.run(detail.object_view, project.registry, "conference.Review", review_pk, democon)
+    fields = {f.name: f for f in view.fields}
+    assert set(fields) >= {"id", "event", "submission", "user", "score", "text", "created"}
+    assert fields["submission"].links[0].foreign and "another tenant" in fields["submission"].text
+    foreign_pk = fields["submission"].links[0].pk
+    with pytest.raises(detail.NotVisible, match="does not exist in the scope"):
+        session.run(detail.object_view, project.registry, "conference.Submission", foreign_pk, democon)
+    sub_pk = session.run(lambda: Submission.objects.order_by("pk").first().pk)
+    sub = {f.name: f for f in session.run(detail.object_view, project.registry, "conference.Submission",
+                                          sub_pk, democon).fields}
+    assert sub["custom_data"].kind == "json" and sub["custom_data"].text.startswith("{\n")
+    assert sub["abstract"].kind == "text"
+    assert sub["tags"].kind == "m2m" and sub["tags"].links
+    assert sub["state"].text.split()[0] in {"Submitted", "Accepted", "Rejected", "Confirmed", "Withdrawn"}
+    log_pk = session.run(lambda: __import__("conference.models").models.ActivityLog.objects.first().pk)
+    log = {f.name: f for f in session.run(detail.object_view, project.registry, "conference.ActivityLog",
+                                          log_pk, democon).fields}
+    assert log["content_object"].kind == "generic" and log["content_object"].links[0].model == "conference.Submission"
+
+
+def test_resolve_model_names():
+    assert catalog.resolve_model("conference.submission") == "conference.Submission"
+    assert catalog.resolve_model("Submission") == "conference.Submission"
+    with pytest.raises(ConsoleError, match="Did you mean"):
+        catalog.resolve_model("Submision")
+
+
+def test_catalog_marks_scope(project):
+    infos = {i.label: i for i in catalog.catalog(project.registry)}
+    assert infos["conference.Event"].scope_text() == "tenant: event"
+    assert infos["conference.Answer"].scope_text() == "event via question__event"
+    assert infos["conference.Organiser"].scope_text() == "shared"
+    assert infos["conference.Submission"].scope_text() == "event"
+
+
+def test_recent_tenants_per_project_and_database(tmp_path):
+    a = RecentTenants(tmp_path, "demo.settings", "default")
+    b = RecentTenants(tmp_path, "demo.settings", "replica")
+    for pk in range(12):
+        a.remember("event", pk, f"Event {pk}")
+    a.remember("event", 3, "Event 3")
+    assert [r.pk for r in a.get("event")][:3] == [3, 11, 10]
+    assert len(a.get("event")) == 8
+    assert b.get("event") == []
+    (tmp_path / "recent-tenants.json").write_text("not json")
+    assert a.get("event") == []  # a broken file is ignored, not fatal
