@@ -26,7 +26,7 @@ from tenant_console.core.discovery import ScopeRegistry
 from tenant_console.core.importer.meta import ModelInfo, get_model, model_info
 from tenant_console.core.importer.reader import Export, Row, key_text
 from tenant_console.core.importer.refs import Ref, RefReader
-from tenant_console.core.importer.retarget import NEW_TENANT, Retarget
+from tenant_console.core.importer.retarget import NEW_KEY, Retarget, is_new
 
 CLASSES = ("new", "identical", "changed", "key_clash", "unique_clash", "missing_ref", "schema")
 CONFLICTS = ("changed", "key_clash", "unique_clash", "missing_ref", "schema")
@@ -209,6 +209,14 @@ class Planner:
             # Key clashes too: a new key would not help if the unique value is taken as well.
             self._unique_clashes(label, [it for it in items if it.cls in ("new", "key_clash")])
         self._missing_refs()
+        for it in self.plan.all_items():
+            if it.forced == "new_key" and it.cls == "unique_clash":
+                from tenant_console.core.importer.errors import ImportInputError
+
+                raise ImportInputError(
+                    f"The new tenant cannot be created: {it.detail}. Choose other values with --new-tenant "
+                    "(for example slug=...-copy)."
+                )
         self.progress("plan", total, total)
         return self.plan
 
@@ -302,10 +310,17 @@ class Planner:
 
     # -- values ----------------------------------------------------------------
     def target_ref(self, ref: Ref) -> Any:
-        """Where a reference points in the target before decisions (retarget applied, natural keys resolved)."""
+        """Where a reference points in the target before decisions (retarget applied, natural keys resolved).
+
+        An object whose key belongs to another tenant in the target can only get a new key (or be
+        skipped), so references to it are "a new key" too: they can clash with nothing.
+        """
         mapped = self.retarget.map_ref(ref)
         if mapped is not None:
             return mapped
+        item = self.plan.index.get(ref)
+        if item is not None and item.other_tenant and item.cls in ("key_clash", "unique_clash"):
+            return NEW_KEY
         if isinstance(ref[1], tuple):
             return self.plan.natural.get(ref)
         return ref[1]
@@ -391,7 +406,7 @@ class Planner:
                     it.target_pk = pk
                     it.cls = "identical" if pk is not None else it.cls
                     continue
-            if pk is not None and pk is not NEW_TENANT:
+            if pk is not None and not is_new(pk):
                 by_target[pk] = it
         attnames = [f.attname for f in info.local_fields]
         scope_cols = {dim: f"_tc_scope_{dim}" for dim in info.scope_paths}
@@ -471,7 +486,7 @@ class Planner:
             wanted: dict[tuple[Any, ...], Item] = {}
             for it in items:
                 v = values[id(it)]
-                if it.cls not in ("new", "key_clash") or any(v.get(n) is None or v.get(n) is NEW_TENANT
+                if it.cls not in ("new", "key_clash") or any(v.get(n) is None or is_new(v.get(n))
                                                              for n in names):
                     continue
                 wanted[tuple(v[n] for n in names)] = it
@@ -523,7 +538,7 @@ class Planner:
                 if ref in self.plan.index:
                     continue
                 target = self.target_ref(ref)
-                if target is NEW_TENANT:
+                if is_new(target):
                     continue
                 if target is None:
                     self.plan.missing.add(ref)

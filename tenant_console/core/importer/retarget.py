@@ -22,17 +22,24 @@ if TYPE_CHECKING:
     from tenant_console.core.importer.reader import Export
 
 
-class _NewTenant:
-    """Stands for the key of a tenant that the import creates (allocated at apply)."""
+class NewKey:
+    """Stands for a key the import will allocate (a new tenant, a row moved away from a clash)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
 
     def __repr__(self) -> str:
-        return "<new tenant>"
+        return self.text
 
-    def __str__(self) -> str:
-        return "<new tenant>"
+    __str__ = __repr__
 
 
-NEW_TENANT: Any = _NewTenant()
+NEW_TENANT: Any = NewKey("<new tenant>")
+NEW_KEY: Any = NewKey("<new key>")
+
+
+def is_new(value: Any) -> bool:
+    return isinstance(value, NewKey)
 
 
 @dataclass
