@@ -144,3 +144,65 @@ def related_page(registry: ScopeRegistry, obj: Model, relation: Relation | str, 
     ref = reference or {}
     items = [item_for(o, tenants.get(o.pk), ref) for o in objs]
     return RelatedPage(rel.name, items, objs[-1].pk if more else None, total)
+
+
+@dataclass(frozen=True)
+class RelationInfo:
+    """A relation of one object with how many objects it reaches (one COUNT)."""
+
+    name: str
+    kind: str
+    target_label: str
+    count: int
+    forward: bool
+    owning: bool
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    item: RelatedItem
+    relations: list[RelationInfo]
+    #: ``{dimension: {str(pk): label}}`` for this object's tenant.
+    tenant_labels: dict[str, dict[str, str]]
+
+
+def describe_object(registry: ScopeRegistry, model_label: str, pk: Any, alias: str,
+                    reference: Mapping[str, Any] | None = None) -> ObjectInfo:
+    """One object (by ``app_label.Model`` and pk) with the count of each of its relations.
+
+    Undeclared generic back-references are listed only when something uses them.
+    Without ``reference`` the object is classified against its own tenant.
+    """
+    from tenant_console.core.graph.classify import tenant_labels
+    from tenant_console.core.graph.objects import fetch_object, resolve_model
+
+    model = concrete(resolve_model(model_label))
+    obj = fetch_object(model, model._meta.pk.to_python(pk), alias)
+    tenant = tenants_of(registry, model, [obj.pk], alias).get(obj.pk)
+    item = item_for(obj, tenant, reference if reference is not None else (tenant or {}))
+    infos = []
+    for rel in relations_of(model):
+        count = related_queryset(obj, rel, alias).count()
+        if rel.hidden and not count:
+            continue
+        infos.append(RelationInfo(rel.name, rel.kind.value, rel.target_label, count, rel.forward, rel.owning))
+    labels = tenant_labels(registry, {d: [v] for d, v in (tenant or {}).items()}, alias)
+    return ObjectInfo(item, infos, labels)
+
+
+def page_of(registry: ScopeRegistry, model_label: str, pk: Any, relation: str, alias: str, *,
+            after_pk: Any = None, limit: int = 50, reference: Mapping[str, Any] | None = None,
+            ) -> tuple[RelatedPage, dict[str, dict[str, str]]]:
+    """A page of one relation of the object ``model_label``/``pk``, and the labels of foreign tenants on it."""
+    from tenant_console.core.graph.classify import tenant_labels
+    from tenant_console.core.graph.objects import fetch_object, resolve_model
+
+    model = concrete(resolve_model(model_label))
+    obj = fetch_object(model, model._meta.pk.to_python(pk), alias)
+    page = related_page(registry, obj, relation, alias, after_pk=after_pk, limit=limit, reference=reference)
+    wanted: dict[str, set[Any]] = {}
+    for item in page.items:
+        if item.classification is Classification.OTHER and item.tenant:
+            for d, v in item.tenant.items():
+                wanted.setdefault(d, set()).add(v)
+    return page, tenant_labels(registry, wanted, alias)

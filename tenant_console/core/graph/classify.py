@@ -66,18 +66,26 @@ class ScopeColumns:
 
 
 def classify(tenant: Mapping[str, Any] | None, reference: Mapping[str, Any]) -> Classification:
-    """Classify a node's tenant (None: shared) against the reference tenant."""
+    """Classify a node's tenant (None: shared) against the reference tenant.
+
+    Called once per node of a walk, so it is written as a plain loop.
+    """
     if tenant is None:
         return Classification.SHARED
-    values = {d: v for d, v in tenant.items() if v is not None}
-    if not values:
+    assigned = common = False
+    for dim, value in tenant.items():
+        if value is None:
+            continue
+        assigned = True
+        ref = reference.get(dim)
+        if ref is None:
+            continue
+        common = True
+        if value != ref and str(value) != str(ref):
+            return Classification.OTHER
+    if not assigned:
         return Classification.UNASSIGNED
-    common = [d for d in values if d in reference and reference[d] is not None]
-    if not common:
-        return Classification.SCOPED
-    if any(_norm(values[d]) != _norm(reference[d]) for d in common):
-        return Classification.OTHER
-    return Classification.TENANT
+    return Classification.TENANT if common else Classification.SCOPED
 
 
 def tenants_differ(a: Mapping[str, Any] | None, b: Mapping[str, Any] | None) -> list[str]:

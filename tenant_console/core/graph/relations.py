@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from django.apps import apps
@@ -89,7 +89,7 @@ class Relation:
         return self.kind in (Kind.M2M, Kind.REVERSE_FK, Kind.REVERSE_M2M, Kind.GENERIC_RELATION,
                              Kind.GENERIC_REVERSE)
 
-    @property
+    @cached_property
     def label(self) -> str:
         """``conference.submission.reviews`` (lower case, used by ``stop_at`` rules)."""
         return f"{model_key(self.model)}.{self.name}".lower()
@@ -97,6 +97,11 @@ class Relation:
     @property
     def auto_through(self) -> bool:
         return self.through is not None and bool(self.through._meta.auto_created)
+
+    @cached_property
+    def target_key(self) -> str | None:
+        """The target's model key (``conference.review``); None for a generic FK."""
+        return model_key(self.target) if self.target is not None else None
 
     @property
     def target_label(self) -> str:

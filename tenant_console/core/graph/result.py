@@ -21,7 +21,7 @@ def key_text(key: NodeKey) -> str:
     return f"{key[0]}:{key[1]}"
 
 
-@dataclass
+@dataclass(slots=True)
 class Node:
     key: NodeKey
     classification: Classification
@@ -46,7 +46,7 @@ class Node:
                 "depth": self.depth, "owned": self.owned, "root": self.root}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Edge:
     source: NodeKey
     relation: str
@@ -56,7 +56,7 @@ class Edge:
         return {"from": key_text(self.source), "relation": self.relation, "to": key_text(self.target)}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CrossTenantEdge:
     """An edge whose two ends belong to different tenants (on ``dimensions``)."""
 
@@ -71,7 +71,7 @@ class CrossTenantEdge:
                 "to_tenant": {d: _jsonable(v) for d, v in self.target_tenant.items()}}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MissingTarget:
     """A reference to a row that does not exist (a dangling FK or generic FK)."""
 
@@ -85,7 +85,7 @@ class MissingTarget:
                 "value": _jsonable(self.value)}
 
 
-@dataclass
+@dataclass(slots=True)
 class GraphResult:
     roots: list[NodeKey]
     reference: dict[str, Any]

@@ -211,7 +211,7 @@ class _Walk:
     def follows(self, rel: Relation) -> bool:
         if self.rules.stops(rel):
             return False
-        if rel.target is not None and self.rules.excludes(model_key(rel.target)):
+        if rel.target_key is not None and self.rules.excludes(rel.target_key):
             return False
         if rel.forward:
             return rel.kind is not Kind.M2M or rel.auto_through
@@ -306,17 +306,20 @@ class _Walk:
 
     def forward(self, spec: _Spec, keys: list[NodeKey], pending: Any) -> None:
         """FK/one-to-one/parent and generic FK values come from the rows already loaded."""
+        followed = [(pending[(rel.target, rel.field.target_field.attname)], rel.name, i)
+                    for rel, i in spec.forward if self.follows(rel)]
+        gfks = [(rel, ct_i, id_i) for rel, ct_i, id_i in spec.gfks if not self.rules.stops(rel)]
         for key in keys:
             row = self.rows.get(key)
             if row is None:
                 continue
-            for rel, i in spec.forward:
+            for refs, name, i in followed:
                 value = row[i]
-                if value is not None and self.follows(rel):
-                    pending[(rel.target, rel.field.target_field.attname)][value].append((key, rel.name))
-            for rel, ct_i, id_i in spec.gfks:
+                if value is not None:
+                    refs[value].append((key, name))
+            for rel, ct_i, id_i in gfks:
                 ct_id, object_id = row[ct_i], row[id_i]
-                if ct_id is None or object_id is None or self.rules.stops(rel):
+                if ct_id is None or object_id is None:
                     continue
                 target = self.model_for_ct(ct_id)
                 if target is None:
@@ -447,7 +450,7 @@ class _Walk:
         found = []
         for edge in self.result.edges:
             a, b = nodes.get(edge.source), nodes.get(edge.target)
-            if a is None or b is None:
+            if a is None or b is None or a.tenant is None or b.tenant is None or a.tenant == b.tenant:
                 continue
             dims = tenants_differ(a.tenant, b.tenant)
             if dims:
