@@ -58,7 +58,9 @@ def compare_schema(label: str, recorded: dict[str, Any], model: type[Model]) -> 
     for name, mine in ours.items():
         if name not in theirs:
             f = model._meta.get_field(name)
-            required = not mine["null"] and not f.has_default() and not getattr(f, "many_to_many", False)
+            # Django fills a missing string field with "", anything else NOT NULL without a default fails.
+            required = (not mine["null"] and not f.has_default() and not getattr(f, "empty_strings_allowed", True)
+                        and not getattr(f, "many_to_many", False) and not f.primary_key)
             note = " and is required (NOT NULL without a default), so loading will fail" if required else ""
             diffs.append(f"{label}.{name}: {mine['type']} on the model, not in the file{note}")
             continue

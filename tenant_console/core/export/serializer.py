@@ -15,10 +15,9 @@ another tenant in an m2m are written as they are, never silently filtered by a s
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
-
-import datetime as dt
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.serializers.jsonl import Serializer as JsonlSerializer

@@ -102,9 +102,12 @@ def write_data(plan: ExportPlan, path: Path, *, compressed: bool, chunk: int,
                     if prefetches:
                         qs = qs.prefetch_related(*prefetches)
                     batch: list[Model] = []
-                    for obj in qs.iterator(chunk_size=chunk):
-                        batch.append(obj)
-                        if len(batch) >= chunk:
+                    rows = qs.iterator(chunk_size=chunk)
+                    try:
+                        for obj in rows:
+                            batch.append(obj)
+                            if len(batch) < chunk:
+                                continue
                             written += _write_batch(batch, text, cache, fk_fields, file_fields, files, result)
                             batch = []
                             if cancel is not None and cancel.is_set():
@@ -113,6 +116,8 @@ def write_data(plan: ExportPlan, path: Path, *, compressed: bool, chunk: int,
                             if progress is not None and now - last_report > 0.1:
                                 last_report = now
                                 progress(WriteProgress(result.objects + written, plan.total, sel.label, started))
+                    finally:
+                        rows.close()  # release the server-side cursor now, not at garbage collection
                     if batch:
                         written += _write_batch(batch, text, cache, fk_fields, file_fields, files, result)
                 result.counts[sel.label] = written
