@@ -508,6 +508,7 @@ class Planner:
                         continue
                     pk = row[info.pk_attname]
                     prefix = f"the key is taken ({it.detail}) and " if it.cls == "key_clash" else ""
+                    it.other_tenant = False  # from now on: whose is the row that holds the value?
                     it.cls = "unique_clash"
                     it.target_pk = pk
                     it.clash = names
