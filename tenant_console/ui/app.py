@@ -46,6 +46,10 @@ FEATURE_NAMES = {
 }
 
 
+#: Textual's generic bindings that say nothing about this view.
+HELP_HIDDEN = {"Focus Next", "Focus Previous", "Copy selected text", "Page Left", "Page Right"}
+
+
 class Reported(Exception):
     """An error that has already been shown to the user as a notification."""
 
@@ -331,14 +335,16 @@ class TenantConsoleApp(App[None]):
 
     def action_help(self) -> None:
         screen = self.screen
-        keys: list[tuple[str, str]] = []
-        seen: set[str] = set()
+        by_description: dict[str, list[str]] = {}
         for _key, active in screen.active_bindings.items():
             binding = active.binding
-            if not binding.description or (binding.description in seen and not binding.show):
+            if not binding.description or binding.description in HELP_HIDDEN:
                 continue
-            seen.add(binding.description)
-            keys.append((binding.key_display or self.get_key_display(binding), binding.description))
+            shown = binding.key_display or self.get_key_display(binding)
+            keys = by_description.setdefault(binding.description, [])
+            if shown not in keys:
+                keys.append(shown)
+        keys = [(" ".join(k), description) for description, k in by_description.items()]
         title = f"Help — {getattr(screen, 'crumb', '') or type(screen).__name__}"
         intro = getattr(screen, "HELP", "") or ""
         cmds = [(c.usage, c.help) for c in self.extensions.commands.values()]

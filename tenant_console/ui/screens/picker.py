@@ -47,11 +47,11 @@ class TenantPicker(ConsoleScreen):
     crumb = "Tenants"
     HELP = ("Choose the tenant whose data you want to see. Type part of a name or slug, or a primary key; "
             "the search runs in the database. Recently used tenants come first while the box is empty. "
-            "Choosing a tenant activates its scope (and any dimension it implies).")
+            "Choosing a tenant activates its scope (and any dimension it implies). ↓ moves to the results; "
+            "esc closes the picker, then :disable turns scopes off deliberately.")
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("down", "to_list", "Results", show=False),
-        Binding("ctrl+d", "disable_scopes", "Disable scopes"),
     ]
     DEFAULT_CSS = """
     TenantPicker #picker-search { margin: 1 1 0 1; }
@@ -165,6 +165,3 @@ class TenantPicker(ConsoleScreen):
     async def _activate(self, choice: Choice) -> None:
         if await self.console.activate_tenant(choice.dimension, choice.pk, choice.label) and self.is_current:
             self.dismiss(choice)
-
-    def action_disable_scopes(self) -> None:
-        self.console.action_disable_scopes()

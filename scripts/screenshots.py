@@ -1,0 +1,158 @@
+"""Regenerate ``screenshots/*.svg`` from the real console on the seeded demo database.
+
+    .venv/bin/python scripts/screenshots.py            # demo_project/demo.sqlite3 (demo.settings)
+    .venv/bin/python scripts/screenshots.py --size 132x36 --out screenshots
+
+Each picture is the app driven through a real flow (pick a tenant, open a model,
+open an object, disable scopes) with ``run_test`` and saved with
+``App.save_screenshot``. Recently used tenants are kept in a temporary state
+directory so the pictures do not depend on who ran the console before.
+Seed the demo first if it is empty: ``cd demo_project && ../.venv/bin/python manage.py seed_demo``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+for p in (str(ROOT), str(ROOT / "demo_project")):
+    if p not in sys.path:
+        sys.path.insert(0, p)
+
+from tenant_console.cli.scopeflags import ScopeFlag  # noqa: E402
+from tenant_console.ui.app import StartupSpec, TenantConsoleApp  # noqa: E402
+
+#: File name -> (what it shows). The README links these.
+SHOTS = {
+    "tenant-picker.svg": "the tenant picker searching for 'con'",
+    "model-browser.svg": "models by app with row counts in the tenant democon",
+    "object-list.svg": "the virtual object table of conference.Submission, filtered and sorted",
+    "object-detail.svg": "a review that points at another tenant's submission",
+    "scopes-disabled.svg": "the red banner while scopes are disabled",
+    "help.svg": "? help in the object list",
+}
+
+
+async def until(pilot: Any, predicate: Callable[[], Any], what: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"screenshots: timed out waiting for {what}")
+        await pilot.pause(0.02)
+
+
+async def settle(pilot: Any) -> None:
+    app = pilot.app
+
+    def idle() -> bool:
+        running = [w for w in app.workers if w.is_running and getattr(w.node, "screen", None) is app.screen]
+        return not running and not app.busy
+
+    await until(pilot, idle, "the app to be idle")
+    app.clear_notifications()
+    await pilot.pause(0.05)
+
+
+async def shoot(project: Any, size: tuple[int, int], out: Path, name: str,
+                flow: Callable[[Any], Awaitable[None]], **startup: Any) -> None:
+    app = TenantConsoleApp(project, startup=StartupSpec(**startup), extension_packages=())
+    try:
+        async with app.run_test(size=size) as pilot:
+            await until(pilot, lambda: app.ready, "start-up")
+            await flow(pilot)
+            await settle(pilot)
+            app.save_screenshot(filename=name, path=str(out))
+    finally:
+        app.close_session()
+    print(f"wrote {out / name}: {SHOTS[name]}")
+
+
+async def _counts(pilot: Any) -> None:
+    from tenant_console.ui.screens.models import ModelBrowser
+
+    app = pilot.app
+    await until(pilot, lambda: isinstance(app.screen, ModelBrowser) and app.screen.counted_scope == app.scope,
+                "counts")
+
+
+async def _open(pilot: Any, label: str, filter_text: str = "") -> Any:
+    from tenant_console.ui.screens.objects import ObjectListScreen
+
+    app = pilot.app
+    await _counts(pilot)
+    app.open_model(label, filter_text)
+    await until(pilot, lambda: isinstance(app.screen, ObjectListScreen) and app.screen.is_mounted, "the list")
+    screen = app.screen
+    await until(pilot, lambda: screen.table.cache.row(0) is not None, "rows")
+    return screen
+
+
+async def picker(pilot: Any) -> None:
+    screen = pilot.app.screen
+    await pilot.press(*"con")
+    await until(pilot, lambda: getattr(screen, "searched_text", None) == "con", "the search")
+
+
+async def objects(pilot: Any) -> None:
+    screen = await _open(pilot, "conference.Submission", "state__in=accepted,confirmed")
+    table = screen.table
+    table.cursor_column = [c.name for c in table.columns].index("title")
+    await pilot.press("s")
+    await until(pilot, lambda: table.spec.order == "title" and table.cache.row(0) is not None, "sorted")
+    await pilot.press("down", "down")
+
+
+async def detail(pilot: Any) -> None:
+    from tenant_console.ui.screens.detail import ObjectDetailScreen
+
+    await _open(pilot, "conference.Review", "planted")
+    await pilot.press("enter")
+    await until(pilot, lambda: isinstance(pilot.app.screen, ObjectDetailScreen) and pilot.app.screen.loaded,
+                "the detail")
+
+
+async def help_screen(pilot: Any) -> None:
+    await _open(pilot, "conference.Submission")
+    await pilot.press("question_mark")
+
+
+async def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--settings", default="demo.settings")
+    parser.add_argument("--database", default="default")
+    parser.add_argument("--size", default="128x34", help="terminal size WIDTHxHEIGHT")
+    parser.add_argument("--out", default=str(ROOT / "screenshots"))
+    args = parser.parse_args(argv)
+    width, height = (int(n) for n in args.size.lower().split("x"))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    from tenant_console.core.project import load_project
+
+    project = await asyncio.to_thread(load_project, args.settings, [], args.database)
+    state = Path(tempfile.mkdtemp(prefix="tc-shots-"))
+    from tenant_console.core.audit import AuditTrail
+
+    project = dataclasses.replace(project, config=dataclasses.replace(project.config, state_dir=state),
+                                  audit=AuditTrail(state / "audit.jsonl", project.settings_module, project.alias))
+    democon = [ScopeFlag("event__slug", "democon")]
+    size = (width, height)
+    await shoot(project, size, out, "tenant-picker.svg", picker)
+    await shoot(project, size, out, "model-browser.svg", _counts, scope_flags=democon)
+    await shoot(project, size, out, "object-list.svg", objects, scope_flags=democon)
+    await shoot(project, size, out, "object-detail.svg", detail, scope_flags=democon)
+    await shoot(project, size, out, "scopes-disabled.svg", _counts, disabled=True)
+    await shoot(project, size, out, "help.svg", help_screen, scope_flags=democon)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(asyncio.run(main()))

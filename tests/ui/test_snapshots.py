@@ -1,0 +1,160 @@
+"""SVG snapshots of each screen on the seeded SQLite demo data (fixed size, no blinking cursor).
+
+Update after an intended change with ``pytest tests/ui/test_snapshots.py --snapshot-update``
+and look at the SVGs in ``tests/ui/__snapshots__/`` before committing them.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tenant_console.cli.scopeflags import ScopeFlag
+from tenant_console.core.errors import ProjectLoadError
+from tenant_console.ui.app import StartupSpec, TenantConsoleApp
+from tenant_console.ui.screens.detail import ObjectDetailScreen
+from tenant_console.ui.screens.dialogs import CommandLine, DisableScopesDialog, HelpScreen
+from tenant_console.ui.screens.models import ModelBrowser
+from tenant_console.ui.screens.objects import ObjectListScreen
+from tenant_console.ui.screens.picker import TenantPicker
+from tests.ui.conftest import _project_on, ready, screen_is, until
+
+SIZE = (128, 34)
+DEMOCON = [ScopeFlag("event__slug", "democon")]
+
+
+@pytest.fixture
+def app_on(project, tmp_path):
+    apps = []
+
+    def factory(scope_flags=(), disabled=False):
+        app = TenantConsoleApp(_project_on(project, "default", tmp_path),
+                               startup=StartupSpec(scope_flags=scope_flags, disabled=disabled),
+                               extension_packages=())
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        app.close_session()
+
+
+async def settle(pilot) -> None:
+    """No worker running, nothing busy, no toast: the same picture every time."""
+    app = pilot.app
+    def idle() -> bool:
+        running = [w for w in app.workers if w.is_running and getattr(w.node, "screen", None) is app.screen]
+        return not running and not app.busy
+
+    await until(pilot, idle, "idle")
+    app.clear_notifications()
+    await pilot.pause()
+
+
+async def _models(pilot) -> None:
+    await ready(pilot)
+    browser = await screen_is(pilot, ModelBrowser)
+    await until(pilot, lambda: browser.counted_scope == pilot.app.scope, "counts")
+    await settle(pilot)
+
+
+async def _objects(pilot, label: str = "conference.Submission", filter_text: str = "") -> ObjectListScreen:
+    await _models(pilot)
+    pilot.app.open_model(label, filter_text)
+    screen = await screen_is(pilot, ObjectListScreen)
+    await until(pilot, lambda: screen.table.cache.row(0) is not None, "rows")
+    await settle(pilot)
+    return screen
+
+
+def test_snapshot_tenant_picker(snap_compare, app_on):
+    async def run_before(pilot):
+        await ready(pilot)
+        picker = await screen_is(pilot, TenantPicker)
+        await pilot.press(*"con")
+        await until(pilot, lambda: picker.searched_text == "con", "search")
+        await settle(pilot)
+
+    assert snap_compare(app_on(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_snapshot_model_browser(snap_compare, app_on):
+    assert snap_compare(app_on(DEMOCON), terminal_size=SIZE, run_before=_models)
+
+
+def test_snapshot_object_list(snap_compare, app_on):
+    assert snap_compare(app_on(DEMOCON), terminal_size=SIZE, run_before=_objects)
+
+
+def test_snapshot_object_list_filtered_and_sorted(snap_compare, app_on):
+    async def run_before(pilot):
+        screen = await _objects(pilot, filter_text="state=accepted")
+        table = screen.table
+        table.cursor_column = [c.name for c in table.columns].index("title")
+        await pilot.press("s", "s")
+        await until(pilot, lambda: table.spec.descending and table.cache.row(0) is not None, "sorted")
+        await settle(pilot)
+
+    assert snap_compare(app_on(DEMOCON), terminal_size=SIZE, run_before=run_before)
+
+
+def test_snapshot_object_detail_with_cross_tenant_link(snap_compare, app_on):
+    async def run_before(pilot):
+        screen = await _objects(pilot, "conference.Review", "planted")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(pilot.app.screen, ObjectDetailScreen) and pilot.app.screen.loaded,
+                    "detail")
+        assert screen is not pilot.app.screen
+        await settle(pilot)
+
+    assert snap_compare(app_on(DEMOCON), terminal_size=SIZE, run_before=run_before)
+
+
+def test_snapshot_disable_dialog(snap_compare, app_on):
+    async def run_before(pilot):
+        await _models(pilot)
+        await pilot.press("colon", *"disable", "enter")
+        await screen_is(pilot, DisableScopesDialog)
+        await settle(pilot)
+
+    assert snap_compare(app_on(DEMOCON), terminal_size=SIZE, run_before=run_before)
+
+
+def test_snapshot_scopes_disabled_banner(snap_compare, app_on):
+    assert snap_compare(app_on(disabled=True), terminal_size=SIZE, run_before=_models)
+
+
+def test_snapshot_help(snap_compare, app_on):
+    async def run_before(pilot):
+        await _objects(pilot)
+        await pilot.press("question_mark")
+        await screen_is(pilot, HelpScreen)
+        await settle(pilot)
+
+    assert snap_compare(app_on(DEMOCON), terminal_size=SIZE, run_before=run_before)
+
+
+def test_snapshot_command_line(snap_compare, app_on):
+    async def run_before(pilot):
+        await _models(pilot)
+        await pilot.press("colon", *"mod")
+        await screen_is(pilot, CommandLine)
+        await settle(pilot)
+
+    assert snap_compare(app_on(DEMOCON), terminal_size=SIZE, run_before=run_before)
+
+
+def test_snapshot_load_error(snap_compare):
+    def loader():
+        raise ProjectLoadError(
+            "Cannot reach the postgresql database 'shop' on db.internal:5432 (alias 'default'): connection "
+            "refused. Check that the server is running and the DATABASES settings are right.")
+
+    app = TenantConsoleApp(startup=StartupSpec(loader=loader, description="shop.settings · database default"),
+                           extension_packages=())
+
+    async def run_before(pilot):
+        from tenant_console.ui.screens.loading import LoadErrorScreen
+
+        await screen_is(pilot, LoadErrorScreen)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
