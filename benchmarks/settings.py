@@ -9,6 +9,8 @@ _dir = os.environ.get("TC_BENCH_DIR", str(BASE_DIR.parent / ".bench"))
 DATABASES = {
     "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.path.join(_dir, "large.sqlite3")},
     "empty": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.path.join(_dir, "empty.sqlite3")},
+    # benchmarks/console.py: one tenant with a single 1,000,000-row table (paging figures)
+    "console": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.path.join(_dir, "console.sqlite3")},
 }
 if os.environ.get("TC_BENCH_PG"):
     _pg = {
