@@ -1,0 +1,155 @@
+"""The graph browser driven with the pilot on the seeded demo data (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tenant_console.cli.scopeflags import ScopeFlag
+from tenant_console.ui.graph import marks
+from tenant_console.ui.graph.screen import GraphScreen
+from tenant_console.ui.graph.tree import MoreData, ObjectData, RelationData
+from tenant_console.ui.screens.detail import ObjectDetailScreen
+from tests.ui.conftest import SIZE, notifications, ready, screen_is, until
+
+GRAPH = ("tenant_console.ui.graph",)
+
+
+async def _planted(alias: str) -> tuple[int, int, int]:
+    """(review pk, its foreign submission pk, number of reviews of that submission)."""
+
+    def find():
+        from conference.models import Review
+        from django.db import connections
+
+        review = Review._base_manager.using(alias).get(text__startswith="Reviewed from the wrong event")
+        n = Review._base_manager.using(alias).filter(submission_id=review.submission_id).count()
+        connections[alias].close()
+        return review.pk, review.submission_id, n
+
+    return await asyncio.to_thread(find)
+
+
+def _child(node, name: str):
+    for child in node.children:
+        if isinstance(child.data, RelationData) and child.data.info.name == name:
+            return child
+    raise AssertionError(f"no relation {name!r} under {node.label}")
+
+
+async def _open(pilot, sub_pk: int, page_size: int = 2) -> GraphScreen:
+    pilot.app.open_screen("graph", model_label="conference.Submission", pk=sub_pk, page_size=page_size)
+    screen = await screen_is(pilot, GraphScreen)
+    await until(pilot, lambda: screen.tree.loads >= 1 and screen.tree.root.children, "the root to load")
+    return screen
+
+
+async def _expand(pilot, screen: GraphScreen, node) -> None:
+    before = screen.tree.loads
+    screen.tree.move_cursor(node)
+    await pilot.press("space")
+    await until(pilot, lambda: screen.tree.loads > before, f"{node.label} to load")
+    await pilot.pause()
+
+
+@pytest.fixture
+def scoped_app(ui_project, make_app):
+    return make_app(ui_project, scope_flags=[ScopeFlag("event__slug", "pycon-nordic")], extension_packages=GRAPH)
+
+
+async def test_expand_page_and_cross_tenant_highlight(ui_project, scoped_app):
+    review_pk, sub_pk, n_reviews = await _planted(ui_project.alias)
+    app = scoped_app
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await _open(pilot, sub_pk, page_size=2)
+        tree = screen.tree
+        root = tree.root
+        assert "conference.Submission" in root.label.plain
+        reviews = _child(root, "reviews")
+        assert reviews.data.info.count == n_reviews == 3
+        assert "reverse fk → conference.Review" in reviews.label.plain and reviews.label.plain.endswith("3")
+        assert not _child(root, "slots").allow_expand or _child(root, "slots").data.info.count > 0
+        await _expand(pilot, screen, reviews)
+        objects = [c for c in reviews.children if isinstance(c.data, ObjectData)]
+        more = [c for c in reviews.children if isinstance(c.data, MoreData)]
+        assert len(objects) == 2 and len(more) == 1
+        assert more[0].label.plain == "… 1 more"
+        # Enter on "… 1 more" loads the next page in the background.
+        before = tree.loads
+        tree.move_cursor(more[0])
+        await pilot.press("enter")
+        await until(pilot, lambda: tree.loads > before, "the next page")
+        objects = [c for c in reviews.children if isinstance(c.data, ObjectData)]
+        assert [c.data.pk for c in objects] == sorted(c.data.pk for c in objects) and len(objects) == 3
+        assert not [c for c in reviews.children if isinstance(c.data, MoreData)]
+        foreign = next(c for c in objects if c.data.pk == review_pk)
+        assert "⚠ other tenant — event: DemoCon 2026 (democon)" in foreign.label.plain
+        assert any("red" in str(span.style) for span in foreign.label.spans)
+        own = next(c for c in objects if c.data.pk != review_pk)
+        assert "other tenant" not in own.label.plain
+        # Shared objects are marked as shared.
+        speakers = _child(root, "speakers")
+        await _expand(pilot, screen, speakers)
+        assert all("· shared" in c.label.plain for c in speakers.children)
+        # The summary walks the whole closure in the background.
+        await until(pilot, lambda: screen.summary.runs >= 1, "the closure summary")
+        result = screen.summary.result
+        assert result is not None and len(result.cross_tenant) == 1
+        assert result.cross_tenant[0].edge.target == ("conference.review", review_pk)
+
+
+async def test_reroot_mark_and_open_detail(ui_project, scoped_app):
+    review_pk, sub_pk, _ = await _planted(ui_project.alias)
+    app = scoped_app
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await _open(pilot, sub_pk, page_size=50)
+        tree = screen.tree
+        reviews = _child(tree.root, "reviews")
+        await _expand(pilot, screen, reviews)
+        foreign = next(c for c in reviews.children if c.data.pk == review_pk)
+        tree.move_cursor(foreign)
+        await pilot.press("m")
+        assert marks.marked_specs(app) == [f"conference.Review.{review_pk}"]
+        assert foreign.label.plain.startswith("● ")
+        assert any("1 marked for export" in n for n in notifications(app))
+        # Re-root on the foreign review: the tree and the summary start again from it.
+        await until(pilot, lambda: screen.summary.runs >= 1, "the first summary")
+        before = tree.loads
+        await pilot.press("r")
+        await until(pilot, lambda: tree.loads > before and tree.root.children, "the new root")
+        assert tree.root.data.pk == review_pk and screen.crumb == f"graph conference.Review #{review_pk}"
+        assert "other tenant" in tree.root.label.plain  # relative to the active tenant (pycon-nordic)
+        assert tree.root.label.plain.startswith("● ")  # marks survive re-rooting
+        await until(pilot, lambda: screen.summary.runs >= 2, "the summary of the new root")
+        assert ("conference.review", review_pk) in screen.summary.result.roots
+        # Enter on an object opens its detail.
+        submission = _child(tree.root, "submission")
+        await _expand(pilot, screen, submission)
+        tree.move_cursor(submission.children[0])
+        await pilot.press("enter")
+        detail = await screen_is(pilot, ObjectDetailScreen)
+        assert (detail.model_label, detail.pk) == ("conference.Submission", sub_pk)
+        await pilot.press("escape")
+        await screen_is(pilot, GraphScreen)
+
+
+async def test_graph_command_and_bad_spec(ui_project, scoped_app):
+    _, sub_pk, _ = await _planted(ui_project.alias)
+    app = scoped_app
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.run_command_line(f":graph conference.Submission.{sub_pk}")
+        screen = await screen_is(pilot, GraphScreen)
+        assert screen.pk == sub_pk
+        await pilot.press("escape")
+        app.run_command_line(":graph conference.Submision.1")
+        await pilot.pause()
+        assert any("Did you mean 'conference.Submission'" in n for n in notifications(app))
+        app.open_screen("graph", model_label="conference.Submission", pk=999999)
+        screen = await screen_is(pilot, GraphScreen)
+        await until(pilot, lambda: screen.tree.loads >= 1, "the failed load")
+        assert "not available" in screen.tree.root.label.plain
+        assert any("There is no conference.Submission with primary key 999999" in n for n in notifications(app))
