@@ -36,6 +36,8 @@ class AuditTrail:
         self.alias = alias
         self._lock = threading.Lock()
         self._user = _os_user()
+        #: Why the last record could not be written to the file (None when it was).
+        self.last_error: str | None = None
 
     def record(self, action: str, *, scope: Any = None, outcome: str = "ok", **details: Any) -> dict[str, Any]:
         entry: dict[str, Any] = {
@@ -49,16 +51,34 @@ class AuditTrail:
         }
         entry.update(details)
         line = json.dumps(entry, default=str, sort_keys=False)
-        logger.info(line)
+        logger.info(line, extra={"audit": entry})
         if self.path is not None:
-            with self._lock:
-                try:
-                    self.path.parent.mkdir(parents=True, exist_ok=True)
-                    with self.path.open("a", encoding="utf-8") as fh:
-                        fh.write(line + "\n")
-                except OSError as exc:
-                    logger.error("cannot write the audit trail to %s: %s", self.path, exc)
+            self._append(line)
         return entry
+
+    def _append(self, line: str) -> None:
+        """One ``write`` per record on an O_APPEND file, so concurrent writers never interleave.
+
+        A new file is created readable by its owner only (REPL input may contain
+        data). A failure never stops the console: it is logged once per trail and
+        kept in :attr:`last_error` for the UI to show.
+        """
+        data = (line + "\n").encode("utf-8")
+        with self._lock:
+            try:
+                self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # type: ignore[union-attr]
+                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                try:
+                    os.write(fd, data)
+                finally:
+                    os.close(fd)
+            except OSError as exc:
+                first = self.last_error is None
+                self.last_error = f"cannot write the audit trail to {self.path}: {exc.strerror or exc}"
+                if first:
+                    logger.warning("%s; audit records go to the logger only", self.last_error)
+            else:
+                self.last_error = None
 
     def read(self) -> list[dict[str, Any]]:
         """All records in the file (for tests and the console's history view)."""

@@ -1,0 +1,153 @@
+"""The audit trail: JSON lines to a file and to the logger ``tenant_console.audit``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import logging
+import stat
+import threading
+from pathlib import Path
+
+import pytest
+
+from tenant_console.core.audit import AuditTrail
+from tenant_console.core.config import default_state_dir, parse_config
+
+FIELDS = {"time", "user", "settings", "database", "action", "scope", "outcome"}
+
+
+def _logged(caplog) -> list[dict]:
+    return [json.loads(r.getMessage()) for r in caplog.records if r.name == "tenant_console.audit"
+            and r.levelno == logging.INFO]
+
+
+def test_record_goes_to_the_file_and_the_logger(tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="tenant_console.audit")
+    trail = AuditTrail(tmp_path / "state" / "audit.jsonl", "mysite.settings", "replica")
+    scope = {"disabled": False, "tenants": [{"dimension": "event", "pk": "3", "label": "DemoCon"}]}
+    entry = trail.record("scope_activated", scope=scope, session="console-1")
+    lines = (tmp_path / "state" / "audit.jsonl").read_text().splitlines()
+    assert len(lines) == 1
+    on_file = json.loads(lines[0])
+    assert on_file == entry
+    assert set(on_file) >= FIELDS
+    assert on_file["user"] == getpass.getuser()
+    assert on_file["settings"] == "mysite.settings"
+    assert on_file["database"] == "replica"
+    assert on_file["action"] == "scope_activated"
+    assert on_file["scope"] == scope
+    assert on_file["outcome"] == "ok"
+    assert on_file["session"] == "console-1"
+    when = dt.datetime.fromisoformat(on_file["time"])
+    assert when.tzinfo is not None and abs(dt.datetime.now(dt.timezone.utc) - when).total_seconds() < 60
+    assert _logged(caplog) == [entry]
+    assert caplog.records[-1].audit == entry  # structured, for handlers that want the dict
+
+
+def test_database_and_outcome_can_be_given_per_record(tmp_path):
+    trail = AuditTrail(tmp_path / "a.jsonl", "s", "default")
+    trail.record("export", database="postgres", outcome="failed", error="disk full", rows=12)
+    (rec,) = trail.read()
+    assert (rec["database"], rec["outcome"], rec["error"], rec["rows"]) == ("postgres", "failed", "disk full", 12)
+
+
+def test_values_that_are_not_json_become_strings(tmp_path):
+    trail = AuditTrail(tmp_path / "a.jsonl", "s", "default")
+    trail.record("repl_input", code="Submission.objects.count()", when=dt.date(2026, 1, 2), path=Path("/x"))
+    (rec,) = trail.read()
+    assert rec["when"] == "2026-01-02" and rec["path"] == "/x"
+
+
+def test_file_is_private_and_appended(tmp_path):
+    path = tmp_path / "deep" / "er" / "audit.jsonl"
+    trail = AuditTrail(path, "s", "default")
+    trail.record("one")
+    AuditTrail(path, "s", "default").record("two")  # a second console appends
+    assert [r["action"] for r in trail.read()] == ["one", "two"]
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_audit_log_none_means_logger_only(tmp_path, caplog, monkeypatch):
+    caplog.set_level(logging.INFO, logger="tenant_console.audit")
+    config = parse_config({"AUDIT_LOG": None, "STATE_DIR": str(tmp_path)})
+    assert config.audit_log is None
+    trail = AuditTrail(config.audit_log, "s", "default")
+    trail.record("scopes_disabled", reason="incident 42")
+    assert list(tmp_path.iterdir()) == []
+    assert trail.read() == []
+    assert [r["reason"] for r in _logged(caplog)] == ["incident 42"]
+
+
+def test_default_and_configured_paths(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg"))
+    assert parse_config({}).audit_log == tmp_path / "xdg" / "tenant-console" / "audit.jsonl"
+    assert default_state_dir() == tmp_path / "xdg" / "tenant-console"
+    assert parse_config({"STATE_DIR": str(tmp_path / "st")}).audit_log == tmp_path / "st" / "audit.jsonl"
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert parse_config({"AUDIT_LOG": "~/audit.jsonl"}).audit_log == tmp_path / "home" / "audit.jsonl"
+
+
+@pytest.mark.parametrize("why", ["parent_is_a_file", "path_is_a_directory", "directory_not_writable"])
+def test_unwritable_path_does_not_crash(tmp_path, caplog, why):
+    caplog.set_level(logging.INFO, logger="tenant_console.audit")
+    if why == "parent_is_a_file":
+        (tmp_path / "file").write_text("x")
+        path = tmp_path / "file" / "audit.jsonl"
+    elif why == "path_is_a_directory":
+        path = tmp_path / "audit.jsonl"
+        path.mkdir()
+    else:
+        path = tmp_path / "ro" / "audit.jsonl"
+        path.parent.mkdir()
+        path.write_text("")
+        path.chmod(0o400)
+        path.parent.chmod(0o500)
+        try:
+            path.open("a").close()
+        except PermissionError:
+            pass
+        else:
+            path.parent.chmod(0o700)
+            pytest.skip("running as a user that may write anywhere (root)")
+    trail = AuditTrail(path, "s", "default")
+    try:
+        for i in range(3):
+            entry = trail.record("export", n=i)
+            assert entry["n"] == i
+    finally:
+        if why == "directory_not_writable":
+            path.parent.chmod(0o700)
+    assert trail.last_error and str(path) in trail.last_error
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING and r.name == "tenant_console.audit"]
+    assert len(warnings) == 1  # said once, not on every record
+    assert [r["n"] for r in _logged(caplog)] == [0, 1, 2]  # the logger still has every record
+
+
+def test_concurrent_records_never_interleave(tmp_path):
+    trail = AuditTrail(tmp_path / "a.jsonl", "s", "default")
+    other = AuditTrail(tmp_path / "a.jsonl", "s", "default")  # a second console, own lock
+    padding = "x" * 5000
+
+    def write(t: AuditTrail, k: int) -> None:
+        for i in range(50):
+            t.record("repl_input", code=f"{k}-{i}-{padding}")
+
+    threads = [threading.Thread(target=write, args=(trail if k % 2 else other, k)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    records = trail.read()
+    assert len(records) == 400
+    assert {r["code"].split("-", 2)[2] for r in records} == {padding}
+
+
+def test_the_project_trail_is_configured_from_settings(project):
+    from django.conf import settings
+
+    expected = Path(settings.TENANT_CONSOLE["STATE_DIR"]) / "audit.jsonl"
+    assert project.audit.path == expected
+    assert project.audit.settings_module == "tests.settings"
+    assert project.audit.alias == "default"
