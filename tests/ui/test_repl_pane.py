@@ -57,14 +57,14 @@ async def wait_for(pilot, predicate, timeout: float = 15.0) -> None:
 
 
 async def ready(pilot) -> ReplPane:
-    pane = pilot.app.query_one(ReplPane)
+    pane = pilot.app.screen.query_one(ReplPane)
     await asyncio.wait_for(pane.ready.wait(), 15)
     return pane
 
 
 async def run(pilot, source: str, *, type_it: bool = False):
     """Type (or paste) ``source`` and press enter; return the result."""
-    pane = pilot.app.query_one(ReplPane)
+    pane = pilot.app.screen.query_one(ReplPane)
     before = len(pane.results)
     if type_it:
         await pilot.press(*source)

@@ -60,6 +60,9 @@ class ReplEditor(TextArea):
     class Interrupt(Message):
         """ctrl+c with nothing selected."""
 
+    class Escape(Message):
+        """esc in the editor."""
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(
             "",
@@ -77,7 +80,9 @@ class ReplEditor(TextArea):
     async def _on_key(self, event: events.Key) -> None:
         key = event.key
         handled = True
-        if key == "enter":
+        if key == "escape":
+            self.post_message(self.Escape())  # the pane closes completions, or the host hides the REPL
+        elif key == "enter":
             self._enter()
         elif key in ("ctrl+j", "alt+enter", "shift+enter"):
             self._newline()
@@ -98,10 +103,9 @@ class ReplEditor(TextArea):
         else:
             handled = False
         if handled:
+            # prevent_default also keeps TextArea._on_key (called next by Textual's dispatch) out of it.
             event.stop()
             event.prevent_default()
-            return
-        await super()._on_key(event)
 
     def _at_line_start(self) -> bool:
         row, col = self.cursor_location

@@ -12,7 +12,7 @@ session, awaited from async workers.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -54,6 +54,7 @@ class ReplPane(Vertical):
         Binding("ctrl+s", "commit", "Commit", show=True),
         Binding("ctrl+r", "search_history", "History"),
         Binding("ctrl+l", "clear_log", "Clear", show=False),
+        Binding("escape", "escape", "Hide", show=False),
     ]
     DEFAULT_CSS = """
     ReplPane { height: 1fr; background: $surface; }
@@ -83,6 +84,9 @@ class ReplPane(Vertical):
             super().__init__()
             self.writable = writable
             self.dirty = dirty
+
+    class CloseRequested(Message):
+        """esc with nothing to close inside the pane."""
 
     sql_echo: reactive[bool] = reactive(False)
     running: reactive[bool] = reactive(False)
@@ -226,6 +230,7 @@ class ReplPane(Vertical):
 
     @work(group="repl-run", exit_on_error=False)
     async def _execute(self, source: str) -> None:
+        await self.ready.wait()
         assert self.runner is not None
         try:
             result = await asyncio.wrap_future(self.runner.submit(source))
@@ -336,10 +341,17 @@ class ReplPane(Vertical):
         self.editor.focus()
         self._status("")
 
-    def key_escape(self, event: Any) -> None:
+    @on(ReplEditor.Escape)
+    def editor_escape(self, event: ReplEditor.Escape) -> None:
+        event.stop()
+        self.action_escape()
+
+    def action_escape(self) -> None:
+        """esc: close the completion list, or ask the host to hide the REPL."""
         if self._completions:
-            event.stop()
             self._hide_completions()
+        else:
+            self.post_message(self.CloseRequested())
 
     # -- commands and modes ------------------------------------------------------------
     def run_command(self, command: str) -> None:
@@ -351,6 +363,9 @@ class ReplPane(Vertical):
             "sql": self.action_toggle_sql, "clear": self.action_clear_log, "help": self.action_help,
         }
         action = actions.get(word)
+        if action is None and hasattr(self.app, "run_command_line") and word not in ("q", "quit"):
+            self.app.run_command_line(command)  # the console's own commands (:tenant democon, :model ...)
+            return
         if action is None:
             self._say(f"Unknown REPL command :{word}. Known: " + ", ".join(f":{k}" for k in actions), "yellow")
             return
