@@ -282,3 +282,17 @@ async def test_disabled_scopes_warn_in_red(ui_project, db_alias):
         assert warning.display and "SCOPES ARE DISABLED" in str(warning.render())
         total = count(ui_project, db_alias, Submission)
         assert (await run(pilot, "Submission.objects.count()")).value.text == str(total)
+
+
+async def test_sql_echo_toggle_shows_each_query(app_on):
+    async with app_on().run_test(size=(110, 32)) as pilot:
+        pane = await ready(pilot)
+        await pilot.press("f2")
+        assert pane.sql_echo and "SQL echo" in str(pane.query_one("#repl-banner").render())
+        await run(pilot, "list(Track.objects.order_by('pk')[:1]) and Room.objects.count()")
+        text = log_text(pane)
+        assert "SQL: 2 queries" in text and "conference_track" in text and "conference_room" in text
+        await pilot.press("f2")
+        assert not pane.sql_echo
+        await run(pilot, "Tag.objects.count()")
+        assert "conference_tag" not in log_text(pane)

@@ -32,7 +32,9 @@ def run_code(source: str, namespace: dict[str, Any], filename: str) -> Any:
     tree = ast.parse(source, filename, "exec")
     last: ast.Expression | None = None
     if tree.body and isinstance(tree.body[-1], ast.Expr):
-        last = ast.Expression(tree.body.pop().value)
+        expr = tree.body.pop()
+        assert isinstance(expr, ast.Expr)
+        last = ast.Expression(expr.value)
     if tree.body:
         exec(compile(tree, filename, "exec"), namespace)
     if last is None:

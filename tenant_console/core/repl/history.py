@@ -8,8 +8,11 @@ never rewritten while in use, and trimmed to :data:`MAX_ENTRIES` on load.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import os
 import re
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +21,16 @@ MAX_ENTRIES = 5000
 
 
 def history_path(state_dir: Path, settings_module: str) -> Path:
+    """One file per project: the settings module's name plus a short hash of where it lives.
+
+    Two checkouts that both call their settings ``config.settings`` are
+    different projects and must not share (or leak) each other's history.
+    """
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", settings_module) or "project"
-    return state_dir / "repl-history" / f"{safe}.jsonl"
+    module_file = getattr(sys.modules.get(settings_module), "__file__", None)
+    location = os.path.dirname(os.path.abspath(module_file)) if module_file else ""
+    digest = hashlib.sha1(location.encode()).hexdigest()[:8] if location else "nofile"
+    return state_dir / "repl-history" / f"{safe}-{digest}.jsonl"
 
 
 class History:
