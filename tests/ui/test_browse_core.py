@@ -57,6 +57,21 @@ def test_keyset_pages_equal_offset_pages(project, session, democon, order, desce
         assert key[-1] == reference[position]
 
 
+@pytest.mark.parametrize(("order", "descending"), [(None, False), ("title", False), ("track", True),
+                                                 ("duration", False)])
+def test_anchor_index_holds_every_nth_key(project, session, democon, order, descending):
+    reg = project.registry
+    spec = ListSpec("conference.Submission", order=order, descending=descending)
+    reference = session.run(paging.page_by_offset, reg, spec, democon, 0, 100)
+    anchors = session.run(paging.anchor_index, reg, spec, democon, 7)
+    assert sorted(anchors) == list(range(0, 40, 7))
+    for position, key in anchors.items():
+        assert key == reference[position].key
+    for position in (3, 18, 36):
+        rows = session.run(paging.page_at, reg, spec, democon, position, 4, 40, anchors)
+        assert [r.pk for r in rows] == [r.pk for r in reference[position:position + 4]]
+
+
 def test_rows_show_fk_labels_choices_and_flag_cross_tenant_targets(project, session, democon):
     spec = ListSpec("conference.Review", filter_text="planted")
     rows = session.run(paging.page_after, project.registry, spec, democon, None, 10)

@@ -185,8 +185,11 @@ async def test_bad_filters_leave_the_app_running(ui_project, make_app):
         assert 0 < table.row_count < 40
 
 
-async def test_scroll_to_the_end_of_a_large_table(large_alias, make_app):
+async def test_scroll_to_the_end_of_a_large_table(large_alias, make_app, monkeypatch):
     """2,500 rows (25 pages): the end and the middle are reached without fetching what lies between."""
+    from tenant_console.ui.widgets import object_table
+
+    monkeypatch.setattr(object_table, "ANCHOR_INDEX_DISTANCE", 500)  # as for 1,000,000 rows, scaled down
     app = make_app(large_alias, scope_flags=[ScopeFlag("event__slug", "megacon")])
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
@@ -231,9 +234,14 @@ async def test_scroll_to_the_end_of_a_large_table(large_alias, make_app):
         await pilot.press("G")
         await until(pilot, lambda: table.cache.row(2499) is not None, "the last sorted page")
         assert table.cache.row(2499).pk == by_title[-1]
+        assert not table.cache.indexed, "the end is found from the end, without an index"
         await pilot.press("colon", *"row 40%", "enter")
         await until(pilot, lambda: table.cache.row(1000) is not None, "40%")
         assert table.cache.row(1000).pk == by_title[1000]
+        assert table.cache.indexed, "a deep jump in a sorted order builds the sparse anchor index"
+        await pilot.press("colon", *"row 1801", "enter")
+        await until(pilot, lambda: table.cache.row(1800) is not None, "row 1801")
+        assert table.cache.row(1800).pk == by_title[1800]
 
 
 async def test_disable_scopes_only_after_typing_the_word(ui_project, make_app):

@@ -21,7 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, Model, Q, QuerySet
+from django.db.models import F, Model, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 
 from tenant_console.core.browse import filters
 from tenant_console.core.browse.catalog import get_model
@@ -147,6 +148,22 @@ def locate(registry: ScopeRegistry, spec: ListSpec, scope: ScopeState, position:
     qs = p.qs if start is None else p.qs.filter(p.beyond(start, direction, inclusive=True))
     found = list(qs.order_by(*p.order_by(direction)).values_list(*p.key_names)[distance:distance + 1])
     return tuple(found[0]) if found else None
+
+
+def anchor_index(registry: ScopeRegistry, spec: ListSpec, scope: ScopeState, every: int = 1000) -> dict[int, Key]:
+    """A sparse index: the key of every ``every``-th row, ``{position: key}``, in one query.
+
+    ``ROW_NUMBER() OVER (ORDER BY key)`` filtered to every ``every``-th row runs
+    in the database and returns ``total / every`` keys. It costs about one full
+    (sorted) pass, so it pays off for orders without an index, where each deep
+    skip would be a full sort of its own: after it, any jump is a skip of fewer
+    than ``every / 2`` keys from the nearest anchor.
+    """
+    p = plan(registry, spec, scope)
+    order = p.order_by(not spec.descending)
+    qs = (p.qs.annotate(_tc_rn=Window(RowNumber(), order_by=order))
+          .annotate(_tc_bucket=(F("_tc_rn") - 1) % every).filter(_tc_bucket=0))
+    return {int(row[0]) - 1: tuple(row[1:]) for row in qs.values_list("_tc_rn", *p.key_names)}
 
 
 def page_at(registry: ScopeRegistry, spec: ListSpec, scope: ScopeState, position: int, limit: int,

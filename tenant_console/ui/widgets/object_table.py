@@ -38,6 +38,9 @@ PAGE = 100
 MAX_PAGES = 64
 MAX_ANCHORS = 4096
 GAP = 2
+#: A jump further than this from any known key, in an order other than the primary
+#: key, first builds the sparse anchor index (one sorted pass) instead of skipping.
+ANCHOR_INDEX_DISTANCE = 50_000
 
 
 @dataclass
@@ -54,6 +57,12 @@ class PageCache:
         self.max_pages = max_pages
         self.pages: OrderedDict[int, list[Row]] = OrderedDict()
         self.anchors: dict[int, tuple[Any, ...]] = {}
+        self.indexed = False  # the sparse anchor index has been loaded
+
+    def distance(self, position: int, total: int) -> int:
+        """Rows between ``position`` and the nearest known key (start, end, anchors)."""
+        known = [0, max(0, total - 1), *self.anchors]
+        return min(abs(position - k) for k in known)
 
     def get(self, index: int) -> list[Row] | None:
         page = self.pages.get(index)
@@ -79,6 +88,7 @@ class PageCache:
     def clear(self) -> None:
         self.pages.clear()
         self.anchors.clear()
+        self.indexed = False
 
 
 class ObjectTable(ScrollView, can_focus=True):
@@ -141,6 +151,7 @@ class ObjectTable(ScrollView, can_focus=True):
         self.state = TableState()
         self._inflight: set[tuple[int, int]] = set()
         self.fetches = 0  # page fetches completed (tests and the status line use it)
+        self.indexing = False  # building the sparse anchor index for a deep jump
         self._widths = [c.width for c in columns]
 
     @property
@@ -215,6 +226,18 @@ class ObjectTable(ScrollView, can_focus=True):
             elif after and index >= 0:
                 rows = await console.db(paging.page_before, registry, spec, scope, after[0].key, PAGE)
             else:
+                if (spec.order and not self.cache.indexed
+                        and self.cache.distance(index * PAGE, total) > ANCHOR_INDEX_DISTANCE):
+                    self.indexing = True
+                    self.refresh()
+                    try:
+                        anchors = await console.db(paging.anchor_index, registry, spec, scope)
+                    finally:
+                        self.indexing = False
+                    if generation != self.state.generation:
+                        return
+                    self.cache.anchors.update(anchors)
+                    self.cache.indexed = True
                 rows = await console.db(paging.page_at, registry, spec, scope, index * PAGE, PAGE, total,
                                         dict(self.cache.anchors))
             if generation != self.state.generation:
@@ -251,6 +274,10 @@ class ObjectTable(ScrollView, can_focus=True):
                 return Strip(list(empty.render(self.app.console))).crop_extend(0, width, None)
             return Strip.blank(width)
         row = self.cache.row(position)
+        if row is None and self.indexing and y == 1:
+            note = Text(f"indexing {self.spec.order} for a jump to row {position + 1:,}… (ctrl+x cancels)",
+                        style=self.get_component_rich_style("object-table--placeholder"))
+            return Strip(list(note.render(self.app.console))).crop_extend(0, width, None)
         strip = self._row_strip(row, position)
         return strip.crop_extend(scroll_x, scroll_x + width, None)
 
