@@ -17,7 +17,15 @@ from django.db.models import Model, QuerySet
 
 from tenant_console.core.discovery import ScopeRegistry
 from tenant_console.core.graph.classify import Classification, ScopeColumns, classify
-from tenant_console.core.graph.relations import Kind, Relation, concrete, generic_ct_for, model_key, relations_of
+from tenant_console.core.graph.relations import (
+    Kind,
+    Relation,
+    concrete,
+    field_of,
+    generic_ct_for,
+    model_key,
+    relations_of,
+)
 
 
 @dataclass(frozen=True)
@@ -49,7 +57,7 @@ def related_queryset(obj: Model, relation: Relation, alias: str) -> QuerySet[Any
     """The objects ``obj`` reaches through ``relation``, unscoped, in ``alias``."""
     kind = relation.kind
     if kind is Kind.GFK:
-        ct_id = getattr(obj, type(obj)._meta.get_field(relation.field.ct_field).attname)
+        ct_id = getattr(obj, field_of(type(obj), relation.field.ct_field).attname)
         object_id = getattr(obj, relation.field.fk_field)
         from django.contrib.contenttypes.models import ContentType
 
@@ -81,7 +89,7 @@ def related_queryset(obj: Model, relation: Relation, alias: str) -> QuerySet[Any
                             if _is_text(relation.target, relation.field.object_id_field_name) else obj.pk})
     if kind is Kind.GENERIC_REVERSE:
         ct = generic_ct_for(type(obj), alias, for_concrete_model=relation.field.for_concrete_model)
-        id_field = relation.target._meta.get_field(relation.field.fk_field)
+        id_field = field_of(relation.target, relation.field.fk_field)
         try:
             value = str(obj.pk) if _is_text(relation.target, relation.field.fk_field) else id_field.to_python(obj.pk)
         except Exception:

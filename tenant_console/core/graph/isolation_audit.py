@@ -35,7 +35,7 @@ from django.db.models.functions import Cast
 from tenant_console.core.discovery import ScopeRegistry
 from tenant_console.core.errors import ConsoleError, did_you_mean
 from tenant_console.core.graph.classify import ScopeColumns, tenant_labels
-from tenant_console.core.graph.relations import Kind, Relation, concrete, relations_of
+from tenant_console.core.graph.relations import Kind, Relation, concrete, field_of, relations_of
 
 DEFAULT_LIMIT = 1000
 
@@ -180,8 +180,8 @@ class _Runner:
         rel = check.relation
         assert rel.through is not None and rel.target is not None
         m2m = rel.field
-        src_fk = rel.through._meta.get_field(m2m.m2m_field_name())
-        dst_fk = rel.through._meta.get_field(m2m.m2m_reverse_field_name())
+        src_fk = field_of(rel.through, m2m.m2m_field_name())
+        dst_fk = field_of(rel.through, m2m.m2m_reverse_field_name())
         qs = self.qs(rel.through).annotate(
             _tc_a=F(src_fk.attname), _tc_b=F(dst_fk.attname),
             _tc_src=F(_through(check.source_path, src_fk.name)),
@@ -197,9 +197,9 @@ class _Runner:
         if ct.pk not in present.get(rel.model, set()):
             return  # no row of the generic FK points at this model: nothing to compare
         opts = rel.model._meta
-        ct_attname = opts.get_field(rel.field.ct_field).attname
-        id_field = opts.get_field(rel.field.fk_field)
-        pk_field = target._meta.pk
+        ct_attname = field_of(rel.model, rel.field.ct_field).attname
+        id_field = field_of(rel.model, rel.field.fk_field)
+        pk_field: Any = target._meta.pk
         id_is_text = id_field.get_internal_type() in ("CharField", "TextField", "SlugField")
         pk_is_int = isinstance(pk_field, IntegerField) or pk_field.get_internal_type().endswith("AutoField")
         inner = self.qs(target)
@@ -222,7 +222,7 @@ class _Runner:
         for check in checks:
             model = check.relation.model
             if check.relation.kind is Kind.GFK and model not in present:
-                ct_attname = model._meta.get_field(check.relation.field.ct_field).attname
+                ct_attname = field_of(model, check.relation.field.ct_field).attname
                 present[model] = set(self.qs(model).order_by().values_list(ct_attname, flat=True).distinct())
         return present
 

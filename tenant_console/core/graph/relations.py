@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cached_property
 from typing import Any
 
 from django.apps import apps
@@ -126,10 +126,23 @@ def _generic_classes() -> tuple[type, type, type]:
     return GenericForeignKey, GenericRelation, GenericRel
 
 
-@cache
+_CACHE: dict[type[Model], tuple[Relation, ...]] = {}
+
+
+def field_of(model: type[Model], name: str) -> Any:
+    """``model._meta.get_field(name)``, typed loosely: Django's stubs give a union without attname."""
+    return model._meta.get_field(name)
+
+
 def relations_of(model: type[Model]) -> tuple[Relation, ...]:
-    """All relations declared on (or pointing at) ``model``'s concrete model, forward first."""
+    """All relations declared on (or pointing at) ``model``'s concrete model, forward first (cached)."""
     model = concrete(model)
+    if model not in _CACHE:
+        _CACHE[model] = _relations_of(model)
+    return _CACHE[model]
+
+
+def _relations_of(model: type[Model]) -> tuple[Relation, ...]:
     opts = model._meta
     found: list[Relation] = []
     gfk_cls: Any = None
@@ -159,12 +172,13 @@ def relations_of(model: type[Model]) -> tuple[Relation, ...]:
         if r.kind is Kind.GENERIC_RELATION and r.target is not None:
             declared_generic.add((r.target, r.field.object_id_field_name))
 
+    rel: Any
     for rel in opts.get_fields(include_parents=False, include_hidden=True):
         if not (rel.auto_created and not rel.concrete and rel.is_relation):
             continue
         if grel_rel_cls is not None and isinstance(rel, grel_rel_cls):
             continue  # the hidden back side of a GenericRelation
-        related = concrete(rel.related_model)  # type: ignore[arg-type]
+        related = concrete(rel.related_model)
         hidden = rel.hidden if hasattr(rel, "hidden") else False
         name = rel.get_accessor_name() if not hidden else None
         if not name:

@@ -51,7 +51,7 @@ from django.db.models import Model
 from tenant_console.core.discovery import ScopeRegistry
 from tenant_console.core.errors import ConsoleError
 from tenant_console.core.graph.classify import Classification, ScopeColumns, classify, tenants_differ
-from tenant_console.core.graph.relations import Kind, Relation, concrete, model_key, relations_of
+from tenant_console.core.graph.relations import Kind, Relation, concrete, field_of, model_key, relations_of
 from tenant_console.core.graph.result import CrossTenantEdge, Edge, GraphResult, MissingTarget, Node, NodeKey
 from tenant_console.core.graph.rules import WalkRules
 
@@ -108,8 +108,8 @@ class _Spec:
                 self.forward.append((rel, len(columns)))
                 columns.append(rel.field.attname)
             elif rel.kind is Kind.GFK:
-                ct_field = opts.get_field(rel.field.ct_field)
-                fk_field = opts.get_field(rel.field.fk_field)
+                ct_field = field_of(model, rel.field.ct_field)
+                fk_field = field_of(model, rel.field.fk_field)
                 self.gfks.append((rel, len(columns), len(columns) + 1))
                 columns += [ct_field.attname, fk_field.attname]
             elif rel.kind is Kind.M2M and rel.auto_through:
@@ -372,12 +372,14 @@ class _Walk:
             from tenant_console.core.graph.relations import generic_ct_for
 
             ct = generic_ct_for(spec.model, self.alias, for_concrete_model=for_concrete)
-            id_field = rel.target._meta.get_field(id_name)
-            by_value = {str(k[1]): k for k in keys}
+            id_field = field_of(rel.target, id_name)
+            by_value: dict[Any, NodeKey] = {str(k[1]): k for k in keys}
             values = _convertible(id_field, by_value)
             filter_attname = id_field.attname
-            base = self.qs(rel.target).filter(**{rel.target._meta.get_field(ct_name).attname: ct.pk})
-            source_of = lambda v: by_value.get(str(v))  # noqa: E731
+            base = self.qs(rel.target).filter(**{field_of(rel.target, ct_name).attname: ct.pk})
+
+            def source_of(value: Any) -> NodeKey | None:
+                return by_value.get(str(value))
         else:
             fk = rel.field.field
             src_attr = fk.target_field.attname
@@ -386,7 +388,9 @@ class _Walk:
             values = list(by_value)
             filter_attname = fk.attname
             base = self.qs(rel.target)
-            source_of = by_value.get
+
+            def source_of(value: Any) -> NodeKey | None:
+                return by_value.get(value)
         owned_child = rel.owning or self.rules.reverse == "all"
         for chunk in chunks(values, batch_size(self.alias, len(values))):
             rows = base.filter(**{f"{filter_attname}__in": chunk}).values_list(filter_attname,
