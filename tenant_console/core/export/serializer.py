@@ -3,25 +3,27 @@
 ``dumpdata --natural-foreign`` loses data and time in two ways this module
 avoids. ``DjangoJSONEncoder`` cuts datetimes and times to milliseconds (the
 ECMA-262 format), so a round trip changes every ``auto_now`` timestamp; here
-they keep their microseconds (``loaddata`` parses either form). And it looks up the related object of every natural-key
-foreign key row by row (``getattr(obj, field.name).natural_key()``), and every
-many-to-many field row by row unless prefetched: a million rows, a million
-queries. Otherwise this subclass writes what ``dumpdata --format jsonl
---natural-foreign --natural-primary`` writes, but takes natural keys from a cache
-filled with one query per chunk and relation, and expects many-to-many values
-prefetched through base managers (see :func:`m2m_prefetches`), so that rows of
-another tenant in an m2m are written as they are, never silently filtered by a scope.
+they keep their microseconds (``loaddata`` parses either form). And it looks up
+the related object of every natural-key foreign key row by row
+(``getattr(obj, field.name).natural_key()``), and every many-to-many field row
+by row: a million rows, a million queries. Otherwise this subclass writes what
+``dumpdata --format jsonl --natural-foreign --natural-primary`` writes, but
+takes natural keys from a cache filled with one query per chunk and relation,
+and many-to-many values from one query per chunk on the through table
+(:func:`fetch_links`), read through base managers so that links to another
+tenant's rows are written as they are, never silently filtered by a scope.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.serializers.jsonl import Serializer as JsonlSerializer
-from django.db.models import Model, Prefetch
+from django.db.models import Model
 
 #: Natural keys kept per model before the cache is cleared (keeps memory flat).
 CACHE_LIMIT = 50_000
@@ -56,16 +58,17 @@ class NaturalKeyCache:
     def prefill(self, objs: Sequence[Model], fields: Sequence[Any]) -> None:
         """One query per field for the natural keys this chunk needs and the cache lacks."""
         for f in fields:
-            target = f.related_model
-            known = self._keys.setdefault(target, {})
-            wanted = {getattr(o, f.attname) for o in objs} - known.keys() - {None}
-            if not wanted:
-                continue
-            if len(known) + len(wanted) > CACHE_LIMIT:
-                known.clear()
-            tf = f.target_field.attname
-            for obj in target._base_manager.using(self.alias).filter(**{f"{tf}__in": list(wanted)}):
-                known[getattr(obj, tf)] = obj.natural_key()
+            self.prefill_values(f.related_model, f.target_field.attname, {getattr(o, f.attname) for o in objs})
+
+    def prefill_values(self, target: type[Model], tf: str, values: set[Any]) -> None:
+        known = self._keys.setdefault(target, {})
+        wanted = values - known.keys() - {None}
+        if not wanted:
+            return
+        if len(known) + len(wanted) > CACHE_LIMIT:
+            known.clear()
+        for obj in target._base_manager.using(self.alias).filter(**{f"{tf}__in": list(wanted)}):
+            known[getattr(obj, tf)] = obj.natural_key()
 
     def get(self, target: type[Model], value: Any) -> Any:
         return self._keys.get(target, {}).get(value)
@@ -74,13 +77,19 @@ class NaturalKeyCache:
 class ExportSerializer(JsonlSerializer):
     """``jsonl`` with natural keys; FK natural keys come from a :class:`NaturalKeyCache`."""
 
-    def __init__(self, cache: NaturalKeyCache) -> None:
+    def __init__(self, cache: NaturalKeyCache, links: dict[str, dict[Any, list[Any]]] | None = None) -> None:
         super().__init__()
         self.cache = cache
+        self.links = links or {}
 
     def _init_options(self) -> None:
         self.options.setdefault("cls", ExactJSONEncoder)
         super()._init_options()
+
+    def end_object(self, obj: Model) -> None:
+        # json.dumps (one shot) uses the C encoder; json.dump streams through the pure-Python one.
+        self.stream.write(json.dumps(self.get_dump_object(obj), **self.json_kwargs) + "\n")
+        self._current = None
 
     def handle_fk_field(self, obj: Model, field: Any) -> None:
         target = field.remote_field.model
@@ -97,16 +106,46 @@ class ExportSerializer(JsonlSerializer):
             return
         super().handle_fk_field(obj, field)
 
+    def handle_m2m_field(self, obj: Model, field: Any) -> None:
+        if not field.remote_field.through._meta.auto_created:
+            return
+        values = self.links.get(field.name)
+        if values is None:  # not prefilled: Django's own way (one query for this object)
+            super().handle_m2m_field(obj, field)
+            return
+        linked = values.get(obj.pk, ())
+        if self.use_natural_foreign_keys and hasattr(field.remote_field.model, "natural_key"):
+            target = field.remote_field.model
+            self._current[field.name] = [self.cache.get(target, v) for v in linked]
+        else:
+            self._current[field.name] = list(linked)
 
-def m2m_prefetches(model: type[Model]) -> list[Prefetch]:
-    """Prefetch every serialized m2m field through the target's base manager (no scope filtering)."""
-    found = []
-    for f in model._meta.many_to_many:
-        if not f.remote_field.through._meta.auto_created:
-            continue
-        target = f.related_model
-        qs = target._base_manager.all()
-        if not hasattr(target, "natural_key"):
-            qs = qs.only("pk")
-        found.append(Prefetch(f.name, queryset=qs))
+
+def m2m_fields(model: type[Model]) -> list[Any]:
+    """The many-to-many fields a fixture row carries (auto-created ``through`` only)."""
+    return [f for f in model._meta.many_to_many if f.remote_field.through._meta.auto_created]
+
+
+def fetch_links(objs: Sequence[Model], fields: Sequence[Any], cache: NaturalKeyCache,
+                alias: str) -> dict[str, dict[Any, list[Any]]]:
+    """``{field: {source pk: [target values]}}`` for a chunk: one query per field on the through table.
+
+    Reads the through table through its base manager, so links to rows of another
+    tenant are written as they are (a scoped related manager would drop them), and
+    in the through table's order, so the same data gives the same bytes.
+    """
+    found: dict[str, dict[Any, list[Any]]] = {}
+    pks = [o.pk for o in objs]
+    for f in fields:
+        through = f.remote_field.through
+        src = through._meta.get_field(f.m2m_field_name())
+        dst = through._meta.get_field(f.m2m_reverse_field_name())
+        values: dict[Any, list[Any]] = {}
+        rows = through._base_manager.using(alias).filter(**{f"{src.attname}__in": pks}).order_by("pk")
+        for s, d in rows.values_list(src.attname, dst.attname):
+            values.setdefault(s, []).append(d)
+        found[f.name] = values
+        if hasattr(f.related_model, "natural_key"):
+            cache.prefill_values(f.related_model, dst.target_field.attname,
+                                 {d for vs in values.values() for d in vs})
     return found

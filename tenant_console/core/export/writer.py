@@ -24,7 +24,7 @@ from django.db.models import FileField, Model
 from tenant_console.core.errors import Cancelled
 from tenant_console.core.export.files import FileCopier
 from tenant_console.core.export.plan import ExportPlan
-from tenant_console.core.export.serializer import ExportSerializer, NaturalKeyCache, m2m_prefetches
+from tenant_console.core.export.serializer import ExportSerializer, NaturalKeyCache, fetch_links, m2m_fields
 
 Progress = Callable[["WriteProgress"], None]
 
@@ -96,11 +96,9 @@ def write_data(plan: ExportPlan, path: Path, *, compressed: bool, chunk: int,
                 model = sel.model
                 fk_fields = cache.natural_fk_fields(model)
                 file_fields = [f for f in model._meta.concrete_fields if isinstance(f, FileField)]
-                prefetches = m2m_prefetches(model)
+                m2m = m2m_fields(model)
                 written = 0
                 for qs in sel.querysets(plan.alias, chunk):
-                    if prefetches:
-                        qs = qs.prefetch_related(*prefetches)
                     batch: list[Model] = []
                     rows = qs.iterator(chunk_size=chunk)
                     try:
@@ -108,7 +106,8 @@ def write_data(plan: ExportPlan, path: Path, *, compressed: bool, chunk: int,
                             batch.append(obj)
                             if len(batch) < chunk:
                                 continue
-                            written += _write_batch(batch, text, cache, fk_fields, file_fields, files, result)
+                            written += _write_batch(batch, text, cache, fk_fields, m2m, file_fields, files, result,
+                                                    plan.alias)
                             batch = []
                             if cancel is not None and cancel.is_set():
                                 raise Cancelled("The export was cancelled; nothing was written.")
@@ -119,7 +118,8 @@ def write_data(plan: ExportPlan, path: Path, *, compressed: bool, chunk: int,
                     finally:
                         rows.close()  # release the server-side cursor now, not at garbage collection
                     if batch:
-                        written += _write_batch(batch, text, cache, fk_fields, file_fields, files, result)
+                        written += _write_batch(batch, text, cache, fk_fields, m2m, file_fields, files, result,
+                                                    plan.alias)
                 result.counts[sel.label] = written
                 result.objects += written
                 if cancel is not None and cancel.is_set():
@@ -141,10 +141,12 @@ def write_data(plan: ExportPlan, path: Path, *, compressed: bool, chunk: int,
 
 
 def _write_batch(batch: list[Model], text: io.TextIOWrapper, cache: NaturalKeyCache, fk_fields: list[Any],
-                 file_fields: list[Any], files: FileCopier | None, result: WriteResult) -> int:
+                 m2m: list[Any], file_fields: list[Any], files: FileCopier | None, result: WriteResult,
+                 alias: str) -> int:
     if fk_fields:
         cache.prefill(batch, fk_fields)
-    ExportSerializer(cache).serialize(batch, stream=text, use_natural_foreign_keys=True,
+    links = fetch_links(batch, m2m, cache, alias) if m2m else None
+    ExportSerializer(cache, links).serialize(batch, stream=text, use_natural_foreign_keys=True,
                                       use_natural_primary_keys=True)
     for f in file_fields:
         for obj in batch:

@@ -1,0 +1,249 @@
+"""Export benchmark: our export of the large demo tenant vs ``dumpdata`` and vs raw SQL.
+
+    .venv/bin/python -m benchmarks.export               # ~200,000 rows; memory at 20,000 and 200,000
+    .venv/bin/python -m benchmarks.export --full        # 1,000,000 rows; memory at 100,000 and 1,000,000
+    .venv/bin/python -m benchmarks.export --pg          # the same on PostgreSQL too
+
+What is compared, on the same rows of the tenant ``megacon`` in one run:
+
+* **ours**: ``run_export`` in a read-only session (plan + write, natural keys, manifest), plain
+  ``.jsonl`` like the peers (and ``.jsonl.gz`` separately, our default).
+* **dumpdata**: Django's ``dumpdata --format jsonl --natural-foreign --natural-primary`` (the flags
+  that make a fixture loadable into another database, which is what an export is for) of every
+  model we export, run inside ``scope(event=megacon)`` so the scoped default managers select
+  exactly the tenant's rows, plus ``--pks`` runs for the tenant row and the shared rows we export.
+  It writes the same objects (checked). Also ``dumpdata`` without natural keys, its fastest mode.
+* **raw SQL**: the floor: the same rows of every exported model and m2m table fetched with a
+  cursor (``fetchmany``), nothing serialized or written.
+
+Queries are counted with an execute wrapper (server-side cursor fetches are not statements).
+Peak memory of our export is measured in a fresh subprocess per size (tracemalloc peak of Python
+allocations and the growth of the resident set), each on its own database built once under
+``.bench/export-<rows>/``; it should not grow with the number of rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _setup(rows: int, tenants: int, aliases: tuple[str, ...]) -> Any:
+    os.environ["TC_BENCH_DIR"] = str(ROOT / ".bench" / f"export-{rows}")
+    from benchmarks.common import prepare
+
+    return prepare(rows=rows, tenants=tenants, aliases=aliases)
+
+
+class Counter:
+    def __init__(self) -> None:
+        self.n = 0
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        self.n += 1
+        return execute(sql, params, many, context)
+
+
+def _megacon(alias: str) -> int:
+    from conference.models import Event
+
+    return Event._base_manager.using(alias).get(slug="megacon").pk
+
+
+def run_ours(project: Any, alias: str, path: Path) -> tuple[float, int, Any]:
+    from django.db import connections
+
+    from tenant_console.core.export.runner import ExportRequest, run_export
+    from tenant_console.core.export.storage import LocalOutput
+
+    for p in (path, Path(str(path).replace(".jsonl.gz", ".manifest.json").replace(".jsonl", ".manifest.json"))):
+        if p.exists():
+            p.unlink()
+    tenant = {"event": _megacon(alias)}
+    counter = Counter()
+    session = project.session("bench", alias=alias)
+    try:
+        session.activate(tenant)
+
+        def go() -> Any:
+            with connections[alias].execute_wrapper(counter):
+                return run_export(project, ExportRequest(tenant_pks=tenant, output=LocalOutput(path),
+                                                         cross_tenant="omit"), None, alias)
+
+        start = time.perf_counter()
+        outcome = session.run(go)
+        seconds = time.perf_counter() - start
+    finally:
+        session.close()
+    return seconds, counter.n, outcome
+
+
+def run_dumpdata(outcome: Any, alias: str, path: Path, natural: bool) -> tuple[float, int, int]:
+    """dumpdata of the same rows; returns (seconds, queries, objects written)."""
+    from conference.models import Event
+    from django.core.management import call_command
+    from django.db import connections
+    from django_scopes import scope
+
+    plan = outcome.plan
+    event = Event._base_manager.using(alias).get(pk=_megacon(alias))
+    tenant_labels = [s.model._meta.label for s in plan.selections if s.q is not None and s.model is not Event]
+    by_pks = [(s.model._meta.label, sorted(s.pks)) for s in plan.selections if s.pks]
+    by_pks.append((Event._meta.label, [event.pk]))
+    counter = Counter()
+    objects = 0
+    start = time.perf_counter()
+    with connections[alias].execute_wrapper(counter), scope(event=event):
+        for i, (labels, pks) in enumerate([(tenant_labels, None), *[([m], p) for m, p in by_pks]]):
+            out = path.with_name(f"{path.stem}.{i}.jsonl")
+            kwargs: dict[str, Any] = {"format": "jsonl", "database": alias, "output": str(out), "verbosity": 0}
+            if natural:
+                kwargs.update(natural_foreign=True, natural_primary=True)
+            if pks is not None:
+                kwargs["primary_keys"] = ",".join(str(p) for p in pks)
+            call_command("dumpdata", *labels, **kwargs)
+    seconds = time.perf_counter() - start
+    for i in range(len(by_pks) + 1):
+        out = path.with_name(f"{path.stem}.{i}.jsonl")
+        with out.open("rb") as fh:
+            objects += sum(1 for _ in fh)
+        out.unlink()
+    return seconds, counter.n, objects
+
+
+def run_raw(outcome: Any, alias: str) -> tuple[float, int, int]:
+    """Fetch the same rows (and m2m links) with plain cursors: the floor."""
+    from django.db import connections
+
+    queries: list[tuple[str, Any]] = []
+    for sel in outcome.plan.selections:
+        model = sel.model
+        cols = [f.attname for f in model._meta.concrete_fields]
+        for qs in sel.querysets(alias, 2000):
+            queries.append(qs.values_list(*cols).query.sql_with_params())
+            for f in model._meta.many_to_many:
+                through = f.remote_field.through
+                if through._meta.auto_created:
+                    src = through._meta.get_field(f.m2m_field_name()).attname
+                    links = through._base_manager.using(alias).filter(**{f"{src}__in": qs.values("pk")})
+                    queries.append(links.values_list(*[c.attname for c in through._meta.concrete_fields])
+                                   .query.sql_with_params())
+    rows = 0
+    start = time.perf_counter()
+    with connections[alias].cursor() as cur:
+        for sql, params in queries:
+            cur.execute(sql, params)
+            while batch := cur.fetchmany(2000):
+                rows += len(batch)
+    return time.perf_counter() - start, len(queries), rows
+
+
+def probe_memory(rows: int, tenants: int, alias: str) -> dict[str, Any]:
+    """In this (fresh) process: export megacon once under tracemalloc; report peaks."""
+    import resource
+    import tracemalloc
+
+    project = _setup(rows, tenants, (alias,))
+    from django.db import connections
+
+    connections[alias].ensure_connection()
+    with tempfile.TemporaryDirectory() as tmp:
+        rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        tracemalloc.start()
+        seconds, _queries, outcome = run_ours(project, alias, Path(tmp) / "m.jsonl.gz")
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"rows": outcome.result.objects, "tracemalloc_peak_mb": peak / 2**20,
+            "rss_growth_mb": (rss1 - rss0) / 1024, "seconds_under_tracemalloc": seconds}
+
+
+def _memory_in_subprocess(rows: int, tenants: int, alias: str) -> dict[str, Any]:
+    cmd = [sys.executable, "-m", "benchmarks.export", "--probe-memory", str(rows), "--tenants", str(tenants),
+           "--alias", alias]
+    if alias.startswith("postgres"):
+        cmd.append("--pg")
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"memory probe failed:\n{proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=200_000, help="Rows in the large tenant (default 200,000).")
+    parser.add_argument("--full", action="store_true", help="1,000,000 rows; memory at 100,000 and 1,000,000.")
+    parser.add_argument("--memory-sizes", default=None, help="Comma-separated tenant sizes for the memory probe.")
+    parser.add_argument("--tenants", type=int, default=1000, help="Extra small tenants in the database.")
+    parser.add_argument("--pg", action="store_true", help="Also on PostgreSQL (127.0.0.1:5432).")
+    parser.add_argument("--alias", default="default", help=argparse.SUPPRESS)
+    parser.add_argument("--probe-memory", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--skip-dumpdata-plain", action="store_true", help="Skip dumpdata without natural keys.")
+    args = parser.parse_args()
+    if args.probe_memory is not None:
+        print(json.dumps(probe_memory(args.probe_memory, args.tenants, args.alias)))
+        return
+    rows = 1_000_000 if args.full else args.rows
+    sizes = [int(s) for s in args.memory_sizes.split(",")] if args.memory_sizes else (
+        [100_000, 1_000_000] if args.full else [rows // 10, rows])
+    aliases = ("default", "postgres") if args.pg else ("default",)
+    from benchmarks.common import ratio
+
+    project = _setup(rows, args.tenants, aliases)
+    for alias in aliases:
+        from django.db import connections
+
+        vendor = connections[alias].vendor
+        print(f"\n== export of the tenant 'megacon' on {alias} ({vendor}), database built with rows={rows:,} ==")
+        with tempfile.TemporaryDirectory() as tmp:
+            t = Path(tmp)
+            ours_s, ours_q, outcome = run_ours(project, alias, t / "ours.jsonl")
+            n = outcome.result.objects
+            gz_s, _, gz = run_ours(project, alias, t / "ours.jsonl.gz")
+            dd_s, dd_q, dd_n = run_dumpdata(outcome, alias, t / "dd.jsonl", natural=True)
+            if not args.skip_dumpdata_plain:
+                ddp_s, ddp_q, ddp_n = run_dumpdata(outcome, alias, t / "ddp.jsonl", natural=False)
+            raw_s, raw_q, raw_n = run_raw(outcome, alias)
+        print(f"rows exported: {n:,} objects in {len(outcome.plan.selections)} models "
+              f"({outcome.result.bytes / 2**20:.1f} MiB plain, {gz.result.bytes / 2**20:.1f} MiB gzip)")
+        print(f"ours (.jsonl):                      {ours_s:8.2f} s  {n / ours_s:>9,.0f} rows/s  {ours_q:>9,} queries")
+        print(f"ours (.jsonl.gz):                   {gz_s:8.2f} s  {n / gz_s:>9,.0f} rows/s")
+        print(f"dumpdata --natural-foreign/primary: {dd_s:8.2f} s  {dd_n / dd_s:>9,.0f} rows/s  {dd_q:>9,} queries"
+              f"  ({dd_n:,} objects{'' if dd_n == n else ' - DIFFERS'})")
+        if not args.skip_dumpdata_plain:
+            print(f"dumpdata (no natural keys):         {ddp_s:8.2f} s  {ddp_n / ddp_s:>9,.0f} rows/s  "
+                  f"{ddp_q:>9,} queries")
+        print(f"raw SQL fetch (floor):              {raw_s:8.2f} s  {raw_n / raw_s:>9,.0f} rows/s  {raw_q:>9,} queries"
+              f"  ({raw_n:,} rows incl. m2m links)")
+        print(f"ratio ours vs dumpdata (natural keys): {ratio(ours_s, dd_s)}; queries {dd_q / max(ours_q, 1):,.0f}x "
+              "fewer")
+        if not args.skip_dumpdata_plain:
+            print(f"ratio ours vs dumpdata (no natural keys): {ratio(ours_s, ddp_s)}")
+        print(f"ratio ours vs raw SQL floor: {ratio(ours_s, raw_s)}")
+    from django.db import connections
+
+    connections.close_all()
+    print("\n== peak memory of our export (fresh subprocess per size, .jsonl.gz) ==")
+    for alias in aliases:
+        results = []
+        for size in sizes:
+            r = _memory_in_subprocess(size, args.tenants, alias)
+            results.append(r)
+            print(f"{alias}: {r['rows']:>10,} rows: tracemalloc peak {r['tracemalloc_peak_mb']:7.1f} MiB, "
+                  f"RSS growth {r['rss_growth_mb']:7.1f} MiB")
+        if len(results) >= 2 and results[0]["tracemalloc_peak_mb"] > 0:
+            grow = results[-1]["tracemalloc_peak_mb"] / results[0]["tracemalloc_peak_mb"]
+            print(f"{alias}: rows x{results[-1]['rows'] / max(results[0]['rows'], 1):.0f} -> peak memory x{grow:.2f}")
+
+
+if __name__ == "__main__":
+    main()
