@@ -101,11 +101,16 @@ def database_refusal(exc: BaseException) -> str | None:
     for err in (exc, exc.__cause__):
         if err is None:
             continue
-        if getattr(err, "pgcode", None) == "25006":  # read_only_sql_transaction
+        if _sqlstate(err) == "25006":  # read_only_sql_transaction
             return " ".join(str(err).split())
         if "attempt to write a readonly database" in str(err):
             return str(err)
     return None
+
+
+def _sqlstate(err: BaseException) -> str | None:
+    """The SQLSTATE of a driver error (psycopg2: ``pgcode``, psycopg 3: ``sqlstate``)."""
+    return getattr(err, "pgcode", None) or getattr(err, "sqlstate", None)
 
 
 @dataclass
@@ -146,28 +151,42 @@ def _fetch_one(alias: str, sql: str) -> Any:
 def _begin_database_layer(alias: str, vendor: str, state: ReadOnlyState) -> tuple[Lexing, ...] | None:
     """Make the open transaction read-only at the database; return the lexings for the guard."""
     if vendor == "postgresql":
-        # The first statement of the transaction; psycopg2 sends BEGIN before it.
-        _raw_execute(alias, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        # Session default too, reverted by the final rollback: a transaction begun after
-        # a COMMIT sneaked in below Django is read-only as well.
-        _raw_execute(alias, "SET default_transaction_read_only = on")
-        if _fetch_one(alias, "SHOW transaction_read_only") != "on":
+        # One round trip after psycopg2's BEGIN: the read-only setting as the first statement
+        # of the transaction; the session default too (reverted by the final rollback), so
+        # that a transaction begun after a COMMIT sneaked in below Django is read-only as
+        # well; the marker savepoint; and a first query that verifies the settings and
+        # takes the snapshot, here at entry.
+        cur = _raw_cursor(alias)
+        try:
+            cur.execute(
+                "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; "
+                "SET default_transaction_read_only = on; "
+                f"SAVEPOINT {MARKER}; "
+                "SELECT current_setting('transaction_read_only'), current_setting('transaction_isolation'), "
+                "current_setting('standard_conforming_strings')"
+            )
+            read_only_on, isolation, scs = cur.fetchone()
+        finally:
+            cur.close()
+        if read_only_on != "on":
             raise ConsoleError("PostgreSQL did not accept a read-only transaction; nothing was run.")
-        if _fetch_one(alias, "SHOW transaction_isolation") != "repeatable read":
+        if isolation != "repeatable read":
             raise ConsoleError("PostgreSQL did not accept REPEATABLE READ; nothing was run.")
-        scs = _fetch_one(alias, "SHOW standard_conforming_strings")
-        _fetch_one(alias, "SELECT pg_backend_pid()")  # the snapshot is taken here, at entry
-        _raw_execute(alias, f"SAVEPOINT {MARKER}")
         state.layers += ["postgresql read-only transaction", "repeatable-read snapshot"]
         return (POSTGRESQL,) if scs == "on" else (POSTGRESQL_NONSTANDARD,)
     if vendor == "sqlite":
         # A deferred BEGIN takes its read snapshot at the first read; read now so the
         # snapshot (and the transaction) start here.
-        _fetch_one(alias, "SELECT count(*) FROM sqlite_master")
-        _raw_execute(alias, "PRAGMA query_only = ON")
-        if str(_fetch_one(alias, "PRAGMA query_only")) != "1":
+        cur = _raw_cursor(alias)
+        try:
+            cur.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            cur.execute("PRAGMA query_only = ON")
+            query_only = cur.execute("PRAGMA query_only").fetchone()[0]
+            cur.execute(f"SAVEPOINT {MARKER}")
+        finally:
+            cur.close()
+        if str(query_only) != "1":
             raise ConsoleError("SQLite did not accept PRAGMA query_only; nothing was run.")
-        _raw_execute(alias, f"SAVEPOINT {MARKER}")
         state.layers.append("sqlite query_only")
         return DIALECTS["sqlite"]
     if vendor == "mysql":
@@ -188,10 +207,12 @@ def _breach(alias: str, vendor: str) -> str | None:
             return "the transaction was ended inside the read-only block (a COMMIT or ROLLBACK issued below Django)"
         try:
             # Also clears an aborted state (a statement the database refused) so we can look.
-            _raw_execute(alias, f"ROLLBACK TO SAVEPOINT {MARKER}")
+            still_read_only = _fetch_one(
+                alias, f"ROLLBACK TO SAVEPOINT {MARKER}; SELECT current_setting('transaction_read_only')"
+            )
         except Exception:
             return "the transaction was ended and a new one begun inside the read-only block"
-        if _fetch_one(alias, "SHOW transaction_read_only") != "on":
+        if still_read_only != "on":
             return "the transaction is no longer read-only"
         return None
     if vendor == "sqlite":
@@ -225,6 +246,7 @@ def read_only(alias: str = "default", *, guard: bool = True) -> Iterator[ReadOnl
     conn.ensure_connection()
     vendor = conn.vendor
     state = ReadOnlyState(alias=alias, vendor=vendor)
+    breached = True  # until the end-of-block check says otherwise
     try:
         with transaction.atomic(using=alias, durable=True):
             lexings = _begin_database_layer(alias, vendor, state)
@@ -248,13 +270,14 @@ def read_only(alias: str = "default", *, guard: bool = True) -> Iterator[ReadOnl
                     if not failed:
                         raise
                     problem = None  # keep the body's own exception
+                breached = problem is not None
                 if problem:
                     raise ReadOnlyBreached(
                         f"The read-only block on database {alias!r} was broken: {problem}. Statements run "
                         "after that point may have been written; check the database."
                     )
     finally:
-        _restore_session(alias, vendor)
+        _restore_session(alias, vendor, breached)
 
 
 class OtherDatabaseGuard:
@@ -284,23 +307,21 @@ class OtherDatabaseGuard:
 @contextlib.contextmanager
 def only_this_database(alias: str) -> Iterator[None]:
     """Refuse every statement on this thread's connections to any database but ``alias``."""
-    from django.conf import settings
-
     with contextlib.ExitStack() as stack:
-        for other in settings.DATABASES:
+        for other in connections:  # every alias the handler knows, none opened here
             if other != alias:
                 stack.enter_context(connections[other].execute_wrapper(OtherDatabaseGuard(other, alias)))
         yield
 
 
-def _restore_session(alias: str, vendor: str) -> None:
-    """Undo connection-level settings if a COMMIT below Django made them stick."""
+def _restore_session(alias: str, vendor: str, breached: bool) -> None:
+    """Undo connection-level settings: SQLite's pragma always; PostgreSQL's session default only
+    if the transaction was ended early (otherwise the final rollback has reverted it)."""
     conn = connections[alias]
     if conn.connection is None:
         return
     with contextlib.suppress(Exception):
         if vendor == "sqlite":
             _raw_execute(alias, "PRAGMA query_only = OFF")
-        elif (vendor == "postgresql" and conn.get_autocommit()
-              and _fetch_one(alias, "SHOW default_transaction_read_only") == "on"):
+        elif vendor == "postgresql" and breached and conn.get_autocommit():
             _raw_execute(alias, "RESET default_transaction_read_only")

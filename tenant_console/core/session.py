@@ -312,7 +312,8 @@ def _translate(exc: BaseException) -> BaseException:
     for err in (exc, exc.__cause__):
         if err is None:
             continue
-        if getattr(err, "pgcode", None) == "57014" and "user request" in str(err):  # query_canceled
+        sqlstate = getattr(err, "pgcode", None) or getattr(err, "sqlstate", None)  # psycopg2 / psycopg 3
+        if sqlstate == "57014" and "user request" in str(err):  # query_canceled
             return _cancelled(exc)
         if str(err) == "interrupted":  # sqlite3_interrupt()
             return _cancelled(exc)
