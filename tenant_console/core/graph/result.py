@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from tenant_console.core.graph.classify import Classification
 
@@ -46,8 +46,9 @@ class Node:
                 "depth": self.depth, "owned": self.owned, "root": self.root}
 
 
-@dataclass(frozen=True, slots=True)
-class Edge:
+class Edge(NamedTuple):
+    """``source --relation--> target``. A named tuple: millions of them hash at C speed."""
+
     source: NodeKey
     relation: str
     target: NodeKey

@@ -37,6 +37,8 @@ the default "export this object" semantics).
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -223,7 +225,7 @@ class _Walk:
     def run(self, roots: Sequence[Root], tenant: Mapping[str, Any] | None) -> GraphResult:
         started = time.perf_counter()
         conn = connections[self.alias]
-        with conn.execute_wrapper(self._count):
+        with conn.execute_wrapper(self._count), _gc_paused():
             root_keys = self.load_roots(roots)
             if tenant:
                 self.result.reference = dict(tenant)
@@ -461,6 +463,24 @@ class _Walk:
                 found.append(CrossTenantEdge(edge, dict(a.tenant or {}), dict(b.tenant or {}), tuple(dims)))
         found.sort(key=lambda c: (c.edge.source[0], str(c.edge.source[1]), c.edge.relation))
         self.result.cross_tenant = found
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a walk builds its (acyclic) nodes and edges.
+
+    A large walk allocates millions of small objects; each allocation burst
+    triggers full collections that rescan everything already built, which made
+    a 740,000-object walk several times slower. Nothing the walk creates forms
+    cycles, so nothing is lost; the collector is restored as it was.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _convertible(id_field: Any, texts: Iterable[str]) -> list[Any]:
