@@ -568,3 +568,53 @@ def test_guard_is_per_block_and_per_thread(here, db_alias):
         assert len(connections[alias].execute_wrappers) == 1
     assert seen == [(False, 0)]
     assert connections[alias].execute_wrappers == []
+
+
+# -- escape attempts against the database layer alone ----------------------------------------------
+PG_ESCAPES = [
+    "SET TRANSACTION READ WRITE",
+    "SET TRANSACTION ISOLATION LEVEL READ COMMITTED READ WRITE",
+    "SET default_transaction_read_only = off",
+    "SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE",
+    "SELECT set_config('transaction_read_only', 'off', true)",
+    "SAVEPOINT s1; SET TRANSACTION READ WRITE",
+]
+
+
+@pytest.mark.parametrize("escape", PG_ESCAPES)
+def test_postgresql_alone_holds_against_escapes(project, escape):
+    """Without the guard, PostgreSQL itself keeps the transaction read-only whatever is tried;
+    the write after the attempt is still refused."""
+    alias = "postgres"
+    if alias not in settings.DATABASES:
+        pytest.skip("PostgreSQL tests skipped: not configured")
+    before = fingerprint(alias)
+    try:
+        with read_only(alias, guard=False):
+            try:
+                _cursor(alias, escape)
+            except DatabaseError as exc:
+                outcome = " ".join(str(exc).split())
+            else:
+                outcome = "accepted"
+            if outcome == "accepted":
+                with pytest.raises(DatabaseError) as info:
+                    _cursor(alias, RAW_WRITES["update"][0])
+                assert database_refusal(info.value)
+            else:
+                # PostgreSQL refuses to change an open read-only transaction at all.
+                assert any(w in outcome for w in ("read-write", "read-only", "before any query")), outcome
+        assert fingerprint(alias) == before
+    finally:
+        connections[alias].close()
+
+
+def test_sqlite_alone_can_be_talked_out_of_query_only_but_the_block_catches_it(sqlite_copy):
+    """The truth on SQLite: PRAGMA query_only is an ordinary pragma, so without the guard code
+    can switch it off. The statement guard refuses the pragma; the end-of-block check reports
+    it and the rollback undoes what was written (see the rollback-layer test)."""
+    alias, _path, _mode = sqlite_copy
+    with pytest.raises(ReadOnlyBreached), read_only(alias, guard=False):
+        _cursor(alias, "PRAGMA query_only = 0")
+    with read_only(alias), pytest.raises(ReadOnlyViolation, match="PRAGMA refused"):
+        _cursor(alias, "PRAGMA query_only = 0")
