@@ -243,3 +243,42 @@ def test_batch_size_follows_the_backend(db_alias) -> None:
     limit = connections[db_alias].features.max_query_params
     size = batch_size(db_alias, 100_000)
     assert size == (limit - 20 if limit else MAX_IN)
+
+
+def test_missing_targets_are_reported_not_fatal(project, target_alias) -> None:
+    import datetime as dt
+
+    from conference import models as m
+    from conference.seeding import seed
+
+    seed(target_alias, events=1, submissions=2)
+    event = _base(m.Event, target_alias).get()
+    ct = ContentType.objects.db_manager(target_alias).get_for_model(m.Submission)
+    log = _base(m.ActivityLog, target_alias).create(event=event, content_type=ct, object_id=987654,
+                                                    action_type="x", timestamp=dt.datetime.now(dt.timezone.utc))
+    result = walk(project.registry, [log], alias=target_alias)
+    assert [(mt.source, mt.relation, mt.target_model, mt.value) for mt in result.missing] == [
+        ((model_key(m.ActivityLog), log.pk), "content_object", "conference.submission", 987654)]
+    assert result.as_dict()["missing_targets"][0]["to_model"] == "conference.submission"
+
+
+def test_reverse_modes_shared_models_and_node_limit(project, db_alias, planted) -> None:
+    from conference import models as m
+    from django.contrib.auth import get_user_model
+
+    sub = planted.submission
+    forward_only = walk(project.registry, [sub], WalkRules(reverse="none"), alias=db_alias)
+    assert "conference.review" not in forward_only.counts()
+    assert "conference.event" in forward_only.counts()
+    user = get_user_model()._base_manager.using(db_alias).get(pk=planted.user_id)
+    plain = walk(project.registry, [user], alias=db_alias)
+    assert set(plain.counts()) == {"auth.user"}  # a shared root: no reverse relations
+    assert plain.reference == {}
+    owned = walk(project.registry, [user], WalkRules(from_shared=True), alias=db_alias)
+    profiles = set(_base(m.SpeakerProfile, db_alias).filter(user=user).values_list("pk", flat=True))
+    assert profiles and profiles <= _pks(owned, m.SpeakerProfile)
+    # Relative to no tenant: scoped rows are "scoped", and rows of different events are still cross-tenant
+    # only where an edge joins two tenants.
+    assert {n.classification for n in owned.nodes.values()} <= {Classification.SCOPED, Classification.SHARED}
+    capped = walk(project.registry, [sub], WalkRules(max_nodes=3), alias=db_alias)
+    assert capped.truncated and capped.unexpanded > 0
