@@ -62,6 +62,7 @@ class Session:
         #: that thread leaves user code, so the exception can only land inside a call.
         self._interrupt_lock = threading.Lock()
         self._in_user_code = False
+        self._current_readonly = False  # whether the running call is read-only (for nested calls)
         self._connection: Any = None
         self._thread = threading.Thread(target=self._loop, name=f"tenant-console-{self.name}", daemon=True)
         self._thread.start()
@@ -86,6 +87,8 @@ class Session:
         """
         fut: Future[T] = Future()
         ro = self.readonly if readonly is None else readonly
+        if threading.current_thread() is self._thread:
+            return self._run_inline(fut, fn, args, kwargs, ro, scoped)
         with self._submit_lock:
             if self._closed:
                 raise SessionClosed(f"The console session {self.name} has been closed; open a new one.")
@@ -204,10 +207,12 @@ class Session:
                 if not fut.set_running_or_notify_cancel():
                     continue
                 self._running.set()
+                self._current_readonly = ro
                 try:
                     with self.context(readonly=ro, scoped=scoped):
                         result = self._invoke(fn, args, kwargs)
                 finally:
+                    self._current_readonly = False
                     self._leave_user_code()
                     self._running.clear()
             except KeyboardInterrupt:
@@ -231,6 +236,28 @@ class Session:
                 break
             if item is not _STOP and item[0].set_running_or_notify_cancel():
                 item[0].set_exception(SessionClosed(f"The console session {self.name} was closed first."))
+
+    def _run_inline(self, fut: Future[T], fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any],
+                    ro: bool, scoped: bool) -> Future[T]:
+        """A call made from inside a call (code in the session calling ``session.run``).
+
+        Queueing it would deadlock (the thread would wait for itself), so it runs
+        here and now, inside the running call's transaction. A read-only call
+        cannot start a writable one: that would be a way out of the read-only layer.
+        """
+        outer_ro = self._current_readonly
+        if outer_ro and not ro:
+            raise ConsoleError(
+                "A read-only call cannot run a writable one inside it; submit the writable work on its own "
+                "(and only in a session where writes are switched on)."
+            )
+        fut.set_running_or_notify_cancel()
+        try:
+            with self.context(readonly=ro and not outer_ro, scoped=scoped):
+                fut.set_result(fn(*args, **kwargs))
+        except Exception as exc:
+            fut.set_exception(_translate(exc))
+        return fut
 
     def _invoke(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
         self._in_user_code = True

@@ -13,7 +13,7 @@ import pytest
 from conference.models import Event, Organiser, Submission, Track
 from django.db import connection, connections
 
-from tenant_console.core.errors import Cancelled, ReadOnlyViolation, SessionClosed
+from tenant_console.core.errors import Cancelled, ConsoleError, ReadOnlyViolation, SessionClosed
 
 RUNAWAY_CTE = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
 
@@ -348,3 +348,20 @@ def test_other_databases_are_refused_in_a_read_only_session(democon, db_alias):
     assert democon.run(lambda: [len(connections[o].execute_wrappers) for o in others], readonly=False) == [0] * len(
         others
     )
+
+
+def test_a_call_may_call_the_session_again_without_deadlock(democon):
+    """Code running in the session (the REPL, a helper) may use session.run itself."""
+
+    def outer() -> tuple[int, int]:
+        inner = democon.run(lambda: Submission.objects.count())
+        return inner, democon.submit(lambda: Track.objects.count()).result(1)
+
+    inner, tracks = democon.run(outer, timeout=10)
+    assert inner == 40 and tracks > 0
+    # ...but never as a way out of the read-only layer.
+    with pytest.raises(ConsoleError, match="read-only call cannot run a writable one"):
+        democon.run(lambda: democon.run(lambda: Organiser.objects.create(name="x", slug="x"), readonly=False),
+                    timeout=10)
+    with pytest.raises(ReadOnlyViolation):
+        democon.run(lambda: democon.run(lambda: Organiser.objects.create(name="x", slug="x")), timeout=10)
