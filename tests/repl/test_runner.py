@@ -109,3 +109,21 @@ def test_disabled_scopes_unbind_the_tenant(repl: ReplRunner, other_session):
     assert repl.run("event").error_kind == "exception"
     total = other_session.run(lambda: Submission._base_manager.count(), scoped=False)
     assert repl.run("Submission.objects.count()").value.text == str(total)
+
+
+def test_no_standard_input_and_exit_does_not_end_anything(repl: ReplRunner):
+    res = repl.run("input('name? ')")
+    assert res.error_kind == "exception" and "EOFError" in res.error
+    res = repl.run("exit()")
+    assert res.error_kind == "exception" and "do not close the console" in res.error
+    assert repl.run("2 ** 10").value.text == "1024"
+
+
+def test_scope_error_says_what_to_do(project, db_alias):
+    session = project.session("repl-noscope", alias=db_alias)
+    runner = ReplRunner(project, session)
+    try:
+        res = runner.run("Submission.objects.count()")
+        assert res.error_kind == "exception" and "ScopeError" in res.error and "choose one" in res.error
+    finally:
+        runner.close()

@@ -80,3 +80,21 @@ def test_clean_transaction_ends_quietly_on_switch(repl: ReplRunner, event_pks):
     assert repl.run("Tag.objects.count()").ok and not repl.dirty
     repl.set_scope({"event": event_pks["opsfest"]})
     assert not repl.writable
+
+
+def test_interrupting_a_query_keeps_the_transaction(repl: ReplRunner, other_session, cleanup):
+    import time
+
+    from tests.repl.test_interrupt import SLOW_SQL
+
+    repl.enable_writes().result(10)
+    assert repl.run(f"Tag.objects.create(event=event, tag='{MARK}-survives')").ok
+    fut = repl.submit(f"connection.cursor().execute({SLOW_SQL[repl.vendor]!r})")
+    while not repl.in_query:
+        time.sleep(0.01)
+    time.sleep(0.05)
+    assert repl.interrupt()
+    assert fut.result(10).error_kind == "interrupted"
+    assert repl.writable and repl.dirty, "the earlier change is still pending"
+    repl.commit().result(10)
+    assert _visible(other_session, f"{MARK}-survives")

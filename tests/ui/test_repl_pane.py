@@ -152,6 +152,16 @@ async def test_completion_offers_a_model_field(app_on):
         pane.editor.set_source("Submission.objects.filter(title__ico")
         await pilot.press("tab")
         await wait_for(pilot, lambda: "title__icontains" in pane.editor.text)
+        # Several candidates: a list opens; down + enter picks one.
+        pane.editor.set_source("Submission.objects.filter(t")
+        await pilot.press("tab")
+        options = pane.query_one("#repl-completions")
+        await wait_for(pilot, lambda: options.has_class("-on"))
+        names = [c.text for c in pane._completions]
+        assert {"title", "track", "tags"} <= set(names)
+        await pilot.press("down", "enter")
+        assert pane.editor.text == f"Submission.objects.filter({names[1]}"
+        assert not options.has_class("-on") and pane.editor.has_focus
         pane.editor.set_source("event.na")
         await pilot.press("tab")
         await wait_for(pilot, lambda: pane.editor.text == "event.name")

@@ -71,19 +71,54 @@ class _Router:
         return getattr(self._original, name)
 
 
+class _NoInput:
+    """``sys.stdin`` for the session thread: there is no keyboard behind it.
+
+    ``input()`` or an interactive ``help()`` would otherwise block the session
+    thread forever; EOF ends them at once (``help()`` quits on EOF).
+    """
+
+    def __init__(self, original: Any, ident: int) -> None:
+        self._original = original
+        self._ident = ident
+        self.active = True
+
+    def _mine(self) -> bool:
+        return self.active and threading.get_ident() == self._ident
+
+    def readline(self, *args: Any) -> str:
+        if self._mine():
+            raise EOFError("the console REPL has no standard input (input() and interactive help() cannot work)")
+        return self._original.readline(*args) if self._original is not None else ""
+
+    def read(self, *args: Any) -> str:
+        if self._mine():
+            raise EOFError("the console REPL has no standard input")
+        return self._original.read(*args) if self._original is not None else ""
+
+    def isatty(self) -> bool:
+        return False if self._mine() else bool(self._original is not None and self._original.isatty())
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._original, name)
+
+
 @contextlib.contextmanager
 def captured(buffer: OutputBuffer) -> Iterator[OutputBuffer]:
-    """Route this thread's stdout and stderr into ``buffer`` for the duration."""
+    """Route this thread's stdout and stderr into ``buffer`` (and give it no stdin) for the duration."""
     ident = threading.get_ident()
     out = _Router(sys.stdout, "stdout", buffer, ident)
     err = _Router(sys.stderr, "stderr", buffer, ident)
-    sys.stdout, sys.stderr = out, err  # type: ignore[assignment]
+    inp = _NoInput(sys.stdin, ident)
+    sys.stdout, sys.stderr, sys.stdin = out, err, inp  # type: ignore[assignment]
     try:
         yield buffer
     finally:
-        out.active = err.active = False
+        out.active = err.active = inp.active = False
         # Someone else may have replaced the streams meanwhile; only undo our own.
         if sys.stdout is out:
             sys.stdout = out._original
         if sys.stderr is err:
             sys.stderr = err._original
+        if sys.stdin is inp:
+            sys.stdin = inp._original

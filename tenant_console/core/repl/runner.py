@@ -383,6 +383,12 @@ def _classify(exc: BaseException, *, interrupted: bool) -> tuple[str, ErrorKind]
                 "written."), "refused"
     if isinstance(exc, SyntaxError):
         return format_exception(exc), "syntax"
+    if isinstance(exc, SystemExit):
+        return ("SystemExit: exit() and quit() do not close the console; esc hides the REPL, ctrl+q quits "
+                "the console."), "exception"
+    if type(exc).__name__ == "ScopeError":
+        return (format_exception(exc) + "\nNo tenant is active for this model: choose one in the console (t); "
+                "the REPL follows it."), "exception"
     if isinstance(exc, ConsoleError) and not exc.__traceback__:
         return str(exc), "exception"
     return format_exception(exc), "exception"

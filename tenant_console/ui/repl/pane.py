@@ -109,7 +109,7 @@ class ReplPane(Vertical):
     # -- layout ----------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Static("REPL · starting…", id="repl-banner")
-        yield RichLog(id="repl-log", wrap=True, markup=False, highlight=False, auto_scroll=True)
+        yield RichLog(id="repl-log", wrap=True, markup=False, highlight=False, auto_scroll=True, max_lines=20_000)
         yield Static("", id="repl-scope-warning")
         yield OptionList(id="repl-completions")
         yield ReplEditor(id="repl-editor")
