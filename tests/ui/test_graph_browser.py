@@ -89,6 +89,12 @@ async def test_expand_page_and_cross_tenant_highlight(ui_project, scoped_app):
         assert any("red" in str(span.style) for span in foreign.label.spans)
         own = next(c for c in objects if c.data.pk != review_pk)
         assert "other tenant" not in own.label.plain
+        # Expanding an object shows its own relations, loaded lazily.
+        before = tree.loads
+        tree.move_cursor(own)
+        await pilot.press("space")
+        await until(pilot, lambda: tree.loads > before, "the review's relations")
+        assert {c.data.info.name for c in own.children} >= {"submission", "event", "user"}
         # Shared objects are marked as shared.
         speakers = _child(root, "speakers")
         await _expand(pilot, screen, speakers)
@@ -153,3 +159,30 @@ async def test_graph_command_and_bad_spec(ui_project, scoped_app):
         await until(pilot, lambda: screen.tree.loads >= 1, "the failed load")
         assert "not available" in screen.tree.root.label.plain
         assert any("There is no conference.Submission with primary key 999999" in n for n in notifications(app))
+
+
+async def test_summary_of_a_large_closure_reports_progress(large_alias, make_app):
+    from tenant_console.core.graph import WalkRules
+
+    app = make_app(large_alias, scope_flags=[ScopeFlag("event__slug", "megacon")], extension_packages=GRAPH)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        event_pk = app.scope.pks()["event"]
+        app.open_screen("graph", model_label="conference.Event", pk=event_pk)
+        screen = await screen_is(pilot, GraphScreen)
+        await until(pilot, lambda: screen.summary.runs >= 1, "the default summary")
+        assert set(screen.summary.result.counts()) <= {"conference.event", "conference.organiser", "auth.user"}
+        seen = []
+        original = screen.summary._show_progress
+
+        def record(generation, progress):
+            seen.append(progress)
+            original(generation, progress)
+
+        screen.summary._show_progress = record
+        screen.summary.compute("conference.Event", event_pk, app.scope.pks(), WalkRules(from_tenant=True))
+        await until(pilot, lambda: screen.summary.runs >= 2, "the whole-tenant summary", timeout=60)
+        assert seen and seen[0].queries >= 1
+        result = screen.summary.result
+        assert result.counts()["conference.submission"] == 2500
+        assert not screen.query_one("#summary-bar").display  # the progress bar goes away when done
