@@ -23,10 +23,11 @@ async def _pick(pilot, text: str) -> None:
 
 
 async def _type_filter(pilot, text: str) -> None:
+    """Put ``text`` in the filter line and press enter (typing is exercised by the picker tests)."""
     box = pilot.app.screen.query_one("#object-filter")
-    box.value = ""
-    box.focus()
-    await pilot.press(*text, "enter")
+    await pilot.press("slash")
+    box.value = text
+    await pilot.press("enter")
 
 
 async def test_pick_tenant_by_typing_part_of_its_name(ui_project, make_app):
@@ -116,7 +117,7 @@ async def test_open_model_filter_and_open_object(ui_project, make_app):
         await until(pilot, lambda: table.row_count == 40 and table.cache.row(0) is not None, "the first page")
         assert "Models › conference.Submission" in banner_text(app)
         # filter with Django lookups
-        await pilot.press("slash", *"state=accepted", "enter")
+        await _type_filter(pilot, "state=accepted")
         await until(pilot, lambda: table.state.total is not None and table.spec.filter_text == "state=accepted",
                     "the filtered count")
 
@@ -168,7 +169,7 @@ async def test_bad_filters_leave_the_app_running(ui_project, make_app):
         await screen_is(pilot, ObjectListScreen)
         table = app.screen.table
         await until(pilot, lambda: table.row_count == 40, "the count")
-        await pilot.press("slash", *"stat=accepted", "enter")
+        await _type_filter(pilot, "stat=accepted")
         await until(pilot, lambda: any("no field 'stat'" in m for m in notifications(app)), "the error")
         assert any("Did you mean 'state'" in m for m in notifications(app))
         assert table.spec.filter_text == "" and table.row_count == 40, "the list is unchanged"
@@ -282,7 +283,7 @@ async def test_cross_tenant_reference_is_flagged_and_not_followed(ui_project, ma
         app.open_model("Review")
         await screen_is(pilot, ObjectListScreen)
         screen = app.screen
-        await pilot.press("slash", *"planted", "enter")
+        await _type_filter(pilot, "planted")
         await until(pilot, lambda: screen.table.row_count == 1 and screen.table.cache.row(0), "the planted review")
         row = screen.table.cache.row(0)
         submission_cell = row.cells[[c.name for c in screen.table.columns].index("submission")]
@@ -296,3 +297,34 @@ async def test_cross_tenant_reference_is_flagged_and_not_followed(ui_project, ma
         await until(pilot, lambda: app.screen is not detail and app.screen.loaded, "the linked object")
         assert app.screen.view is None, "another tenant's object is not shown"
         assert any("does not exist in the scope" in m for m in notifications(app))
+
+
+def _endless_query(alias: str) -> int:
+    """A read that never ends on its own (a recursive CTE without a stop)."""
+    from django.db import connections
+
+    with connections[alias].cursor() as cur:
+        cur.execute("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c")
+        return cur.fetchone()[0]
+
+
+async def test_long_work_shows_progress_and_ctrl_x_cancels_it(ui_project, make_app):
+    app = make_app(ui_project, scope_flags=[ScopeFlag("event__slug", "democon")])
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        browser = app.screen
+        await until(pilot, lambda: browser.counted_scope == app.scope, "counts")
+        app.run_worker(app.db(_endless_query, ui_project.alias), exit_on_error=False)
+        await until(pilot, lambda: (app.busy and app.session.busy) or notifications(app), "the query to run")
+        assert not notifications(app), notifications(app)
+        await pilot.pause(0.1)
+        assert "working… ctrl+x cancels" in banner_text(app)
+        await pilot.press("ctrl+x")
+        await until(pilot, lambda: not app.busy, "the query to stop")
+        assert any("cancelled" in m.lower() for m in notifications(app))
+        assert "working" not in banner_text(app)
+        # the session is still usable afterwards
+        rounds = browser.rounds
+        await pilot.press("r")
+        await until(pilot, lambda: browser.rounds > rounds, "a recount")
+        assert browser.counts["conference.Submission"] == 40

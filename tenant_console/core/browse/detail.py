@@ -106,7 +106,7 @@ def object_view(registry: ScopeRegistry, label: str, pk: Any, scope: ScopeState)
 
     for f in model._meta.private_fields:
         if isinstance(f, GenericForeignKey):
-            ct_id = getattr(obj, model._meta.get_field(f.ct_field).attname)
+            ct_id = getattr(obj, getattr(model._meta.get_field(f.ct_field), "attname", f.ct_field + "_id"))
             obj_id = getattr(obj, f.fk_field)
             if ct_id is None or obj_id is None:
                 out.append(FieldView(f.name, "generic", "∅ (null)", null=True))

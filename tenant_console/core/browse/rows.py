@@ -121,9 +121,11 @@ def build_rows(model: type[Model], cols: Sequence[Column], records: Sequence[Map
     for col in cols:
         if col.kind == "fk":
             target = model._meta.get_field(col.name).related_model
-            labels[col.attname] = labels_for(target, (r[col.attname] for r in records), registry,
-                                             tenant_pks, alias)
-    choices = {c.attname: dict(model._meta.get_field(c.name).flatchoices) for c in cols if c.kind == "choice"}
+            if isinstance(target, type):
+                labels[col.attname] = labels_for(target, (r[col.attname] for r in records), registry,
+                                                 tenant_pks, alias)
+    choices = {c.attname: dict(getattr(model._meta.get_field(c.name), "flatchoices", ()))
+               for c in cols if c.kind == "choice"}
     rows = []
     for rec in records:
         cells = []
@@ -132,7 +134,7 @@ def build_rows(model: type[Model], cols: Sequence[Column], records: Sequence[Map
             if value is None:
                 cells.append(Cell("∅", null=True))
             elif col.kind == "fk":
-                label = labels[col.attname].get(value)
+                label = labels.get(col.attname, {}).get(value)
                 text = label.text if label else f"#{value}"
                 cells.append(Cell(text + (" ⚠ other tenant" if label and label.foreign else ""),
                                   foreign=bool(label and label.foreign)))
