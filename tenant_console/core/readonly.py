@@ -7,8 +7,10 @@ Three independent layers, so that a hole in one is caught by another:
    which also gives one consistent snapshot of every table (taken at entry), plus
    ``default_transaction_read_only`` for the session so that a transaction begun
    after a sneaked-in ``COMMIT`` is read-only too. SQLite: ``PRAGMA query_only``
-   on a transaction whose read snapshot is taken at entry. Both are verified
-   after they are set.
+   on a transaction whose read snapshot is taken at entry, plus an authorizer
+   (:func:`sqlite_authorizer`) that SQLite consults for every statement it
+   compiles, so that neither a pragma nor ``executescript`` nor the driver's own
+   cursor gets past it. Both are verified after they are set.
 2. **A statement guard** (Django ``execute_wrapper``) that lets only reads through
    and refuses everything else, including ``SET``, ``PRAGMA``, ``COMMIT``,
    savepoints, ``EXPLAIN ANALYZE``, ``FOR UPDATE`` and ``nextval`` (see
@@ -35,7 +37,15 @@ from typing import Any
 from django.db import connections, transaction
 
 from tenant_console.core.errors import ConsoleError, ReadOnlyViolation
-from tenant_console.core.sqlguard import DIALECTS, POSTGRESQL, POSTGRESQL_NONSTANDARD, Lexing, classify_with
+from tenant_console.core.sqlguard import (
+    DIALECTS,
+    INTROSPECTION_PRAGMAS,
+    POSTGRESQL,
+    POSTGRESQL_NONSTANDARD,
+    VALUE_PRAGMAS,
+    Lexing,
+    classify_with,
+)
 
 #: Savepoint set right after the read-only transaction begins; its presence at
 #: the end proves the transaction was not ended (and a new one begun) meanwhile.
@@ -103,9 +113,38 @@ def database_refusal(exc: BaseException) -> str | None:
             continue
         if _sqlstate(err) == "25006":  # read_only_sql_transaction
             return " ".join(str(err).split())
-        if "attempt to write a readonly database" in str(err):
+        if "attempt to write a readonly database" in str(err) or str(err) == "not authorized":
             return str(err)
     return None
+
+
+# SQLite action codes (sqlite3 module constants) that only read.
+_SQLITE_READS = {21, 20, 33}  # SQLITE_SELECT, SQLITE_READ, SQLITE_RECURSIVE
+_SQLITE_FUNCTION, _SQLITE_PRAGMA = 31, 19
+_SQLITE_DENIED_FUNCTIONS = {"load_extension", "writefile", "fts3_tokenizer", "edit"}
+
+
+def sqlite_authorizer(action: int, arg1: str | None, arg2: str | None, dbname: str | None,
+                      source: str | None) -> int:
+    """SQLite's own statement authorizer for the read-only block: reads only, fail closed.
+
+    It is asked when a statement is compiled, on every path into the library
+    (Django cursors, the driver's cursor, ``executescript``, cached statements,
+    which SQLite re-prepares once an authorizer is set), so it holds where the
+    execute-wrapper guard cannot see and where ``query_only`` alone could be
+    switched off with a pragma. Denied: every write, DDL, ``ATTACH``,
+    transaction control and savepoints, pragmas that set a value, and the
+    functions that touch files or load code.
+    """
+    if action in _SQLITE_READS:
+        return 0  # SQLITE_OK
+    if action == _SQLITE_FUNCTION:
+        return 1 if (arg2 or "").lower() in _SQLITE_DENIED_FUNCTIONS else 0
+    if action == _SQLITE_PRAGMA:
+        name = (arg1 or "").upper()
+        if name in INTROSPECTION_PRAGMAS or (name in VALUE_PRAGMAS and arg2 is None):
+            return 0
+    return 1  # SQLITE_DENY
 
 
 def _sqlstate(err: BaseException) -> str | None:
@@ -187,7 +226,8 @@ def _begin_database_layer(alias: str, vendor: str, state: ReadOnlyState) -> tupl
             cur.close()
         if str(query_only) != "1":
             raise ConsoleError("SQLite did not accept PRAGMA query_only; nothing was run.")
-        state.layers.append("sqlite query_only")
+        connections[alias].connection.set_authorizer(sqlite_authorizer)
+        state.layers += ["sqlite query_only", "sqlite authorizer"]
         return DIALECTS["sqlite"]
     if vendor == "mysql":
         connections[alias].cursor().execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
@@ -264,6 +304,8 @@ def read_only(alias: str = "default", *, guard: bool = True) -> Iterator[ReadOnl
                 raise
             finally:
                 transaction.set_rollback(True, using=alias)
+                if vendor == "sqlite" and conn.connection is not None:
+                    conn.connection.set_authorizer(None)  # our own checks and the rollback follow
                 try:
                     problem = _breach(alias, vendor)
                 except Exception:
@@ -322,6 +364,7 @@ def _restore_session(alias: str, vendor: str, breached: bool) -> None:
         return
     with contextlib.suppress(Exception):
         if vendor == "sqlite":
+            conn.connection.set_authorizer(None)
             _raw_execute(alias, "PRAGMA query_only = OFF")
         elif vendor == "postgresql" and breached and conn.get_autocommit():
             _raw_execute(alias, "RESET default_transaction_read_only")

@@ -377,12 +377,21 @@ def test_exceptions_in_the_block_propagate_and_the_connection_survives(here, ses
     assert session.run(lambda: Submission.objects.count()) == 40
 
 
+def _sabotage(alias: str) -> Any:
+    """A driver cursor on a connection whose SQLite authorizer was removed: what determined code
+    below Django could do. The end-of-block check and the final rollback must still hold."""
+    raw = connections[alias].connection
+    if connections[alias].vendor == "sqlite":
+        raw.set_authorizer(None)
+    return raw.cursor()
+
+
 def test_commit_below_django_is_caught_at_the_end(here):
     alias = here
     before = fingerprint(alias)
     with pytest.raises(ReadOnlyBreached, match="was broken: the transaction was ended"), read_only(alias):
         Event.objects.using(alias).count()
-        connections[alias].connection.cursor().execute("COMMIT")  # the driver, below the guard
+        _sabotage(alias).execute("COMMIT")  # the driver, below the guard
     assert fingerprint(alias) == before
     with read_only(alias):
         assert Event.objects.using(alias).count() == 5
@@ -391,7 +400,7 @@ def test_commit_below_django_is_caught_at_the_end(here):
 def test_commit_and_new_transaction_below_django_is_caught(here):
     alias = here
     with pytest.raises(ReadOnlyBreached, match="a new one begun"), read_only(alias):
-        raw = connections[alias].connection.cursor()
+        raw = _sabotage(alias)
         raw.execute("COMMIT")
         raw.execute("BEGIN")
         Event.objects.using(alias).count()
@@ -407,7 +416,7 @@ def test_after_a_sneaked_commit_the_connection_stays_read_only(here):
     before = fingerprint(alias)
     refused = psycopg2.errors.ReadOnlySqlTransaction if vendor == "postgresql" else sqlite3.OperationalError
     with pytest.raises(ReadOnlyBreached), read_only(alias, guard=False):
-        raw = connections[alias].connection.cursor()
+        raw = _sabotage(alias)
         raw.execute("COMMIT")
         with pytest.raises(refused, match=r"read-only transaction|readonly database"):
             raw.execute("UPDATE conference_event SET name = 'pwned'")
@@ -532,7 +541,7 @@ def test_rollback_layer_undoes_a_write_that_passed_both_other_layers(sqlite_copy
     alias, path, _mode = sqlite_copy
     before = _organisers(alias)
     with pytest.raises(ReadOnlyBreached, match="query_only was switched off"), read_only(alias, guard=False):
-        connections[alias].connection.execute("PRAGMA query_only = OFF")
+        _sabotage(alias).execute("PRAGMA query_only = OFF")
         _cursor(alias, "INSERT INTO conference_organiser (name, slug) VALUES ('x', 'x-slipped')")
         assert _organisers(alias) == before + 1  # written, inside the transaction
     assert _organisers(alias) == before
@@ -608,12 +617,51 @@ def test_postgresql_alone_holds_against_escapes(project, escape):
         connections[alias].close()
 
 
-def test_sqlite_alone_can_be_talked_out_of_query_only_but_the_block_catches_it(sqlite_copy):
-    """The truth on SQLite: PRAGMA query_only is an ordinary pragma, so without the guard code
-    can switch it off. The statement guard refuses the pragma; the end-of-block check reports
-    it and the rollback undoes what was written (see the rollback-layer test)."""
+def test_sqlite_alone_refuses_escapes_below_django(sqlite_copy):
+    """Without the statement guard, SQLite's authorizer refuses what query_only alone would let
+    through (the pragma that switches it off), on every path: Django's cursor, the driver's
+    cursor, executescript (which would COMMIT first) and statements cached before the block."""
     alias, _path, _mode = sqlite_copy
-    with pytest.raises(ReadOnlyBreached), read_only(alias, guard=False):
-        _cursor(alias, "PRAGMA query_only = 0")
-    with read_only(alias), pytest.raises(ReadOnlyViolation, match="PRAGMA refused"):
-        _cursor(alias, "PRAGMA query_only = 0")
+    before = _organisers(alias)
+    connections[alias].ensure_connection()
+    raw = connections[alias].connection
+    raw.execute("PRAGMA query_only = 0")  # prepared and cached outside the block
+    escapes = [
+        lambda: _cursor(alias, "PRAGMA query_only = 0"),
+        lambda: raw.execute("PRAGMA query_only = 0"),
+        lambda: raw.execute("PRAGMA query_only(false)"),
+        lambda: raw.execute("COMMIT"),
+        lambda: raw.execute("SAVEPOINT evil"),
+        lambda: raw.execute("RELEASE tenant_console_readonly"),
+        lambda: raw.execute("ATTACH DATABASE ':memory:' AS evil"),
+        lambda: raw.execute("INSERT INTO conference_organiser (name, slug) VALUES ('x', 'x')"),
+        lambda: raw.execute("CREATE TEMP TABLE evil (a)"),
+        lambda: raw.executescript("PRAGMA query_only = 0; DELETE FROM conference_activitylog;"),
+        lambda: connections[alias].cursor().executescript("DELETE FROM conference_activitylog;"),
+    ]
+    for i, escape in enumerate(escapes):
+        with read_only(alias, guard=False) as state:
+            assert "sqlite authorizer" in state.layers
+            with pytest.raises(Exception) as info:
+                escape()
+            assert database_refusal(info.value), (i, info.value)
+            assert raw.in_transaction
+            assert raw.execute("PRAGMA query_only").fetchone()[0] == 1  # reading a pragma is fine
+    assert _organisers(alias) == before
+    # After the block the connection is an ordinary one again.
+    assert raw.execute("PRAGMA query_only").fetchone()[0] == 0
+
+
+def test_guarded_block_reports_authorizer_refusals_as_violations(sqlite_copy):
+    alias, _path, _mode = sqlite_copy
+    with read_only(alias) as state:
+        state.guard.check = lambda sql, many=False: None  # simulate a hole in the classifier
+        with pytest.raises(ReadOnlyViolation, match=r"PRAGMA refused \(the database refused it: not authorized"):
+            _cursor(alias, "PRAGMA query_only = 0")
+
+
+def test_without_the_authorizer_query_only_can_be_switched_off_but_the_block_catches_it(sqlite_copy):
+    """The truth about PRAGMA query_only alone: an ordinary pragma that code can switch off."""
+    alias, _path, _mode = sqlite_copy
+    with pytest.raises(ReadOnlyBreached, match="query_only was switched off"), read_only(alias, guard=False):
+        _sabotage(alias).execute("PRAGMA query_only = 0")
