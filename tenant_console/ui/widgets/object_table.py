@@ -38,6 +38,8 @@ PAGE = 100
 MAX_PAGES = 64
 MAX_ANCHORS = 4096
 GAP = 2
+#: Widest a column gets when fitted to the first page, by kind.
+MAX_WIDTH = {"pk": 36, "fk": 32, "text": 40, "json": 32, "file": 28}
 #: A jump further than this from any known key, in an order other than the primary
 #: key, first builds the sparse anchor index (one sorted pass) instead of skipping.
 ANCHOR_INDEX_DISTANCE = 50_000
@@ -153,6 +155,17 @@ class ObjectTable(ScrollView, can_focus=True):
         self.fetches = 0  # page fetches completed (tests and the status line use it)
         self.indexing = False  # building the sparse anchor index for a deep jump
         self._widths = [c.width for c in columns]
+        self._fitted = False
+
+    def _fit_widths(self, rows: list[Row]) -> None:
+        """Size columns to the first page seen (once, so widths stay put while scrolling)."""
+        self._fitted = True
+        widths = []
+        for i, col in enumerate(self.columns):
+            longest = max(len(r.cells[i].text) for r in rows)
+            widths.append(max(len(col.title) + 2, min(MAX_WIDTH.get(col.kind, 20), longest)))
+        self._widths = widths
+        self._resize()
 
     @property
     def console(self) -> TenantConsoleApp:
@@ -243,6 +256,8 @@ class ObjectTable(ScrollView, can_focus=True):
             if generation != self.state.generation:
                 return
             self.cache.put(index, rows)
+            if not self._fitted and rows:
+                self._fit_widths(rows)
             self.fetches += 1
             self.refresh()
         finally:
