@@ -98,17 +98,15 @@ class SummaryPanel(VerticalScroll):
         session = self._session_for_walks()
         started = time.monotonic()
         try:
-            result = await asyncio.wrap_future(session.submit(
-                walk, registry, [(model_label, pk)], rules, session.alias, tenant=reference or None,
-                progress=progress, scoped=False))
+            result = await session.call(walk, registry, [(model_label, pk)], rules, session.alias,
+                                        tenant=reference or None, progress=progress, scoped=False)
             wanted: dict[str, set[Any]] = defaultdict(set)
             for dim, value in result.reference.items():
                 wanted[dim].add(value)
             for c in result.cross_tenant:
                 for dim in c.dimensions:
                     wanted[dim].update((c.source_tenant.get(dim), c.target_tenant.get(dim)))
-            labels = await asyncio.wrap_future(session.submit(tenant_labels, registry, wanted, session.alias,
-                                                              scoped=False))
+            labels = await session.call(tenant_labels, registry, wanted, session.alias, scoped=False)
         except Cancelled:
             return
         except Exception as exc:
