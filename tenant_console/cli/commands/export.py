@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import re
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -57,17 +55,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="Print JSON; no progress bar.")
 
 
-def default_name(selection: dict[str, Any], objects: list[str]) -> str:
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    if objects:
-        what = objects[0] + (f"-and-{len(objects) - 1}" if len(objects) > 1 else "")
-    else:
-        what = "-".join(f"{d}-{pk}" for d, pk in selection.items())
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", f"export-{what}-{stamp}").lower() + ".jsonl.gz"
-
-
 def make_output(args: argparse.Namespace, selection: dict[str, Any]) -> Output:
-    from tenant_console.core.export.storage import LocalOutput, StorageOutput, split_name
+    from tenant_console.core.export.storage import LocalOutput, StorageOutput, default_name, split_name
 
     name = args.output or default_name(selection, args.objects)
     split_name(name)

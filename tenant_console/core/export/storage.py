@@ -12,7 +12,9 @@ receives the finished files through ``storage.save``, so no cloud CLI is needed.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
+import re
 import secrets
 import tempfile
 from pathlib import Path
@@ -31,6 +33,16 @@ def split_name(name: str) -> tuple[str, str]:
         f"The export file name {name!r} must end in .jsonl or .jsonl.gz, the suffixes loaddata reads "
         "(the manifest is written beside it as NAME.manifest.json)."
     )
+
+
+def default_name(selection: dict[str, object], objects: list[str]) -> str:
+    """``export-event-3-20261123T054800Z.jsonl.gz``: what, and when, in a file name."""
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    if objects:
+        what = objects[0] + (f"-and-{len(objects) - 1}" if len(objects) > 1 else "")
+    else:
+        what = "-".join(f"{d}-{pk}" for d, pk in selection.items())
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", f"export-{what}-{stamp}").lower() + ".jsonl.gz"
 
 
 def manifest_name(data_name: str) -> str:
