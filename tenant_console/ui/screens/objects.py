@@ -123,7 +123,10 @@ class ObjectListScreen(ConsoleScreen):
         self.table.reload()
 
     def goto(self, where: str) -> None:
-        """``:row 900000``, ``:row 50%``, ``:row end``."""
+        """``:row 900000``, ``:row 50%``, ``:row end`` (once the rows are counted)."""
+        self.table.when_counted(lambda: self._goto(where))
+
+    def _goto(self, where: str) -> None:
         total = self.table.row_count
         where = where.strip().lower()
         try:

@@ -13,6 +13,7 @@ that a later jump near it is a short skip.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -50,6 +51,7 @@ class TableState:
     total: int | None = None  # None while counting
     generation: int = 0
     error: str = ""  # why the rows could not be counted
+    counting: bool = False  # the first page is shown; the COUNT is still running
 
 
 class PageCache:
@@ -156,6 +158,7 @@ class ObjectTable(ScrollView, can_focus=True):
         self.indexing = False  # building the sparse anchor index for a deep jump
         self._widths = [c.width for c in columns]
         self._fitted = False
+        self._deferred: Callable[[], None] | None = None
 
     def _fit_widths(self, rows: list[Row]) -> None:
         """Size columns to the first page seen (once, so widths stay put while scrolling)."""
@@ -177,6 +180,7 @@ class ObjectTable(ScrollView, can_focus=True):
         if spec is not None:
             self.spec = spec
         self.state = TableState(None, self.state.generation + 1)
+        self._deferred = None
         self.cache.clear()
         self._inflight.clear()
         self.cursor_row = 0
@@ -186,21 +190,45 @@ class ObjectTable(ScrollView, can_focus=True):
         self.run_worker(self._count(self.state.generation), group="count", exclusive=True, exit_on_error=False)
 
     async def _count(self, generation: int) -> None:
+        """First page first (shown at once), then the COUNT that sizes the scrollbar."""
         console = self.console
         assert console.project is not None
+        registry, spec, scope = console.project.registry, self.spec, console.scope
         try:
-            total = await console.db(paging.count, console.project.registry, self.spec, console.scope)
+            first = await console.db(paging.page_after, registry, spec, scope, None, PAGE)
+            if generation != self.state.generation:
+                return
+            self.cache.put(0, first)
+            if not self._fitted and first:
+                self._fit_widths(first)
+            if len(first) < PAGE:
+                total = len(first)  # the whole list fits in one page: no COUNT needed
+            else:
+                self.state = replace(self.state, total=len(first), counting=True)
+                self._resize()
+                self.refresh()
+                total = await console.db(paging.count, registry, spec, scope)
         except Exception as exc:
             if generation == self.state.generation:
-                self.state = replace(self.state, error=str(exc.__cause__ or exc))
+                self.state = replace(self.state, total=None, counting=False, error=str(exc.__cause__ or exc))
                 self.refresh()
             raise
         if generation != self.state.generation:
             return
-        self.state = replace(self.state, total=total)
+        self.state = replace(self.state, total=total, counting=False)
         self._resize()
         self.refresh()
         self.post_message(self.Counted(self, total))
+        deferred, self._deferred = self._deferred, None
+        if deferred is not None:
+            deferred()
+
+    def when_counted(self, action: Callable[[], None]) -> None:
+        """Run ``action`` now, or once the row count is known (a jump to the end needs it)."""
+        if self.state.total is None or self.state.counting:
+            self._deferred = action
+        else:
+            action()
 
     def _resize(self) -> None:
         total = self.state.total or 0
@@ -217,7 +245,7 @@ class ObjectTable(ScrollView, can_focus=True):
 
     def _request(self, index: int) -> None:
         total = self.state.total
-        if total is None or index * PAGE >= max(total, 1):
+        if total is None or self.state.counting or index * PAGE >= max(total, 1):
             return
         key = (self.state.generation, index)
         if key in self._inflight or self.cache.get(index) is not None:
@@ -371,7 +399,7 @@ class ObjectTable(ScrollView, can_focus=True):
         self.move_to(0)
 
     def action_last(self) -> None:
-        self.move_to(self.row_count - 1)
+        self.when_counted(lambda: self.move_to(self.row_count - 1))
 
     def action_column(self, delta: int) -> None:
         self.cursor_column = max(0, min(len(self.columns) - 1, self.cursor_column + delta))
