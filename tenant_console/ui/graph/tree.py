@@ -121,6 +121,7 @@ class GraphTree(Tree[Any]):
         self.reference = reference
         self.page_size = page_size
         self.loads = 0
+        self.generation = 0  # bumped on re-rooting; loads for an old tree are dropped
 
     @property
     def console(self) -> TenantConsoleApp:
@@ -132,6 +133,7 @@ class GraphTree(Tree[Any]):
     # -- re-rooting -----------------------------------------------------------------
     def reroot(self, model_label: str, pk: Any, reference: dict[str, Any] | None) -> None:
         self.reference = reference
+        self.generation += 1
         self.reset(Text(f"{model_label} #{pk}"), ObjectData(model_label, pk))
         self.root.expand()
 
@@ -168,9 +170,12 @@ class GraphTree(Tree[Any]):
         data: ObjectData = node.data
         console = self.console
         assert console.project is not None and console.session is not None
+        generation = self.generation
         try:
             info = await console.db(describe_object, console.project.registry, data.model_label, data.pk,
                                     console.session.alias, self.reference, scoped=False)
+            if generation != self.generation:
+                return  # the tree was re-rooted meanwhile
         except Exception:
             data.loaded = False
             node.set_label(Text(f"{data.model_label} #{data.pk}  (not available)", style="red"))
@@ -192,11 +197,14 @@ class GraphTree(Tree[Any]):
         data: RelationData = rel_node.data
         console = self.console
         assert console.project is not None and console.session is not None
+        generation = self.generation
         try:
             page, labels = await console.db(page_of, console.project.registry, data.owner.model_label,
                                             data.owner.pk, data.info.name, console.session.alias,
                                             after_pk=data.after, limit=self.page_size,
                                             reference=self.reference or {}, scoped=False)
+            if generation != self.generation:
+                return  # the tree was re-rooted meanwhile
         except Exception:
             if data.more is not None:
                 data.more.set_label(Text("… failed; choose to retry", style="red"))
