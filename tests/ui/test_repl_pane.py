@@ -306,3 +306,20 @@ async def test_sql_echo_toggle_shows_each_query(app_on):
         assert not pane.sql_echo
         await run(pilot, "Tag.objects.count()")
         assert "conference_tag" not in log_text(pane)
+
+
+async def test_output_appears_while_the_input_runs(app_on):
+    async with app_on().run_test(size=(110, 32)) as pilot:
+        pane = await ready(pilot)
+        pane.editor.insert("import time\nfor i in range(100):\n    print('tick', i)\n    time.sleep(0.05 if i else 0)")
+        await pilot.press("enter")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "tick 1" in log_text(pane))
+        assert pane.running, "output is shown before the input ends"
+        await pilot.press("ctrl+c")
+        await wait_for(pilot, lambda: pane.results)
+        assert pane.results[-1].error_kind == "interrupted"
+        text = log_text(pane)
+        lines = [line.strip() for line in text.split("\n")]
+        assert lines.count("tick 1") == 1, "streamed once, not again at the end"
+        assert text.index("In [1]") < text.index("tick 0")

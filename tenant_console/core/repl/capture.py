@@ -18,10 +18,16 @@ MAX_OUTPUT_CHARS = 200_000
 
 
 class OutputBuffer:
-    """Ordered ``(stream, text)`` chunks, merged when the same stream writes twice in a row."""
+    """Ordered ``(stream, text)`` chunks, merged when the same stream writes twice in a row.
 
-    def __init__(self, limit: int = MAX_OUTPUT_CHARS) -> None:
-        self.chunks: list[tuple[str, str]] = []
+    Written by the session thread, read by the UI while the input still runs
+    (:meth:`since`), so output appears as it is printed, not only at the end.
+    """
+
+    def __init__(self, limit: int = MAX_OUTPUT_CHARS, *, owner: int = 0) -> None:
+        self.owner = owner  # the input number it belongs to
+        self._runs: list[tuple[str, list[str]]] = []  # (stream, pieces); joined lazily
+        self._lock = threading.Lock()
         self.size = 0
         self.truncated = 0
         self.limit = limit
@@ -29,18 +35,46 @@ class OutputBuffer:
     def write(self, stream: str, text: str) -> None:
         if not text:
             return
-        room = self.limit - self.size
-        if room <= 0:
-            self.truncated += len(text)
-            return
-        if len(text) > room:
-            self.truncated += len(text) - room
-            text = text[:room]
-        self.size += len(text)
-        if self.chunks and self.chunks[-1][0] == stream:
-            self.chunks[-1] = (stream, self.chunks[-1][1] + text)
-        else:
-            self.chunks.append((stream, text))
+        with self._lock:
+            room = self.limit - self.size
+            if room <= 0:
+                self.truncated += len(text)
+                return
+            if len(text) > room:
+                self.truncated += len(text) - room
+                text = text[:room]
+            self.size += len(text)
+            if self._runs and self._runs[-1][0] == stream:
+                self._runs[-1][1].append(text)
+            else:
+                self._runs.append((stream, [text]))
+
+    @property
+    def chunks(self) -> list[tuple[str, str]]:
+        with self._lock:
+            return [(stream, "".join(pieces)) for stream, pieces in self._runs]
+
+    def since(self, offset: int, *, whole_lines: bool = False) -> tuple[list[tuple[str, str]], int]:
+        """Output after character ``offset``, and the new offset.
+
+        ``whole_lines`` holds back a trailing partial line (while the input is
+        still printing it).
+        """
+        out: list[tuple[str, str]] = []
+        position = 0
+        for stream, text in self.chunks:
+            end = position + len(text)
+            if end > offset:
+                out.append((stream, text[max(0, offset - position):]))
+            position = end
+        if whole_lines and out:
+            stream, text = out[-1]
+            cut = text.rfind("\n") + 1
+            held = len(text) - cut
+            out[-1] = (stream, text[:cut])
+            position -= held
+            out = [c for c in out if c[1]]
+        return out, max(position, offset)
 
 
 class _Router:

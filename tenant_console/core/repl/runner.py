@@ -72,6 +72,16 @@ class RunResult:
         return self.error_kind or "ok"
 
 
+class InputFuture(Future[RunResult]):
+    """The pending result of one input, with its number (``In [n]``) known at once."""
+
+    def __init__(self, number: int, source: str, writable: bool) -> None:
+        super().__init__()
+        self.number = number
+        self.source = source
+        self.writable = writable
+
+
 @dataclass(frozen=True)
 class CommitResult:
     inputs: list[WriteInput]
@@ -101,6 +111,8 @@ class ReplRunner:
         self._ident: int | None = None
         self._recorder: QueryRecorder | None = None
         self._ready = False
+        #: Output of the running (or last) input, readable while it runs.
+        self.live_output: OutputBuffer | None = None
 
     # -- state ----------------------------------------------------------------
     @property
@@ -179,12 +191,12 @@ class ReplRunner:
         return self.rebind().result()
 
     # -- running input ----------------------------------------------------------
-    def submit(self, source: str) -> Future[RunResult]:
+    def submit(self, source: str) -> InputFuture:
         """Queue an input; the Future resolves to its :class:`RunResult` (never raises for user errors)."""
         number = next(self._numbers)
         writable = self.writable
         inner: Future[RunResult] = self._submit(self._execute, number, source, writable)
-        outer: Future[RunResult] = Future()
+        outer = InputFuture(number, source, writable)
 
         def done(fut: Future[RunResult]) -> None:
             exc = fut.exception()
@@ -209,7 +221,8 @@ class ReplRunner:
         if not self._ready:
             self._build()
         result = RunResult(number, source, writable=writable, scope=self.session.scope.describe())
-        buffer = OutputBuffer()
+        buffer = OutputBuffer(owner=number)
+        self.live_output = buffer
         recorder = QueryRecorder(self.vendor)
         started = time.perf_counter()
         try:

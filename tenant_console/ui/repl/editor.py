@@ -123,7 +123,7 @@ class ReplEditor(TextArea):
             self._newline()
             return
         # A blank line ends a block, as in the standard REPL.
-        source = text.rstrip() + "\n" if not line.strip() and row > 0 else text
+        source = text.rstrip() + "\n\n" if not line.strip() and row > 0 else text
         verdict = check(source)
         if verdict.status == "incomplete" and source.strip():
             self._newline()

@@ -20,12 +20,18 @@ PROMPT_STYLE = "bold cyan"
 WRITABLE_PROMPT_STYLE = "bold red"
 
 
-def render_input(result: RunResult) -> RenderableType:
-    prompt = Text(f"In [{result.number}]", style=WRITABLE_PROMPT_STYLE if result.writable else PROMPT_STYLE)
-    if result.writable:
+def render_input(number: int, source: str, writable: bool) -> RenderableType:
+    prompt = Text(f"In [{number}]", style=WRITABLE_PROMPT_STYLE if writable else PROMPT_STYLE)
+    if writable:
         prompt.append(" (writable)", style="red")
-    code = Syntax(result.source, "python", theme="monokai", background_color="default", word_wrap=True)
+    code = Syntax(source, "python", theme="monokai", background_color="default", word_wrap=True)
     return Group(prompt, Padding(code, (0, 0, 0, 2)))
+
+
+def render_output(chunks: list[tuple[str, str]]) -> RenderableType:
+    """Printed output (stderr in yellow), indented like the rest of a result."""
+    parts = [Text(text.rstrip("\n"), style="yellow" if stream == "stderr" else "") for stream, text in chunks]
+    return Padding(Group(*parts), (0, 0, 0, 2))
 
 
 def render_value(value: Rendered) -> RenderableType:
@@ -69,11 +75,13 @@ def render_queries(queries: list[QueryRecord], *, timings: bool = True) -> Rende
     return out
 
 
-def render_result(result: RunResult, *, sql_echo: bool = False, timings: bool = True) -> RenderableType:
-    """Everything under an input: its output, value or error, queries and time."""
+def render_result(result: RunResult, *, sql_echo: bool = False, timings: bool = True,
+                  output: bool = True) -> RenderableType:
+    """Everything under an input: its output (unless streamed already), value or error, queries and time."""
     parts: list[RenderableType] = []
-    for stream, text in result.output:
-        parts.append(Text(text.rstrip("\n"), style="yellow" if stream == "stderr" else ""))
+    if output:
+        for stream, text in result.output:
+            parts.append(Text(text.rstrip("\n"), style="yellow" if stream == "stderr" else ""))
     if result.truncated_output:
         parts.append(Text(f"… {result.truncated_output:,} more characters of output not kept", style="dim"))
     if result.error:

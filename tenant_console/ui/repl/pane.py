@@ -30,11 +30,14 @@ from tenant_console.core.repl.runner import ReplRunner, RunResult
 from tenant_console.core.scope import ScopeState
 from tenant_console.ui.repl.dialogs import HistorySearch, UncommittedDialog, WritableDialog
 from tenant_console.ui.repl.editor import ReplEditor
-from tenant_console.ui.repl.output import render_input, render_result
+from tenant_console.ui.repl.output import render_input, render_output, render_result
 
 if TYPE_CHECKING:
     from tenant_console.core.project import Project
     from tenant_console.core.repl.completion import Completion
+
+#: How often printed output of a running input is moved to the log (seconds).
+STREAM_INTERVAL = 0.1
 
 HELP_TEXT = """\
 Python runs on the REPL's own database session, inside the active scope: Submission.objects.count() just works.
@@ -231,23 +234,40 @@ class ReplPane(Vertical):
     @work(group="repl-run", exit_on_error=False)
     async def _execute(self, source: str) -> None:
         await self.ready.wait()
-        assert self.runner is not None
+        runner = self.runner
+        assert runner is not None
+        log = self.log_view
         try:
-            result = await asyncio.wrap_future(self.runner.submit(source))
-        except Exception as exc:  # the session itself failed (closed, lost)
+            pending = runner.submit(source)
+        except Exception as exc:  # the session itself is gone
             self.running = False
             self._say(f"The input could not run: {exc}", "bold red")
             return
+        log.write(render_input(pending.number, source, pending.writable), expand=True)
+        # Output appears while the input runs (whole lines), the rest when it ends.
+        shown = 0
+        future = asyncio.wrap_future(pending)
+        while not future.done():
+            await asyncio.wait([future], timeout=STREAM_INTERVAL)
+            live = runner.live_output
+            if live is not None and live.owner == pending.number and not future.done():
+                chunks, shown = live.since(shown, whole_lines=True)
+                if chunks:
+                    log.write(render_output(chunks), expand=True)
+        result = future.result()
+        live = runner.live_output
+        if live is not None and live.owner == pending.number:
+            chunks, shown = live.since(shown)
+            if chunks:
+                log.write(render_output(chunks), expand=True)
         self.running = False
         self.last_result = result
         self.results.append(result)
-        log = self.log_view
-        log.write(render_input(result), expand=True)
-        log.write(render_result(result, sql_echo=self.sql_echo, timings=self.timings), expand=True)
+        log.write(render_result(result, sql_echo=self.sql_echo, timings=self.timings, output=False), expand=True)
         self._refresh_banner()
         self.post_message(self.Ran(result))
         if result.writable:
-            self.post_message(self.ModeChanged(self.runner.writable, self.runner.dirty))
+            self.post_message(self.ModeChanged(runner.writable, runner.dirty))
 
     @on(ReplEditor.Interrupt)
     def interrupt(self, event: ReplEditor.Interrupt | None = None) -> None:
