@@ -115,7 +115,8 @@ def _print(result: GraphResult, rules: WalkRules, labels: dict[str, dict[str, st
         rows.append([model, n, c.get("tenant", 0) + c.get("scoped", 0) + c.get("unassigned", 0) or "",
                      c.get("shared", "") or "", c.get("other-tenant", "") or ""])
     rows.append(["total", len(result.nodes), "", "", ""])
-    print_table(["model", "objects", "in tenant", "shared", "other tenant"], rows, right=(1, 2, 3, 4))
+    own = "in tenant" if result.reference else "scoped"
+    print_table(["model", "objects", own, "shared", "other tenant"], rows, right=(1, 2, 3, 4))
     print()
     if result.cross_tenant:
         print(f"References between tenants ({len(result.cross_tenant)}):")
