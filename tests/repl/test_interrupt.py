@@ -44,3 +44,17 @@ def test_interrupting_a_slow_query(repl: ReplRunner):
     assert "cancelled on the database" in res.error
     assert repl.run("Submission.objects.count() > 0").value.text == "True"
     assert not repl.interrupt(), "nothing to interrupt when idle"
+
+
+def test_interrupting_a_query_run_below_django(repl: ReplRunner):
+    """A raw driver cursor bypasses Django's wrappers; the grace-time cancel still stops it."""
+    sql = SLOW_SQL[repl.vendor]
+    started = time.monotonic()
+    fut = repl.submit(f"raw = connection.connection.cursor()\nraw.execute({sql!r})")
+    _wait(lambda: repl.in_user_code)
+    time.sleep(0.2)
+    assert repl.interrupt()
+    res = fut.result(15)
+    assert time.monotonic() - started < 10
+    assert res.error_kind == "interrupted", res.error
+    assert repl.run("Submission.objects.count() > 0").value.text == "True"

@@ -38,6 +38,9 @@ if TYPE_CHECKING:
     from tenant_console.core.project import Project
     from tenant_console.core.session import Session
 
+#: Seconds a ``KeyboardInterrupt`` may take to arrive before the database statement is cancelled too.
+INTERRUPT_GRACE = 0.5
+
 ErrorKind = Literal["exception", "syntax", "refused", "interrupted"]
 
 #: Database messages that mean "the database itself refused a write" (layer 1 of read-only).
@@ -110,6 +113,7 @@ class ReplRunner:
         self._interrupt_sent = False
         self._ident: int | None = None
         self._recorder: QueryRecorder | None = None
+        self._generation = 0
         self._ready = False
         #: Output of the running (or last) input, readable while it runs.
         self.live_output: OutputBuffer | None = None
@@ -262,6 +266,7 @@ class ReplRunner:
             self._ident = threading.get_ident()
             self._recorder = recorder
             self._interrupt_sent = False
+            self._generation += 1
             self._in_user = True
 
     def _leave_user(self) -> None:
@@ -273,16 +278,33 @@ class ReplRunner:
             self._recorder = None
 
     def interrupt(self) -> bool:
-        """ctrl+c: cancel the running query, or raise ``KeyboardInterrupt`` in the Python code."""
+        """ctrl+c: cancel the running query, or raise ``KeyboardInterrupt`` in the Python code.
+
+        A ``KeyboardInterrupt`` only arrives when the thread next runs Python
+        code; if the input is stuck in C (a driver call below Django's cursor),
+        the database statement is cancelled as well after a short grace time,
+        and a second ctrl+c cancels it at once.
+        """
         with self._lock:
-            if not self._in_user or self._interrupt_sent or self._ident is None:
+            if not self._in_user or self._ident is None:
                 return False
+            if self._interrupt_sent:
+                return self.session.cancel()
             self._interrupt_sent = True
             if self._recorder is not None and self._recorder.in_query and self.session.cancel():
                 return True
             ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._ident),
                                                        ctypes.py_object(KeyboardInterrupt))
-            return True
+            generation = self._generation
+        timer = threading.Timer(INTERRUPT_GRACE, self._cancel_if_still, args=(generation,))
+        timer.daemon = True
+        timer.start()
+        return True
+
+    def _cancel_if_still(self, generation: int) -> None:
+        with self._lock:
+            if self._in_user and self._generation == generation:
+                self.session.cancel()
 
     # -- writable mode ----------------------------------------------------------
     def enable_writes(self) -> Future[None]:
