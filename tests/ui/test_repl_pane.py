@@ -323,3 +323,13 @@ async def test_output_appears_while_the_input_runs(app_on):
         lines = [line.strip() for line in text.split("\n")]
         assert lines.count("tick 1") == 1, "streamed once, not again at the end"
         assert text.index("In [1]") < text.index("tick 0")
+
+
+async def test_no_tenant_is_said_plainly(ui_project, db_alias):
+    async with ReplApp(ui_project, ScopeState(), db_alias).run_test(size=(110, 32)) as pilot:
+        pane = await ready(pilot)
+        warning = pane.query_one("#repl-scope-warning")
+        assert warning.display and "No tenant chosen" in str(warning.render())
+        res = await run(pilot, "Submission.objects.count()")
+        assert res.error_kind == "exception" and "ScopeError" in res.error
+        assert (await run(pilot, "Event.objects.count() > 0")).value.text == "True", "shared models still work"

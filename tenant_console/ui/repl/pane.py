@@ -68,6 +68,7 @@ class ReplPane(Vertical):
     ReplPane #repl-scope-warning { height: auto; padding: 0 1; background: $error; color: $text;
         text-style: bold; display: none; }
     ReplPane #repl-scope-warning.-on { display: block; }
+    ReplPane #repl-scope-warning.-none { background: $warning-darken-2; }
     ReplPane #repl-completions { height: auto; max-height: 10; display: none; border: round $accent; }
     ReplPane #repl-completions.-on { display: block; }
     ReplPane #repl-status { height: 1; padding: 0 1; color: $text-muted; }
@@ -189,10 +190,14 @@ class ReplPane(Vertical):
         banner.update(text)
         banner.set_class(writable and not dirty, "-writable")
         banner.set_class(dirty, "-dirty")
+        no_tenant = not scope.disabled and not scope.tenants and bool(self.project.registry.dimensions)
         if scope.disabled:
             warning.update("SCOPES ARE DISABLED: this REPL sees every tenant's rows. "
                            "Choose a tenant to scope it again.")
-        warning.set_class(scope.disabled, "-on")
+        elif no_tenant:
+            warning.update("No tenant chosen: scoped models refuse queries until you pick one in the console (t).")
+        warning.set_class(scope.disabled or no_tenant, "-on")
+        warning.set_class(no_tenant, "-none")
 
     def _status(self, text: str) -> None:
         self.query_one("#repl-status", Static).update(text)
