@@ -164,3 +164,21 @@ def test_existing_output_needs_overwrite(out: Path, capsys: pytest.CaptureFixtur
     assert path.read_bytes() == before
     assert cli("default", "export", "--event__slug=datacamp", "-o", str(path), "--overwrite") == 0
     assert leftovers(out) == ["dc.jsonl", "dc.manifest.json"]
+
+
+def test_progress_bar_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import sys
+
+    from tenant_console.cli.commands.export import ProgressBar
+    from tenant_console.core.export.writer import WriteProgress
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    bar = ProgressBar()
+    bar(WriteProgress(done=500, total=1000, model="conference.submission", started=0.0))
+    bar.close()
+    err = capsys.readouterr().err
+    assert "50% 500/1,000 rows" in err and "rows/s" in err and "conference.submission" in err
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    quiet = ProgressBar()
+    quiet(WriteProgress(done=5, total=10, model="x", started=0.0))
+    assert capsys.readouterr().err == ""

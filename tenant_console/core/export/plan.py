@@ -383,7 +383,8 @@ class Planner:
             pk, tenant = found[value]
             if target_sel is not None and pk in target_sel.pks:
                 continue
-            if q is None:
+            if q is None or all(t is None for t in tenant):
+                # Shared, or a scoped row that belongs to no tenant (NULL scope path): needed to load.
                 ours.append(pk)
             elif all(str(t) == str(self.tenant_pks[dim]) for (dim, _), t in zip(paths, tenant, strict=False)):
                 if target_sel is None or target_sel.q is None:
