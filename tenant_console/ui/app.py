@@ -13,29 +13,29 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.worker import Worker, WorkerState
 
-from tenant_console.core.browse.catalog import resolve_model
+# Only modules that do not import Django are imported here, so that the loading
+# screen is up before Django (and everything that needs it) is imported; the
+# screens that show data are imported where they are first used.
 from tenant_console.core.browse.recent import RecentTenants
 from tenant_console.core.errors import Cancelled, ConsoleError
-from tenant_console.core.project import Project
 from tenant_console.core.scope import ScopeState
-from tenant_console.core.session import Session
 from tenant_console.ui import commands
 from tenant_console.ui.extensions import EXTENSION_PACKAGES, Extensions
 from tenant_console.ui.palette import ActionCommands, ModelCommands, TenantCommands
 from tenant_console.ui.screens.base import ConsoleScreen
-from tenant_console.ui.screens.detail import ObjectDetailScreen
 from tenant_console.ui.screens.dialogs import CommandLine, DisableScopesDialog, HelpScreen
 from tenant_console.ui.screens.loading import LoadErrorScreen, LoadingScreen
-from tenant_console.ui.screens.models import ModelBrowser
-from tenant_console.ui.screens.objects import ObjectListScreen
-from tenant_console.ui.screens.picker import TenantPicker
+
+if TYPE_CHECKING:
+    from tenant_console.core.project import Project
+    from tenant_console.core.session import Session
 
 #: What ``open_screen`` says for a screen that no extension provides.
 FEATURE_NAMES = {
@@ -48,6 +48,13 @@ FEATURE_NAMES = {
 
 #: Textual's generic bindings that say nothing about this view.
 HELP_HIDDEN = {"Focus Next", "Focus Previous", "Copy selected text", "Page Left", "Page Right"}
+
+
+def _import_data_screens() -> None:
+    import tenant_console.ui.screens.detail
+    import tenant_console.ui.screens.models
+    import tenant_console.ui.screens.objects
+    import tenant_console.ui.screens.picker  # noqa: F401
 
 
 class Reported(Exception):
@@ -92,8 +99,8 @@ class TenantConsoleApp(App[None]):
         self.ready = False  # set once the first real screen is shown (tests wait on it)
         self.load_error: ConsoleError | None = None
         self.extensions = Extensions()
+        self.extension_packages = tuple(extension_packages)
         commands.register_builtin(self.extensions)
-        self.extensions.load_packages(tuple(extension_packages))
 
     # -- start-up -------------------------------------------------------------
     @property
@@ -111,6 +118,8 @@ class TenantConsoleApp(App[None]):
                     raise ConsoleError("No project to open.")
                 self.project = await asyncio.to_thread(self.startup.loader)
             project = self.project
+            await asyncio.to_thread(_import_data_screens)  # Django-heavy imports, off the event loop
+            await asyncio.to_thread(self.extensions.load_packages, self.extension_packages)
             self.session = project.session("console")
             self.readonly = self.session.readonly
             self.recent = RecentTenants(project.config.state_dir, project.settings_module, self.session.alias)
@@ -125,6 +134,9 @@ class TenantConsoleApp(App[None]):
             self.load_error = exc
             await self.switch_screen(LoadErrorScreen(exc.message, exc.exit_code))
             return
+        from tenant_console.ui.screens.models import ModelBrowser
+        from tenant_console.ui.screens.picker import TenantPicker
+
         for warning in project.warnings:
             self.notify(warning, severity="warning", timeout=10)
         for problem in self.extensions.errors:
@@ -230,6 +242,8 @@ class TenantConsoleApp(App[None]):
     def choose_tenant(self, dimension: str, pk: Any, label: str = "") -> None:
         """Palette/command entry point: activate and close the picker if it is open."""
 
+        from tenant_console.ui.screens.picker import TenantPicker
+
         async def run() -> None:
             if await self.activate_tenant(dimension, pk, label) and isinstance(self.screen, TenantPicker):
                 self.screen.dismiss(None)
@@ -237,6 +251,8 @@ class TenantConsoleApp(App[None]):
         self.run_worker(run(), group="activate", exclusive=True, exit_on_error=False)
 
     def action_pick_tenant(self, text: str = "") -> None:
+        from tenant_console.ui.screens.picker import TenantPicker
+
         if not self.has_dimensions:
             self.notify("This project has no scope dimensions; everything is shown unscoped.")
             return
@@ -253,6 +269,8 @@ class TenantConsoleApp(App[None]):
 
     async def _disable(self, reason: str) -> None:
         assert self.session is not None
+        from tenant_console.ui.screens.picker import TenantPicker
+
         state = await asyncio.to_thread(self.session.disable_scopes, reason)
         self.scope = state
         if isinstance(self.screen, TenantPicker):
@@ -263,9 +281,12 @@ class TenantConsoleApp(App[None]):
     # -- navigation -------------------------------------------------------------
     def breadcrumbs(self) -> list[str]:
         return [s.crumb for s in self.screen_stack if isinstance(s, ConsoleScreen) and s.crumb
-                and not isinstance(s, TenantPicker)]
+                and s.in_breadcrumbs]
 
     def open_model(self, text: str, filter_text: str = "") -> None:
+        from tenant_console.core.browse.catalog import resolve_model
+        from tenant_console.ui.screens.objects import ObjectListScreen
+
         try:
             label = resolve_model(text)
         except ConsoleError as exc:
@@ -274,6 +295,8 @@ class TenantConsoleApp(App[None]):
         self.push_screen(ObjectListScreen(label, filter_text))
 
     def open_object(self, model_label: str, pk: Any) -> None:
+        from tenant_console.ui.screens.detail import ObjectDetailScreen
+
         self.push_screen(ObjectDetailScreen(model_label, pk))
 
     def open_screen(self, name: str, **kwargs: Any) -> None:
@@ -301,6 +324,8 @@ class TenantConsoleApp(App[None]):
         self.open_screen("repl", model_label=model_label, pk=pk)
 
     def action_models(self) -> None:
+        from tenant_console.ui.screens.models import ModelBrowser
+
         while len(self.screen_stack) > 2 and not isinstance(self.screen, ModelBrowser):
             self.pop_screen()
 

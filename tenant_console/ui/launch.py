@@ -13,10 +13,11 @@ from typing import Any
 
 def launch(settings: str | None, pythonpath: Sequence[str], database: str, scope_flags: Sequence[Any],
            disabled: bool) -> int:
-    from tenant_console.core.project import load_project
     from tenant_console.ui.app import StartupSpec, TenantConsoleApp
 
-    def loader() -> Any:
+    def loader() -> Any:  # runs in a thread while the loading screen is up
+        from tenant_console.core.project import load_project
+
         return load_project(settings, list(pythonpath), database)
 
     described = settings or "$DJANGO_SETTINGS_MODULE"

@@ -7,9 +7,6 @@ from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from tenant_console.core.browse.catalog import catalog
-from tenant_console.core.tenants import search_tenants
-
 if TYPE_CHECKING:
     from tenant_console.ui.app import TenantConsoleApp
 
@@ -27,6 +24,8 @@ class TenantCommands(_ConsoleProvider):
         console = self.console
         if console.project is None or console.session is None or len(query.strip()) < 1:
             return
+        from tenant_console.core.tenants import search_tenants
+
         matcher = self.matcher(query)
         for dim in console.project.registry.dimensions.values():
             try:
@@ -48,6 +47,8 @@ class ModelCommands(_ConsoleProvider):
         project = self.console.project
         if project is None:
             return []
+        from tenant_console.core.browse.catalog import catalog
+
         return [(f"Model {i.label}", i.scope_text()) for i in catalog(project.registry)]
 
     async def discover(self) -> Hits:

@@ -23,6 +23,7 @@ class ConsoleScreen(Screen[Any]):
     BINDINGS: ClassVar = [Binding("escape", "back", "Back", show=True)]
     HELP: ClassVar[str] = ""
     crumb: str = ""
+    in_breadcrumbs: ClassVar[bool] = True  # False for screens laid over the trail (the picker)
 
     @property
     def console(self) -> TenantConsoleApp:

@@ -45,6 +45,7 @@ def highlighted(label: str, text: str) -> Text:
 
 class TenantPicker(ConsoleScreen):
     crumb = "Tenants"
+    in_breadcrumbs = False
     HELP = ("Choose the tenant whose data you want to see. Type part of a name or slug, or a primary key; "
             "the search runs in the database. Recently used tenants come first while the box is empty. "
             "Choosing a tenant activates its scope (and any dimension it implies). ↓ moves to the results; "
