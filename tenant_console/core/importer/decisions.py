@@ -310,7 +310,7 @@ def resolve(plan: Plan, decisions: Decisions) -> Resolution:
         if _is_broken(it, final.get(id(it))) or (id(it) in undecided and it.target_pk is None):
             broken.add((it.label, it.key))
     dropped: list[tuple[str, str, str]] = []
-    changed = True
+    changed = bool(broken)
     while changed:
         changed = False
         for it in plan.all_items():
@@ -339,10 +339,10 @@ def resolve(plan: Plan, decisions: Decisions) -> Resolution:
                     broken.add((it.label, it.key))
                 changed = True
                 break
-    for it in plan.all_items():
+    for it in plan.all_items() if broken else ():
         if final.get(id(it)) in (None, "skip"):
             continue
-        for kind, name, ref, _d in reader.all_refs(it.row):
+        for kind, name, ref, _d in reader.m2m_refs_kinds(it.row):
             if kind == "m2m" and ref in broken:
                 dropped.append((it.ref, name, f"{ref[0]}:{key_text(ref[1])}"))
     return Resolution(final=final, undecided=list(undecided.values()), broken=broken, dropped_links=dropped)

@@ -143,7 +143,9 @@ def model_info(model: type[Model], registry: ScopeRegistry | None = None) -> Mod
     return info
 
 
+@functools.cache
 def get_model(label: str) -> type[Model] | None:
+    """``apps.get_model`` by ``app_label.modelname``, cached (called for every reference of every row)."""
     try:
         return apps.get_model(label)
     except (LookupError, ValueError):

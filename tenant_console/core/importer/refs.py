@@ -85,6 +85,10 @@ class RefReader:
                 continue
             yield g.fk_field, (model._meta.label_lower, ref_key(False, oid, model))
 
+    def m2m_refs_kinds(self, row: Row) -> Iterator[tuple[str, str, Ref, bool]]:
+        for name, ref in self.m2m_refs(row):
+            yield "m2m", name, ref, True
+
     def all_refs(self, row: Row) -> Iterator[tuple[str, str, Ref, bool]]:
         """(kind, field, reference, detachable) for every reference of the row."""
         for name, ref, null in self.fk_refs(row):

@@ -1,0 +1,218 @@
+"""Import benchmark: plan + apply of the large demo tenant's export, vs ``loaddata`` of the same file.
+
+    .venv/bin/python -m benchmarks.importer            # ~50,000 rows in the tenant (a quick run)
+    .venv/bin/python -m benchmarks.importer --full     # ~1,000,000 rows
+    .venv/bin/python -m benchmarks.importer --pg       # on PostgreSQL as well
+
+In one run, on the same export file (``megacon`` exported with the real exporter, plain ``.jsonl``):
+
+* **ours, empty target**: read + verify, plan (every object classified against the target), resolve,
+  apply (one transaction, bulk inserts, constraint check, sequences on PostgreSQL).
+* **ours, 10% conflicts**: the target already holds every tenth submission with everything hanging
+  off it (about 10% of the objects), edited so that they differ: those are ``changed`` conflicts,
+  decided ``overwrite``; the rest is new.
+* **loaddata, empty target**: Django's ``loaddata`` of the same file into the same empty database
+  (no plan, no conflict detection; it overwrites silently).
+
+Ratios are ours vs loaddata from this run. The planner's queries are counted to show it works in
+batches (one query per model and chunk), not per object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _setup(rows: int, aliases: tuple[str, ...]) -> Any:
+    os.environ["TC_BENCH_DIR"] = str(ROOT / ".bench" / f"import-{rows}")
+    from benchmarks.common import prepare
+
+    return prepare(rows=rows, tenants=10, aliases=aliases)
+
+
+class Counter:
+    def __init__(self) -> None:
+        self.n = 0
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        self.n += 1
+        return execute(sql, params, many, context)
+
+
+def export(project: Any, alias: str, path: Path) -> None:
+    from conference.models import Event
+
+    from tenant_console.core.export.runner import ExportRequest, run_export
+    from tenant_console.core.export.storage import LocalOutput
+
+    pk = Event._base_manager.using(alias).get(slug="megacon").pk
+    with project.session("bench-export", alias=alias) as s:
+        s.run(run_export, project, ExportRequest(tenant_pks={"event": pk}, output=LocalOutput(path),
+                                                 cross_tenant="omit", overwrite=True), None, alias)
+
+
+def flush(alias: str) -> None:
+    from django.core.management import call_command
+    from django.db import connections
+
+    call_command("flush", database=alias, interactive=False, verbosity=0)
+    connections[alias].close()
+
+
+def ours(project: Any, alias: str, path: Path, defaults: dict[str, str]) -> dict[str, Any]:
+    from django.db import connections
+
+    from tenant_console.core.importer import Decisions, apply_import, build_plan, read_export, resolve
+
+    out: dict[str, Any] = {}
+    t0 = time.perf_counter()
+    export_ = read_export(path)
+    out["read"] = time.perf_counter() - t0
+    counter = Counter()
+    with project.session("bench-import", alias=alias) as s:
+        def plan_counted() -> Any:
+            with connections[alias].execute_wrapper(counter):
+                return build_plan(export_, alias, project.registry)
+
+        t1 = time.perf_counter()
+        plan = s.run(plan_counted, readonly=True, scoped=False)
+        out["plan"] = time.perf_counter() - t1
+        d = Decisions()
+        for sel, dec in defaults.items():
+            d.set_default(dec, sel)
+        t2 = time.perf_counter()
+        res = resolve(plan, d)
+        out["resolve"] = time.perf_counter() - t2
+        assert res.complete, [u.reason for u in res.undecided[:5]]
+        t3 = time.perf_counter()
+        report = s.run(apply_import, plan, res, readonly=False, scoped=False)
+        out["apply"] = time.perf_counter() - t3
+    out["total"] = time.perf_counter() - t0
+    out["objects"] = export_.count
+    out["plan_queries"] = counter.n
+    out["classes"] = {k: v for k, v in plan.totals().items() if v}
+    out["written"] = sum(report.written.values())
+    return out
+
+
+def loaddata(alias: str, path: Path) -> float:
+    from django.core.management import call_command
+    from django.db import connections
+    from django_scopes import scopes_disabled
+
+    t0 = time.perf_counter()
+    with scopes_disabled():  # m2m .set() goes through the scoped managers; as pretalx documents it
+        call_command("loaddata", str(path), database=alias, verbosity=0)
+    took = time.perf_counter() - t0
+    connections[alias].close()
+    return took
+
+
+def _drops(o: dict[str, Any], by_sub: set[str], keep_subs: set[int]) -> bool:
+    """Rows that hang off a submission left out of the subset."""
+    f = o["fields"]
+    if o["model"] in by_sub:
+        return f.get("submission") is not None and f["submission"] not in keep_subs
+    return o["model"] == "conference.activitylog" and f.get("object_id") not in keep_subs
+
+
+def ten_percent(project: Any, alias: str, path: Path, tmp: Path) -> None:
+    """Load every tenth submission (and what hangs off it) into ``alias``, then edit those rows."""
+    from conference import models as m
+
+    from tests.importer.exports import read_lines, rewrite  # the test helper that edits exports
+
+    keep_subs = {o["pk"] for o in read_lines(path) if o["model"] == "conference.submission" and o["pk"] % 10 == 0}
+    by_sub = {"conference.review", "conference.answer", "conference.speakerrole", "conference.talkslot",
+              "conference.resource"}
+
+    def edit(objs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        kept = []
+        for o in objs:
+            f = o["fields"]
+            if o["model"] == "conference.submission":
+                if o["pk"] not in keep_subs:
+                    continue
+                if f.get("duplicate_of") not in keep_subs:
+                    f["duplicate_of"] = None
+            elif _drops(o, by_sub, keep_subs):
+                continue
+            kept.append(o)
+        return kept
+
+    subset = rewrite(path, tmp / "subset.jsonl", edit)
+    ours(project, alias, subset, {"missing_ref": "skip", "dependent": "skip"})
+    from django.db import connections
+    from django.db.models import Value
+    from django.db.models.functions import Concat
+
+    m.Submission._base_manager.using(alias).update(title=Concat("title", Value(" (edited)")))
+    m.Review._base_manager.using(alias).update(text=Concat("text", Value(" (edited)")))
+    connections[alias].close()
+
+
+def run(project: Any, source: str, empty: str, tmp: Path) -> dict[str, Any]:
+    path = tmp / f"megacon-{source}.jsonl"
+    t0 = time.perf_counter()
+    export(project, source, path)
+    result: dict[str, Any] = {"export_seconds": round(time.perf_counter() - t0, 2),
+                              "file_bytes": path.stat().st_size}
+    flush(empty)
+    result["ours_empty"] = ours(project, empty, path, {"missing_ref": "skip", "dependent": "skip"})
+    flush(empty)
+    result["loaddata_empty"] = loaddata(empty, path)
+    flush(empty)
+    ten_percent(project, empty, path, tmp)
+    result["ours_10pct"] = ours(project, empty, path, {"missing_ref": "skip", "dependent": "skip",
+                                                       "changed": "overwrite"})
+    flush(empty)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=50_000, help="Rows in the large tenant (default 50,000).")
+    parser.add_argument("--full", action="store_true", help="About 1,000,000 rows in the tenant.")
+    parser.add_argument("--pg", action="store_true", help="Also on PostgreSQL (127.0.0.1:5432).")
+    parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
+    args = parser.parse_args()
+    rows = 1_000_000 if args.full else args.rows
+    sys.path[:0] = [str(ROOT), str(ROOT / "demo_project")]
+    aliases: tuple[str, ...] = ("default", "postgres") if args.pg else ("default",)
+    project = _setup(rows, aliases)
+    from benchmarks.common import ratio
+
+    pairs = [("default", "empty")] + ([("postgres", "postgres_empty")] if args.pg else [])
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="tc-bench-import-") as tmp:
+        for source, empty in pairs:
+            results[source] = run(project, source, empty, Path(tmp))
+    if args.json:
+        print(json.dumps(results, indent=2, default=str))
+        return
+    for source, r in results.items():
+        e, c, ld = r["ours_empty"], r["ours_10pct"], r["loaddata_empty"]
+        vendor = "PostgreSQL" if source.startswith("postgres") else "SQLite"
+        n = e["objects"]
+        print(f"\n== {vendor}: megacon export, {n:,} objects, {r['file_bytes'] / 1e6:.1f} MB (.jsonl) ==")
+        print(f"ours, empty target:    {e['total']:7.2f}s  (read+verify {e['read']:.2f}s, plan {e['plan']:.2f}s "
+              f"in {e['plan_queries']:,} queries, resolve {e['resolve']:.2f}s, apply {e['apply']:.2f}s)  "
+              f"{n / e['total']:,.0f} objects/s")
+        print(f"ours, 10% conflicts:   {c['total']:7.2f}s  (plan {c['plan']:.2f}s in {c['plan_queries']:,} queries, "
+              f"apply {c['apply']:.2f}s; {c['classes']})")
+        print(f"loaddata, empty:       {ld:7.2f}s  {n / ld:,.0f} objects/s")
+        print(f"ratio ours/loaddata (empty target):   {ratio(e['total'], ld)}")
+        print(f"ratio ours 10% conflicts/loaddata:    {ratio(c['total'], ld)}")
+
+
+if __name__ == "__main__":
+    main()
