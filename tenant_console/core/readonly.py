@@ -236,6 +236,21 @@ def _begin_database_layer(alias: str, vendor: str, state: ReadOnlyState) -> tupl
     return None
 
 
+def _marker_fetch(alias: str, sql: str) -> Any:
+    """Run the end-of-block statement; once more if a late cancel or interrupt hit it.
+
+    A user's cancel can arrive just as the body finishes and land on this
+    statement; that must not read as a broken transaction. A missing savepoint
+    fails the same way twice.
+    """
+    try:
+        return _fetch_one(alias, sql)
+    except Exception as exc:
+        if not (_sqlstate(exc) == "57014" or str(exc) == "interrupted"):
+            raise
+    return _fetch_one(alias, sql)
+
+
 def _breach(alias: str, vendor: str) -> str | None:
     """Why the block's transaction is no longer the read-only one it opened, or None."""
     conn = connections[alias]
@@ -247,11 +262,12 @@ def _breach(alias: str, vendor: str) -> str | None:
             return "the transaction was ended inside the read-only block (a COMMIT or ROLLBACK issued below Django)"
         try:
             # Also clears an aborted state (a statement the database refused) so we can look.
-            still_read_only = _fetch_one(
+            still_read_only = _marker_fetch(
                 alias, f"ROLLBACK TO SAVEPOINT {MARKER}; SELECT current_setting('transaction_read_only')"
             )
         except Exception:
-            return "the transaction was ended and a new one begun inside the read-only block"
+            return ("the transaction was ended and a new one begun (or the block's marker savepoint was released) "
+                    "inside the read-only block")
         if still_read_only != "on":
             return "the transaction is no longer read-only"
         return None
@@ -259,9 +275,10 @@ def _breach(alias: str, vendor: str) -> str | None:
         if not raw.in_transaction:
             return "the transaction was ended inside the read-only block (a COMMIT or ROLLBACK issued below Django)"
         try:
-            _raw_execute(alias, f"ROLLBACK TO {MARKER}")
+            _marker_fetch(alias, f"ROLLBACK TO {MARKER}")
         except Exception:
-            return "the transaction was ended and a new one begun inside the read-only block"
+            return ("the transaction was ended and a new one begun (or the block's marker savepoint was released) "
+                    "inside the read-only block")
         if str(_fetch_one(alias, "PRAGMA query_only")) != "1":
             return "PRAGMA query_only was switched off inside the read-only block"
         return None

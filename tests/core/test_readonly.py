@@ -665,3 +665,28 @@ def test_without_the_authorizer_query_only_can_be_switched_off_but_the_block_cat
     alias, _path, _mode = sqlite_copy
     with pytest.raises(ReadOnlyBreached, match="query_only was switched off"), read_only(alias, guard=False):
         _sabotage(alias).execute("PRAGMA query_only = 0")
+
+
+def test_a_late_interrupt_on_the_end_check_is_not_a_breach(sqlite_copy, monkeypatch):
+    """A user's interrupt can land on the end-of-block statement itself (the body just finished);
+    the check runs it again instead of reporting a broken transaction. The interruption is
+    injected at that one statement; everything else runs on the real database."""
+    from tenant_console.core import readonly
+
+    alias, _path, _mode = sqlite_copy
+    real = readonly._fetch_one
+    hits: list[str] = []
+
+    def interrupted_once(a: str, sql: str) -> Any:
+        if sql.startswith("ROLLBACK TO") and not hits:
+            hits.append(sql)
+            raise sqlite3.OperationalError("interrupted")
+        return real(a, sql)
+
+    monkeypatch.setattr(readonly, "_fetch_one", interrupted_once)
+    with read_only(alias):
+        assert Event.objects.using(alias).count() == 5
+    assert hits == ["ROLLBACK TO tenant_console_readonly"]
+    # A savepoint that is really gone still fails twice and is reported.
+    with pytest.raises(ReadOnlyBreached, match="a new one begun"), read_only(alias):
+        _sabotage(alias).execute("RELEASE tenant_console_readonly")
