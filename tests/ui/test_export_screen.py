@@ -169,3 +169,16 @@ def _no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
     from textual.widgets import Input
 
     monkeypatch.setattr(Input, "cursor_blink", False, raising=False)
+
+
+async def test_leaving_while_planning_or_exporting_is_quiet(ui_project, make_app, tmp_path: Path) -> None:
+    app = make_app(ui_project, scope_flags=[ScopeFlag("event__slug", "democon")], extension_packages=EXPORT)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        before = len(notifications(app))
+        pilot.app.open_screen("export", tenant=True, directory=str(tmp_path))
+        await screen_is(pilot, ExportScreen)
+        await pilot.press("escape")  # at once, while the plan is being computed
+        await pilot.pause(0.5)
+        assert not isinstance(app.screen, ExportScreen)
+        assert not [n for n in notifications(app)[before:] if "Error" in n or "NoMatches" in n]

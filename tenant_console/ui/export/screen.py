@@ -172,6 +172,8 @@ class ExportScreen(ConsoleScreen):
             return
         finally:
             self._job = None
+        if not self.is_attached:  # the user left while planning
+            return
         self.plan = outcome.plan
         self.state = "planned"
         self.plans += 1
@@ -212,6 +214,8 @@ class ExportScreen(ConsoleScreen):
             f"Cross-tenant: [b]{self.policy}[/b] — {POLICY_TEXT[self.policy]} (o changes)")
 
     def _set_result(self, text: str, *, bad: bool = False, ok: bool = False) -> None:
+        if not self.is_attached:  # a worker finishing after the screen was closed
+            return
         result = self.query_one("#export-result", Static)
         result.set_class(bad, "bad")
         result.set_class(ok, "ok")
@@ -287,6 +291,8 @@ class ExportScreen(ConsoleScreen):
         finally:
             self._job = None
         self.state = "done"
+        if not self.is_attached:
+            return
         result = self.outcome.result
         assert result is not None
         bar.update(total=max(result.objects, 1), progress=max(result.objects, 1))
