@@ -63,11 +63,14 @@ class AuditTrail:
         data). A failure never stops the console: it is logged once per trail and
         kept in :attr:`last_error` for the UI to show.
         """
+        path = self.path
+        if path is None:
+            return
         data = (line + "\n").encode("utf-8")
         with self._lock:
             try:
-                self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # type: ignore[union-attr]
-                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
                 try:
                     os.write(fd, data)
                 finally:
