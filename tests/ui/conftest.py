@@ -26,6 +26,13 @@ def ui_project(project, db_alias, tmp_path):
     return _project_on(project, db_alias, tmp_path)
 
 
+@pytest.fixture
+def sqlite_ui_project(project, tmp_path):
+    """The demo project on SQLite only, for flows whose database side is covered on both vendors
+    elsewhere (tests/ui/test_browse_core.py), to keep the suite fast."""
+    return _project_on(project, "default", tmp_path)
+
+
 def _project_on(project, alias: str, state_dir):
     from django.db import connections
 

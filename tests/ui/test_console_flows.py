@@ -56,7 +56,8 @@ async def test_pick_tenant_by_typing_part_of_its_name(ui_project, make_app):
         assert [r.label for r in app.recent.get("event")] == ["PyCon Nordic (pycon-nordic)"]
 
 
-async def test_recent_tenants_come_first_and_pk_search(ui_project, make_app):
+async def test_recent_tenants_come_first_and_pk_search(sqlite_ui_project, make_app):
+    ui_project = sqlite_ui_project
     from tenant_console.core.browse.recent import RecentTenants
 
     pks = {}
@@ -84,7 +85,8 @@ async def test_recent_tenants_come_first_and_pk_search(ui_project, make_app):
         assert first.startswith("DataCamp Berlin"), "an exact primary key comes first"
 
 
-async def test_scope_flag_opens_straight_into_the_tenant_and_counts_follow_a_switch(ui_project, make_app):
+async def test_scope_flag_opens_straight_into_the_tenant_and_counts_follow_a_switch(sqlite_ui_project, make_app):
+    ui_project = sqlite_ui_project
     app = make_app(ui_project, scope_flags=[ScopeFlag("event__slug", "democon")])
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
@@ -106,7 +108,8 @@ async def test_scope_flag_opens_straight_into_the_tenant_and_counts_follow_a_swi
         assert browser.counts["conference.Review"] == 80
 
 
-async def test_open_model_filter_and_open_object(ui_project, make_app):
+async def test_open_model_filter_and_open_object(sqlite_ui_project, make_app):
+    ui_project = sqlite_ui_project
     app = make_app(ui_project, scope_flags=[ScopeFlag("event__slug", "democon")])
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
@@ -245,7 +248,8 @@ async def test_scroll_to_the_end_of_a_large_table(large_alias, make_app, monkeyp
         assert table.cache.row(1800).pk == by_title[1800]
 
 
-async def test_disable_scopes_only_after_typing_the_word(ui_project, make_app):
+async def test_disable_scopes_only_after_typing_the_word(sqlite_ui_project, make_app):
+    ui_project = sqlite_ui_project
     app = make_app(ui_project, scope_flags=[ScopeFlag("event__slug", "democon")])
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
@@ -276,7 +280,8 @@ async def test_disable_scopes_only_after_typing_the_word(ui_project, make_app):
         assert not banner.has_class("-disabled")
 
 
-async def test_cross_tenant_reference_is_flagged_and_not_followed(ui_project, make_app):
+async def test_cross_tenant_reference_is_flagged_and_not_followed(sqlite_ui_project, make_app):
+    ui_project = sqlite_ui_project
     app = make_app(ui_project, scope_flags=[ScopeFlag("event__slug", "democon")])
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
