@@ -147,6 +147,22 @@ def run_raw(outcome: Any, alias: str) -> tuple[float, int, int]:
     return time.perf_counter() - start, len(queries), rows
 
 
+def _rss_peak_reset() -> bool:
+    """Reset the kernel's resident-set high-water mark (Linux ``clear_refs`` 5); False if unsupported."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def _rss_mib(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def probe_memory(rows: int, tenants: int, alias: str) -> dict[str, Any]:
     """In this (fresh) process: export megacon once under tracemalloc; report peaks."""
     import resource
@@ -190,6 +206,7 @@ def main() -> None:
     parser.add_argument("--alias", default="default", help=argparse.SUPPRESS)
     parser.add_argument("--probe-memory", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--prepare-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--memory-only", action="store_true", help="Only the memory probes.")
     parser.add_argument("--skip-dumpdata-plain", action="store_true", help="Skip dumpdata without natural keys.")
     parser.add_argument("--no-dumpdata", action="store_true",
                         help="Skip both dumpdata runs (at 1,000,000 rows dumpdata --natural-foreign takes most of "
@@ -207,8 +224,8 @@ def main() -> None:
     aliases = ("default", "postgres") if args.pg else ("default",)
     from benchmarks.common import ratio
 
-    project = _setup(rows, args.tenants, aliases)
-    for alias in aliases:
+    project = None if args.memory_only else _setup(rows, args.tenants, aliases)
+    for alias in () if args.memory_only else aliases:
         from django.db import connections
 
         vendor = connections[alias].vendor
@@ -243,9 +260,10 @@ def main() -> None:
         if not args.skip_dumpdata_plain:
             print(f"ratio ours vs dumpdata (no natural keys): {ratio(ours_s, ddp_s)}")
         print(f"ratio ours vs raw SQL floor: {ratio(ours_s, raw_s)}")
-    from django.db import connections
+    if project is not None:
+        from django.db import connections
 
-    connections.close_all()
+        connections.close_all()
     print("\n== peak memory of our export (fresh subprocess per size, .jsonl.gz) ==")
     for alias in aliases:
         results = []
@@ -253,7 +271,8 @@ def main() -> None:
             r = _memory_in_subprocess(size, args.tenants, alias)
             results.append(r)
             print(f"{alias}: {r['rows']:>10,} rows: tracemalloc peak {r['tracemalloc_peak_mb']:7.1f} MiB, "
-                  f"RSS growth {r['rss_growth_mb']:7.1f} MiB")
+                  f"peak RSS during the export {r['rss_growth_mb']:+7.1f} MiB over {r['rss_before_mb']:.0f} MiB "
+                  f"before it ({r['seconds']:.1f}s)")
         if len(results) >= 2 and results[0]["tracemalloc_peak_mb"] > 0:
             grow = results[-1]["tracemalloc_peak_mb"] / results[0]["tracemalloc_peak_mb"]
             print(f"{alias}: rows x{results[-1]['rows'] / max(results[0]['rows'], 1):.0f} -> peak memory x{grow:.2f}")

@@ -21,11 +21,14 @@ def test_tenant_export_loads_into_an_empty_database(project, db_alias, target_al
             "conference.choicequestion", "conference.resource", "conference.activitylog"} <= labels
 
 
-def test_uncompressed_export_loads_too(project, event_pks, out: Path) -> None:
+def test_uncompressed_export_loads_too(project, out: Path) -> None:
+    from conference.models import Event
+
     from tests.conftest import flush
 
     path = out / "democon.jsonl"
-    outcome = export(project, "default", path, tenant={"event": event_pks["democon"]}, cross_tenant="include")
+    democon = Event._base_manager.using("default").get(slug="democon").pk
+    outcome = export(project, "default", path, tenant={"event": democon}, cross_tenant="include")
     assert read_lines(path)[0]["model"] == "auth.user"  # plain text, parents first
     flush("target")
     try:
@@ -105,3 +108,15 @@ def test_object_export_refuses_the_planted_cross_tenant_review(project, db_alias
     assert f"conference.review.{review.pk}.submission -> conference.submission.{review.submission_id}" in str(
         err.value)
     assert list(out.iterdir()) == []
+
+
+def test_excluded_models_are_left_out_and_their_references_counted(project, db_alias, event_pks, out: Path) -> None:
+    path = out / "no-tags.jsonl"
+    outcome = export(project, db_alias, path, tenant={"event": event_pks["democon"]}, cross_tenant="omit",
+                     exclude=["conference.Tag", "conference.Track"])
+    labels = {s.label for s in outcome.plan.selections}
+    assert "conference.tag" not in labels and "conference.track" not in labels
+    refs = {(r["from"], r["field"]): r["count"] for r in outcome.manifest["excluded_references"]}
+    assert refs[("conference.submission", "tags")] == 80  # two tags per submission, counted as links
+    assert 0 < refs[("conference.submission", "track")] <= 40  # null tracks are not references
+    assert any("excluded; they will dangle" in w for w in outcome.plan.warnings)

@@ -265,6 +265,11 @@ class Planner:
         target = rel.target
         assert target is not None
         if target in self.exclude:
+            if rel.kind == "m2m":
+                through, src, _ = rel.through_names()
+                qs = through._base_manager.using(self.alias).filter(**{f"{src}__in": qs.values("pk")})
+            else:
+                qs = qs.exclude(**{f"{rel.field.attname}__isnull": True})
             self._count_excluded(rel, qs)
             return
         target_sel = self.sel.get(target)
