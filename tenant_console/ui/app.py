@@ -81,6 +81,7 @@ class TenantConsoleApp(App[None]):
         Binding("colon", "command_line", "Command", key_display=":"),
         Binding("t", "pick_tenant", "Tenant"),
         Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("f1", "help", "Help", show=False),  # also while typing in a search box
         Binding("ctrl+x", "cancel_query", "Cancel query", show=False),
         Binding("ctrl+q", "quit", "Quit"),
     ]
@@ -363,8 +364,9 @@ class TenantConsoleApp(App[None]):
         by_description: dict[str, list[str]] = {}
         for _key, active in screen.active_bindings.items():
             binding = active.binding
-            if not binding.description or binding.description in HELP_HIDDEN:
-                continue
+            ours = type(active.node).__module__.startswith("tenant_console")
+            if not binding.description or binding.description in HELP_HIDDEN or not (ours or binding.show):
+                continue  # e.g. the text editing keys of a focused Input
             shown = binding.key_display or self.get_key_display(binding)
             keys = by_description.setdefault(binding.description, [])
             if shown not in keys:
