@@ -89,7 +89,7 @@ DIALECTS: dict[str, tuple[Lexing, ...]] = {
 ALL_LEXINGS = (SQLITE, POSTGRESQL, POSTGRESQL_NONSTANDARD, MYSQL)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Token:
     text: str  # upper-cased word or identifier content, or a single punctuation character
     kind: str  # "word", "ident" (quoted identifier), "string" or "punct"
@@ -107,6 +107,33 @@ _WORD = re.compile(r"[A-Za-z_\x80-\U0010ffff][A-Za-z0-9_$\x80-\U0010ffff]*")
 _DOLLAR_TAG = re.compile(r"\$([A-Za-z_\x80-\U0010ffff][A-Za-z0-9_\x80-\U0010ffff]*)?\$")
 
 
+_NAME_CHAR = r"A-Za-z0-9_$\x80-\U0010ffff"
+#: The common cases in one match. Group 1: a run of text that never matters to the
+#: verdict (whitespace, placeholders, numbers, operators and commas), dropped without
+#: a token, which keeps statements with thousands of parameters fast. Group 2: a word.
+#: Group 3: punctuation the classifier looks at. Anything else (quotes, comment
+#: starts, brackets, dollar signs) takes the careful path below.
+_SIMPLE = re.compile(
+    rf"((?:\s+|%s(?![{_NAME_CHAR}])|%\([A-Za-z0-9_]+\)s(?![{_NAME_CHAR}])|[0-9]+(?:\.[0-9]+)?(?![{_NAME_CHAR}])"
+    rf"|[,+*<>:|&!~^@?{{}}\]%])+)"
+    rf"|([A-Za-z_\x80-\U0010ffff][{_NAME_CHAR}]*)"
+    r"|([().;=])"
+)
+_QUOTED = {
+    (quote, backslashes): re.compile(
+        (f"{q}[^{q}\\\\]*(?:(?:{q}{q}|\\\\.)[^{q}\\\\]*)*{q}" if backslashes
+         else f"{q}[^{q}]*(?:{q}{q}[^{q}]*)*{q}"),
+        re.DOTALL,
+    )
+    for quote in ("'", '"', "`")
+    for q in [re.escape(quote)]
+    for backslashes in (False, True)
+}
+
+
+_STRING = _Token("", "string")
+
+
 class _Unterminated(Exception):
     pass
 
@@ -118,11 +145,26 @@ class _Refused(Exception):
 def tokenize(sql: str, lexing: Lexing = POSTGRESQL) -> list[_Token]:
     """Words, quoted identifiers and punctuation; string contents and comments are dropped."""
     tokens: list[_Token] = []
+    append = tokens.append
     i, n = 0, len(sql)
+    simple = _SIMPLE.match
     while i < n:
+        m = simple(sql, i)
+        if m is not None:
+            kind = m.lastindex
+            if kind == 2:
+                append(_Token(m.group(2).upper(), "word"))
+            elif kind == 3:
+                append(_Token(m.group(3), "punct"))
+            i = m.end()
+            continue
         c = sql[i]
-        if c.isspace():
-            i += 1
+        if c == "'":
+            e_string = lexing.e_strings and i > 0 and sql[i - 1] in "eE" and _e_prefixed(sql, i, tokens)
+            if e_string:
+                tokens.pop()  # the E of E'...' is part of the string, not a word
+            i = _skip_quoted(sql, i, "'", lexing.backslash_strings or e_string)
+            append(_STRING)
         elif _line_comment_at(sql, i, lexing):
             j = sql.find("\n", i)
             i = n if j < 0 else j + 1
@@ -130,12 +172,6 @@ def tokenize(sql: str, lexing: Lexing = POSTGRESQL) -> list[_Token]:
             if lexing.mysql_comments and sql.startswith("/*!", i):
                 raise _Refused("MySQL executes /*! ... */ comments")
             i = _skip_comment(sql, i, lexing.nested_comments)
-        elif c == "'":
-            escapes = lexing.backslash_strings or (lexing.e_strings and _e_prefixed(sql, i, tokens))
-            if lexing.e_strings and _e_prefixed(sql, i, tokens):
-                tokens.pop()  # the E of E'...' is part of the string, not a word
-            i = _skip_quoted(sql, i, "'", escapes)
-            tokens.append(_Token("", "string"))
         elif c == '"':
             if lexing.double_quote_strings:
                 i = _skip_quoted(sql, i, '"', lexing.backslash_strings)
@@ -198,26 +234,14 @@ def _skip_comment(sql: str, i: int, nested: bool) -> int:
 
 
 def _skip_quoted(sql: str, i: int, quote: str, backslashes: bool) -> int:
-    j = i + 1
-    n = len(sql)
-    while j < n:
-        ch = sql[j]
-        if backslashes and ch == "\\":
-            j += 2
-            continue
-        if ch == quote:
-            if j + 1 < n and sql[j + 1] == quote:
-                j += 2
-                continue
-            return j + 1
-        j += 1
-    raise _Unterminated("quoted string" if quote == "'" else "quoted identifier")
+    """End of the literal or quoted identifier starting at ``i`` (doubled quotes, and with
+    ``backslashes`` a backslash-escaped character, stay inside)."""
+    m = _QUOTED[(quote, backslashes)].match(sql, i)
+    if m is None:
+        raise _Unterminated("quoted string" if quote == "'" else "quoted identifier")
+    return m.end()
 
 
-def _has_phrase(words: list[str], phrase: str) -> bool:
-    target = phrase.split()
-    k = len(target)
-    return any(words[i : i + k] == target for i in range(len(words) - k + 1))
 
 
 def classify(sql: str, many: bool = False, vendor: str | None = None) -> Verdict:
@@ -282,22 +306,23 @@ def _classify_tokens(tokens: list[_Token], lexing: Lexing) -> Verdict:
         return _classify_pragma(tokens[1:])
     if first not in READ_STARTS:
         return Verdict(False, first, "only reads are allowed")
-    words = [t.text for t in tokens if t.is_word]
+    words = [t.text for t in tokens if t.kind == "word"]
+    joined = f" {' '.join(words)} "
     for clause in LOCK_CLAUSES:
-        if _has_phrase(words, clause):
+        if f" {clause} " in joined:
             return Verdict(False, f"SELECT ... {clause}", "row locks are writes")
     for k, tok in enumerate(tokens):
-        if tok.is_word and tok.text in WRITE_WORDS:
+        if tok.text in WRITE_WORDS and tok.kind == "word":
             called = k + 1 < len(tokens) and tokens[k + 1].text == "(" and tokens[k + 1].kind == "punct"
             if tok.text in WRITE_WORDS_THAT_ARE_ALSO_FUNCTIONS and called:
                 continue
             where = "inside WITH" if first == "WITH" else "inside the statement"
             return Verdict(False, tok.text, f"data-modifying statement {where}")
-    if "INTO" in words:
+    if " INTO " in joined:
         return Verdict(False, "SELECT INTO", "it creates a table or writes a file")
-    for k, tok in enumerate(tokens[:-1]):
-        nxt = tokens[k + 1]
-        if tok.is_name and nxt.kind == "punct" and nxt.text == "(" and STATEFUL_FUNCTIONS.match(tok.text):
+    for k in range(len(tokens) - 1):
+        tok, nxt = tokens[k], tokens[k + 1]
+        if nxt.text == "(" and nxt.kind == "punct" and tok.is_name and STATEFUL_FUNCTIONS.match(tok.text):
             return Verdict(False, f"{tok.text.lower()}()", "the function changes database state")
     return Verdict(True, first)
 
