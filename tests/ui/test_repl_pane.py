@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 
 import pytest
@@ -91,6 +92,18 @@ def app_on(ui_project, db_alias):
 
 
 @pytest.fixture
+def sqlite_app(project, tmp_path):
+    """For flows whose database does not matter: SQLite only (the core tests cover both databases)."""
+    config = dataclasses.replace(project.config, state_dir=tmp_path)
+    proj = dataclasses.replace(project, config=config, warnings=[])
+
+    def make(slug: str = "democon", scope: ScopeState | None = None) -> ReplApp:
+        return ReplApp(proj, scope if scope is not None else scope_of(proj, "default", slug), "default")
+
+    return make
+
+
+@pytest.fixture
 def cleanup_tags(project, db_alias):
     yield
     s = project.session("cleanup", alias=db_alias, readonly=False)
@@ -117,8 +130,8 @@ async def test_count_in_tenant_a_then_b(app_on, ui_project, db_alias):
         assert "pycon-nordic" in str(pane.query_one("#repl-banner").render())
 
 
-async def test_value_without_print_and_a_multiline_block(app_on):
-    async with app_on().run_test(size=(110, 32)) as pilot:
+async def test_value_without_print_and_a_multiline_block(sqlite_app):
+    async with sqlite_app().run_test(size=(110, 32)) as pilot:
         pane = await ready(pilot)
         res = await run(pilot, "Submission.objects.order_by('pk')")
         assert res.value.kind == "table" and "rows, first 10 shown" in log_text(pane)
@@ -143,8 +156,8 @@ async def test_value_without_print_and_a_multiline_block(app_on):
         assert pane.results[-1].value.text == "2"
 
 
-async def test_completion_offers_a_model_field(app_on):
-    async with app_on().run_test(size=(110, 32)) as pilot:
+async def test_completion_offers_a_model_field(sqlite_app):
+    async with sqlite_app().run_test(size=(110, 32)) as pilot:
         pane = await ready(pilot)
         await pilot.press(*"Submission.objects.filter(sta")
         await pilot.press("tab")
@@ -167,12 +180,12 @@ async def test_completion_offers_a_model_field(app_on):
         await wait_for(pilot, lambda: pane.editor.text == "event.name")
 
 
-async def test_history_recalls_an_input_after_a_restart(app_on):
-    async with app_on().run_test(size=(110, 32)) as pilot:
+async def test_history_recalls_an_input_after_a_restart(sqlite_app):
+    async with sqlite_app().run_test(size=(110, 32)) as pilot:
         await ready(pilot)
         await run(pilot, "6 * 7")
         await run(pilot, "'second'")
-    async with app_on().run_test(size=(110, 32)) as pilot:
+    async with sqlite_app().run_test(size=(110, 32)) as pilot:
         pane = await ready(pilot)
         await pilot.press("up")
         assert pane.editor.text == "'second'"
@@ -273,8 +286,8 @@ async def test_ctrl_c_interrupts_and_the_pane_goes_on(app_on, db_alias, kind):
         assert (await run(pilot, "Submission.objects.exists()")).value.text == "True"
 
 
-async def test_exception_shows_a_traceback_and_the_app_goes_on(app_on):
-    async with app_on().run_test(size=(110, 32)) as pilot:
+async def test_exception_shows_a_traceback_and_the_app_goes_on(sqlite_app):
+    async with sqlite_app().run_test(size=(110, 32)) as pilot:
         pane = await ready(pilot)
         res = await run(pilot, "Submission.objects.get(pk=-1)")
         assert res.error_kind == "exception"
@@ -284,18 +297,17 @@ async def test_exception_shows_a_traceback_and_the_app_goes_on(app_on):
         assert pilot.app.is_running
 
 
-async def test_disabled_scopes_warn_in_red(ui_project, db_alias):
-    app = ReplApp(ui_project, ScopeState(disabled=True), db_alias)
-    async with app.run_test(size=(110, 32)) as pilot:
+async def test_disabled_scopes_warn_in_red(sqlite_app, project):
+    async with sqlite_app(scope=ScopeState(disabled=True)).run_test(size=(110, 32)) as pilot:
         pane = await ready(pilot)
         warning = pane.query_one("#repl-scope-warning")
         assert warning.display and "SCOPES ARE DISABLED" in str(warning.render())
-        total = count(ui_project, db_alias, Submission)
+        total = count(project, "default", Submission)
         assert (await run(pilot, "Submission.objects.count()")).value.text == str(total)
 
 
-async def test_sql_echo_toggle_shows_each_query(app_on):
-    async with app_on().run_test(size=(110, 32)) as pilot:
+async def test_sql_echo_toggle_shows_each_query(sqlite_app):
+    async with sqlite_app().run_test(size=(110, 32)) as pilot:
         pane = await ready(pilot)
         await pilot.press("f2")
         assert pane.sql_echo and "SQL echo" in str(pane.query_one("#repl-banner").render())
@@ -308,8 +320,8 @@ async def test_sql_echo_toggle_shows_each_query(app_on):
         assert "conference_tag" not in log_text(pane)
 
 
-async def test_output_appears_while_the_input_runs(app_on):
-    async with app_on().run_test(size=(110, 32)) as pilot:
+async def test_output_appears_while_the_input_runs(sqlite_app):
+    async with sqlite_app().run_test(size=(110, 32)) as pilot:
         pane = await ready(pilot)
         pane.editor.insert("import time\nfor i in range(100):\n    print('tick', i)\n    time.sleep(0.05 if i else 0)")
         await pilot.press("enter")
@@ -325,8 +337,8 @@ async def test_output_appears_while_the_input_runs(app_on):
         assert text.index("In [1]") < text.index("tick 0")
 
 
-async def test_no_tenant_is_said_plainly(ui_project, db_alias):
-    async with ReplApp(ui_project, ScopeState(), db_alias).run_test(size=(110, 32)) as pilot:
+async def test_no_tenant_is_said_plainly(sqlite_app):
+    async with sqlite_app(scope=ScopeState()).run_test(size=(110, 32)) as pilot:
         pane = await ready(pilot)
         warning = pane.query_one("#repl-scope-warning")
         assert warning.display and "No tenant chosen" in str(warning.render())

@@ -223,7 +223,10 @@ class ReplPane(Vertical):
             self.editor.set_source("")
             self.run_command(source[1:].strip())
             return
-        if self.running or self.runner is None or not self.ready.is_set():
+        if not self.ready.is_set():
+            self.app.notify("The REPL is still starting (or could not start: see its log).", severity="warning")
+            return
+        if self.running:
             self.app.notify("An input is still running; ctrl+c interrupts it.", severity="warning")
             return
         self.history.append(source, database=self.alias)
