@@ -58,6 +58,11 @@ class ReplScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         if hasattr(self.app, "scope"):
             self.watch(self.app, "scope", self._console_scope_changed, init=False)
+        # The console asks its leave guards before quitting or switching tenant; ours asks
+        # about uncommitted changes (commit / roll back / stay).
+        guards = getattr(self.app, "leave_guards", None)
+        if isinstance(guards, list) and self.pane.confirm_leave not in guards:
+            guards.append(self.pane.confirm_leave)
 
     def on_screen_resume(self) -> None:
         self.pane.editor.focus()
