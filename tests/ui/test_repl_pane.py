@@ -133,6 +133,7 @@ async def test_count_in_tenant_a_then_b(app_on, ui_project, db_alias):
 async def test_value_without_print_and_a_multiline_block(sqlite_app):
     async with sqlite_app().run_test(size=(110, 32)) as pilot:
         pane = await ready(pilot)
+        assert pane.editor.language == "python", "syntax highlighting (tree-sitter) is on"
         res = await run(pilot, "Submission.objects.order_by('pk')")
         assert res.value.kind == "table" and "rows, first 10 shown" in log_text(pane)
         # A for block typed line by line: enter continues the block, a blank line runs it.
