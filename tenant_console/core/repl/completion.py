@@ -18,6 +18,8 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Field, Manager, Model, QuerySet
 
 MAX_COMPLETIONS = 200
+#: Characters before the cursor examined for a queryset call (keeps the regex cheap on long inputs).
+MAX_CONTEXT = 2000
 
 KWARG_METHODS = {"filter", "exclude", "get", "get_or_create", "update_or_create", "update", "create", "count"}
 STRING_METHODS = {"order_by", "values", "values_list", "only", "defer", "select_related", "prefetch_related",
@@ -70,7 +72,7 @@ def jedi_completions(source: str, line: int, column: int, namespace: dict[str, A
 
 def lookup_completions(before: str, namespace: dict[str, Any]) -> list[Completion] | None:
     """Field and lookup names inside a queryset call, or None when the cursor is not in one."""
-    match = _CALL.search(before)
+    match = _CALL.search(before[-MAX_CONTEXT:])
     if not match:
         return None
     method = match.group("method")
