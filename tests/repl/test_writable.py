@@ -98,3 +98,17 @@ def test_interrupting_a_query_keeps_the_transaction(repl: ReplRunner, other_sess
     assert repl.writable and repl.dirty, "the earlier change is still pending"
     repl.commit().result(10)
     assert _visible(other_session, f"{MARK}-survives")
+
+
+def test_closing_rolls_back_and_audits_it(project, db_alias, event_pks, other_session, cleanup):
+    from tenant_console.core.repl.runner import ReplRunner
+
+    runner = ReplRunner(project, project.session("repl-close", alias=db_alias))
+    runner.set_scope({"event": event_pks["democon"]})
+    runner.enable_writes().result(10)
+    assert runner.run(f"Tag.objects.create(event=event, tag='{MARK}-closed')").ok
+    runner.close()
+    assert not _visible(other_session, f"{MARK}-closed")
+    rollbacks = [r for r in project.audit.read()
+                 if r["action"] == "repl_rollback" and r["session"] == runner.session.name]
+    assert rollbacks and f"{MARK}-closed" in rollbacks[-1]["inputs"][0]["code"]

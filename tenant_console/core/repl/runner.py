@@ -376,8 +376,11 @@ class ReplRunner:
         return self._submit(work)
 
     def close(self) -> None:
-        """Close the session; an open transaction is rolled back by closing its connection."""
-        self.session.close()
+        """Close the session; an open transaction is rolled back first (and audited as such)."""
+        if self.writable and not self.session.busy:
+            with contextlib.suppress(Exception):
+                self.rollback().result(5)
+        self.session.close()  # closing the connection rolls back whatever is still open
 
     def _audit(self, result: RunResult) -> None:
         outcome = result.outcome
