@@ -250,6 +250,9 @@ async def test_switching_tenant_with_uncommitted_changes_asks_first(app_on, ui_p
         other = scope_of(ui_project, db_alias, "pycon-nordic")
         switch = asyncio.ensure_future(pane.set_scope(other))
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, UncommittedDialog))
+        await pilot.pause()
+        dialog = " ".join(str(w.render()) for w in pilot.app.screen.query("Static"))
+        assert f"Tag.objects.create(event=event, tag='{MARK}-switch')" in dialog, "the dialog lists the inputs"
         await pilot.press("escape")
         assert await switch is False
         assert pane.runner.dirty and "democon" in pane.runner.scope.describe()

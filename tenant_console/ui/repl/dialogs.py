@@ -86,18 +86,20 @@ class UncommittedDialog(ModalScreen[Choice]):
     UncommittedDialog Button { margin-right: 2; }
     """
 
-    def __init__(self, reason: str, writes: int, inputs: int) -> None:
+    def __init__(self, reason: str, writes: int, inputs: list[str]) -> None:
         super().__init__()
         self.reason = reason
         self.writes = writes
         self.inputs = inputs
 
     def compose(self) -> ComposeResult:
+        shown = "\n".join(f"  [dim]›[/dim] {escape(_first_line(src))}" for src in self.inputs[-5:])
+        more = f"\n  … and {len(self.inputs) - 5} earlier input(s)" if len(self.inputs) > 5 else ""
         with Vertical(id="uncommitted-box"):
             yield Static(
                 f"[b]Uncommitted changes in the REPL[/b]\n\n{escape(self.reason)}\n\n"
-                f"The open transaction holds {self.writes} writing statement(s) from {self.inputs} input(s). "
-                "Commit them, roll them back, or stay where you are.")
+                f"The open transaction holds {self.writes} writing statement(s) from these inputs:\n"
+                f"{shown}{more}\n\nCommit them, roll them back, or stay where you are.")
             with Horizontal():
                 yield Button("Commit (c)", id="commit", variant="error")
                 yield Button("Roll back (r)", id="rollback", variant="warning")
@@ -112,6 +114,12 @@ class UncommittedDialog(ModalScreen[Choice]):
 
     def action_choose(self, choice: Choice) -> None:
         self.dismiss(choice)
+
+
+def _first_line(source: str, limit: int = 70) -> str:
+    first = source.strip().split("\n", 1)
+    text = first[0] + (" …" if len(first) > 1 else "")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class HistorySearch(ModalScreen[str | None]):

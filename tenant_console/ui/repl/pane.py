@@ -472,7 +472,7 @@ class ReplPane(Vertical):
                 self._finish(choice)
 
         self.app.push_screen(UncommittedDialog("Going back to read-only ends the open transaction.",
-                                               runner.transaction.writes, len(runner.transaction.inputs)), chosen)
+                                               runner.transaction.writes, self._writing_inputs()), chosen)
 
     @work(group="repl-mode", exit_on_error=False)
     async def _finish(self, how: str) -> bool:
@@ -500,6 +500,10 @@ class ReplPane(Vertical):
         if self.runner is not None:
             self.post_message(self.ModeChanged(self.runner.writable, self.runner.dirty))
 
+    def _writing_inputs(self) -> list[str]:
+        runner = self.runner
+        return [i.source for i in runner.transaction.inputs if i.writes] if runner is not None else []
+
     # -- the console's side ------------------------------------------------------------
     @property
     def has_uncommitted_changes(self) -> bool:
@@ -515,7 +519,7 @@ class ReplPane(Vertical):
             self._mode_changed()
             return True
         answer: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
-        self.app.push_screen(UncommittedDialog(reason, runner.transaction.writes, len(runner.transaction.inputs)),
+        self.app.push_screen(UncommittedDialog(reason, runner.transaction.writes, self._writing_inputs()),
                              lambda choice: answer.set_result(choice) if not answer.done() else None)
         choice = await answer
         if choice not in ("commit", "rollback"):
