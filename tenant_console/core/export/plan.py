@@ -321,18 +321,18 @@ class Planner:
     def _follow_gfk(self, model: type[Model], qs: QuerySet[Any], rel: Relation, source_role: str) -> None:
         ct_field = rel.field.ct_field
         fk_name = rel.field.fk_field
-        ct_attname = model._meta.get_field(ct_field).attname
+        ct_attname = str(getattr(model._meta.get_field(ct_field), "attname", ct_field))
         ct_ids = list(qs.order_by().values_list(ct_attname, flat=True).distinct())
         for ct_id in ct_ids:
             if ct_id is None:
                 continue
             ct = ContentType.objects.db_manager(self.alias).get_for_id(ct_id)
-            target = ct.model_class()
-            if target is None:
+            target_class = ct.model_class()
+            if target_class is None:
                 self.warnings.append(f"{model._meta.label_lower}.{rel.name} refers to the content type "
                                      f"{ct.app_label}.{ct.model}, whose model no longer exists.")
                 continue
-            target = target._meta.concrete_model
+            target: type[Model] = target_class._meta.concrete_model or target_class
             rows_qs = qs.filter(**{ct_attname: ct_id}).exclude(**{f"{fk_name}__isnull": True})
             if target in self.exclude:
                 self._count_excluded(rel, rows_qs, target=target)
@@ -409,8 +409,8 @@ class Planner:
             if hit is None:
                 self._reference(Reference(src_text(src), rel.name, f"{tgt_label}.{value}", {}, "missing"))
             elif hit[0] in foreign_set and source_role == "ours":
-                tenant = {dim: str(t) for (dim, _), t in zip(paths, hit[1], strict=False)}
-                self._reference(Reference(src_text(src), rel.name, f"{tgt_label}.{hit[0]}", tenant,
+                where = {dim: str(t) for (dim, _), t in zip(paths, hit[1], strict=False)}
+                self._reference(Reference(src_text(src), rel.name, f"{tgt_label}.{hit[0]}", where,
                                           "cross-tenant"))
         if foreign and (self.policy == "include" or source_role == "foreign"):
             self._add(target, foreign, "object", foreign=True)

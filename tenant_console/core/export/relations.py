@@ -59,7 +59,8 @@ def relations_of(model: type[Model]) -> list[Relation]:
         if f.is_relation and f.related_model is not None and (f.many_to_one or f.one_to_one):
             found.append(Relation(model, f.name, "fk", f.related_model, f))
     for f in opts.many_to_many:
-        if f.remote_field.through._meta.auto_created:
+        through: Any = f.remote_field.through
+        if through._meta.auto_created:
             found.append(Relation(model, f.name, "m2m", f.related_model, f))
     for f in opts.private_fields:
         if isinstance(f, GenericForeignKey):
@@ -76,7 +77,7 @@ def dependency_order(models: Iterable[type[Model]]) -> list[type[Model]]:
     mutual FKs) are broken deterministically by label; ``loaddata`` defers
     constraint checks, so any order loads, this one just avoids forward references.
     """
-    pending = {m: set() for m in models}
+    pending: dict[type[Model], set[type[Model]]] = {m: set() for m in models}
     for m in pending:
         for rel in relations_of(m):
             if rel.target is not None and rel.target in pending and rel.target is not m:

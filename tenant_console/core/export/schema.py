@@ -57,7 +57,7 @@ def compare_schema(label: str, recorded: dict[str, Any], model: type[Model]) -> 
                          "field any more")
     for name, mine in ours.items():
         if name not in theirs:
-            f = model._meta.get_field(name)
+            f: Any = model._meta.get_field(name)
             # Django fills a missing string field with "", anything else NOT NULL without a default fails.
             required = (not mine["null"] and not f.has_default() and not getattr(f, "empty_strings_allowed", True)
                         and not getattr(f, "many_to_many", False) and not f.primary_key)

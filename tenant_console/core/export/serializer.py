@@ -67,6 +67,7 @@ class NaturalKeyCache:
             return
         if len(known) + len(wanted) > CACHE_LIMIT:
             known.clear()
+        obj: Any
         for obj in target._base_manager.using(self.alias).filter(**{f"{tf}__in": list(wanted)}):
             known[getattr(obj, tf)] = obj.natural_key()
 
@@ -74,8 +75,10 @@ class NaturalKeyCache:
         return self._keys.get(target, {}).get(value)
 
 
-class ExportSerializer(JsonlSerializer):
+class ExportSerializer(JsonlSerializer):  # type: ignore[misc]
     """``jsonl`` with natural keys; FK natural keys come from a :class:`NaturalKeyCache`."""
+
+    _current: Any
 
     def __init__(self, cache: NaturalKeyCache, links: dict[str, dict[Any, list[Any]]] | None = None) -> None:
         super().__init__()
@@ -84,7 +87,7 @@ class ExportSerializer(JsonlSerializer):
 
     def _init_options(self) -> None:
         self.options.setdefault("cls", ExactJSONEncoder)
-        super()._init_options()
+        super()._init_options()  # type: ignore[misc]
 
     def end_object(self, obj: Model) -> None:
         # json.dumps (one shot) uses the C encoder; json.dump streams through the pure-Python one.
@@ -123,7 +126,8 @@ class ExportSerializer(JsonlSerializer):
 
 def m2m_fields(model: type[Model]) -> list[Any]:
     """The many-to-many fields a fixture row carries (auto-created ``through`` only)."""
-    return [f for f in model._meta.many_to_many if f.remote_field.through._meta.auto_created]
+    fields: list[Any] = list(model._meta.many_to_many)
+    return [f for f in fields if f.remote_field.through._meta.auto_created]
 
 
 def fetch_links(objs: Sequence[Model], fields: Sequence[Any], cache: NaturalKeyCache,

@@ -100,7 +100,7 @@ def write_data(plan: ExportPlan, path: Path, *, compressed: bool, chunk: int,
                 written = 0
                 for qs in sel.querysets(plan.alias, chunk):
                     batch: list[Model] = []
-                    rows = qs.iterator(chunk_size=chunk)
+                    rows: Any = qs.iterator(chunk_size=chunk)
                     try:
                         for obj in rows:
                             batch.append(obj)

@@ -271,7 +271,10 @@ class ExportScreen(ConsoleScreen):
             return
         session = self._ensure_session()
         self.state = "exporting"
-        self._job = ExportJob(progress=lambda p: self.post_message(self.Progress(p)))
+        def report(p: WriteProgress) -> None:
+            self.post_message(self.Progress(p))
+
+        self._job = ExportJob(progress=report)
         bar = self.query_one("#export-progress", ProgressBar)
         bar.update(total=max(self.plan.total if self.plan else 1, 1), progress=0)
         self.query_one("#export-progress-row").display = True
