@@ -131,9 +131,14 @@ class TenantConsoleApp(App[None]):
                                                        readonly=False):
                     self.notify(warning, severity="warning", timeout=10)
             selection = await self._resolve_flags()
+            if selection:  # before the first screen, so that it counts in the right scope at once
+                self._scope_activated(await asyncio.to_thread(self.session.activate, selection))
         except ConsoleError as exc:
-            self.load_error = exc
-            await self.switch_screen(LoadErrorScreen(exc.message, exc.exit_code))
+            await self._fail(exc)
+            return
+        except Exception as exc:  # a bug or an unexpected environment: still no traceback on screen
+            await self._fail(ConsoleError(f"The project could not be opened: {type(exc).__name__}: {exc}",
+                                          exit_code=1))
             return
         from tenant_console.ui.screens.models import ModelBrowser
         from tenant_console.ui.screens.picker import TenantPicker
@@ -142,15 +147,16 @@ class TenantConsoleApp(App[None]):
             self.notify(warning, severity="warning", timeout=10)
         for problem in self.extensions.errors:
             self.notify(problem, title="Extension", severity="error", timeout=10)
-        await self.switch_screen(ModelBrowser())
-        if selection:
-            state = await asyncio.to_thread(self.session.activate, selection)
-            self._scope_activated(state)
-        elif self.startup.disabled:
+        if self.startup.disabled and not selection:
             await self._disable("--disabled on the command line")
-        elif self.has_dimensions:
+        await self.switch_screen(ModelBrowser())
+        if not selection and not self.startup.disabled and self.has_dimensions:
             await self.push_screen(TenantPicker())
         self.ready = True
+
+    async def _fail(self, exc: ConsoleError) -> None:
+        self.load_error = exc
+        await self.switch_screen(LoadErrorScreen(exc.message, exc.exit_code))
 
     async def _resolve_flags(self) -> dict[str, Any]:
         """``--event__slug=democon`` → ``{"event": pk}``, with the CLI's messages for mistakes."""

@@ -176,3 +176,15 @@ async def test_palette_finds_tenants_and_models(project, make_app, tmp_path):
         models = ModelCommands(screen)
         hits = [h async for h in models.search("submission")]
         assert "Model conference.Submission" in [h.text for h in hits]
+
+
+async def test_unexpected_startup_error_is_shown_not_a_traceback():
+    def loader():
+        raise RuntimeError("the settings module exploded")
+
+    app = TenantConsoleApp(startup=StartupSpec(loader=loader), extension_packages=())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _error_screen(pilot)
+        assert "RuntimeError: the settings module exploded" in screen.message
+        await pilot.press("q")
+    assert app.return_code == 1
