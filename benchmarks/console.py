@@ -86,7 +86,8 @@ def build_big_table(alias: str, rows: int) -> int:
             f"{created} FROM {source}"
         )
         with connections[alias].cursor() as cur:
-            cur.execute(sql, [rows - 1, big.pk, tracks[0].pk])
+            params = [big.pk, tracks[0].pk]
+            cur.execute(sql, [rows - 1, *params] if vendor == "sqlite" else [*params, rows - 1])
             cur.execute(
                 "INSERT INTO conference_submission (event_id, code, title, abstract, state, track_id, "
                 "duplicate_of_id, duration, custom_data, created) "
@@ -263,12 +264,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.pg:
         from benchmarks.common import _pg_admin
 
+        os.environ["TC_BENCH_PG"] = "1"  # benchmarks/settings.py then defines postgres_console
         try:
             _pg_admin('CREATE DATABASE "tc_bench_console"')
         except Exception:
             pass  # exists already
-    project = prepare(rows=args.large, tenants=args.tenants, aliases=("default", "postgres") if args.pg
-                      else ("default",))
+    project = prepare(rows=args.large, tenants=args.tenants, aliases=("default",))
     big_pk = build_big_table("console", args.rows)
     from django.db import connections
 
