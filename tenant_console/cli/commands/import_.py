@@ -192,19 +192,16 @@ def run(ctx: CliContext) -> int:
             if not ctx.json:
                 print("Every conflict has a decision. Run again with --dry-run to rehearse or --apply to write.")
             return 0
-        decisions_json = decisions.to_json(plan)
+        from tenant_console.core.importer.report import audit_import
+
         try:
             report = session.run(apply_import, plan, resolution, dry_run=args.dry_run, progress=_progress(tty),
                                  readonly=False, scoped=False)
         except ConsoleError as exc:
-            project.audit.record("import", outcome="error", file=str(export.data_path), sha256=export.sha256,
-                                 target=retarget.describe(), dry_run=args.dry_run, error=exc.message[:1000],
-                                 decisions=decisions_json, database=session.alias)
+            audit_import(project, plan, decisions, outcome="error", error=exc.message, dry_run=args.dry_run)
             raise
-        project.audit.record("import", outcome="dry-run" if args.dry_run else "ok", file=str(export.data_path),
-                             sha256=export.sha256, target=retarget.describe(), dry_run=args.dry_run,
-                             decisions=decisions_json, report=report.as_dict(keys_limit=1000),
-                             database=session.alias)
+        audit_import(project, plan, decisions, outcome="dry-run" if args.dry_run else "ok", report=report,
+                     dry_run=args.dry_run)
         if ctx.json:
             print_json({"plan": plan.as_dict(conflicts=False), "report": report.as_dict()})
         else:

@@ -60,3 +60,16 @@ class ImportReport:
         if self.dropped_links:
             out.append(f"  many-to-many links dropped (to skipped objects): {len(self.dropped_links):,}")
         return out
+
+
+def audit_import(project: Any, plan: Any, decisions: Any, *, outcome: str, report: ImportReport | None = None,
+                 error: str | None = None, dry_run: bool = False, **extra: Any) -> None:
+    """Record an import (applied, rehearsed, refused or failed) with its decisions in the audit trail."""
+    details: dict[str, Any] = {"file": str(plan.export.data_path), "sha256": plan.export.sha256,
+                               "target": plan.retarget.describe(), "dry_run": dry_run,
+                               "decisions": decisions.to_json(plan), "database": plan.alias, **extra}
+    if report is not None:
+        details["report"] = report.as_dict(keys_limit=1000)
+    if error is not None:
+        details["error"] = error[:1000]
+    project.audit.record("import", outcome=outcome, **details)

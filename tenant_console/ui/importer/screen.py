@@ -1,0 +1,393 @@
+"""The review screen of an import.
+
+Reading and verifying the file runs in a thread (no ORM); the plan runs on the
+console's session (read-only); the apply runs on a writable session of its own,
+opened for the apply and closed after it. Nothing can be applied while anything is
+undecided, and the final confirmation names the database and the tenant.
+
+Keys on the list of conflicts: ``k`` keep, ``o`` overwrite, ``n`` new key, ``u`` use
+existing, ``r`` rename, ``s`` skip (capitals: the same for every conflict of that
+model and class), ``ctrl+s`` save the decisions, ``d`` dry run, ``a`` apply,
+``i`` import into the current tenant (again: as exported).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable, Input, ProgressBar, Static
+
+from tenant_console.core.errors import ConsoleError
+from tenant_console.ui.screens.base import ConsoleScreen
+
+CLASSES = ("new", "identical", "changed", "key_clash", "unique_clash", "missing_ref", "schema")
+KEYS = {"k": "keep", "o": "overwrite", "n": "new_key", "u": "use_existing", "r": "rename", "s": "skip"}
+SHOWN = 2000  # conflicts listed at once; bulk decisions cover the rest
+
+
+class ImportScreen(ConsoleScreen):
+    HELP = ("Review an import before anything is written. Every conflict needs a decision: k keep, o overwrite, "
+            "n new key, u use existing, r rename, s skip (capital letter: for every conflict of that model and "
+            "class). a applies in one transaction after a confirmation; d is a dry run; ctrl+s saves the "
+            "decisions for a headless run (tenant-console import FILE --decisions D.json --apply).")
+    BINDINGS: ClassVar = [
+        *ConsoleScreen.BINDINGS,
+        *[Binding(k, f"decide('{d}')", d.replace("_", " "), show=k in "kos") for k, d in KEYS.items()],
+        *[Binding(k.upper(), f"decide_model('{d}')", f"{d} (model)", show=False) for k, d in KEYS.items()],
+        Binding("a", "apply(False)", "Apply"),
+        Binding("d", "apply(True)", "Dry run"),
+        Binding("ctrl+s", "save", "Save decisions"),
+        Binding("i", "toggle_into", "Into tenant"),
+    ]
+    DEFAULT_CSS = """
+    ImportScreen #import-top { height: 3; }
+    ImportScreen #import-path { width: 1fr; }
+    ImportScreen #import-status { height: auto; padding: 0 1; }
+    ImportScreen #import-summary { height: auto; max-height: 10; }
+    ImportScreen #import-work { height: 1fr; }
+    ImportScreen #import-conflicts { width: 3fr; }
+    ImportScreen #import-side-box { width: 2fr; border-left: solid $accent; }
+    ImportScreen #import-progress { height: 1; padding: 0 1; }
+    ImportScreen #import-report { height: auto; max-height: 12; padding: 0 1; }
+    """
+
+    def __init__(self, path: str = "") -> None:
+        super().__init__()
+        self.path = path
+        self.crumb = "import"
+        self.state = "idle"
+        self.export: Any = None
+        self.plan: Any = None
+        self.decisions: Any = None
+        self.resolution: Any = None
+        self.report: Any = None
+        self.retarget: Any = None
+        self.plans = 0
+        self._listed: list[Any] = []
+        #: The side-by-side rows on show: (field, incoming, existing, differs).
+        self.side: list[tuple[str, str, str, bool]] = []
+
+    # -- layout ------------------------------------------------------------------
+    def compose_body(self) -> ComposeResult:
+        with Vertical():
+            with Horizontal(id="import-top"):
+                yield Input(self.path, placeholder="export file (.jsonl.gz or .manifest.json), enter to plan",
+                            id="import-path")
+            yield Static("Give the export file to plan the import.", id="import-status")
+            yield DataTable(id="import-summary", cursor_type="none", zebra_stripes=True)
+            with Horizontal(id="import-work"):
+                yield DataTable(id="import-conflicts", cursor_type="row", zebra_stripes=True)
+                with VerticalScroll(id="import-side-box"):
+                    yield Static("", id="import-side")
+            yield ProgressBar(id="import-progress", show_eta=False)
+            yield Static("", id="import-report")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        summary = self.query_one("#import-summary", DataTable)
+        summary.add_columns("model", *CLASSES)
+        conflicts = self.query_one("#import-conflicts", DataTable)
+        conflicts.add_columns("object", "class", "decision", "detail")
+        self.query_one("#import-progress", ProgressBar).display = False
+        if self.path:
+            self.start_plan()
+        else:
+            self.query_one("#import-path", Input).focus()
+
+    # -- planning ----------------------------------------------------------------
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "import-path":
+            event.stop()
+            self.path = event.value.strip()
+            self.start_plan()
+
+    def start_plan(self) -> None:
+        if not self.path:
+            self.notify("Give the path of an export file.", severity="warning")
+            return
+        self.run_worker(self._plan(), exclusive=True, group="import-plan", exit_on_error=False)
+
+    async def _plan(self) -> None:
+        from tenant_console.core.importer import Decisions, Retarget, build_plan, read_export, resolve
+
+        self.state = "planning"
+        self._status(f"Reading and verifying {self.path} ...")
+        try:
+            self.export = await asyncio.to_thread(read_export, self.path)
+        except ConsoleError as exc:
+            self.state = "failed"
+            self._status(f"[b red]Cannot import:[/] {exc.message}")
+            self.notify(exc.message, title="Import", severity="error")
+            return
+        console = self.console
+        self._status(f"Planning {self.export.describe()} against {console.project.database_label()} ...")
+        retarget = self.retarget or Retarget()
+        try:
+            self.plan = await console.db(build_plan, self.export, console.session.alias, console.project.registry,
+                                         retarget, scoped=False)
+        except Exception:
+            self.state = "failed"
+            self._status("[b red]The plan failed[/] (see the notification).")
+            return
+        self.decisions = Decisions()
+        self.decisions.implied = self.plan.retarget.implied()
+        self.resolution = resolve(self.plan, self.decisions)
+        self.plans += 1
+        self.state = "planned"
+        self._fill_summary()
+        self._fill_conflicts()
+        self._refresh_status()
+
+    # -- tables ------------------------------------------------------------------
+    def _fill_summary(self) -> None:
+        table = self.query_one("#import-summary", DataTable)
+        table.clear()
+        for label, counts in sorted(self.plan.summary().items()):
+            table.add_row(label, *[_count(counts.get(c, 0), c) for c in CLASSES])
+        totals = self.plan.totals()
+        table.add_row(Text("total", style="bold"), *[_count(totals.get(c, 0), c, bold=True) for c in CLASSES])
+
+    def _work_items(self) -> list[Any]:
+        seen: dict[str, Any] = {}
+        for it in self.plan.conflicts():
+            seen.setdefault(it.ref, it)
+        for u in self.resolution.undecided:
+            seen.setdefault(u.item.ref, u.item)
+        return list(seen.values())
+
+    def _fill_conflicts(self, keep_cursor: bool = False) -> None:
+        table = self.query_one("#import-conflicts", DataTable)
+        row = table.cursor_row if keep_cursor else 0
+        table.clear()
+        items = self._work_items()
+        self._listed = items[:SHOWN]
+        reasons = {id(u.item): u.reason for u in self.resolution.undecided}
+        for it in self._listed:
+            decision = self.resolution.decision(it)
+            shown = Text(decision or "undecided", style="bold red" if decision is None else "green")
+            detail = reasons.get(id(it), it.detail) if decision is None else it.detail
+            table.add_row(it.ref, it.cls, shown, detail[:90], key=it.ref)
+        if self._listed:
+            table.move_cursor(row=min(row, len(self._listed) - 1))
+            table.focus()
+            self._show_side(self._listed[table.cursor_row])
+        else:
+            self.query_one("#import-side", Static).update("No conflicts: everything can be imported as planned.")
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "import-conflicts" and 0 <= event.cursor_row < len(self._listed):
+            self._show_side(self._listed[event.cursor_row])
+
+    def _show_side(self, item: Any) -> None:
+        """Incoming and existing row side by side, the differing fields highlighted."""
+        from tenant_console.core.importer import allowed
+
+        info = self.plan.infos[item.label]
+        differing = {d.field for d in item.diff}
+        table = Table(title=f"{item.ref} · {item.cls}", expand=True, show_lines=False)
+        table.add_column("field", style="bold", no_wrap=True)
+        table.add_column("incoming", overflow="fold")
+        table.add_column(f"existing #{item.target_pk}" if item.target_pk is not None else "existing", overflow="fold")
+        existing = item.existing or {}
+        self.side = []
+        names = list(item.row.fields)
+        for m in info.m2ms:
+            if m.name not in names:
+                names.append(m.name)
+        for name in names:
+            try:
+                f = info.model._meta.get_field(name)
+                attname = getattr(f, "attname", name)
+            except Exception:
+                attname = name
+            incoming = _short(item.row.fields.get(name))
+            current = _short(existing.get(attname, existing.get(name, "")) if existing else "")
+            diff = next((d for d in item.diff if d.field == name), None)
+            if diff is not None:
+                current = _short(diff.existing)
+            style = "bold yellow" if name in differing else ""
+            self.side.append((name, incoming, current, name in differing))
+            table.add_row(Text(name, style=style), Text(incoming, style=style), Text(current, style=style))
+        ok = allowed(item, info)
+        keys = "  ".join(f"[b]{k}[/b] {d.replace('_', ' ')}" for k, d in KEYS.items() if d in ok)
+        from rich.console import Group
+
+        self.query_one("#import-side", Static).update(Group(
+            Text(item.detail or "", style="italic"), table, Text.from_markup(f"decide: {keys}")))
+
+    # -- decisions ---------------------------------------------------------------
+    def _current(self) -> Any:
+        table = self.query_one("#import-conflicts", DataTable)
+        if self.plan is None or not self._listed or not (0 <= table.cursor_row < len(self._listed)):
+            return None
+        return self._listed[table.cursor_row]
+
+    def action_decide(self, decision: str) -> None:
+        from tenant_console.core.importer import allowed
+
+        item = self._current()
+        if item is None or self.state not in ("planned", "done"):
+            return
+        ok = allowed(item, self.plan.infos[item.label])
+        if decision not in ok:
+            self.notify(f"{decision.replace('_', ' ')} is not possible for {item.ref} ({item.cls}); "
+                        f"possible: {', '.join(ok)}.", severity="warning")
+            return
+        self.decisions.set_object(item.ref, decision)
+        self._resolve()
+        table = self.query_one("#import-conflicts", DataTable)
+        if table.cursor_row < len(self._listed) - 1:
+            table.move_cursor(row=table.cursor_row + 1)
+
+    def action_decide_model(self, decision: str) -> None:
+        item = self._current()
+        if item is None or self.state not in ("planned", "done"):
+            return
+        dependent = any(u.item is item and u.reason.startswith("depends on") for u in self.resolution.undecided)
+        selector = "dependent" if dependent else item.cls
+        self.decisions.set_model(item.label, decision, selector)
+        self._resolve()
+        self.notify(f"{decision.replace('_', ' ')} for every {selector} conflict of {item.label} "
+                    "(where it is possible).")
+
+    def _resolve(self) -> None:
+        from tenant_console.core.importer import resolve
+
+        self.resolution = resolve(self.plan, self.decisions)
+        self._fill_conflicts(keep_cursor=True)
+        self._refresh_status()
+
+    def action_save(self) -> None:
+        if self.plan is None:
+            return
+        path = _decisions_path(self.plan.export.data_path)
+        try:
+            self.decisions.save(path, self.plan)
+        except OSError as exc:
+            self.notify(f"Cannot write {path}: {exc}", severity="error")
+            return
+        self.notify(f"Decisions saved to {path}. Headless: tenant-console import {self.plan.export.data_path.name} "
+                    f"--decisions {path.name} --apply", title="Saved")
+
+    def action_toggle_into(self) -> None:
+        from tenant_console.core.importer import Retarget
+
+        scope = self.console.scope
+        if self.retarget is not None and self.retarget.mode == "into":
+            self.retarget = None
+        elif scope.is_active:
+            self.retarget = Retarget.into_tenant(scope.pks(), {t.dimension: t.label for t in scope.tenants})
+        else:
+            self.notify("Choose the tenant to import into first (t).", severity="warning")
+            return
+        self.start_plan()
+
+    # -- apply -------------------------------------------------------------------
+    def action_apply(self, dry_run: bool) -> None:
+        if self.state != "planned":
+            return
+        if not self.resolution.complete:
+            self.notify(f"{len(self.resolution.undecided):,} conflicts are undecided; nothing can be applied "
+                        "until every conflict has a decision.", title="Undecided", severity="warning")
+            return
+        from tenant_console.ui.importer.confirm import ConfirmApply
+
+        totals: dict[str, int] = {}
+        for counts in self.resolution.counts(self.plan).values():
+            for d, n in counts.items():
+                totals[d] = totals.get(d, 0) + n
+        what = ", ".join(f"{d} {n:,}" for d, n in sorted(totals.items()))
+        verb = "Rehearse (dry run, rolled back)" if dry_run else "[b]Write[/b]"
+        text = (f"{verb} the import of [b]{self.plan.export.data_path.name}[/b]\n"
+                f"into database [b]{self.console.project.database_label()}[/b] ({self.plan.alias}),\n"
+                f"tenant: [b]{self.plan.retarget.text()}[/b]\n\n{what}")
+
+        def done(confirmed: bool | None) -> None:
+            if confirmed:
+                self.run_worker(self._apply(dry_run), exclusive=True, group="import-apply", exit_on_error=False)
+
+        self.app.push_screen(ConfirmApply(text), done)
+
+    async def _apply(self, dry_run: bool) -> None:
+        from tenant_console.core.importer import apply_import
+        from tenant_console.core.importer.report import audit_import
+
+        console = self.console
+        bar = self.query_one("#import-progress", ProgressBar)
+        bar.display = True
+        bar.update(total=None, progress=0)
+        self.state = "applying"
+        self._status("Applying ..." if not dry_run else "Dry run ...")
+
+        def progress(stage: str, done: int, total: int) -> None:  # on the session thread
+            self.app.call_from_thread(bar.update, total=max(total, 1), progress=done)
+
+        session = console.project.session("import-apply", alias=self.plan.alias, readonly=False)
+        console.readonly = False
+        try:
+            future = session.submit(apply_import, self.plan, self.resolution, dry_run=dry_run, progress=progress,
+                                    readonly=False, scoped=False)
+            self.report = await asyncio.wrap_future(future)
+        except Exception as exc:
+            message = exc.message if isinstance(exc, ConsoleError) else f"{type(exc).__name__}: {exc}"
+            await asyncio.to_thread(audit_import, console.project, self.plan, self.decisions, outcome="error",
+                                    error=message, dry_run=dry_run)
+            self.state = "planned"
+            self._status(f"[b red]Nothing was imported:[/] {message}")
+            self.notify(message, title="Import failed", severity="error")
+            return
+        finally:
+            console.readonly = True
+            await asyncio.to_thread(session.close)
+        await asyncio.to_thread(audit_import, console.project, self.plan, self.decisions,
+                                outcome="dry-run" if dry_run else "ok", report=self.report, dry_run=dry_run)
+        bar.update(total=1, progress=1)
+        self.state = "planned" if dry_run else "done"
+        self.query_one("#import-report", Static).update("\n".join(self.report.lines(keys_limit=8)))
+        self._status("[b]Dry run finished[/b]: nothing was written." if dry_run else
+                     "[b green]Imported.[/] The report is below and in the audit trail.")
+
+    # -- status ------------------------------------------------------------------
+    def _status(self, markup: str) -> None:
+        self.query_one("#import-status", Static).update(markup)
+
+    def _refresh_status(self) -> None:
+        plan = self.plan
+        n = len(self.resolution.undecided)
+        target = f"{self.console.project.database_label()}, {plan.retarget.text()}"
+        if n:
+            more = f" (first {SHOWN:,} listed)" if len(self._work_items()) > SHOWN else ""
+            self._status(f"{plan.export.describe()} → {target}. [b red]{n:,} undecided[/]{more}; "
+                         "nothing can be applied until every conflict has a decision.")
+        else:
+            self._status(f"{plan.export.describe()} → {target}. [b green]Everything is decided[/]: "
+                         "a applies (after a confirmation), d rehearses.")
+
+
+def _count(n: int, cls: str, bold: bool = False) -> Text:
+    if not n:
+        return Text("")
+    style = "bold " if bold else ""
+    if cls in ("changed", "key_clash", "unique_clash", "missing_ref", "schema"):
+        style += "yellow"
+    return Text(f"{n:,}", style=style, justify="right")
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _decisions_path(data_path: Path) -> Path:
+    name = data_path.name
+    for suffix in (".jsonl.gz", ".jsonl"):
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+    return data_path.with_name(name + ".decisions.json")

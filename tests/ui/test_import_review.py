@@ -1,0 +1,187 @@
+"""The import review screen driven with the pilot: plan, decide, bulk-decide, save, confirm, apply.
+
+The database side of every decision is tested on SQLite and PostgreSQL in tests/importer/; these
+flows run on SQLite (the console's target database is the test alias ``target``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from tenant_console.ui.importer.confirm import ConfirmApply
+from tenant_console.ui.importer.screen import ImportScreen
+from tests.conftest import flush
+from tests.importer.conftest import Importer, load_base, table_state
+from tests.importer.exports import export_tenant
+from tests.ui.conftest import _project_on, notifications, ready, screen_is, until
+
+SIZE = (140, 40)
+IMPORT = ("tenant_console.ui.importer",)
+
+
+@pytest.fixture
+def target(project):
+    flush("target")
+    yield "target"
+    flush("target")
+
+
+@pytest.fixture
+def export_file(tmp_path_factory):
+    d = tmp_path_factory.mktemp("review")
+    return export_tenant("default", "democon", d / "democon.jsonl.gz")
+
+
+@pytest.fixture
+def app_on_target(project, target, make_app, tmp_path):
+    def factory():
+        return make_app(_project_on(project, target, tmp_path), extension_packages=IMPORT)
+
+    return factory
+
+
+async def open_review(pilot, path) -> ImportScreen:
+    await ready(pilot)
+    pilot.app.open_screen("import", path=str(path))
+    screen = await screen_is(pilot, ImportScreen)
+    await until(pilot, lambda: screen.state in ("planned", "failed"), "the plan", timeout=30)
+    assert screen.state == "planned", str(screen.query_one("#import-status").render())
+    return screen
+
+
+def _rows(screen, table_id):
+    return screen.query_one(table_id).row_count
+
+
+async def test_decide_save_confirm_apply(app_on_target, export_file, project):
+    app = app_on_target()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_review(pilot, export_file)
+        assert _rows(screen, "#import-summary") == len(screen.plan.items) + 1
+        assert _rows(screen, "#import-conflicts") == 1  # the planted cross-tenant review
+        assert "1 undecided" in str(screen.query_one("#import-status").render())
+        await pilot.press("a")  # refused while anything is undecided
+        await pilot.pause()
+        assert "undecided" in notifications(app)[-1] and not isinstance(app.screen, ConfirmApply)
+        await pilot.press("o")  # not possible for a missing reference
+        await pilot.pause()
+        assert "not possible" in notifications(app)[-1]
+        await pilot.press("s")
+        await pilot.pause()
+        assert screen.resolution.complete
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        saved = export_file.with_name("democon.decisions.json")
+        doc = json.loads(saved.read_text())
+        assert list(doc["objects"].values()) == [{"decision": "skip", "class": "missing_ref"}]
+        await pilot.press("a")
+        confirm = await screen_is(pilot, ConfirmApply)
+        text = str(confirm.query_one("#confirm-text").render())
+        assert "into database target (sqlite)" in text and "as exported" in text
+        await pilot.press("y")
+        await until(pilot, lambda: screen.state == "done", "the apply", timeout=30)
+        assert "Imported" in str(screen.query_one("#import-report").render())
+        assert app.readonly  # the writable session is gone again
+    from conference.models import Submission
+
+    count = await asyncio.to_thread(
+        lambda: Submission._base_manager.using("target").filter(event__slug="democon").count())
+    assert count == 40
+    record = [r for r in project.audit.read() if r["action"] == "import"][-1]
+    assert record["outcome"] == "ok" and record["database"] == "target"
+    assert record["decisions"]["objects"]
+
+
+async def test_side_by_side_bulk_decisions_and_dry_run(app_on_target, export_file, project):
+    imp = Importer(project, "target")
+    try:
+        load_base(imp, export_file)
+        from conference.models import Submission
+
+        pks = imp.run(lambda: list(Submission._base_manager.filter(event__slug="democon").order_by("pk")
+                                   .values_list("pk", flat=True)[:3]))
+        imp.run(lambda: Submission._base_manager.filter(pk__in=pks).update(title="Edited in the target"))
+    finally:
+        imp.close()
+    before = await asyncio.to_thread(table_state, "target")
+    app = app_on_target()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_review(pilot, export_file)
+        assert _rows(screen, "#import-conflicts") == 4
+        table = screen.query_one("#import-conflicts")
+        refs = [screen._listed[i].ref for i in range(table.row_count)]
+        first = refs.index(f"conference.submission:{pks[0]}")
+        table.move_cursor(row=first)
+        await pilot.pause()
+        differing = [row for row in screen.side if row[3]]
+        assert [(f, e) for f, _i, e, _d in differing] == [("title", "Edited in the target")]
+        assert len(screen.side) > 5  # every field, side by side
+        await pilot.press("O")  # overwrite every changed submission
+        await pilot.pause()
+        decided = [it for it in screen._listed if screen.resolution.decision(it) == "overwrite"]
+        assert len(decided) == 3
+        assert len(screen.resolution.undecided) == 1
+        table.move_cursor(row=next(i for i, r in enumerate(refs) if r.startswith("conference.review")))
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("d")
+        await screen_is(pilot, ConfirmApply)
+        await pilot.press("y")
+        await until(pilot, lambda: screen.report is not None and screen.state == "planned", "the dry run", timeout=30)
+        assert "DRY RUN" in str(screen.query_one("#import-report").render())
+    assert await asyncio.to_thread(table_state, "target") == before
+
+
+async def test_bad_file_is_a_message_not_a_crash(app_on_target, tmp_path):
+    bad = tmp_path / "nothing.jsonl"
+    bad.write_text("{}\n")
+    app = app_on_target()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.open_screen("import", path=str(bad))
+        screen = await screen_is(pilot, ImportScreen)
+        await until(pilot, lambda: screen.state == "failed", "the failure")
+        assert "manifest" in notifications(app)[-1]
+        await pilot.press("a")  # nothing to apply, nothing happens
+        assert isinstance(app.screen, ImportScreen)
+
+
+async def test_import_command_opens_the_review(app_on_target, export_file):
+    app = app_on_target()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.run_command_line(f"import {export_file}")
+        screen = await screen_is(pilot, ImportScreen)
+        await until(pilot, lambda: screen.state == "planned", "the plan", timeout=30)
+
+
+def test_review_snapshot(app_on_target, export_file, project, snap_compare, tmp_path, monkeypatch):
+    imp = Importer(project, "target")
+    try:
+        load_base(imp, export_file)
+        from conference.models import Submission
+
+        pk = imp.run(lambda: Submission._base_manager.filter(event__slug="democon").order_by("pk").first().pk)
+        imp.run(lambda: Submission._base_manager.filter(pk=pk).update(title="Edited in the target", duration=99))
+    finally:
+        imp.close()
+    local = tmp_path / "democon.jsonl.gz"
+    local.write_bytes(export_file.read_bytes())
+    local.with_name("democon.manifest.json").write_bytes(
+        export_file.with_name("democon.manifest.json").read_bytes())
+    monkeypatch.chdir(tmp_path)
+    app = app_on_target()
+
+    async def run_before(pilot) -> None:
+        screen = await open_review(pilot, Path("democon.jsonl.gz"))
+        await until(pilot, lambda: not [w for w in app.workers if w.is_running and w.node is screen], "idle")
+        app.clear_notifications()
+        await pilot.pause()
+
+    assert os.getcwd() == str(tmp_path)
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
