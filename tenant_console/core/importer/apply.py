@@ -212,12 +212,12 @@ class Applier:
         self.renames: dict[int, dict[str, Any]] = {}
         for (label, attname), items in by_field.items():
             info = self.plan.infos[label]
-            f = info.model._meta.get_field(attname)
+            text_field: Any = info.model._meta.get_field(attname)
             taken: set[str] = set()
-            pending = [(it, str(it.row.fields.get(f.name) or "")) for it in items]
+            pending = [(it, str(it.row.fields.get(text_field.name) or "")) for it in items]
             n = 2
             while pending and n < 10_000:
-                candidates = {id(it): _suffixed(v, n, f.max_length) for it, v in pending}
+                candidates = {id(it): _suffixed(v, n, text_field.max_length) for it, v in pending}
                 values = list(candidates.values())
                 for chunk in chunks(values):
                     taken.update(str(v) for v in info.model._base_manager.using(self.alias).filter(
@@ -230,7 +230,7 @@ class Applier:
                     else:
                         taken.add(c)
                         self.renames.setdefault(id(it), {})[attname] = c
-                        self.report.renamed.setdefault(it.ref, {})[f.name] = c
+                        self.report.renamed.setdefault(it.ref, {})[text_field.name] = c
                 pending = left
                 n += 1
 
@@ -269,8 +269,8 @@ class Applier:
                 out[name] = target
         if it.overrides:
             for name, value in it.overrides.items():
-                f = info.model._meta.get_field(name)
-                out[f.attname] = f.to_python(value)
+                override: Any = info.model._meta.get_field(name)
+                out[override.attname] = override.to_python(value)
         out.update(self.renames.get(id(it), {}))
         return out
 
@@ -308,7 +308,7 @@ class Applier:
                     target = self.ref_target(ref)
                     if target is not None:
                         links.setdefault(m.name, []).append((pk, target))
-        qs = model._base_manager.using(self.alias)
+        qs: Any = model._base_manager.using(self.alias)
         fields = [f for f in info.local_fields]
         batch = max(1, min(2000, self.conn.ops.bulk_batch_size(fields, inserts[:1] or [None])))
         try:
@@ -348,9 +348,9 @@ class Applier:
         if not names:
             return
         qn = self.conn.ops.quote_name
-        fields = [info.model._meta.get_field(n) for n in names]
-        pk = info.model._meta.pk
-        sql = (f"UPDATE {qn(info.model._meta.db_table)} SET "
+        fields: list[Any] = [info.model._meta.get_field(n) for n in names]
+        pk: Any = info.model._meta.pk
+        sql = (f"UPDATE {qn(str(info.model._meta.db_table))} SET "
                + ", ".join(f"{qn(f.column)} = %s" for f in fields) + f" WHERE {qn(pk.column)} = %s")
         params = [[f.get_db_prep_save(getattr(o, f.attname), connection=self.conn) for f in fields]
                   + [pk.get_db_prep_save(getattr(o, pk.attname), connection=self.conn)] for o in objs]

@@ -207,7 +207,7 @@ class Decisions:
                 raise bad(f"{ref} was {was!r} when the decisions were made and is {item.cls!r} now (the target "
                           "changed since).")
             ok = allowed(item, plan.infos[item.label])
-            if decision not in ok and not (decision == "skip"):
+            if decision not in ok:
                 raise bad(f"{decision!r} is not possible for {ref} ({item.cls}); possible: {', '.join(ok)}.")
             out.objects[ref] = decision
         return out

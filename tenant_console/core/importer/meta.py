@@ -82,7 +82,7 @@ def _fk(f: Any) -> FkInfo:
 
 
 def _unique_sets(model: type[Model]) -> list[tuple[str, ...]]:
-    opts = model._meta
+    opts: Any = model._meta
     sets: list[tuple[str, ...]] = []
     for f in opts.local_concrete_fields:
         if f.unique and not f.primary_key:
@@ -114,7 +114,7 @@ def _model_info(model: type[Model]) -> ModelInfo:
                 fks.append(info)
     m2ms = []
     for f in opts.local_many_to_many:
-        through = f.remote_field.through
+        through: Any = f.remote_field.through
         m2ms.append(M2mInfo(name=f.name, target=f.related_model._meta.label_lower,
                             natural=uses_natural_key(f.related_model), through=through,
                             source_col=through._meta.get_field(f.m2m_field_name()).attname,
@@ -122,7 +122,7 @@ def _model_info(model: type[Model]) -> ModelInfo:
     gfks = []
     for pf in opts.private_fields:
         if isinstance(pf, GenericForeignKey):
-            ct = opts.get_field(pf.ct_field)
+            ct: Any = opts.get_field(pf.ct_field)
             gfks.append(GfkInfo(name=pf.name, ct_attname=ct.attname, ct_field=pf.ct_field, fk_field=pf.fk_field))
     plain = [f for f in local if not f.is_relation and not f.primary_key]
     return ModelInfo(

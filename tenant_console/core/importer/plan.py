@@ -242,7 +242,7 @@ class Planner:
     def _natural_key_of(self, info: ModelInfo, row: Row) -> tuple[Any, ...]:
         data = {f.attname: f.to_python(row.fields[f.name]) for f in info.plain if f.name in row.fields}
         try:
-            return tuple(info.model(**data).natural_key())
+            return tuple(_any(info.model(**data)).natural_key())
         except Exception:
             pass
         for fk in info.fks:  # a natural key that goes through an FK (auth.Permission -> ContentType)
@@ -251,14 +251,14 @@ class Planner:
             if raw is None or target is None:
                 continue
             try:
-                obj = (target._default_manager.db_manager(self.alias).get_by_natural_key(*raw) if fk.natural
+                obj = (_any(target._default_manager.db_manager(self.alias)).get_by_natural_key(*raw) if fk.natural
                        else target._base_manager.using(self.alias).get(pk=raw))
             except Exception:
                 obj = None
             if obj is not None:
                 data[fk.name] = obj
         try:
-            return tuple(info.model(**data).natural_key())
+            return tuple(_any(info.model(**data)).natural_key())
         except Exception:
             return ("line", row.line)
 
@@ -267,10 +267,10 @@ class Planner:
         for names in info.unique_sets:
             if len(names) != len(sample):
                 continue
-            fields = [info.model._meta.get_field(n) for n in names]
+            fields: list[Any] = [info.model._meta.get_field(n) for n in names]
             if any(f.is_relation for f in fields):
                 continue
-            obj = info.model(**dict(zip([f.attname for f in fields], sample, strict=False)))
+            obj: Any = info.model(**dict(zip([f.attname for f in fields], sample, strict=False)))
             try:
                 if tuple(obj.natural_key()) == tuple(sample):
                     return tuple(f.attname for f in fields)
@@ -293,7 +293,7 @@ class Planner:
                 for values in self.qs(model).filter(q).values_list(*names, "pk"):
                     found[(label, tuple(values[:-1]))] = values[-1]
             return found
-        manager = model._default_manager.db_manager(self.alias)
+        manager: Any = model._default_manager.db_manager(self.alias)
         for k in keys:  # no field set matches the natural key: ask the manager, one by one
             try:
                 found[(label, k)] = manager.get_by_natural_key(*k).pk
@@ -344,8 +344,8 @@ class Planner:
                 out[fk.attname] = self.target_ref((fk.target, _key(fk.natural, raw, target)))
         if item.overrides:
             for name, value in item.overrides.items():
-                f = info.model._meta.get_field(name)
-                out[f.attname] = f.to_python(value)
+                target_field: Any = info.model._meta.get_field(name)
+                out[target_field.attname] = target_field.to_python(value)
         return out
 
     def incoming_m2m(self, info: ModelInfo, row: Row) -> dict[str, list[Any]]:
@@ -503,7 +503,10 @@ class Planner:
                 for row in self.qs(info.model).filter(q).annotate(**ann).values(
                         *[f.attname for f in info.local_fields], *ann):
                     k = tuple(row[n] for n in names)
-                    it = wanted.get(_norm_key(k, wanted))  # type: ignore[arg-type]
+                    found = wanted.get(_norm_key(k, wanted))
+                    if found is None:
+                        continue
+                    it = found
                     if it is None or it.cls not in ("new", "key_clash"):
                         continue
                     pk = row[info.pk_attname]
@@ -585,6 +588,11 @@ def _norm_key(k: tuple[Any, ...], wanted: dict[tuple[Any, ...], Any]) -> tuple[A
         if tuple(str(x) for x in w) == text:
             return w
     return k
+
+
+def _any(value: Any) -> Any:
+    """Natural keys are duck-typed (``natural_key``/``get_by_natural_key``); say so to the type checker."""
+    return value
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -259,8 +259,8 @@ def read_export(path: str | Path) -> Export:
                 f"Line {n} of {data_path.name} is not a serialized Django object (it needs 'model' and 'fields')."
             )
         label = obj["model"].lower()
-        model = models.get(label)
-        if model is None:
+        found_model = models.get(label)
+        if found_model is None:
             if get_model(label) is None:
                 raise ImportInputError(
                     f"Line {n} of {data_path.name} is a {obj['model']!r} object, a model this project does not "
@@ -272,7 +272,7 @@ def read_export(path: str | Path) -> Export:
             )
         names = field_names.get(label)
         if names is None:
-            names = field_names[label] = {f.name for f in model._meta.get_fields()}
+            names = field_names[label] = {f.name for f in found_model._meta.get_fields()}
         extra = [k for k in obj["fields"] if k not in names]
         if extra:
             already = {(d.model, d.field) for d in export.schema_differences}
@@ -280,7 +280,7 @@ def read_export(path: str | Path) -> Export:
                 if (label, name) not in already:
                     export.schema_differences.append(SchemaDifference(
                         label, name, "removed", "in the file, but the model has no such field any more"))
-        pk = _pk_value(model, obj["pk"], label, n) if "pk" in obj and obj["pk"] is not None else None
+        pk = _pk_value(found_model, obj["pk"], label, n) if "pk" in obj and obj["pk"] is not None else None
         export.rows.setdefault(label, []).append(Row(label=label, pk=pk, fields=obj["fields"], line=n, key=pk))
         counts[label] = counts.get(label, 0) + 1
     for label, entry in manifest["models"].items():
