@@ -185,3 +185,19 @@ def test_review_snapshot(app_on_target, export_file, project, snap_compare, tmp_
 
     assert os.getcwd() == str(tmp_path)
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+async def test_review_flag_opens_the_console_on_the_review(project, target, export_file, tmp_path):
+    """``tenant-console ... import FILE --review``: the console starts on the review of FILE."""
+    from tenant_console.ui.app import StartupSpec
+    from tenant_console.ui.importer.launch import ReviewApp
+
+    app = ReviewApp(_project_on(project, target, tmp_path), str(export_file), startup=StartupSpec(),
+                    extension_packages=IMPORT)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await screen_is(pilot, ImportScreen)
+            await until(pilot, lambda: screen.state == "planned", "the plan", timeout=30)
+            assert screen.plan.export.data_path == export_file
+    finally:
+        app.close_session()

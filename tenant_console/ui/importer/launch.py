@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from tenant_console.ui import app as app_module
 from tenant_console.ui.app import StartupSpec, TenantConsoleApp
 
 
 class ReviewApp(TenantConsoleApp):
     """The console, which opens the import review of ``path`` as soon as it is ready."""
+
+    # Textual resolves a relative CSS_PATH next to the subclass; point at the console's own file.
+    CSS_PATH = str(Path(app_module.__file__).parent / str(TenantConsoleApp.CSS_PATH))
 
     def __init__(self, project: Any, path: str, **kwargs: Any) -> None:
         super().__init__(project, **kwargs)
