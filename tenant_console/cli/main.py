@@ -7,13 +7,14 @@ tenant-console --settings mysite.settings tenants --search demo --json
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from tenant_console import __version__
 from tenant_console.cli import commands
 from tenant_console.cli.context import CliContext
-from tenant_console.cli.scopeflags import split_scope_flags
+from tenant_console.cli.scopeflags import check_scope_flags, require_values, split_scope_flags
 from tenant_console.core.errors import ConsoleError
 
 EPILOG = """\
@@ -92,6 +93,7 @@ def main(argv: Sequence[str] | None = None, *, managed: bool = False) -> int:
         if args.subcommand is None:
             from tenant_console.ui.launch import launch
 
+            require_values(scope_flags)
             return launch(
                 settings=getattr(args, "settings", None),
                 pythonpath=getattr(args, "pythonpath", []),
@@ -103,6 +105,13 @@ def main(argv: Sequence[str] | None = None, *, managed: bool = False) -> int:
 
         project = load_project(getattr(args, "settings", None), getattr(args, "pythonpath", []), args.database)
         module = next(m for m in commands.discover() if args.subcommand == m.NAME)
+        check_scope_flags(
+            scope_flags,
+            project.registry.dimensions,
+            _subparser(parser, module.NAME)._option_string_actions,
+            module.NAME,
+            takes_scope=getattr(module, "TAKES_SCOPE", True),
+        )
         ctx = CliContext(project=project, args=args, scope_flags=scope_flags)
         return int(module.run(ctx) or 0)
     except ConsoleError as exc:
@@ -112,7 +121,17 @@ def main(argv: Sequence[str] | None = None, *, managed: bool = False) -> int:
         sys.stderr.write("tenant-console: interrupted\n")
         return 130
     except BrokenPipeError:
-        return 0
+        # The reader went away (``| head``): we cannot know the command finished, so never report success.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+
+
+def _subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action.choices[name]
+    raise KeyError(name)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -51,7 +51,7 @@ def test_tenants_table_output(capsys):
         (["tenants", "--limit", "0"], "--limit must be at least 1"),
         (["tenants", "--dimension", "evnt"], "Did you mean 'event'?"),
         (["models", "--app", "confrence"], "Did you mean 'conference'?"),
-        (["models", "--evnt=3"], "there is no scope dimension 'evnt'. Did you mean 'event'?"),
+        (["models", "--evnt=3"], "Unknown option --evnt for 'models'. Did you mean the scope option --event=...?"),
         (["models", "--event__slug=democn"], "Closest tenants: DemoCon 2026 (democon)"),
         (["models", "--event__title=x"], "cannot be looked up by 'title'"),
         (["models", "--event=abc"], "is not a valid value"),
@@ -66,6 +66,28 @@ def test_bad_input_is_one_paragraph_and_exit_2(capsys, args, message):
     assert message in err
     assert "Traceback" not in err and out == ""
     assert err.count("\n") == 1
+
+
+def test_a_closed_pipe_never_reports_success():
+    """``tenant-console ... | head`` must not turn an unfinished command into exit 0, nor print a traceback."""
+    import subprocess
+
+    from tests.cli.helpers import EXE
+
+    env = {**os.environ, "TC_TEST_DIR": os.environ["TC_TEST_DIR"]}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    proc = subprocess.Popen(
+        [EXE, "--settings", "tests.settings", "--pythonpath", "demo_project", "models"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    proc.stdout.close()  # the reader is gone before the first line is written
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 141
+    assert "Traceback" not in err
 
 
 # -- models --------------------------------------------------------------------------------------

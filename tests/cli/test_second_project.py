@@ -35,7 +35,9 @@ def test_models_lists_both_backends_with_paths_and_counts():
     assert rows["notes.Workspace"]["tenant_model_of"] == ["workspace"]
     assert not rows["ticketing.PaymentLog"]["scoped"]
     assert {m: rows[m]["count"] for m in ("ticketing.Ticket", "notes.Note", "notes.Comment")} == {
-        "ticketing.Ticket": 20, "notes.Note": 9, "notes.Comment": 18,
+        "ticketing.Ticket": 20,
+        "notes.Note": 9,
+        "notes.Comment": 18,
     }
     assert "ticketing.PaymentLog has a ScopedManager (scoped) but its default manager" in done.stderr
 
@@ -96,8 +98,12 @@ def test_shell_in_a_show_implies_its_organizer_and_isolates_both_dimensions():
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout.strip().splitlines()[-1])
     assert data == {
-        "event": "winter-expo", "organizer": "globex", "pk_is_uuid": True,
-        "shows": ["spring-gala", "winter-expo"], "tickets": ["winter-expo"], "n_tickets": 4,
+        "event": "winter-expo",
+        "organizer": "globex",
+        "pk_is_uuid": True,
+        "shows": ["spring-gala", "winter-expo"],
+        "tickets": ["winter-expo"],
+        "n_tickets": 4,
         "venues": ["Globex Live Hall A", "Globex Live Hall B"],
     }
 
@@ -112,12 +118,18 @@ def test_shell_in_a_custom_backend_workspace():
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout.strip().splitlines()[-1])
     assert data == {
-        "workspace": "acme-ops", "organizer": "acme",
+        "workspace": "acme-ops",
+        "organizer": "acme",
         "notes": ["Acme Ops note 0", "Acme Ops note 1", "Acme Ops note 2"],
-        "comments": 6, "all_notes": 9,  # the unconstrained manager beside it is not scoped
+        "comments": 6,
+        "all_notes": 9,  # the unconstrained manager beside it is not scoped
     }
-    activations = [r for r in audit_records() if r["action"] == "scope_activated"
-                   and any(t["dimension"] == "workspace" and t["label"] == "Acme Ops" for t in r["scope"]["tenants"])]
+    activations = [
+        r
+        for r in audit_records()
+        if r["action"] == "scope_activated"
+        and any(t["dimension"] == "workspace" and t["label"] == "Acme Ops" for t in r["scope"]["tenants"])
+    ]
     assert activations, "activating a custom-backend tenant is audited"
     assert activations[-1]["settings"] == "saasproj.settings"
 
@@ -126,12 +138,17 @@ def test_shell_in_a_custom_backend_workspace():
     ("flags", "expected"),
     [
         (["--event__slug=spring-gala"], "several ticketing.Show rows match"),
-        (["--organiser=acme"], "there is no scope dimension 'organiser'. Did you mean 'organizer'?"),
+        (
+            ["--organiser=acme"],
+            "Unknown option --organiser for 'shell'. Did you mean the scope option --organizer=...?",
+        ),
         (["--organizer=acme"], "is not a valid value for 'pk' of ticketing.Account"),
         (["--organizer__handle=acm"], "no ticketing.Account matches. Closest tenants: Acme Events [acme]."),
-        (["--event__slug=winter-expo", "--workspace__key=acme-ops"],
-         "belongs to the organizer 'Acme Events [acme]', but the organizer 'Globex Live [globex]' "
-         "(implied by the event 'Winter Expo (winter-expo)') is also in the selection"),
+        (
+            ["--event__slug=winter-expo", "--workspace__key=acme-ops"],
+            "belongs to the organizer 'Acme Events [acme]', but the organizer 'Globex Live [globex]' "
+            "(implied by the event 'Winter Expo (winter-expo)') is also in the selection",
+        ),
     ],
     ids=["ambiguous", "unknown-dimension", "bad-uuid", "no-match", "contradiction"],
 )

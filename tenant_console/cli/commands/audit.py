@@ -18,6 +18,7 @@ from tenant_console.core.errors import ConsoleError
 from tenant_console.core.graph.isolation_audit import DEFAULT_LIMIT, AuditReport, run_audit
 
 NAME = "audit"
+TAKES_SCOPE = False
 HELP = "Find references between rows of different tenants (exit code 1 if any)."
 DESCRIPTION = (
     "Scan the whole database for references (FK, one-to-one, many-to-many, generic FK) between scoped rows "

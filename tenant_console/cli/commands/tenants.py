@@ -10,6 +10,7 @@ from tenant_console.core.errors import ConsoleError, did_you_mean
 from tenant_console.core.tenants import search_tenants
 
 NAME = "tenants"
+TAKES_SCOPE = False
 HELP = "List or search tenants per scope dimension."
 ORDER = 10
 

@@ -14,6 +14,7 @@ from tenant_console.cli.output import print_json
 from tenant_console.core.errors import ConsoleError
 
 NAME = "verify"
+TAKES_SCOPE = False
 HELP = "Check an export file against its manifest and the current models."
 DESCRIPTION = """\
 Checks the data file of an export (NAME.jsonl[.gz] or NAME.manifest.json) against its manifest: size,
