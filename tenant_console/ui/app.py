@@ -12,7 +12,7 @@ graph, export and import packages plug in without edits here (see
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App
@@ -83,6 +83,7 @@ class TenantConsoleApp(App[None]):
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("f1", "help", "Help", show=False),  # also while typing in a search box
         Binding("ctrl+x", "cancel_query", "Cancel query", show=False),
+        Binding("grave_accent", "toggle_repl", "REPL", key_display="`", show=False),
         Binding("ctrl+q", "quit", "Quit"),
     ]
 
@@ -99,6 +100,9 @@ class TenantConsoleApp(App[None]):
         self.recent: RecentTenants | None = None
         self.ready = False  # set once the first real screen is shown (tests wait on it)
         self.load_error: ConsoleError | None = None
+        #: Asked before the console quits or switches tenant; any False keeps things as they are
+        #: (the REPL registers one for its uncommitted changes).
+        self.leave_guards: list[Callable[[str], Awaitable[bool]]] = []
         self.extensions = Extensions()
         self.extension_packages = tuple(extension_packages)
         commands.register_builtin(self.extensions)
@@ -217,6 +221,27 @@ class TenantConsoleApp(App[None]):
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             self.report(event.worker.error)
 
+    async def confirm_leave(self, reason: str) -> bool:
+        """Ask every leave guard (call from a worker: a guard may wait for a dialog)."""
+        for guard in list(self.leave_guards):
+            if not await guard(reason):
+                return False
+        return True
+
+    async def action_quit(self) -> None:
+        """ctrl+q and :q ask the leave guards first (uncommitted REPL changes)."""
+        async def run() -> None:
+            if await self.confirm_leave("Quitting the console."):
+                self.exit()
+
+        self.run_worker(run(), group="quit", exclusive=True, exit_on_error=False)
+
+    def action_toggle_repl(self) -> None:
+        if self.extensions.find("repl") is None:
+            self.notify(f"{FEATURE_NAMES['repl']} is not available in this build.", severity="warning")
+            return
+        self.run_command_line("repl")
+
     def action_cancel_query(self) -> None:
         if self.session is not None and self.session.cancel():
             self.notify("Cancelling the running query…", severity="warning")
@@ -233,6 +258,8 @@ class TenantConsoleApp(App[None]):
     async def activate_tenant(self, dimension: str, pk: Any, label: str = "") -> bool:
         """Make ``pk`` the active tenant of ``dimension`` (implied dimensions filled in)."""
         if self.session is None:
+            return False
+        if not await self.confirm_leave(f"Switching the console to another {dimension}."):
             return False
         self.busy += 1
         try:
@@ -278,6 +305,8 @@ class TenantConsoleApp(App[None]):
         assert self.session is not None
         from tenant_console.ui.screens.picker import TenantPicker
 
+        if not await self.confirm_leave("Disabling scopes."):
+            return
         state = await asyncio.to_thread(self.session.disable_scopes, reason)
         self.scope = state
         if isinstance(self.screen, TenantPicker):

@@ -105,5 +105,5 @@ def register_builtin(ext: Extensions) -> None:
                 usage="import [FILE]")
     ext.command("help", "Keys and commands of the current view", lambda app, arg: app.action_help(),
                 aliases=("h",), usage="help")
-    ext.command("quit", "Leave the console", lambda app, arg: app.exit(), aliases=("q", "q!", "exit"),
+    ext.command("quit", "Leave the console", lambda app, arg: app.action_quit(), aliases=("q", "q!", "exit"),
                 usage="q")

@@ -86,3 +86,53 @@ async def test_use_an_object_in_the_repl(make_app, ui_project, db_alias):
         res = screen.pane.results[-1]
         assert res.ok and res.value.kind == "object" and f"#{pk}" in res.value.title
         assert (await run(pilot, "obj.pk")).value.text == str(pk)
+
+
+async def _writable_with_a_change(pilot, screen, tag: str) -> None:
+    await pilot.press("f3")
+    await screen_is(pilot, WritableDialog)
+    await pilot.press(*"WRITE", "enter")
+    await until(pilot, lambda: screen.pane.runner.writable, "writable mode")
+    await run(pilot, f"Tag.objects.create(event=event, tag='{tag}')")
+    assert screen.pane.runner.dirty
+
+
+async def test_console_asks_before_switching_tenant_or_quitting(make_app, ui_project, db_alias, undo_tags):
+    from conference.models import Event
+
+    from tenant_console.ui.repl.dialogs import UncommittedDialog
+
+    app = make_app(ui_project, scope_flags=[ScopeFlag("event__slug", "democon")], extension_packages=REPL)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(pilot)
+        app.run_command_line("repl")
+        screen = await screen_is(pilot, ReplScreen)
+        await until(pilot, lambda: screen.pane.ready.is_set(), "the REPL")
+        await _writable_with_a_change(pilot, screen, f"{MARK}-switch")
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, ReplScreen), "the REPL to hide")
+        other = app.session.run(lambda: Event._base_manager.get(slug="pycon-nordic").pk, scoped=False)
+
+        # Switching tenant asks first; "stay" keeps both the console and the REPL where they were.
+        app.choose_tenant("event", other)
+        await screen_is(pilot, UncommittedDialog)
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, UncommittedDialog), "the dialog to close")
+        await pilot.pause(0.2)
+        assert "democon" in app.scope.describe() and screen.pane.runner.dirty
+
+        # Quitting asks too; "stay" keeps the app running.
+        await pilot.press("ctrl+q")
+        await screen_is(pilot, UncommittedDialog)
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        assert app.is_running
+
+        # Roll back, and the switch goes through; the REPL follows.
+        app.choose_tenant("event", other)
+        await screen_is(pilot, UncommittedDialog)
+        await pilot.press("r")
+        await until(pilot, lambda: "pycon-nordic" in app.scope.describe(), "the console to switch")
+        await until(pilot, lambda: "pycon-nordic" in screen.pane.runner.scope.describe(), "the REPL to follow")
+        assert not screen.pane.runner.writable and app.readonly
+    assert count(ui_project, db_alias, Tag, tag=f"{MARK}-switch") == 0
