@@ -27,7 +27,7 @@ async def test_repl_follows_the_console_tenant(make_app, ui_project, db_alias):
     app = make_app(ui_project, scope_flags=[ScopeFlag("event__slug", "democon")], extension_packages=REPL)
     async with app.run_test(size=(120, 36)) as pilot:
         await ready(pilot)
-        app.run_command_line("repl")
+        await pilot.press("grave_accent")  # the toggle key
         screen = await screen_is(pilot, ReplScreen)
         await until(pilot, lambda: screen.pane.ready.is_set(), "the REPL")
         res = await run(pilot, "(event.slug, Submission.objects.count())")
