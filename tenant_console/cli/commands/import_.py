@@ -19,7 +19,8 @@ NAME = "import"
 HELP = "Plan, review and apply an export into a database (conflicts need decisions)."
 DESCRIPTION = """\
 Plan an import of an export file into the database (--database ALIAS), classifying every object:
-new, identical, changed, key clash, unique clash, missing reference, schema difference. Conflicts
+new, identical, changed, key clash, unique clash, missing reference, cross-tenant reference (an
+object that would point at another tenant's row), schema difference. Conflicts
 need decisions (a decisions file saved from the review screen or written by hand); without them
 nothing is written and the undecided conflicts are listed (exit code 1). --apply writes everything
 in one transaction; --dry-run does the same and rolls back.
@@ -124,6 +125,10 @@ def _decisions(ctx: CliContext, plan: Any) -> Any:
         if decision not in DECISIONS or selector not in SELECTORS:
             raise ConsoleError(f"--default {text!r}: write DECISION or CLASS=DECISION with a decision among "
                                f"{', '.join(DECISIONS)} and a class among {', '.join(SELECTORS)}.")
+        if decision == "allow_cross_tenant" and selector != "cross_tenant_reference":
+            raise ConsoleError(f"--default {text!r}: references into another tenant are only allowed where they are "
+                               "named: write --default cross_tenant_reference=allow_cross_tenant, or decide the "
+                               "objects one by one in a decisions file.")
         decisions.set_default(decision, selector)
     decisions.implied = plan.retarget.implied()
     return decisions
@@ -154,6 +159,10 @@ def _undecided_message(resolution: Any) -> str:
     missing = by_class.get("missing_ref")
     extra = (f" {missing:,} objects reference objects that are neither in the file nor in the target; they can "
              "only be skipped." if missing else "")
+    cross = by_class.get("cross_tenant_reference")
+    if cross:
+        extra += (f" {cross:,} objects would reference another tenant's data; skip them, or allow it explicitly "
+                  "(allow_cross_tenant, per object or --default cross_tenant_reference=allow_cross_tenant).")
     return (f"{n:,} conflicts have no decision ({parts}), so nothing was written.{extra} Review them in the "
             "console (import FILE --review), or give a decisions file (--decisions D.json; --save-decisions "
             "writes one listing every undecided conflict to edit) or defaults (--default CLASS=DECISION).")
@@ -178,8 +187,8 @@ def run(ctx: CliContext) -> int:
         decisions = _decisions(ctx, plan)
         resolution = resolve(plan, decisions)
         if args.save_decisions:
-            path = decisions.save(args.save_decisions, plan)
-            _add_undecided(path, resolution)
+            path = decisions.save(args.save_decisions, plan, resolution.undecided)
+            _saved_message(path, plan, resolution)
         _schema_error(plan, resolution)
         if not resolution.complete:
             _print_plan(ctx, plan, resolution)
@@ -207,15 +216,29 @@ def run(ctx: CliContext) -> int:
         else:
             for line in report.lines():
                 print(line)
+        if report.cross_tenant:
+            sys.stderr.write(f"WARNING: {len(report.cross_tenant):,} objects were "
+                             f"{'(in the dry run) ' if args.dry_run else ''}imported with references into another "
+                             "tenant, as decided (allow_cross_tenant); recorded in the audit trail.\n")
         return 0
     finally:
         session.close()
 
 
-def _add_undecided(path: Any, resolution: Any) -> None:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    data["undecided"] = [u.as_dict() for u in resolution.undecided]
-    path.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+def _saved_message(path: Any, plan: Any, resolution: Any) -> None:
+    """Tell where the decisions went and how to fill them in (stderr: stdout may be --json)."""
+    n = len(resolution.undecided)
+    lines = [f"Decisions written to {path}."]
+    if n:
+        example = resolution.undecided[0]
+        lines.append(f'{n:,} undecided objects are listed under "objects" with "decision": null; replace each null '
+                     f'with one of its "possible" decisions, e.g. "{example.item.ref}": {{"decision": '
+                     f'{json.dumps(example.possible[0])}}} (or simply "{example.item.ref}": '
+                     f'{json.dumps(example.possible[0])}). Per model or as a default: "models": {{"LABEL": '
+                     '{"CLASS": "DECISION"}}, "default": {"CLASS": "DECISION"}.')
+    lines.append(f"Then: tenant-console ... import {plan.export.data_path.name} --decisions {path} --dry-run "
+                 "(or --apply).")
+    sys.stderr.write("\n".join(lines) + "\n")
 
 
 def _print_plan(ctx: CliContext, plan: Any, resolution: Any) -> None:
@@ -226,7 +249,9 @@ def _print_plan(ctx: CliContext, plan: Any, resolution: Any) -> None:
         print_json(out)
         return
     print(f"Import plan: {plan.export.describe()} -> {plan.alias} ({plan.vendor}), {plan.retarget.text()}")
-    classes = ["new", "identical", "changed", "key_clash", "unique_clash", "missing_ref", "schema"]
+    from tenant_console.core.importer import CLASSES
+
+    classes = list(CLASSES)
     rows = [[label, *[counts.get(c, 0) or "" for c in classes]] for label, counts in sorted(plan.summary().items())]
     print_table(["model", *classes], rows, right=range(1, len(classes) + 1))
     for d in plan.export.schema_differences:

@@ -88,14 +88,14 @@ class Applier:
             raise UndecidedConflicts(f"{len(self.res.undecided):,} conflicts have no decision; nothing was applied.")
         started = time.perf_counter()
         labels = dependency_order(list(self.plan.items), self.plan.infos)
-        written = [lb for lb in labels if any(self.res.decision(it) in WRITES for it in self.plan.items[lb])]
+        written = [lb for lb in labels if any(self.res.effective(it) in WRITES for it in self.plan.items[lb])]
         try:
             with transaction.atomic(using=self.alias, durable=True):
                 self._lock(written)
                 self._recheck()
                 self._assign_keys(labels)
                 self._rename()
-                total = sum(1 for it in self.plan.all_items() if self.res.decision(it) in WRITES)
+                total = sum(1 for it in self.plan.all_items() if self.res.effective(it) in WRITES)
                 done = 0
                 for lb in labels:
                     done = self._write_model(lb, done, total)
@@ -109,6 +109,8 @@ class Applier:
                 f"{' '.join(str(exc).split())}"
             )
         self.report.counts = self.res.counts(self.plan)
+        self.report.cross_tenant = [{"ref": it.ref, "references": [c.text() for c in it.cross]}
+                                    for it in self.res.allowed_cross_tenant(self.plan)]
         self.report.dropped_links = list(self.res.dropped_links)
         self.report.seconds = time.perf_counter() - started
         return self.report
@@ -156,7 +158,7 @@ class Applier:
         for lb in labels:
             info = plan.infos[lb]
             for it in plan.items[lb]:
-                d = self.res.decision(it)
+                d = self.res.effective(it)
                 if d in ("new_key", "rename") or (d == "insert" and it.row.pk is None):
                     if info.parent_link is None:
                         alloc.setdefault(lb, []).append(it)
@@ -195,7 +197,7 @@ class Applier:
                     self.keys[id(it)] = self.keys.get(id(parent)) if parent is not None else None
         for lb in labels:
             for it in plan.items[lb]:
-                d = self.res.decision(it)
+                d = self.res.effective(it)
                 if d in ("new_key", "rename"):
                     self.report.new_keys[it.ref] = key_text(self.keys[id(it)])
 
@@ -203,7 +205,7 @@ class Applier:
         """Give renamed rows unique text values: ``value-2``, ``value-3``... checked in batches."""
         by_field: dict[tuple[str, str], list[Item]] = {}
         for it in self.plan.all_items():
-            if self.res.decision(it) != "rename":
+            if self.res.effective(it) != "rename":
                 continue
             info = self.plan.infos[it.label]
             for f in info.local_fields:
@@ -283,7 +285,7 @@ class Applier:
         replaced: dict[str, list[Any]] = {}
         update_fields: set[str] = set()
         for it in self.plan.items[label]:
-            d = self.res.decision(it)
+            d = self.res.effective(it)
             if d not in WRITES:
                 continue
             values = self._values(info, it)

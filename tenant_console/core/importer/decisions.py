@@ -7,6 +7,13 @@ a text value: new key and the value suffixed), or ``skip`` (the object is not
 imported; whatever in the file depends on it is listed and must be decided too).
 ``insert`` (new objects) and ``keep`` (identical ones) are implied.
 
+``allow_cross_tenant`` is the only way to import an object that references another
+tenant's row (class ``cross_tenant_reference``): it keeps the reference and writes the
+object as its class without the reference would (``new``: insert, ``changed``:
+overwrite, ``key_clash``: new key, ``unique_clash``: rename). It is never implied and
+never taken from a ``*`` selector: it must name the object, or the class
+``cross_tenant_reference`` of a model or the default, explicitly.
+
 A key clash with another tenant's row can never be overwritten, and a unique clash
 with another tenant's row can never be used or overwritten: both would make one
 tenant's data reference or replace another's.
@@ -30,7 +37,10 @@ from tenant_console.core.importer.meta import ModelInfo, is_integer_pk
 from tenant_console.core.importer.plan import CLASSES, Item, Plan
 from tenant_console.core.importer.reader import key_text
 
-DECISIONS = ("insert", "keep", "overwrite", "new_key", "use_existing", "rename", "skip")
+DECISIONS = ("insert", "keep", "overwrite", "new_key", "use_existing", "rename", "skip", "allow_cross_tenant")
+CROSS = "cross_tenant_reference"
+#: What ``allow_cross_tenant`` writes, by the class the object had before the cross-tenant check.
+ALLOW_EFFECT = {"new": "insert", "changed": "overwrite", "key_clash": "new_key", "unique_clash": "rename"}
 #: Keys a default or model decision may be given for: every class, ``dependent`` (objects
 #: that reference a skipped object) and ``*`` (anything the decision is allowed for).
 SELECTORS = (*CLASSES, "dependent", "*")
@@ -72,7 +82,30 @@ def allowed(item: Item, info: ModelInfo) -> tuple[str, ...]:
         return (*same, *(("rename",) if can_rename(info, item) else ()), "skip")
     if cls == "missing_ref":
         return ("keep", "skip") if item.target_pk is not None else ("skip",)
+    if cls == CROSS:
+        return _allowed_cross(item, info)
     return ("skip",)
+
+
+def _allowed_cross(item: Item, info: ModelInfo) -> tuple[str, ...]:
+    """Skip is always possible; keeping the existing row where there is one of the same tenant;
+    allowing the reference only where the object can then be written."""
+    base = item.base
+    safe: tuple[str, ...] = ()
+    if base == "changed":
+        safe = ("keep",)
+    elif base == "unique_clash" and not item.other_tenant:
+        safe = ("use_existing",)
+    can_write = (base in ("new", "changed") or (base == "key_clash" and can_new_key(info))
+                 or (base == "unique_clash" and can_rename(info, item)))
+    return (*safe, "skip", *(("allow_cross_tenant",) if can_write else ()))
+
+
+def effective(item: Item, decision: str | None) -> str | None:
+    """The write a decision stands for (``allow_cross_tenant`` becomes insert/overwrite/new key/rename)."""
+    if decision == "allow_cross_tenant":
+        return ALLOW_EFFECT.get(item.base)
+    return decision
 
 
 @dataclass
@@ -112,6 +145,8 @@ class Decisions:
         for layer in (self.models.get(item.label, {}), self.default):
             for sel in selectors:
                 d = layer.get(sel)
+                if d == "allow_cross_tenant" and sel != CROSS:
+                    continue  # never through a catch-all: only where cross-tenant references are named
                 if d in ok:
                     return d
         return None
@@ -153,10 +188,24 @@ class Decisions:
                         for ref, d in sorted(self.objects.items())},
         }
 
-    def save(self, path: str | Path, plan: Plan) -> Path:
+    def to_json_with_undecided(self, plan: Plan, undecided: Iterable[Undecided]) -> dict[str, Any]:
+        """The file plus every undecided object as a key of ``objects`` with ``"decision": null``
+        (a placeholder to edit; null means still undecided when the file is loaded)."""
+        data = self.to_json(plan)
+        listed = list(undecided)
+        for u in listed:
+            data["objects"].setdefault(u.item.ref, {"decision": None, "class": u.item.cls,
+                                                    "possible": list(u.possible), "reason": u.reason})
+        data["objects"] = dict(sorted(data["objects"].items()))
+        data["undecided"] = [u.as_dict() for u in listed]
+        return data
+
+    def save(self, path: str | Path, plan: Plan, undecided: Iterable[Undecided] | None = None) -> Path:
+        """Write the decisions (atomically); with ``undecided``, also placeholders to fill in."""
         path = Path(path)
         tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(self.to_json(plan), indent=2, default=str) + "\n", encoding="utf-8")
+        data = self.to_json(plan) if undecided is None else self.to_json_with_undecided(plan, undecided)
+        tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
         tmp.replace(path)
         return path
 
@@ -203,6 +252,8 @@ class Decisions:
             item = index.get(ref)
             if item is None:
                 raise bad(f"it has a decision for {ref}, which is not in the file.")
+            if decision is None:
+                continue  # a placeholder (--save-decisions lists undecided objects this way): still undecided
             if was is not None and was != item.cls:
                 raise bad(f"{ref} was {was!r} when the decisions were made and is {item.cls!r} now (the target "
                           "changed since).")
@@ -230,6 +281,9 @@ def _check_selector(selector: str, decision: Any, where: str, bad: Any) -> None:
         raise bad(f"{selector!r} in {where} is not a class (use one of {', '.join(SELECTORS)}).")
     if decision not in DECISIONS:
         raise bad(f"{decision!r} in {where} is not a decision (use one of {', '.join(DECISIONS)}).")
+    if decision == "allow_cross_tenant" and selector != CROSS:
+        raise bad(f"allow_cross_tenant in {where} must name the class {CROSS!r}, not {selector!r}: references into "
+                  "another tenant are only allowed where they are named.")
 
 
 # -- resolution ------------------------------------------------------------------
@@ -256,6 +310,14 @@ class Resolution:
     def decision(self, item: Item) -> str | None:
         return self.final.get(id(item))
 
+    def effective(self, item: Item) -> str | None:
+        """What is written for ``item`` (``allow_cross_tenant`` resolved to insert, overwrite, new key...)."""
+        return effective(item, self.final.get(id(item)))
+
+    def allowed_cross_tenant(self, plan: Plan) -> list[Item]:
+        """Objects imported with their references into another tenant (``allow_cross_tenant``)."""
+        return [it for it in plan.all_items() if self.final.get(id(it)) == "allow_cross_tenant"]
+
     @property
     def complete(self) -> bool:
         return not self.undecided
@@ -274,7 +336,7 @@ class Resolution:
 def _is_broken(item: Item, decision: str | None) -> bool:
     if decision != "skip":
         return False
-    return item.target_pk is None or item.cls in ("key_clash", "unique_clash", "schema")
+    return item.target_pk is None or item.base in ("key_clash", "unique_clash", "schema")
 
 
 def resolve(plan: Plan, decisions: Decisions) -> Resolution:
@@ -297,7 +359,7 @@ def resolve(plan: Plan, decisions: Decisions) -> Resolution:
             continue
         for it in items:
             parent = plan.index.get((info.parent_link.target, it.row.pk))
-            pd = final.get(id(parent)) if parent is not None else None
+            pd = effective(parent, final.get(id(parent))) if parent is not None else None
             if pd in ("new_key", "rename"):
                 final[id(it)] = "new_key"
                 undecided.pop(id(it), None)

@@ -4,7 +4,8 @@ Classes (docs of issue 7): ``new``, ``identical``, ``changed`` (with a field dif
 ``key_clash`` (the key is taken by an unrelated row: another tenant's, or a different
 shared object), ``unique_clash`` (another row holds the same unique value),
 ``missing_ref`` (a reference to something neither in the file nor in the target) and
-``schema`` (the model changed since the export).
+``schema`` (the model changed since the export) and ``cross_tenant_reference`` (an object
+that would reference a row of another tenant than its own; see :mod:`.crosstenant`).
 
 The planner works in batches: one query per model and chunk for existing rows, one
 per model, unique set and chunk for unique clashes, one per referenced model and
@@ -28,8 +29,9 @@ from tenant_console.core.importer.reader import Export, Row, key_text
 from tenant_console.core.importer.refs import Ref, RefReader
 from tenant_console.core.importer.retarget import NEW_KEY, Retarget, is_new
 
-CLASSES = ("new", "identical", "changed", "key_clash", "unique_clash", "missing_ref", "schema")
-CONFLICTS = ("changed", "key_clash", "unique_clash", "missing_ref", "schema")
+CLASSES = ("new", "identical", "changed", "key_clash", "unique_clash", "missing_ref", "cross_tenant_reference",
+           "schema")
+CONFLICTS = ("changed", "key_clash", "unique_clash", "missing_ref", "cross_tenant_reference", "schema")
 CHUNK = 500
 Q_CHUNK = 100  # OR-ed Q objects per query for multi-column unique sets
 
@@ -55,6 +57,15 @@ class Item:
     forced: str | None = None  # a decision the retarget imposes (the tenant row itself)
     overrides: dict[str, Any] | None = None  # field values the retarget imposes
     clash: tuple[str, ...] = ()  # the unique set (attnames) of a unique clash
+    #: ``cross_tenant_reference``: the class the object had before (what ``allow_cross_tenant`` means
+    #: for it) and the references into another tenant.
+    base_cls: str | None = None
+    cross: list[Any] = field(default_factory=list)
+
+    @property
+    def base(self) -> str:
+        """The class without the cross-tenant check (``new``, ``changed``, ``key_clash``...)."""
+        return self.base_cls or self.cls
 
     @property
     def label(self) -> str:
@@ -81,6 +92,9 @@ class Item:
             out["diff"] = [{"field": d.field, "incoming": d.incoming, "existing": d.existing} for d in self.diff]
         if self.other_tenant:
             out["other_tenant"] = True
+        if self.cross:
+            out["base_class"] = self.base_cls
+            out["cross_tenant"] = [c.as_dict() for c in self.cross]
         return out
 
 
@@ -209,6 +223,9 @@ class Planner:
             # Key clashes too: a new key would not help if the unique value is taken as well.
             self._unique_clashes(label, [it for it in items if it.cls in ("new", "key_clash")])
         self._missing_refs()
+        from tenant_console.core.importer.crosstenant import check_cross_tenant
+
+        check_cross_tenant(self)
         for it in self.plan.all_items():
             if it.forced == "new_key" and it.cls == "unique_clash":
                 from tenant_console.core.importer.errors import ImportInputError
@@ -319,7 +336,7 @@ class Planner:
         if mapped is not None:
             return mapped
         item = self.plan.index.get(ref)
-        if item is not None and item.other_tenant and item.cls in ("key_clash", "unique_clash"):
+        if item is not None and item.other_tenant and item.base in ("key_clash", "unique_clash"):
             return NEW_KEY
         if isinstance(ref[1], tuple):
             return self.plan.natural.get(ref)

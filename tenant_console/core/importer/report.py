@@ -19,6 +19,8 @@ class ImportReport:
     renamed: dict[str, dict[str, str]] = field(default_factory=dict)  # {"label:old": {field: new value}}
     dropped_links: list[tuple[str, str, str]] = field(default_factory=list)
     written: dict[str, int] = field(default_factory=dict)  # {label: rows inserted or updated}
+    #: Objects imported with references into another tenant (decision ``allow_cross_tenant``).
+    cross_tenant: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -39,6 +41,7 @@ class ImportReport:
             "totals": self.totals, "counts": self.counts, "written": self.written,
             "new_keys_count": len(self.new_keys), "new_keys": keys, "renamed": self.renamed,
             "dropped_links": [list(x) for x in self.dropped_links], "seconds": round(self.seconds, 3),
+            "cross_tenant_allowed": self.cross_tenant,
         }
 
     def lines(self, keys_limit: int = 20) -> list[str]:
@@ -59,6 +62,14 @@ class ImportReport:
             out.append(f"  renamed {old}: " + ", ".join(f"{k}={v!r}" for k, v in values.items()))
         if self.dropped_links:
             out.append(f"  many-to-many links dropped (to skipped objects): {len(self.dropped_links):,}")
+        if self.cross_tenant:
+            verb = "would reference" if self.dry_run else "now reference"
+            out.append(f"  WARNING: {len(self.cross_tenant):,} imported objects {verb} another tenant's data "
+                       "(allow_cross_tenant); `audit` lists them:")
+            for entry in self.cross_tenant[:keys_limit]:
+                out.append(f"    {entry['ref']}: {'; '.join(entry['references'])}")
+            if len(self.cross_tenant) > keys_limit:
+                out.append(f"    ... and {len(self.cross_tenant) - keys_limit:,} more (--json lists them all)")
         return out
 
 
@@ -70,6 +81,8 @@ def audit_import(project: Any, plan: Any, decisions: Any, *, outcome: str, repor
                                "decisions": decisions.to_json(plan), "database": plan.alias, **extra}
     if report is not None:
         details["report"] = report.as_dict(keys_limit=1000)
+        if report.cross_tenant:
+            details["cross_tenant_allowed"] = len(report.cross_tenant)
     if error is not None:
         details["error"] = error[:1000]
     project.audit.record("import", outcome=outcome, **details)

@@ -6,8 +6,9 @@ opened for the apply and closed after it. Nothing can be applied while anything 
 undecided, and the final confirmation names the database and the tenant.
 
 Keys on the list of conflicts: ``k`` keep, ``o`` overwrite, ``n`` new key, ``u`` use
-existing, ``r`` rename, ``s`` skip (capitals: the same for every conflict of that
-model and class), ``ctrl+s`` save the decisions, ``d`` dry run, ``a`` apply,
+existing, ``r`` rename, ``s`` skip, ``x`` allow a cross-tenant reference (capitals: the
+same for every conflict of that model and class; ``X`` is the explicit per-model
+``cross_tenant_reference=allow_cross_tenant``), ``ctrl+s`` save the decisions, ``d`` dry run, ``a`` apply,
 ``i`` import into the current tenant (again: as exported).
 """
 
@@ -27,15 +28,25 @@ from textual.widgets import DataTable, Input, ProgressBar, Static
 from tenant_console.core.errors import ConsoleError
 from tenant_console.ui.screens.base import ConsoleScreen
 
-CLASSES = ("new", "identical", "changed", "key_clash", "unique_clash", "missing_ref", "schema")
-KEYS = {"k": "keep", "o": "overwrite", "n": "new_key", "u": "use_existing", "r": "rename", "s": "skip"}
+#: The plan's classes (core.importer.plan.CLASSES; not imported here because that module needs Django's
+#: app registry at import time, and this screen is importable before it).
+CLASSES = ("new", "identical", "changed", "key_clash", "unique_clash", "missing_ref", "cross_tenant_reference",
+           "schema")
+CONFLICTS = ("changed", "key_clash", "unique_clash", "missing_ref", "cross_tenant_reference", "schema")
+
+KEYS = {"k": "keep", "o": "overwrite", "n": "new_key", "u": "use_existing", "r": "rename", "s": "skip",
+        "x": "allow_cross_tenant"}
+#: Short headers for the summary table (the class names are long for a terminal column).
+HEADERS = {"unique_clash": "unique clash", "key_clash": "key clash", "missing_ref": "missing ref",
+           "cross_tenant_reference": "cross-tenant"}
 SHOWN = 2000  # conflicts listed at once; bulk decisions cover the rest
 
 
 class ImportScreen(ConsoleScreen):
     HELP = ("Review an import before anything is written. Every conflict needs a decision: k keep, o overwrite, "
-            "n new key, u use existing, r rename, s skip (capital letter: for every conflict of that model and "
-            "class). a applies in one transaction after a confirmation; d is a dry run; ctrl+s saves the "
+            "n new key, u use existing, r rename, s skip, x allow a reference into another tenant (only for "
+            "cross-tenant references, and only when you mean it; capital letter: for every conflict of that model "
+            "and class). a applies in one transaction after a confirmation; d is a dry run; ctrl+s saves the "
             "decisions for a headless run (tenant-console import FILE --decisions D.json --apply).")
     BINDINGS: ClassVar = [
         *ConsoleScreen.BINDINGS,
@@ -92,7 +103,7 @@ class ImportScreen(ConsoleScreen):
     def on_mount(self) -> None:
         super().on_mount()
         summary = self.query_one("#import-summary", DataTable)
-        summary.add_columns("model", *CLASSES)
+        summary.add_columns("model", *[HEADERS.get(c, c) for c in CLASSES])
         conflicts = self.query_one("#import-conflicts", DataTable)
         conflicts.add_columns("object", "class", "decision", "detail")
         self.query_one("#import-progress", ProgressBar).display = False
@@ -252,6 +263,9 @@ class ImportScreen(ConsoleScreen):
             return
         dependent = any(u.item is item and u.reason.startswith("depends on") for u in self.resolution.undecided)
         selector = "dependent" if dependent else item.cls
+        if decision == "allow_cross_tenant" and selector != "cross_tenant_reference":
+            self.notify("allow cross tenant is only for cross-tenant references.", severity="warning")
+            return
         self.decisions.set_model(item.label, decision, selector)
         self._resolve()
         self.notify(f"{decision.replace('_', ' ')} for every {selector} conflict of {item.label} "
@@ -269,11 +283,14 @@ class ImportScreen(ConsoleScreen):
             return
         path = _decisions_path(self.plan.export.data_path)
         try:
-            self.decisions.save(path, self.plan)
+            self.decisions.save(path, self.plan, self.resolution.undecided)
         except OSError as exc:
             self.notify(f"Cannot write {path}: {exc}", severity="error")
             return
-        self.notify(f"Decisions saved to {path}. Headless: tenant-console import {self.plan.export.data_path.name} "
+        left = len(self.resolution.undecided)
+        todo = (f' {left:,} undecided objects are in it with "decision": null to fill in.' if left else "")
+        name = self.plan.export.data_path.name
+        self.notify(f"Decisions saved to {path}.{todo} Headless: tenant-console import {name} "
                     f"--decisions {path.name} --apply", title="Saved")
 
     def action_toggle_into(self) -> None:
@@ -375,7 +392,9 @@ def _count(n: int, cls: str, bold: bool = False) -> Text:
     if not n:
         return Text("")
     style = "bold " if bold else ""
-    if cls in ("changed", "key_clash", "unique_clash", "missing_ref", "schema"):
+    if cls == "cross_tenant_reference":
+        style += "red"
+    elif cls in CONFLICTS:
         style += "yellow"
     return Text(f"{n:,}", style=style, justify="right")
 
