@@ -166,7 +166,8 @@ def test_shell_write_commits_and_is_audited(capsys, db_alias, project):
         "Track.objects.create(event=event, name='written-by-shell')",
     )
     try:
-        assert (code, err) == (0, "")
+        assert code == 0
+        assert err == f"committed: 1 statement(s) that write, on {db_alias}\n"
         assert Track._base_manager.using(db_alias).filter(name="written-by-shell").count() == 1
         records = [
             r for r in project.audit.read() if r["action"] == "shell_input" and "written-by-shell" in r["source"]
@@ -174,6 +175,15 @@ def test_shell_write_commits_and_is_audited(capsys, db_alias, project):
         assert records and records[-1]["write"] is True and records[-1]["database"] == db_alias
     finally:
         Track._base_manager.using(db_alias).filter(name="written-by-shell").delete()
+
+
+def test_shell_write_input_is_all_or_nothing(capsys, db_alias):
+    from conference.models import Track
+
+    code, _, err = cli(capsys, "--database", db_alias, "shell", "--event__slug=opsfest", "--write", "-c",
+                       "Track.objects.create(event=event, name='half-written')\n1/0")
+    assert code == 1 and "ZeroDivisionError" in err
+    assert not Track._base_manager.using(db_alias).filter(name="half-written").exists()
 
 
 def test_shell_needs_a_tenant_or_disabled(capsys):

@@ -6,7 +6,7 @@
 
 Every input runs on the session's thread inside the scope and, unless ``--write``
 is given, inside the read-only layer (each input its own read-only transaction).
-With ``--write`` each input is committed when it succeeds. Models are imported,
+With ``--write`` each input runs in its own transaction, committed only if it succeeds. Models are imported,
 and each active tenant is bound to a variable named after its dimension.
 """
 
@@ -50,8 +50,37 @@ def _banner(ctx: CliContext, session: Session, ns: dict[str, Any], write: bool) 
 
 def execute(session: Session, source: str, ns: dict[str, Any], mode: str, *, write: bool) -> None:
     """Compile and run one input on the session thread (scope + read-only layer around it)."""
-    compiled = compile(source, "<tenant-console>", mode)
-    session.run(exec, compiled, ns, readonly=not write)
+    run_code(session, compile(source, "<tenant-console>", mode), ns, write=write)
+
+
+def run_code(session: Session, codeobj: Any, ns: dict[str, Any], *, write: bool) -> None:
+    """Run compiled code on the session thread; in write mode, say what was committed."""
+    if not write:
+        session.run(exec, codeobj, ns, readonly=True)
+        return
+    writes = session.run(_exec_counting_writes, codeobj, ns, session.alias, readonly=False)
+    if writes:
+        sys.stderr.write(f"committed: {writes} statement(s) that write, on {session.alias}\n")
+
+
+def _exec_counting_writes(codeobj: Any, ns: dict[str, Any], alias: str) -> int:
+    """``exec`` in one transaction (all or nothing), counting the statements that write."""
+    from django.db import connections, transaction
+
+    from tenant_console.core.sqlguard import classify
+
+    writes = 0
+
+    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        nonlocal writes
+        verdict = classify(str(sql), many=many)
+        if not verdict.allowed and verdict.kind not in {"SAVEPOINT", "RELEASE", "ROLLBACK"}:
+            writes += 1
+        return execute(sql, params, many, context)
+
+    with transaction.atomic(using=alias), connections[alias].execute_wrapper(count):
+        exec(codeobj, ns)
+    return writes
 
 
 class ScopedConsole(code.InteractiveConsole):
@@ -64,7 +93,7 @@ class ScopedConsole(code.InteractiveConsole):
 
     def runcode(self, codeobj: Any) -> None:
         try:
-            self.session.run(exec, codeobj, self.locals, readonly=not self.writable)
+            run_code(self.session, codeobj, self.locals, write=self.writable)
             self.ctx.project.audit.record(
                 "shell_input", scope=self.session.scope.as_dict(), source=self._last, write=self.writable
             )
