@@ -85,6 +85,42 @@ async def test_recent_tenants_come_first_and_pk_search(sqlite_ui_project, make_a
         assert first.startswith("DataCamp Berlin"), "an exact primary key comes first"
 
 
+async def test_recent_tenants_that_no_longer_exist_are_dropped_and_labels_refreshed(sqlite_ui_project,
+                                                                                    make_app):
+    """After a re-seed, a remembered pk may be gone (or belong to a renamed tenant): the picker checks
+    the remembered entries in the same database call as the search, and the file forgets the gone ones."""
+    ui_project = sqlite_ui_project
+    import asyncio
+
+    from tenant_console.core.browse.recent import RecentTenants
+
+    def slugs():
+        from conference.models import Event
+
+        return dict(Event._base_manager.using(ui_project.alias).values_list("slug", "pk"))
+
+    pks = await asyncio.to_thread(slugs)
+    gone = max(pks.values()) + 1000
+    recent = RecentTenants(ui_project.config.state_dir, ui_project.settings_module, ui_project.alias)
+    recent.remember("event", pks["opsfest"], "an old label")
+    recent.remember("event", gone, "DemoCon 2026 (democon)")  # the pk of a previous seed
+    recent.remember("event", pks["democon"], "DemoCon 2026 (democon)")
+    app = make_app(ui_project)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        picker = app.screen
+        await until(pilot, lambda: picker.searched_text == "", "the first search")
+        lst = picker.query_one("#dim-event")
+        prompts = [lst.get_option_at_index(i).prompt.plain for i in range(lst.option_count)]
+        starred = [p for p in prompts if p.startswith("★")]
+        assert starred == [f"★ DemoCon 2026 (democon)   #{pks['democon']} · recent",
+                           f"★ OpsFest (opsfest)   #{pks['opsfest']} · recent"], prompts
+        assert not any(f"#{gone}" in p for p in prompts)
+        assert len(prompts) == len(pks), "every tenant once: recent ones are not repeated below"
+    assert [(r.pk, r.label) for r in recent.get("event")] == [
+        (pks["democon"], "DemoCon 2026 (democon)"), (pks["opsfest"], "OpsFest (opsfest)")]
+
+
 async def test_scope_flag_opens_straight_into_the_tenant_and_counts_follow_a_switch(sqlite_ui_project, make_app):
     ui_project = sqlite_ui_project
     app = make_app(ui_project, scope_flags=[ScopeFlag("event__slug", "democon")])
@@ -157,6 +193,15 @@ async def test_open_model_filter_and_open_object(sqlite_ui_project, make_app):
         await until(pilot, lambda: isinstance(app.screen, ObjectDetailScreen) and app.screen is not detail
                     and app.screen.loaded, "the linked object")
         assert app.screen.model_label == "conference.Event"
+        # a followed link names its model in the trail (not a second bare "#pk")
+        event_pk = app.screen.pk
+        assert banner_text(app).endswith(f"conference.Submission › #{first_pk} › conference.Event #{event_pk}")
+        # the picker laid over the trail says so while it is open
+        await pilot.press("t")
+        await screen_is(pilot, TenantPicker)
+        assert banner_text(app).endswith(f"conference.Event #{event_pk} › Tenants")
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, ObjectDetailScreen), "the picker to close")
         # esc walks back along the breadcrumbs
         await pilot.press("escape")
         assert app.screen is detail

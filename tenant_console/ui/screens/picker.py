@@ -3,7 +3,9 @@
 Searches are debounced and run on the session thread (``search_tenants``: icontains
 over the search fields plus an exact pk, limited), so 100,000 tenants cost one
 indexed-or-not LIKE query per keystroke pause, never a full load. With an empty
-box, the recently used tenants of this project and database come first.
+box, the recently used tenants of this project and database come first; they are
+checked against the database in the same call (a re-seeded database drops the
+ones that are gone and refreshes the labels of the rest).
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tenant_console.core.browse.recent import RecentTenant, search_with_recent
 from tenant_console.core.discovery import Dimension
-from tenant_console.core.tenants import TenantHit, search_tenants
+from tenant_console.core.tenants import TenantHit
 from tenant_console.ui.screens.base import ConsoleScreen
 
 DEBOUNCE = 0.15
@@ -113,14 +116,18 @@ class TenantPicker(ConsoleScreen):
         if project is None or console.session is None:
             return
         for dim in self.dimensions:
-            hits: list[TenantHit] = await console.db(search_tenants, dim, text, LIMIT, console.session.alias,
-                                                     scoped=False)
-            recent = console.recent.get(dim.name) if console.recent and not text.strip() else []
+            remembered = console.recent.get(dim.name) if console.recent and not text.strip() else []
+            hits: list[TenantHit]
+            recent: list[RecentTenant]
+            hits, recent = await console.db(search_with_recent, dim, text, LIMIT, console.session.alias,
+                                            remembered, scoped=False)
+            if console.recent is not None and remembered and recent != remembered:
+                console.recent.replace(dim.name, recent)  # forget what the database no longer has
             self._fill(dim, text.strip(), hits, recent)
         self.searches += 1
         self.searched_text = text
 
-    def _fill(self, dim: Dimension, text: str, hits: list[TenantHit], recent: list[Any]) -> None:
+    def _fill(self, dim: Dimension, text: str, hits: list[TenantHit], recent: list[RecentTenant]) -> None:
         lst = self.query_one(f"#dim-{dim.name}", OptionList)
         lst.clear_options()
         options: list[Option] = []
