@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from rich.text import Text
 
 from tenant_console.cli.scopeflags import ScopeFlag
 from tenant_console.ui.graph import marks
@@ -85,7 +86,8 @@ async def test_expand_page_and_cross_tenant_highlight(ui_project, scoped_app):
         assert [c.data.pk for c in objects] == sorted(c.data.pk for c in objects) and len(objects) == 3
         assert not [c for c in reviews.children if isinstance(c.data, MoreData)]
         foreign = next(c for c in objects if c.data.pk == review_pk)
-        assert "⚠ other tenant — event: DemoCon 2026 (democon)" in foreign.label.plain
+        # the marker is text at the start of the node (visible without colour, never clipped off)
+        assert foreign.label.plain.startswith("⚠ other tenant: event=DemoCon 2026 (democon)  conference.Review")
         assert any("red" in str(span.style) for span in foreign.label.spans)
         own = next(c for c in objects if c.data.pk != review_pk)
         assert "other tenant" not in own.label.plain
@@ -104,6 +106,13 @@ async def test_expand_page_and_cross_tenant_highlight(ui_project, scoped_app):
         result = screen.summary.result
         assert result is not None and len(result.cross_tenant) == 1
         assert result.cross_tenant[0].edge.target == ("conference.review", review_pk)
+        # the panel names both ends and both tenants on short lines of their own (they wrap readably)
+        shown = "\n".join(t.plain for t in screen.summary.query_one("#summary-body").content.renderables
+                          if isinstance(t, Text))
+        assert f"⚠ conference.Submission #{sub_pk}" in shown
+        assert f"—reviews→ conference.Review #{review_pk}" in shown
+        assert "into event: DemoCon 2026 (democon)" in shown
+        assert "from event: PyCon Nordic (pycon-nordic)" in shown
 
 
 async def test_reroot_mark_and_open_detail(ui_project, scoped_app):

@@ -23,7 +23,7 @@ from textual.widgets import ProgressBar, Static
 
 from tenant_console.core.errors import Cancelled
 from tenant_console.core.graph.classify import tenant_labels
-from tenant_console.core.graph.result import GraphResult, key_text
+from tenant_console.core.graph.result import CrossTenantEdge, GraphResult
 from tenant_console.core.graph.rules import WalkRules
 from tenant_console.core.graph.walker import WalkProgress, walk
 
@@ -157,15 +157,13 @@ def render_summary(result: GraphResult, labels: dict[str, dict[str, str]]) -> Gr
         table.add_row(model, f"{n:,}", f"{c.get('shared', 0) or ''}", f"{c.get('other-tenant', 0) or ''}")
     parts: list[Any] = [table, Text("")]
     if result.cross_tenant:
-        parts.append(Text(f"⚠ {len(result.cross_tenant)} reference(s) into other tenants", style="bold red"))
+        n = len(result.cross_tenant)
+        parts.append(Text(f"⚠ {n} reference{'s' if n != 1 else ''} into other tenants", style="bold red"))
         for c in result.cross_tenant[:MAX_CROSS_SHOWN]:
-            dims = ", ".join(f"{d}: {labels.get(d, {}).get(str(c.target_tenant.get(d))) or c.target_tenant.get(d)}"
-                             for d in c.dimensions)
-            parts.append(Text(f"  {key_text(c.edge.source)} —{c.edge.relation}→ {key_text(c.edge.target)}",
-                              style="red"))
-            parts.append(Text(f"    into {dims}", style="red"))
-        if len(result.cross_tenant) > MAX_CROSS_SHOWN:
-            parts.append(Text(f"  … {len(result.cross_tenant) - MAX_CROSS_SHOWN} more", style="red"))
+            parts.append(Text(""))
+            parts.extend(cross_tenant_lines(c, labels))
+        if n > MAX_CROSS_SHOWN:
+            parts.append(Text(f"  … {n - MAX_CROSS_SHOWN} more", style="red"))
     else:
         parts.append(Text("No references into other tenants.", style="green"))
     if result.missing:
@@ -173,3 +171,36 @@ def render_summary(result: GraphResult, labels: dict[str, dict[str, str]]) -> Gr
     if result.unexpanded:
         parts.append(Text(f"{result.unexpanded:,} objects at the depth limit", style="yellow"))
     return Group(*parts)
+
+
+def node_text(key: Any) -> str:
+    """``conference.Submission #12`` for a walk key (``("conference.submission", 12)``)."""
+    from django.apps import apps
+
+    try:
+        label = apps.get_model(key[0])._meta.label
+    except (LookupError, ValueError):
+        label = key[0]
+    return f"{label} #{key[1]}"
+
+
+def cross_tenant_lines(c: CrossTenantEdge, labels: dict[str, dict[str, str]]) -> list[Text]:
+    """One reference into another tenant, a few short lines that wrap with a hanging indent::
+
+        ⚠ conference.Review #21203
+            —submission→ conference.Submission #10441
+            from event: DemoCon 2026 (democon)
+            into event: PyCon Nordic (pycon-nordic)
+    """
+    def tenants(side: dict[str, Any]) -> str:
+        return ", ".join(f"{d}: {labels.get(d, {}).get(str(side.get(d))) or side.get(d)}" for d in c.dimensions)
+
+    def line(text: str, style: str) -> Text:
+        return Text(text, style=style, overflow="fold")
+
+    return [
+        line(f"⚠ {node_text(c.edge.source)}", "bold red"),
+        line(f"    —{c.edge.relation}→ {node_text(c.edge.target)}", "red"),
+        line(f"    from {tenants(c.source_tenant)}", "dim"),
+        line(f"    into {tenants(c.target_tenant)}", "bold red"),
+    ]

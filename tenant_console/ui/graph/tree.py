@@ -34,6 +34,7 @@ class ObjectData:
     item: RelatedItem | None = None
     tenant_text: str = ""
     loaded: bool = False
+    tenant_marker: str = ""
 
 
 @dataclass
@@ -61,19 +62,41 @@ def tenant_text(tenant: dict[str, Any] | None, labels: dict[str, dict[str, str]]
     return ", ".join(parts)
 
 
+def tenant_marker(tenant: dict[str, Any] | None, labels: dict[str, dict[str, str]]) -> str:
+    """``event=PyCon Nordic (pycon-nordic)``: the compact form for a tree node's marker."""
+    if not tenant:
+        return "unknown"
+    return ", ".join(f"{dim}={labels.get(dim, {}).get(str(pk)) or pk}" for dim, pk in sorted(tenant.items()))
+
+
+#: Longest object label (title, name…) kept in a node, so markers after it stay on screen.
+LABEL_WIDTH = 40
+
+
 def object_label(data: ObjectData, marked: bool) -> Text:
+    """``conference.Submission #12  Title…`` with its classification.
+
+    Another tenant's object starts with a textual marker ("⚠ other tenant:
+    event=…"), not only red, so it shows without colour (monochrome terminals,
+    screen readers, a pasted screenshot) and is never clipped off the right edge.
+    """
     item = data.item
     text = Text()
     if marked:
         text.append("● ", style="bold green")
+    other = item is not None and item.classification is Classification.OTHER
+    if other:
+        text.append(f"⚠ other tenant: {data.tenant_marker or data.tenant_text or 'unknown'}",
+                    style="bold reverse red")
+        text.append("  ")
     text.append(f"{data.model_label} #{data.pk}", style="bold")
     if item is not None and item.label and item.label != f"{item.model_label.split('.')[1]} #{item.pk}":
-        text.append(f"  {item.label}")
+        label = item.label if len(item.label) <= LABEL_WIDTH else item.label[:LABEL_WIDTH - 1] + "…"
+        text.append(f"  {label}")
     if item is None:
         return text
-    if item.classification is Classification.OTHER:
-        text.stylize("bold red")
-        text.append(f"  ⚠ other tenant — {data.tenant_text or 'unknown'}", style="bold red")
+    if other:
+        text.stylize_before("bold red")  # the whole node red, under the marker's own style
     elif item.classification is Classification.SHARED:
         text.append("  · shared", style="dim italic")
     elif item.classification is Classification.UNASSIGNED:
@@ -183,6 +206,7 @@ class GraphTree(Tree[Any]):
             raise
         data.item = info.item
         data.tenant_text = tenant_text(info.item.tenant, info.tenant_labels)
+        data.tenant_marker = tenant_marker(info.item.tenant, info.tenant_labels)
         node.set_label(object_label(data, marks.is_marked(console, data.model_label, data.pk)))
         for rel in info.relations:
             rel_data = RelationData(owner=data, info=rel)
@@ -217,7 +241,8 @@ class GraphTree(Tree[Any]):
             data.more.remove()
             data.more = None
         for item in page.items:
-            child = ObjectData(item.model_label, item.pk, item, tenant_text(item.tenant, labels), loaded=False)
+            child = ObjectData(item.model_label, item.pk, item, tenant_text(item.tenant, labels), loaded=False,
+                               tenant_marker=tenant_marker(item.tenant, labels))
             rel_node.add(object_label(child, marks.is_marked(console, child.model_label, child.pk)), child)
         data.shown += len(page.items)
         data.after = page.next_after
