@@ -316,8 +316,18 @@ class TenantConsoleApp(App[None]):
 
     # -- navigation -------------------------------------------------------------
     def breadcrumbs(self) -> list[str]:
-        return [s.crumb for s in self.screen_stack if isinstance(s, ConsoleScreen) and s.crumb
-                and s.in_breadcrumbs]
+        """The trail of the console screens on the stack (the top one even if it is laid over it)."""
+        stack = [s for s in self.screen_stack if isinstance(s, ConsoleScreen)]
+        crumbs: list[str] = []
+        before: ConsoleScreen | None = None
+        for i, screen in enumerate(stack):
+            if not screen.in_breadcrumbs and i != len(stack) - 1:
+                continue
+            crumb = screen.breadcrumb(before)
+            if crumb:
+                crumbs.append(crumb)
+                before = screen
+        return crumbs
 
     def open_model(self, text: str, filter_text: str = "") -> None:
         from tenant_console.core.browse.catalog import resolve_model

@@ -188,3 +188,16 @@ async def test_unexpected_startup_error_is_shown_not_a_traceback():
         assert "RuntimeError: the settings module exploded" in screen.message
         await pilot.press("q")
     assert app.return_code == 1
+
+
+def test_long_breadcrumbs_keep_where_you_are_now():
+    """A deep trail (graph over graph) drops crumbs from the left, never the current one."""
+    from tenant_console.ui.widgets.banner import fit_crumbs
+
+    crumbs = ["Models", "conference.Submission", "#12", "graph conference.Submission #12",
+              "graph conference.Review #401"]
+    assert fit_crumbs(crumbs, 200) == " › ".join(crumbs)
+    assert fit_crumbs(crumbs, 70) == "… › graph conference.Submission #12 › graph conference.Review #401"
+    assert fit_crumbs(crumbs, 40) == "… › graph conference.Review #401"
+    assert fit_crumbs(crumbs, 20) == "… › graph conferenc…"
+    assert len(fit_crumbs(crumbs, 20)) == 20

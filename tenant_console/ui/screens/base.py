@@ -23,7 +23,12 @@ class ConsoleScreen(Screen[Any]):
     BINDINGS: ClassVar = [Binding("escape", "back", "Back", show=True)]
     HELP: ClassVar[str] = ""
     crumb: str = ""
-    in_breadcrumbs: ClassVar[bool] = True  # False for screens laid over the trail (the picker)
+    #: False for screens laid over the trail (the picker): their crumb shows only while they are on top.
+    in_breadcrumbs: ClassVar[bool] = True
+
+    def breadcrumb(self, before: ConsoleScreen | None) -> str:
+        """This screen's crumb after ``before`` (the crumb-bearing screen below it, if any)."""
+        return self.crumb
 
     @property
     def console(self) -> TenantConsoleApp:

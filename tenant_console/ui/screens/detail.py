@@ -63,10 +63,18 @@ class ObjectDetailScreen(ConsoleScreen):
         super().__init__()
         self.model_label = model_label
         self.pk = pk
-        self.crumb = f"#{pk}"
+        self.crumb = f"{model_label} #{pk}"
         self.view: ObjectView | None = None
         self._links: dict[str, Link] = {}
         self.loaded = 0  # completed loads (tests wait on this)
+
+    def breadcrumb(self, before: ConsoleScreen | None) -> str:
+        """``#12`` right after its own model's list; ``conference.Track #3`` after a followed link."""
+        from tenant_console.ui.screens.objects import ObjectListScreen
+
+        if isinstance(before, ObjectListScreen) and before.model_label == self.model_label:
+            return f"#{self.pk}"
+        return self.crumb
 
     def compose_body(self) -> ComposeResult:
         yield Static(f"{self.model_label} #{self.pk}", id="detail-title")

@@ -58,10 +58,28 @@ class ScopeBanner(Static):
             text.append(app.project.database_label())
         text.append("  │  ")
         text.append("READ-ONLY" if app.readonly else "WRITABLE", style="bold" if app.readonly else "bold reverse")
+        busy = "  │  ⏳ working… ctrl+x cancels" if app.busy else ""
         crumbs = app.breadcrumbs()
         if crumbs:
             text.append("  │  ")
-            text.append(" › ".join(crumbs), style="italic")
-        if app.busy:
-            text.append("  │  ⏳ working… ctrl+x cancels")
+            width = (self.content_size.width or app.size.width - 2) - len(text.plain) - len(busy)
+            text.append(fit_crumbs(crumbs, width), style="italic")
+        text.append(busy)
         self.update(text)
+
+    def on_resize(self) -> None:
+        self._refresh_banner()
+
+
+def fit_crumbs(crumbs: list[str], width: int) -> str:
+    """The crumbs joined, dropping crumbs from the left (an ellipsis stands for them) so that
+    where you are now stays on screen; the last crumb is cut only when it alone is too long."""
+    joined = " › ".join(crumbs)
+    if len(joined) <= width or width <= 0:
+        return joined
+    for start in range(1, len(crumbs)):
+        shown = "… › " + " › ".join(crumbs[start:])
+        if len(shown) <= width:
+            return shown
+    last = "… › " + crumbs[-1]
+    return last[: max(width - 1, 1)] + "…" if len(last) > width else last
