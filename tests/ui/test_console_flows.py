@@ -378,3 +378,28 @@ async def test_long_work_shows_progress_and_ctrl_x_cancels_it(ui_project, make_a
         await pilot.press("r")
         await until(pilot, lambda: browser.rounds > rounds, "a recount")
         assert browser.counts["conference.Submission"] == 40
+
+
+async def test_model_filter_enter_opens_the_best_match(sqlite_ui_project, make_app):
+    app = make_app(sqlite_ui_project, scope_flags=[ScopeFlag("event__slug", "democon")])
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        browser = await screen_is(pilot, ModelBrowser)
+        await pilot.press("slash", *"subm")
+        lst = browser.query_one("#model-list")
+        assert lst.highlighted_option.id == "conference.Submission"
+        await pilot.press("enter")  # the first Enter opens it (it does not only move the focus)
+        screen = await screen_is(pilot, ObjectListScreen)
+        assert screen.model_label == "conference.Submission"
+        await pilot.press("escape")
+        await screen_is(pilot, ModelBrowser)
+        # a name that starts with the text beats an earlier label that only contains it
+        box = browser.query_one("#model-filter")
+        box.focus()
+        box.value = "question"  # conference.ChoiceQuestion comes first in the list
+        await pilot.pause()
+        assert lst.highlighted_option.id == "conference.Question"
+        box.value = "zzz"
+        await pilot.press("enter")
+        await until(pilot, lambda: any("No model matches 'zzz'" in m for m in notifications(app)), "the message")
+        assert app.screen is browser

@@ -43,7 +43,8 @@ class ModelBrowser(ConsoleScreen):
     crumb = "Models"
     HELP = ("Every model of the project, grouped by app. Scoped models show their dimension (and the path "
             "through which they are scoped); shared models are the same for every tenant. Counts are rows "
-            "visible in the current scope, counted in the background. Enter opens a model.")
+            "visible in the current scope, counted in the background. Enter opens a model; / filters the list, "
+            "and Enter in the filter opens the best match.")
     BINDINGS = [
         Binding("slash", "filter", "Filter", key_display="/"),
         Binding("escape", "back", "Back", show=False),
@@ -91,13 +92,26 @@ class ModelBrowser(ConsoleScreen):
                 app_label = info.app_label
                 lst.add_option(Option(Text(app_label, style="bold underline"), disabled=True))
             lst.add_option(Option(model_prompt(info, self.counts.get(info.label, PENDING)), id=info.label))
-        if old:
+        best = self._best_match(text) if text else old
+        if best:
             try:
-                lst.highlighted = lst.get_option_index(old)
+                lst.highlighted = lst.get_option_index(best)
             except Exception:
                 pass
         if lst.highlighted is None and lst.option_count:
             lst.action_first()
+
+    def _best_match(self, text: str) -> str | None:
+        """The model Enter opens while filtering: an exact name, else a name that starts with the
+        text, else the first match in the list's order."""
+        matches = [i for i in self.infos if text in i.label.lower()]
+        for test in (lambda i: i.name.lower() == text or i.label.lower() == text,
+                     lambda i: i.name.lower().startswith(text),
+                     lambda i: True):
+            for i in matches:
+                if test(i):
+                    return i.label
+        return None
 
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
@@ -146,7 +160,16 @@ class ModelBrowser(ConsoleScreen):
 
     @on(Input.Submitted, "#model-filter")
     def _filter_done(self, event: Input.Submitted) -> None:
-        self.query_one("#model-list", OptionList).focus()
+        """Enter in the filter opens the highlighted model (the best match) at once."""
+        lst = self.query_one("#model-list", OptionList)
+        lst.focus()
+        if not event.value.strip():
+            return
+        option = lst.highlighted_option
+        if option is not None and option.id:
+            self.console.open_model(option.id)
+        else:
+            self.notify(f"No model matches {event.value.strip()!r}.", severity="warning")
 
     def action_back(self) -> None:
         box = self.query_one("#model-filter", Input)
