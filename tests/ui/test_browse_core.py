@@ -222,3 +222,33 @@ def test_every_model_lists_and_shows_its_objects(project, session, democon):
                 sorted_rows = session.run(paging.page_at, reg, ListSpec(info.label, order=col.name), democon,
                                           total // 2, 3, total, {})
                 assert sorted_rows, (info.label, col.name)
+
+
+@pytest.mark.parametrize(("typed", "suggested"), [
+    ("submision", "'conference.Submission'"),
+    ("conference.submision", "'conference.Submission'"),
+    ("SUBM", "'conference.Submission'"),
+    ("Revew", "'conference.Review'"),
+    ("confrence.Review", "'conference.Review'"),
+    ("auth.usr", "'auth.User'"),
+])
+def test_unknown_model_suggests_the_closest_by_model_name(project, typed, suggested):
+    with pytest.raises(ConsoleError) as err:
+        catalog.resolve_model(typed)
+    assert err.value.message == f"There is no model {typed!r}. Did you mean {suggested}?"
+
+
+def test_unknown_model_with_nothing_close_names_the_apps_models_not_odd_ones(project):
+    """The shared ``conference.`` prefix used to make 'conference.Nope' look like Answer, Room or Event."""
+    from tenant_console.core.graph.objects import parse_object_spec
+
+    assert catalog.closest_models("conference.Nope") == []
+    with pytest.raises(ConsoleError) as err:
+        parse_object_spec("conference.Nope.1")
+    message = err.value.message
+    assert "Did you mean" not in message
+    assert "The models of 'conference' are: ActivityLog, Answer," in message and "Submission" in message
+    with pytest.raises(ConsoleError) as err:
+        parse_object_spec("conference.Sbmission.1")
+    assert err.value.message.endswith("Did you mean 'conference.Submission'?")
+    assert catalog.model_suggestion("Nope") == ""

@@ -89,7 +89,7 @@ async def test_command_line_help_and_unknown_command(project, make_app, tmp_path
         assert "Unknown command :modle. Did you mean 'model'?" in notifications(app)[-1]
         await pilot.press("colon", *"model Sbmission", "enter")
         await until(pilot, lambda: len(notifications(app)) >= 2, "a message")
-        assert "There is no model 'Sbmission'" in notifications(app)[-1]
+        assert "There is no model 'Sbmission'. Did you mean 'conference.Submission'?" in notifications(app)[-1]
         await pilot.press("colon", *"m conference.Submission", "enter")
         await screen_is(pilot, ObjectListScreen)
         await pilot.press("question_mark")

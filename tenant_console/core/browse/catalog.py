@@ -11,7 +11,7 @@ from django.apps import apps
 from django.db.models import Model
 
 from tenant_console.core.discovery import ScopeRegistry, model_label
-from tenant_console.core.errors import ConsoleError, did_you_mean
+from tenant_console.core.errors import ConsoleError
 
 
 @dataclass(frozen=True)
@@ -65,8 +65,61 @@ def get_model(label: str) -> type[Model]:
     try:
         return apps.get_model(label)
     except (LookupError, ValueError):
-        labels = [model_label(m) for m in apps.get_models()]
-        raise ConsoleError(f"There is no model {label!r}.{did_you_mean(label, labels)}")
+        raise ConsoleError(f"There is no model {label!r}.{model_suggestion(label)}")
+
+
+#: How similar (difflib ratio) a name must be to be suggested, and how far behind the best it may be.
+CLOSE_ENOUGH = 0.6
+NEAR_BEST = 0.1
+
+
+def closest_models(text: str, limit: int = 3) -> list[str]:
+    """The labels of the models ``text`` most probably meant, best first (empty when none is close).
+
+    ``text`` may be ``app.Model`` or a bare model name, in any case. The model-name part is
+    compared with each model's name, so the shared ``conference.`` prefix does not make
+    ``conference.Nope`` look like ``conference.Room``; the app part only breaks ties. A
+    name that the text starts (``subm``) counts as close.
+    """
+    import difflib
+
+    typed = text.strip().lower()
+    app_part, _, name_part = typed.rpartition(".")
+    if not name_part:
+        return []
+    scored: list[tuple[float, str]] = []
+    for model in apps.get_models():
+        name = model.__name__.lower()
+        score = difflib.SequenceMatcher(None, name_part, name).ratio()
+        if len(name_part) >= 3 and name.startswith(name_part):
+            score = max(score, 0.8)
+        if app_part:
+            if app_part == model._meta.app_label.lower():
+                score += 0.02
+            elif difflib.SequenceMatcher(None, app_part, model._meta.app_label.lower()).ratio() < CLOSE_ENOUGH:
+                score -= 0.1  # another app: only a much better name match is worth naming
+        if score >= CLOSE_ENOUGH:
+            scored.append((score, model_label(model)))
+    if not scored:
+        return []
+    scored.sort(key=lambda pair: (-pair[0], pair[1]))
+    best = scored[0][0]
+    return [label for score, label in scored if best - score <= NEAR_BEST][:limit]
+
+
+def model_suggestion(text: str) -> str:
+    """`` Did you mean 'conference.Submission'?``; when nothing is close but the app exists,
+    the models it has; else ``""``. Ready to append to an error message."""
+    close = closest_models(text)
+    if close:
+        if len(close) == 1:
+            return f" Did you mean {close[0]!r}?"
+        return " Did you mean " + ", ".join(repr(c) for c in close[:-1]) + f" or {close[-1]!r}?"
+    app_part = text.strip().rpartition(".")[0].lower()
+    in_app = sorted(m.__name__ for m in apps.get_models() if m._meta.app_label.lower() == app_part)
+    if app_part and in_app:
+        return f" The models of {app_part!r} are: {', '.join(in_app)}."
+    return ""
 
 
 def resolve_model(text: str) -> str:
@@ -87,5 +140,4 @@ def resolve_model(text: str) -> str:
         return by_name[0]
     if len(by_name) > 1:
         raise ConsoleError(f"{text!r} is ambiguous: {', '.join(sorted(by_name))}. Use the app label too.")
-    names = sorted({*labels.values(), *(m.__name__ for m in models)})
-    raise ConsoleError(f"There is no model {text!r}.{did_you_mean(text, names)}")
+    raise ConsoleError(f"There is no model {text!r}.{model_suggestion(text)}")

@@ -30,9 +30,10 @@ def resolve_model(label: str) -> type[Model]:
     try:
         return apps.get_model(app_label, model_name)
     except LookupError:
-        labels = _labels()
-        close = did_you_mean(label, labels) or did_you_mean(label.lower(), [x.lower() for x in labels])
-        raise ConsoleError(f"There is no model {label!r} in this project.{close}")
+        from tenant_console.core.browse.catalog import model_suggestion
+
+        # compared on the model name, so the shared app prefix does not suggest unrelated models
+        raise ConsoleError(f"There is no model {label!r} in this project.{model_suggestion(label)}")
 
 
 def parse_object_spec(spec: str) -> tuple[type[Model], Any]:

@@ -88,9 +88,11 @@ def resolve_model_label(label: str, where: str) -> str:
         app_label, model_name = label.split(".")
         return model_key(apps.get_model(app_label, model_name))
     except (ValueError, LookupError):
+        from tenant_console.core.browse.catalog import model_suggestion
+
         raise ConsoleError(
             f"{where} {label}: there is no model {label!r}; models are named app_label.Model."
-            f"{did_you_mean(label, _all_labels())}"
+            f"{model_suggestion(label)}"
         )
 
 
