@@ -10,7 +10,7 @@ session thread, because rendering a queryset runs queries inside the scope.
 from __future__ import annotations
 
 import pprint
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -33,6 +33,8 @@ class Rendered:
     rows: tuple[tuple[str, ...], ...] = ()
     total: int | None = None
     note: str = ""
+    #: Said in red with the value: the shown objects belong to another tenant (see :mod:`.tenancy`).
+    warning: str = ""
 
     def as_text(self) -> str:
         """A plain-text form (for the headless shell, logs and tests)."""
@@ -45,7 +47,13 @@ class Rendered:
             lines.extend("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=False)) for r in self.rows)
         if self.note:
             lines.append(self.note)
+        if self.warning:
+            lines.append(self.warning)
         return "\n".join(lines)
+
+
+#: Given the model instances about to be shown, a warning (or "") about whose they are.
+TenantCheck = Callable[[Sequence[Model]], str]
 
 
 def cell(value: Any, limit: int = MAX_CELL) -> str:
@@ -81,7 +89,7 @@ def _note(shown: int, total: int | None, hidden_columns: int) -> str:
     return "; ".join(parts)
 
 
-def render_queryset(qs: QuerySet, rows: int = MAX_ROWS) -> Rendered:
+def render_queryset(qs: QuerySet, rows: int = MAX_ROWS, check: TenantCheck | None = None) -> Rendered:
     model = qs.model
     sliced = qs.query.is_sliced
     head = list(qs) if sliced else list(qs[:rows])
@@ -105,10 +113,11 @@ def render_queryset(qs: QuerySet, rows: int = MAX_ROWS) -> Rendered:
                         note=_note(len(head), total, 0))
     cols, hidden = _model_columns(model)
     return Rendered("table", title=title, columns=tuple(h for h, _ in cols), rows=_model_rows(head, cols),
-                    total=total, note=_note(len(head), total, hidden))
+                    total=total, note=_note(len(head), total, hidden),
+                    warning=check(head) if check is not None and head else "")
 
 
-def render_instance(obj: Model) -> Rendered:
+def render_instance(obj: Model, check: TenantCheck | None = None) -> Rendered:
     """Every concrete field of one object, FKs as their id (no extra queries)."""
     opts = obj._meta
     rows: list[tuple[str, str]] = []
@@ -127,19 +136,24 @@ def render_instance(obj: Model) -> Rendered:
     except Exception as exc:
         text = f"<str() failed: {type(exc).__name__}>"
     title = f"{label(type(obj))} #{cell(obj.pk)}" + (f"  {cell(text, 80)}" if text else "")
-    return Rendered("object", title=title, columns=("field", "value"), rows=tuple(rows))
+    return Rendered("object", title=title, columns=("field", "value"), rows=tuple(rows),
+                    warning=check([obj]) if check is not None else "")
 
 
-def render(value: Any, rows: int = MAX_ROWS, width: int = 100) -> Rendered | None:
-    """How the REPL shows ``value``; None (nothing shown) for ``None``, as the standard REPL does."""
+def render(value: Any, rows: int = MAX_ROWS, width: int = 100, check: TenantCheck | None = None) -> Rendered | None:
+    """How the REPL shows ``value``; None (nothing shown) for ``None``, as the standard REPL does.
+
+    ``check`` is asked about the model instances shown (an instance, the first
+    rows of a queryset or list) and its warning travels with the value.
+    """
     if value is None:
         return None
     if isinstance(value, Manager):
         value = value.all()
     if isinstance(value, QuerySet):
-        return render_queryset(value, rows)
+        return render_queryset(value, rows, check)
     if isinstance(value, Model):
-        return render_instance(value)
+        return render_instance(value, check)
     if isinstance(value, (list, tuple)) and value and all(isinstance(v, Model) for v in value) \
             and len({type(v) for v in value}) == 1:
         model = type(value[0])
@@ -147,7 +161,8 @@ def render(value: Any, rows: int = MAX_ROWS, width: int = 100) -> Rendered | Non
         head = list(value[:rows])
         return Rendered("table", title=f"{type(value).__name__} of {label(model)}",
                         columns=tuple(h for h, _ in cols), rows=_model_rows(head, cols), total=len(value),
-                        note=_note(len(head), len(value), hidden))
+                        note=_note(len(head), len(value), hidden),
+                        warning=check(head) if check is not None else "")
     try:
         text = pprint.pformat(value, width=width, sort_dicts=False)
     except Exception:

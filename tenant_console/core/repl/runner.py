@@ -32,6 +32,7 @@ from tenant_console.core.repl.execute import filename_for, format_exception, run
 from tenant_console.core.repl.namespace import NamespaceInfo, bind_tenants, build_namespace
 from tenant_console.core.repl.render import Rendered, render
 from tenant_console.core.repl.sqlecho import QueryRecord, QueryRecorder
+from tenant_console.core.repl.tenancy import foreign_tenant_warning
 from tenant_console.core.repl.transaction import WriteInput, WriteTransaction
 
 if TYPE_CHECKING:
@@ -45,6 +46,8 @@ ErrorKind = Literal["exception", "syntax", "refused", "interrupted"]
 
 #: Database messages that mean "the database itself refused a write" (layer 1 of read-only).
 _DB_REFUSALS = ("read-only transaction", "readonly database", "query_only")
+#: What a refusal suggests; the UI replaces it with its key (``Press f3 to …``).
+WRITABLE_HINT = "Switch to writable mode (it asks first) to change data."
 #: Database messages that mean "the query was cancelled" (after ctrl+c).
 _DB_CANCELLED = ("canceling statement due to user request", "interrupted")
 
@@ -117,6 +120,8 @@ class ReplRunner:
         self._ready = False
         #: Output of the running (or last) input, readable while it runs.
         self.live_output: OutputBuffer | None = None
+        #: The last sentence of a refusal: how to get writable (the UI names its key).
+        self.writable_hint = WRITABLE_HINT
 
     # -- state ----------------------------------------------------------------
     @property
@@ -210,7 +215,7 @@ class ReplRunner:
             # An error of the session's own context (the read-only layer's checks, a lost
             # connection): shown like any other error, and audited.
             result = RunResult(number, source, writable=writable, scope=self.session.scope.describe())
-            result.error, result.error_kind = _classify(exc, interrupted=False)
+            result.error, result.error_kind = _classify(exc, interrupted=False, hint=self.writable_hint)
             self._audit(result)
             outer.set_result(result)
 
@@ -240,11 +245,12 @@ class ReplRunner:
                     value = run_code(source, self.namespace, filename_for(number))
                     if value is not None:
                         self.namespace["_"] = value
-                    result.value = render(value)
+                    result.value = render(value, check=self._tenant_check)
                 finally:
                     self._leave_user()
         except BaseException as exc:  # the user's error, or ctrl+c: shown, never fatal
-            result.error, result.error_kind = _classify(exc, interrupted=self._interrupt_sent)
+            result.error, result.error_kind = _classify(exc, interrupted=self._interrupt_sent,
+                                                        hint=self.writable_hint)
             refused = _find(exc, ReadOnlyViolation)
             if refused is not None and refused.sql:
                 recorder.queries.append(QueryRecord(refused.sql, 0.0, error=f"refused: {refused.kind}"))
@@ -260,6 +266,15 @@ class ReplRunner:
                 self.transaction.note(number, source, result.writes)
         self._audit(result)
         return result
+
+    def _tenant_check(self, objs: Any) -> str:
+        """Warn when a shown object is another tenant's (a forward FK walks out of the scope)."""
+        try:
+            return foreign_tenant_warning(self.project.registry, self.session.scope, objs)
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:  # never lose the value over the check
+            return f"⚠ could not check which tenant this belongs to: {type(exc).__name__}: {exc}"
 
     def _enter_user(self, recorder: QueryRecorder) -> None:
         with self._lock:
@@ -405,7 +420,7 @@ class _Undo(Exception):
         self.value = value
 
 
-def _classify(exc: BaseException, *, interrupted: bool) -> tuple[str, ErrorKind]:
+def _classify(exc: BaseException, *, interrupted: bool, hint: str = WRITABLE_HINT) -> tuple[str, ErrorKind]:
     """The text shown for an error, and what kind of error it was."""
     if isinstance(exc, KeyboardInterrupt):
         return "KeyboardInterrupt: the input was interrupted (ctrl+c).", "interrupted"
@@ -414,11 +429,10 @@ def _classify(exc: BaseException, *, interrupted: bool) -> tuple[str, ErrorKind]
         return "KeyboardInterrupt: the running query was cancelled on the database (ctrl+c).", "interrupted"
     refused = _find(exc, ReadOnlyViolation)
     if refused is not None:
-        return (f"Refused: {refused.message}. This REPL is read-only; nothing was written. "
-                "Switch to writable mode (it asks first) to change data."), "refused"
+        return f"{refused.message}. This REPL is read-only; nothing was written. {hint}", "refused"
     if any(m in text for m in _DB_REFUSALS):
-        return (f"Refused by the database: {text.strip().splitlines()[0]}. This REPL is read-only; nothing was "
-                "written."), "refused"
+        return (f"the database refused it: {text.strip().splitlines()[0]}. This REPL is read-only; nothing was "
+                f"written. {hint}"), "refused"
     if isinstance(exc, SyntaxError):
         return format_exception(exc), "syntax"
     if isinstance(exc, SystemExit):

@@ -49,9 +49,11 @@ def render_value(value: Rendered) -> RenderableType:
             table.add_column(name, overflow="ellipsis", max_width=42, no_wrap=True)
     for row in value.rows:
         table.add_row(*row)
-    if value.title:
-        return Group(Text(value.title, style="bold"), table)
-    return table
+    parts: list[RenderableType] = [Text(value.title, style="bold")] if value.title else []
+    parts.append(table)
+    if value.warning:  # another tenant's object, reached around the scope (a forward FK)
+        parts.append(Text(value.warning, style="bold red"))
+    return Group(*parts) if len(parts) > 1 else table
 
 
 def render_queries(queries: list[QueryRecord], *, timings: bool = True) -> RenderableType:

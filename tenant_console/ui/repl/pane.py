@@ -39,13 +39,44 @@ if TYPE_CHECKING:
 #: How often printed output of a running input is moved to the log (seconds).
 STREAM_INTERVAL = 0.1
 
-HELP_TEXT = """\
-Python runs on the REPL's own database session, inside the active scope: Submission.objects.count() just works.
-Every model is imported (clashing names as app_Model), with Q, F, Count, Sum, transaction, timezone, settings;
-the tenant is bound to its dimension's name (event). The last expression's value is shown; _ holds it.
-Keys: enter runs (or continues a block) · ctrl+j newline · tab completes · up/down history · ctrl+r search
-      ctrl+c interrupts · f2 SQL echo · f3 writable / read-only · ctrl+s commit · ctrl+l clears the log
-Commands: :commit  :rollback  :write  :readonly  :sql  :clear  :help"""
+#: The REPL's keys, for :help, f1 and the footer (the console's own letter keys type into the editor here).
+KEYS: tuple[tuple[str, str], ...] = (
+    ("enter", "run the input (or continue an open block)"),
+    ("ctrl+j", "newline inside a block"),
+    ("tab", "complete names, attributes, fields and lookups"),
+    ("up / down", "history"),
+    ("ctrl+r", "search the history"),
+    ("ctrl+c / ctrl+x", "interrupt the running input (cancels a query); clears the input when idle"),
+    ("f2", "SQL echo on/off"),
+    ("f3", "writable / read-only (asks first)"),
+    ("ctrl+s", "commit the open transaction (writable mode)"),
+    ("ctrl+l", "clear the log"),
+    ("ctrl+f", "full screen on/off"),
+    ("esc", "hide the REPL (everything is kept)"),
+    ("f1", "help"),
+    ("ctrl+q", "quit the console (asks first about uncommitted changes)"),
+)
+#: The REPL's own ``:`` commands; any other ``:command`` is the console's (``:tenant``, ``:q`` …).
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("commit", "commit the open transaction"),
+    ("rollback", "roll the open transaction back"),
+    ("write", "switch to writable mode (asks first)"),
+    ("readonly", "back to read-only"),
+    ("sql", "SQL echo on/off"),
+    ("clear", "clear the log"),
+    ("help", "this text"),
+    ("q", "quit the console (asks first about uncommitted changes)"),
+)
+HELP_TEXT = (
+    "Python runs on the REPL's own database session, inside the active scope: Submission.objects.count() just "
+    "works.\nEvery model is imported (clashing names as app_Model), with Q, F, Count, Sum, transaction, timezone, "
+    "settings;\nthe tenant is bound to its dimension's name (event). The last expression's value is shown; _ holds "
+    "it.\nA shown object that belongs to another tenant (a foreign key can lead out of the scope) is flagged in red."
+    "\nKeys:\n" + "\n".join(f"  {k:<16} {d}" for k, d in KEYS)
+    + "\nCommands (other :commands go to the console):\n" + "\n".join(f"  :{c:<15} {d}" for c, d in COMMANDS)
+)
+#: A refusal's last sentence in the pane: the key that makes the REPL writable.
+WRITABLE_HINT = "Press f3 to switch to writable mode (it asks first)."
 
 
 class ReplPane(Vertical):
@@ -57,6 +88,7 @@ class ReplPane(Vertical):
         Binding("ctrl+s", "commit", "Commit", show=True),
         Binding("ctrl+r", "search_history", "History"),
         Binding("ctrl+l", "clear_log", "Clear", show=False),
+        Binding("ctrl+x", "interrupt", "Interrupt", key_display="^c/^x"),
         Binding("escape", "escape", "Hide", show=False),
     ]
     DEFAULT_CSS = """
@@ -142,6 +174,7 @@ class ReplPane(Vertical):
     async def _start(self) -> None:
         session = self.project.session("repl", alias=self.alias)
         self.runner = ReplRunner(self.project, session)
+        self.runner.writable_hint = WRITABLE_HINT
         try:
             await self._apply_scope(self._initial_scope)
             info = await asyncio.wrap_future(self.runner.start())
@@ -277,6 +310,10 @@ class ReplPane(Vertical):
         if result.writable:
             self.post_message(self.ModeChanged(runner.writable, runner.dirty))
 
+    def action_interrupt(self) -> None:
+        """ctrl+x (also when the focus is not in the editor): as ctrl+c."""
+        self.interrupt()
+
     @on(ReplEditor.Interrupt)
     def interrupt(self, event: ReplEditor.Interrupt | None = None) -> None:
         if event is not None:
@@ -391,8 +428,13 @@ class ReplPane(Vertical):
             "sql": self.action_toggle_sql, "clear": self.action_clear_log, "help": self.action_help,
         }
         action = actions.get(word)
-        if action is None and hasattr(self.app, "run_command_line") and word not in ("q", "quit"):
-            self.app.run_command_line(command)  # the console's own commands (:tenant democon, :model ...)
+        if action is None and hasattr(self.app, "run_command_line"):
+            # The console's own commands (:tenant democon, :model …); :q goes through the console's
+            # quit, which asks this pane (a leave guard) about uncommitted changes first.
+            self.app.run_command_line(command)
+            return
+        if action is None and word in ("q", "quit", "exit"):
+            self._quit()
             return
         if action is None:
             self._say(f"Unknown REPL command :{word}. Known: " + ", ".join(f":{k}" for k in actions), "yellow")
@@ -401,6 +443,12 @@ class ReplPane(Vertical):
 
     def action_help(self) -> None:
         self._say(HELP_TEXT, "")
+
+    @work(group="repl-quit", exclusive=True, exit_on_error=False)
+    async def _quit(self) -> None:
+        """:q with no console around (the pane on its own): ask, then leave."""
+        if await self.confirm_leave("Quitting."):
+            self.app.exit()
 
     def action_clear_log(self) -> None:
         self.log_view.clear()

@@ -32,9 +32,15 @@ _screens: weakref.WeakKeyDictionary[App[Any], ReplScreen] = weakref.WeakKeyDicti
 class ReplScreen(ModalScreen[None]):
     """Hosts the :class:`ReplPane`; ``esc`` hides it, ``ctrl+f`` toggles full screen."""
 
+    # This is a modal screen, so the console's own bindings do not reach it: the keys that must
+    # work from anywhere are bound again here. ctrl+q has priority so that no widget (the editor,
+    # the completion list) can swallow it; it goes through the console's quit, which asks the
+    # leave guards (ours: uncommitted changes) first.
     BINDINGS: ClassVar = [
         Binding("escape", "hide", "Hide REPL"),
         Binding("ctrl+f", "toggle_full", "Full screen"),
+        Binding("f1", "help", "Help"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
     DEFAULT_CSS = """
     ReplScreen { align: center bottom; background: $background 40%; }
@@ -42,7 +48,9 @@ class ReplScreen(ModalScreen[None]):
     ReplScreen.-full #repl-frame { height: 100%; border-top: none; }
     """
     HELP = ("The REPL: Python inside the active scope, read-only unless you switch it to writable (f3). "
-            "Its own database session; esc hides it and keeps everything, ctrl+f toggles full screen.")
+            "Its own database session; esc hides it and keeps everything, ctrl+f toggles full screen. "
+            "Here the console's letter keys type into the editor: use the keys below, or :commands "
+            "(:tenant, :q …) typed as an input.")
     crumb = "repl"
 
     def __init__(self, project: Project, scope: ScopeState, *, alias: str | None = None) -> None:
@@ -93,6 +101,23 @@ class ReplScreen(ModalScreen[None]):
 
     def action_toggle_full(self) -> None:
         self.toggle_class("-full")
+
+    async def action_quit(self) -> None:
+        """ctrl+q: the app's quit; the console's asks its leave guards (uncommitted changes) first."""
+        await self.app.run_action("quit")
+
+    def action_help(self) -> None:
+        """f1: the REPL's own keys and commands (``?`` and the console's letter keys type into the editor)."""
+        from tenant_console.ui.repl.pane import COMMANDS, KEYS
+        from tenant_console.ui.screens.dialogs import HelpScreen
+
+        commands = [(name, text) for name, text in COMMANDS]
+        extensions = getattr(self.app, "extensions", None)
+        if extensions is not None:  # the console's commands work here too
+            ours = {name for name, _ in COMMANDS}
+            commands += [(c.usage, c.help) for c in extensions.commands.values()
+                         if c.name not in ours and not ours & set(c.aliases)]
+        self.app.push_screen(HelpScreen("Help — REPL", self.HELP, list(KEYS), commands))
 
     def use_object(self, model_label: str, pk: Any) -> None:
         """"Use in REPL": bind ``obj`` to the object (fetched in the scope, like any input)."""

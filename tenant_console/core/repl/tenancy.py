@@ -1,0 +1,122 @@
+"""Is a shown value another tenant's? The REPL's warning for what scopes cannot stop.
+
+django-scopes filters querysets of scoped managers, but a forward foreign key
+(``review.submission``), ``refresh_from_db`` and ``_base_manager`` go around it:
+``Review.objects.get(pk=...).submission`` can silently hand back another
+tenant's submission when the data holds a cross-tenant reference. The REPL
+cannot stop the access, but before it shows a model instance (or the shown rows
+of a queryset or list) it asks the registry where those objects belong and says
+so, in red, when it is not the active tenant.
+
+The check is batched: per model, a dimension whose scope path is a plain
+foreign key is read from the loaded objects without a query; any longer path
+costs one ``pk__in`` query per dimension; the foreign tenants' labels cost one
+more query per dimension, only when there are any. Runs on the session thread.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import ForeignKey, Model
+
+if TYPE_CHECKING:
+    from tenant_console.core.discovery import ScopeRegistry
+    from tenant_console.core.scope import ScopeState
+
+#: At most this many foreign tenants are named in one warning.
+MAX_NAMED = 3
+
+
+def _direct_attname(model: type[Model], path: str) -> str | None:
+    """``event`` → ``event_id`` when the path is one concrete FK of the model itself."""
+    if "__" in path:
+        return None
+    try:
+        field = model._meta.get_field(path)
+    except FieldDoesNotExist:
+        return None
+    if isinstance(field, ForeignKey) and field.concrete:
+        return field.attname
+    return None
+
+
+def _owners(registry: ScopeRegistry, model: type[Model], objs: Sequence[Model],
+            active: dict[str, Any]) -> dict[str, dict[Any, set[Any]]]:
+    """``{dimension: {object pk: {tenant pk, ...}}}`` for the active dimensions that concern ``model``."""
+    found: dict[str, dict[Any, set[Any]]] = {}
+    scope = registry.scope_of(model)
+    paths = dict(scope.paths) if scope is not None else {}
+    for dim in registry.tenant_dimensions_of(model):
+        if dim in active:
+            found[dim] = {o.pk: {o.pk} for o in objs}
+    pks = [o.pk for o in objs if o.pk is not None]
+    alias = objs[0]._state.db or None
+    for dim, path in paths.items():
+        if dim not in active or dim in found or not pks:
+            continue
+        attname = _direct_attname(model, path)
+        if attname is not None:
+            found[dim] = {o.pk: {getattr(o, attname, None)} for o in objs}
+            continue
+        owners: dict[Any, set[Any]] = defaultdict(set)
+        manager = model._base_manager.using(alias) if alias else model._base_manager
+        for pk, tenant in manager.filter(pk__in=pks).values_list("pk", path):
+            owners[pk].add(tenant)
+        found[dim] = dict(owners)
+    return found
+
+
+def _same(a: Any, b: Any) -> bool:
+    return a == b or str(a) == str(b)
+
+
+def foreign_tenant_warning(registry: ScopeRegistry, scope: ScopeState, objs: Sequence[Model]) -> str:
+    """A warning naming the other tenant(s) that ``objs`` belong to, or ``""`` when all is in scope.
+
+    Only with a tenant active (with scopes disabled every tenant is in view on
+    purpose; with none chosen there is nothing to compare with). Objects of
+    unscoped models, and rows whose tenant is empty (a nullable path), pass.
+    """
+    if scope.disabled or not scope.tenants or not objs:
+        return ""
+    active = scope.pks()
+    by_model: dict[type[Model], list[Model]] = defaultdict(list)
+    for obj in objs:
+        by_model[type(obj)].append(obj)
+    foreign_objs: set[tuple[type[Model], Any]] = set()
+    foreign_tenants: dict[str, set[Any]] = defaultdict(set)
+    for model, group in by_model.items():
+        for dim, owners in _owners(registry, model, group, active).items():
+            for pk, tenants in owners.items():
+                others = {t for t in tenants if t is not None and not _same(t, active[dim])}
+                if others:
+                    foreign_objs.add((model, pk))
+                    foreign_tenants[dim] |= others
+    if not foreign_objs:
+        return ""
+    named = []
+    for dim, tenant_pks in foreign_tenants.items():
+        dimension = registry.dimensions[dim]
+        alias = objs[0]._state.db or None
+        manager = dimension.model._base_manager.using(alias) if alias else dimension.model._base_manager
+        ordered = sorted(tenant_pks, key=str)
+        labels = {str(t.pk): dimension.label(t) for t in manager.filter(pk__in=ordered[:MAX_NAMED])}
+        names = [labels.get(str(pk), f"#{pk}") for pk in ordered[:MAX_NAMED]]
+        more = f" and {len(ordered) - MAX_NAMED} more" if len(ordered) > MAX_NAMED else ""
+        named.append(f"{dim}=" + ", ".join(names) + more)
+    where = "; ".join(named)
+    if len(objs) == 1:
+        return f"⚠ belongs to another tenant: {where} (not the active {_active_names(scope)})"
+    count = len(foreign_objs)
+    shown = sorted((str(pk) for _, pk in foreign_objs))[:5]
+    return (f"⚠ {count} of {len(objs)} shown object{'s' if len(objs) != 1 else ''} belong"
+            f"{'s' if count == 1 else ''} to another tenant: {where} (pk {', '.join(shown)}"
+            f"{', …' if count > 5 else ''})")
+
+
+def _active_names(scope: ScopeState) -> str:
+    return ", ".join(f"{t.dimension}={t.label}" for t in scope.tenants)
