@@ -158,7 +158,8 @@ def render_summary(result: GraphResult, labels: dict[str, dict[str, str]]) -> Gr
     parts: list[Any] = [table, Text("")]
     if result.cross_tenant:
         n = len(result.cross_tenant)
-        parts.append(Text(f"⚠ {n} reference{'s' if n != 1 else ''} into other tenants", style="bold red"))
+        what = "1 reference into another tenant" if n == 1 else f"{n:,} references into other tenants"
+        parts.append(Text(f"⚠ {what}", style="bold red"))
         for c in result.cross_tenant[:MAX_CROSS_SHOWN]:
             parts.append(Text(""))
             parts.extend(cross_tenant_lines(c, labels))
