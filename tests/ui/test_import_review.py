@@ -54,6 +54,17 @@ async def open_review(pilot, path) -> ImportScreen:
     return screen
 
 
+def _side_text(screen) -> str:
+    """The side panel (detail, side-by-side table, decision keys) as plain text."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    console = Console(width=200, record=True, file=StringIO())
+    console.print(screen.query_one("#import-side").content)
+    return console.export_text()
+
+
 def _rows(screen, table_id):
     return screen.query_one(table_id).row_count
 
@@ -201,3 +212,53 @@ async def test_review_flag_opens_the_console_on_the_review(project, target, expo
             assert screen.plan.export.data_path == export_file
     finally:
         app.close_session()
+
+
+async def test_cross_tenant_reference_is_listed_and_needs_an_explicit_decision(app_on_target, export_file, project,
+                                                                              tmp_path):
+    """Restoring democon beside pycon-nordic: the planted review would point into pycon-nordic. The
+    summary counts it in its own column, the list shows it undecided, keep is refused, and it can be
+    skipped or explicitly allowed (x)."""
+    from tenant_console.core.importer import Decisions
+
+    nordic = await asyncio.to_thread(export_tenant, "default", "pycon-nordic", tmp_path / "nordic.jsonl.gz")
+    imp = Importer(project, "target")
+    try:
+        plan = imp.plan(nordic)
+        imp.apply(plan, imp.resolve(plan))
+        plan = imp.plan(export_file)
+        d = Decisions()
+        d.set_default("skip", "cross_tenant_reference")
+        imp.apply(plan, imp.resolve(plan, d))
+    finally:
+        imp.close()
+    app = app_on_target()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_review(pilot, export_file)
+        summary = screen.query_one("#import-summary")
+        headers = [str(c.label) for c in summary.columns.values()]
+        assert "cross-tenant" in headers
+        column = headers.index("cross-tenant")
+        total = summary.get_row_at(summary.row_count - 1)
+        assert str(total[column]) == "1"
+        table = screen.query_one("#import-conflicts")
+        rows = [table.get_row_at(i) for i in range(table.row_count)]
+        crossing = [r for r in rows if r[1] == "cross_tenant_reference"]
+        assert len(crossing) == 1 and str(crossing[0][2]) == "undecided"
+        assert "pycon-nordic" in str(crossing[0][3])
+        table.move_cursor(row=rows.index(crossing[0]))
+        await pilot.pause()
+        assert "x allow cross tenant" in _side_text(screen)
+        await pilot.press("k")  # keep is not a decision for a new object that points across tenants
+        await pilot.pause()
+        assert "not possible" in notifications(app)[-1]
+        item = screen._listed[table.cursor_row]
+        await pilot.press("x")
+        await pilot.pause()
+        assert screen.resolution.decision(item) == "allow_cross_tenant"
+        assert screen.resolution.effective(item) == "insert"
+        table.move_cursor(row=screen._listed.index(item))
+        await pilot.press("s")
+        await pilot.pause()
+        assert screen.resolution.decision(item) == "skip"
+        assert screen.resolution.complete

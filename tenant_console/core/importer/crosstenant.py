@@ -51,7 +51,7 @@ class CrossRef:
     mine: str  # the tenant the object will belong to (label)
 
     def text(self) -> str:
-        return f"{self.field} -> {self.to} of {self.dimension} {self.theirs}, but this object goes to {self.mine}"
+        return f"{self.field} -> {self.to} belongs to {self.dimension} {self.theirs}, not to {self.mine}"
 
     def as_dict(self) -> dict[str, str]:
         return {"field": self.field, "to": self.to, "dimension": self.dimension, "theirs": self.theirs,
@@ -204,7 +204,7 @@ class CrossTenantCheck:
                 it.cross = found
                 it.base_cls = it.cls
                 it.cls = CLASS
-                it.detail = "references another tenant: " + "; ".join(c.text() for c in found)
+                it.detail = "; ".join(c.text() for c in found)
 
     def _tenant_labels(self, candidates: list[Any]) -> dict[tuple[str, str], str]:
         """Human labels of the tenants involved (one query per dimension)."""

@@ -184,6 +184,7 @@ class ImportScreen(ConsoleScreen):
             decision = self.resolution.decision(it)
             shown = Text(decision or "undecided", style="bold red" if decision is None else "green")
             detail = reasons.get(id(it), it.detail) if decision is None else it.detail
+            detail = detail.removeprefix(f"{it.cls}: ")  # the class has its own column
             table.add_row(it.ref, it.cls, shown, detail[:90], key=it.ref)
         if self._listed:
             table.move_cursor(row=min(row, len(self._listed) - 1))
