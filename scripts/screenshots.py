@@ -4,8 +4,12 @@
     .venv/bin/python scripts/screenshots.py --size 132x36 --out screenshots
 
 Each picture is the app driven through a real flow (pick a tenant, open a model,
-open an object, disable scopes) with ``run_test`` and saved with
-``App.save_screenshot``. Recently used tenants are kept in a temporary state
+open an object, disable scopes, walk the graph, use the REPL, plan an export,
+review an import) with ``run_test`` and saved with ``App.save_screenshot``. The
+shots of the extension screens load only the extension packages they need.
+The import review reads a real export of democon (written to a temporary file
+by the exporter) and plans it against the same demo database, so every object
+is a conflict to decide; planning writes nothing. Recently used tenants are kept in a temporary state
 directory so the pictures do not depend on who ran the console before.
 Seed the demo first if it is empty: ``cd demo_project && ../.venv/bin/python manage.py seed_demo``.
 """
@@ -38,7 +42,16 @@ SHOTS = {
     "object-detail.svg": "a review that points at another tenant's submission",
     "scopes-disabled.svg": "the red banner while scopes are disabled",
     "help.svg": "? help in the object list",
+    "graph-browser.svg": "the related-object graph of the submission with the planted cross-tenant review",
+    "repl.svg": "the REPL pane with output, over the object list",
+    "export-plan.svg": "the export screen's plan for the tenant democon (refused: a cross-tenant reference)",
+    "import-review.svg": "the import review of a democon export against the demo database (conflicts)",
 }
+
+GRAPH = ("tenant_console.ui.graph",)
+REPL = ("tenant_console.ui.repl",)
+EXPORT = ("tenant_console.ui.export", "tenant_console.ui.graph")
+IMPORT = ("tenant_console.ui.importer",)
 
 
 async def until(pilot: Any, predicate: Callable[[], Any], what: str, timeout: float = 20.0) -> None:
@@ -62,8 +75,8 @@ async def settle(pilot: Any) -> None:
 
 
 async def shoot(project: Any, size: tuple[int, int], out: Path, name: str,
-                flow: Callable[[Any], Awaitable[None]], **startup: Any) -> None:
-    app = TenantConsoleApp(project, startup=StartupSpec(**startup), extension_packages=())
+                flow: Callable[[Any], Awaitable[None]], extensions: tuple[str, ...] = (), **startup: Any) -> None:
+    app = TenantConsoleApp(project, startup=StartupSpec(**startup), extension_packages=extensions)
     try:
         async with app.run_test(size=size) as pilot:
             await until(pilot, lambda: app.ready, "start-up")
@@ -124,6 +137,102 @@ async def help_screen(pilot: Any) -> None:
     await pilot.press("question_mark")
 
 
+def _planted(session: Any) -> tuple[int, int]:
+    """(review pk, submission pk) of the seed's cross-tenant review (democon review, pycon-nordic talk)."""
+    from conference.models import Review
+
+    def find() -> tuple[int, int]:
+        for review in Review._base_manager.select_related("submission").order_by("pk"):
+            if review.event_id != review.submission.event_id:
+                return review.pk, review.submission_id
+        raise SystemExit("screenshots: the demo has no cross-tenant review; re-seed it (manage.py seed_demo)")
+
+    return session.run(find, scoped=False)
+
+
+async def graph(pilot: Any) -> None:
+    """The talk of pycon-nordic that a democon review points at: its reviews expanded."""
+    from tenant_console.ui.graph.screen import GraphScreen
+
+    app = pilot.app
+    _, submission = await asyncio.to_thread(_planted, app.session)
+    app.action_open_graph("conference.Submission", submission)
+    await until(pilot, lambda: isinstance(app.screen, GraphScreen) and app.screen.is_mounted, "the graph")
+    screen = app.screen
+    tree = screen.tree
+    await until(pilot, lambda: tree.loads >= 1 and tree.root.children, "the root's relations")
+    reviews = next(c for c in tree.root.children if c.data.info.name == "reviews")
+    before = tree.loads
+    tree.move_cursor(reviews)
+    reviews.expand()
+    await until(pilot, lambda: tree.loads > before, "the reviews")
+    foreign = [c for c in reviews.children if "other tenant" in c.label.plain]
+    if foreign:
+        tree.move_cursor(foreign[0])
+    await until(pilot, lambda: screen.summary.runs >= 1, "the closure summary")
+
+
+async def repl(pilot: Any) -> None:
+    """The REPL laid over the submissions list, after a few statements."""
+    from tenant_console.ui.repl.pane import ReplPane
+
+    await _open(pilot, "conference.Submission")
+    app = pilot.app
+    await pilot.press("grave_accent")
+    await until(pilot, lambda: bool(app.screen.query(ReplPane)), "the REPL")
+    pane = app.screen.query_one(ReplPane)
+    await asyncio.wait_for(pane.ready.wait(), 20)
+    for source in ("Submission.objects.count()",
+                   "Submission.objects.filter(state='accepted').values_list('code', 'title')[:3]",
+                   "Review.objects.filter(submission__event__slug='pycon-nordic').count()"):
+        before = len(pane.results)
+        pane.editor.insert(source)
+        await pilot.press("enter")
+        await until(pilot, lambda n=before: len(pane.results) > n, "the REPL's result")
+    await pilot.pause(0.1)
+
+
+async def export_plan(pilot: Any) -> None:
+    from tenant_console.ui.export.screen import ExportScreen
+
+    app = pilot.app
+    await _counts(pilot)
+    app.run_command_line("export tenant")
+    await until(pilot, lambda: isinstance(app.screen, ExportScreen) and app.screen.is_mounted, "the export")
+    screen = app.screen
+    await until(pilot, lambda: screen.plans >= 1 or screen.state == "failed", "the plan", timeout=60)
+
+
+def _export_democon(project: Any, path: Path) -> Path:
+    """democon written by the real exporter (cross-tenant references omitted), for the import review."""
+    from conference.models import Event
+
+    from tenant_console.core.export import ExportRequest, run_export
+    from tenant_console.core.export.storage import LocalOutput
+
+    with project.session("screenshots-export") as session:
+        pk = session.run(lambda: Event._base_manager.get(slug="democon").pk, scoped=False)
+        request = ExportRequest(tenant_pks={"event": pk}, output=LocalOutput(str(path)), cross_tenant="omit",
+                                overwrite=True)
+        session.run(run_export, project, request, alias=session.alias)
+    return path
+
+
+def import_review(path: Path) -> Callable[[Any], Awaitable[None]]:
+    async def flow(pilot: Any) -> None:
+        from tenant_console.ui.importer.screen import ImportScreen
+
+        app = pilot.app
+        app.open_screen("import", path=str(path))
+        await until(pilot, lambda: isinstance(app.screen, ImportScreen) and app.screen.is_mounted, "the review")
+        screen = app.screen
+        await until(pilot, lambda: screen.state in ("planned", "failed"), "the import plan", timeout=120)
+        if screen.state != "planned":
+            raise SystemExit(f"screenshots: the import plan failed: {screen.query_one('#import-status').render()}")
+
+    return flow
+
+
 async def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--settings", default="demo.settings")
@@ -151,6 +260,12 @@ async def main(argv: list[str] | None = None) -> int:
     await shoot(project, size, out, "object-detail.svg", detail, scope_flags=democon)
     await shoot(project, size, out, "scopes-disabled.svg", _counts, disabled=True)
     await shoot(project, size, out, "help.svg", help_screen, scope_flags=democon)
+    await shoot(project, size, out, "graph-browser.svg", graph, GRAPH,
+                scope_flags=[ScopeFlag("event__slug", "pycon-nordic")])
+    await shoot(project, size, out, "repl.svg", repl, REPL, scope_flags=democon)
+    await shoot(project, size, out, "export-plan.svg", export_plan, EXPORT, scope_flags=democon)
+    exported = await asyncio.to_thread(_export_democon, project, state / "democon.jsonl.gz")
+    await shoot(project, size, out, "import-review.svg", import_review(exported), IMPORT)
     return 0
 
 

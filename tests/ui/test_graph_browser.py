@@ -86,8 +86,9 @@ async def test_expand_page_and_cross_tenant_highlight(ui_project, scoped_app):
         assert [c.data.pk for c in objects] == sorted(c.data.pk for c in objects) and len(objects) == 3
         assert not [c for c in reviews.children if isinstance(c.data, MoreData)]
         foreign = next(c for c in objects if c.data.pk == review_pk)
-        # the marker is text at the start of the node (visible without colour, never clipped off)
-        assert foreign.label.plain.startswith("⚠ other tenant: event=DemoCon 2026 (democon)  conference.Review")
+        # the marker is text right after the id (visible without colour, before the long label)
+        assert foreign.label.plain.startswith(f"conference.Review #{review_pk}  ⚠ other tenant: event=DemoCon 2026 "
+                                              "(democon)")
         assert any("red" in str(span.style) for span in foreign.label.spans)
         own = next(c for c in objects if c.data.pk != review_pk)
         assert "other tenant" not in own.label.plain

@@ -76,20 +76,21 @@ LABEL_WIDTH = 40
 def object_label(data: ObjectData, marked: bool) -> Text:
     """``conference.Submission #12  Title…`` with its classification.
 
-    Another tenant's object starts with a textual marker ("⚠ other tenant:
-    event=…"), not only red, so it shows without colour (monochrome terminals,
-    screen readers, a pasted screenshot) and is never clipped off the right edge.
+    Another tenant's object carries a textual marker right after its id ("⚠ other
+    tenant: event=…"), not only red, so it shows without colour (monochrome
+    terminals, screen readers, a pasted screenshot); the object's own label comes
+    after it, shortened, so the marker is not clipped off the right edge.
     """
     item = data.item
     text = Text()
     if marked:
         text.append("● ", style="bold green")
+    text.append(f"{data.model_label} #{data.pk}", style="bold")
     other = item is not None and item.classification is Classification.OTHER
     if other:
+        text.append("  ")
         text.append(f"⚠ other tenant: {data.tenant_marker or data.tenant_text or 'unknown'}",
                     style="bold reverse red")
-        text.append("  ")
-    text.append(f"{data.model_label} #{data.pk}", style="bold")
     if item is not None and item.label and item.label != f"{item.model_label.split('.')[1]} #{item.pk}":
         label = item.label if len(item.label) <= LABEL_WIDTH else item.label[:LABEL_WIDTH - 1] + "…"
         text.append(f"  {label}")
