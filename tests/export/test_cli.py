@@ -21,7 +21,16 @@ def test_dry_run_lists_counts_and_the_cross_tenant_reference(db_alias, out: Path
     text = capsys.readouterr().out
     assert "conference.submission" in text and "Total:" in text
     assert "1 cross-tenant reference(s)" in text and ".submission -> conference.submission." in text
+    # The other tenant is named (in the table and the list), not left blank or given as a bare key.
+    row = next(line for line in text.splitlines() if line.startswith("conference.submission "))
+    assert row.rstrip().endswith("1 ref → PyCon Nordic (pycon-nordic)"), row
+    assert "(belongs to PyCon Nordic (pycon-nordic), event=" in text
     assert leftovers(out) == []
+    assert cli(db_alias, "export", "--event__slug=democon", "--dry-run", "--cross-tenant", "omit") == 0
+    text = capsys.readouterr().out
+    assert "1 left out → PyCon Nordic (pycon-nordic)" in text
+    assert "`manage.py loaddata` will fail unless the target database already has those rows" in text
+    assert "tenant-console import" in text
     assert cli(db_alias, "export", "--event__slug=democon", "--dry-run", "--json", "--cross-tenant", "omit") == 0
     data = json.loads(capsys.readouterr().out)
     counts = {m["model"]: m["count"] for m in data["models"]}
@@ -133,7 +142,7 @@ def settings_media() -> Path:
     (["export", "--event__slug=democon", "-o", "x.json"], "must end in .jsonl or .jsonl.gz"),
     (["export", "--event__slug=democon", "--exclude", "conference.Submision"], "Did you mean"),
     (["export", "--event__slug=nosuchcon"], "no conference.Event matches"),
-    (["export", "--evnt=1"], "there is no scope dimension 'evnt'"),
+    (["export", "--evnt=1"], "Unknown option --evnt for 'export'. Did you mean the scope option --event"),
     (["export", "--objects", "conference.Submission"], "is not an object; write app_label.Model.pk"),
     (["export", "--objects", "conference.Submission.abc"], "is not a valid primary key"),
     (["export", "--objects", "conference.Submission.999999"], "There is no conference.Submission with primary key"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import threading
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,16 @@ EXPORT = ("tenant_console.ui.export", "tenant_console.ui.graph")
 
 def _files(d: Path) -> list[str]:
     return sorted(p.name for p in d.iterdir())
+
+
+def _other_tenant(screen: ExportScreen, label: str) -> str:
+    """The "other tenant" cell of a model's row in the plan table."""
+    table = screen.query_one("#export-plan")
+    for i in range(table.row_count):
+        cells = table.get_row_at(i)
+        if str(cells[0]) == label:
+            return str(cells[3])
+    raise AssertionError(f"{label} is not in the plan")
 
 
 async def _open(pilot, **kwargs) -> ExportScreen:
@@ -39,12 +50,16 @@ async def test_export_the_current_tenant(ui_project, make_app, tmp_path: Path) -
         assert screen.plan is not None and screen.plan.refused  # the planted review
         table = screen.query_one("#export-plan")
         assert table.row_count == len(screen.plan.selections) + 1
+        # The "other tenant" column names the tenant in refuse mode too, not only the reference list.
+        assert _other_tenant(screen, "conference.submission") == "1 ref → PyCon Nordic (pycon-nordic)"
+        assert "belongs to PyCon Nordic (pycon-nordic)" in str(screen.query_one("#export-refs").render())
         await pilot.press("e")  # refused: nothing happens but a warning
         await pilot.pause()
         assert screen.state == "planned" and "cross-tenant references" in notifications(app)[-1]
         await pilot.press("o")  # -> omit, re-planned
         await until(pilot, lambda: screen.plans >= 2 and screen.state == "planned", "the new plan")
         assert screen.policy == "omit" and not screen.plan.refused
+        assert _other_tenant(screen, "conference.submission") == "1 left out → PyCon Nordic (pycon-nordic)"
         out = tmp_path / "exports"
         out.mkdir()
         screen.query_one("#export-output").value = str(out / "democon.jsonl.gz")
@@ -56,7 +71,12 @@ async def test_export_the_current_tenant(ui_project, make_app, tmp_path: Path) -
         assert report.ok, report.problems
         result = str(screen.query_one("#export-result").render())
         assert "SHA-256" in result and screen.outcome.result.sha256 in result
-        assert "1 dangling reference" in result
+        result = " ".join(result.split())
+        assert "1 dangling reference(s): 1 into another tenant" in result
+        assert "`manage.py loaddata` will fail" in result and "unless the target database already has those rows" \
+            in result
+        assert "`tenant-console import democon.jsonl.gz` instead" in result
+        assert f"In this console: :import {out / 'democon.jsonl.gz'}" in result
 
 
 async def test_export_the_selected_object(ui_project, make_app, tmp_path: Path) -> None:
@@ -123,25 +143,46 @@ async def test_export_marked_objects_and_bad_output(ui_project, make_app, tmp_pa
 
 
 async def test_cancel_leaves_nothing_behind(large_alias, make_app, tmp_path: Path) -> None:
+    """Cancel lands mid-write, deterministically: the export is held at its first progress report.
+
+    The screen's ``progress_hook`` runs on the export's session thread after the first
+    chunk is written; holding it there until c is pressed means the export can neither
+    finish before the test sees it running (however fast or loaded the machine is) nor
+    be cancelled before it wrote anything.
+    """
+    reached, release = threading.Event(), threading.Event()
+
+    def hold(progress) -> None:
+        if not reached.is_set():
+            reached.set()
+            release.wait(30)  # never forever: a failing test must not hang the run
+
     app = make_app(large_alias, scope_flags=[ScopeFlag("event__slug", "megacon")], extension_packages=EXPORT)
     out = tmp_path / "exports"
     out.mkdir()
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        screen = await _open(pilot, tenant=True, directory=str(out))
-        assert screen.plan is not None and screen.plan.total > 15_000
-        await pilot.press("e")
-        await until(pilot, lambda: screen.state == "exporting", "the export to start")
-        await until(pilot, lambda: "rows/s" in str(screen.query_one("#export-rate").render())
-                    or screen.state != "exporting", "progress")
-        await pilot.press("c")
-        await until(pilot, lambda: screen.state != "exporting", "the cancel", timeout=30)
-        assert screen.state == "cancelled", str(screen.query_one("#export-result").render())
-        assert _files(out) == []
-        assert app.project.audit.read()[-1]["outcome"] == "cancelled"
-        await pilot.press("escape")  # leaving the screen closes its session
-        await pilot.pause()
-        assert not isinstance(app.screen, ExportScreen)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await ready(pilot)
+            screen = await _open(pilot, tenant=True, directory=str(out))
+            assert screen.plan is not None and screen.plan.total > 15_000
+            screen.progress_hook = hold
+            await pilot.press("e")
+            await until(pilot, reached.is_set, "the export's first progress report", timeout=30)
+            assert screen.state == "exporting"
+            partial = _files(out)
+            assert len(partial) == 1 and ".jsonl.gz.tmp-" in partial[0], partial  # the data, half written
+            await pilot.press("c")
+            release.set()
+            await until(pilot, lambda: screen.state != "exporting", "the cancel", timeout=30)
+            assert screen.state == "cancelled", str(screen.query_one("#export-result").render())
+            assert screen.outcome is None
+            assert _files(out) == []
+            assert app.project.audit.read()[-1]["outcome"] == "cancelled"
+            await pilot.press("escape")  # leaving the screen closes its session
+            await pilot.pause()
+            assert not isinstance(app.screen, ExportScreen)
+    finally:
+        release.set()
 
 
 def test_snapshot_export_plan(project, tmp_path, snap_compare) -> None:

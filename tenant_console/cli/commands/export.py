@@ -25,6 +25,14 @@ transaction: nothing can be written, and all tables are read from one snapshot.
 
 References into another tenant stop the export (exit code 1) unless --cross-tenant omit (leave
 those rows out; the references are recorded as dangling) or --cross-tenant include (export them too).
+
+Loading the file: with "tenant_console" in INSTALLED_APPS, `manage.py loaddata FILE` works (the app's
+loaddata runs Django's with django-scopes disabled; Django's own stops with ScopeError on scoped
+many-to-many values). Otherwise use `tenant-console import FILE`, or call_command("loaddata", FILE)
+inside django_scopes.scopes_disabled(). A file with dangling references (--cross-tenant omit,
+--exclude) keeps rows that point at rows it does not contain: loaddata fails on them (IntegrityError)
+unless the target already has those rows; `tenant-console import FILE` classifies them instead.
+`tenant-console verify FILE` checks a file and lists what it needs.
 """
 ORDER = 60
 #: The --cross-tenant choices (the same as ``core.export.plan.POLICIES``; Django is not set up at import).
@@ -41,12 +49,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="Write to this Django storage (STORAGES alias) instead of the local disk; -o is the "
                              "name in the storage.")
     parser.add_argument("--exclude", nargs="+", action="extend", metavar="APP.MODEL", default=[],
-                        help="Leave these models out (references to them are reported as dangling).")
+                        help="Leave these models out (references to them dangle: counted in the manifest; "
+                             "loaddata fails on them unless the target has those rows).")
     parser.add_argument("--depth", type=int, metavar="N", help="Object exports: how many levels to walk.")
     parser.add_argument("--stop-at", nargs="+", action="extend", metavar="APP.MODEL.RELATION", default=[],
                         help="Object exports: relations not to follow.")
     parser.add_argument("--cross-tenant", choices=POLICIES, default="refuse",
-                        help="What to do with references into another tenant (default: refuse).")
+                        help="What to do with references into another tenant (default: refuse, stop and list "
+                             "them). omit: leave the other tenant's rows out; the rows pointing at them stay, so "
+                             "loaddata fails unless the target has those rows (use `tenant-console import`). "
+                             "include: export those rows too.")
     parser.add_argument("--with-files", metavar="DIR",
                         help="Also copy the files FileFields name into DIR (their SHA-256 go into the manifest).")
     parser.add_argument("--overwrite", action="store_true", help="Replace an existing export of the same name.")
@@ -93,8 +105,9 @@ def print_plan(plan: ExportPlan) -> None:
     print(f"Export of {plan.kind} from {plan.alias} ({plan.vendor}); tenant: {scope}")
     if plan.roots:
         print(f"Roots: {' '.join(plan.roots)}")
-    rows = [(s.label, s.role, s.count, s.foreign or "") for s in plan.selections]
-    print_table(["model", "role", "rows", "other tenant"], rows, right=(2, 3))
+    others = plan.other_tenants()
+    rows = [(s.label, s.role, s.count, others.get(s.label, "")) for s in plan.selections]
+    print_table(["model", "role", "rows", "other tenant"], rows, right=(2,))
     print(f"Total: {plan.total:,} rows in {len(plan.selections)} models.")
     refs = plan.cross_tenant
     if refs:
@@ -103,14 +116,18 @@ def print_plan(plan: ExportPlan) -> None:
         print(f"\n{plan.reference_count if len(refs) == plan.reference_count else len(refs)} cross-tenant "
               f"reference(s) (with --cross-tenant {plan.policy} they {verb}):")
         for r in refs[:50]:
-            print(f"  {r}")
+            print(f"  {plan.describe(r)}")
         if len(refs) > 50:
             print(f"  ... and {len(refs) - 50} more (use --json for all)")
+        if plan.policy == "omit":
+            print("The file keeps the rows that reference them: `manage.py loaddata` will fail unless the target "
+                  "database already has those rows; load it with `tenant-console import` instead.")
     for w in plan.warnings:
         warn(w)
 
 
 def run(ctx: CliContext) -> int:
+    from tenant_console.core.export.loading import loading_needs
     from tenant_console.core.export.runner import CrossTenantRefused, ExportJob, ExportRequest, run_export
     from tenant_console.core.export.storage import split_name
 
@@ -156,18 +173,21 @@ def run(ctx: CliContext) -> int:
         return 1 if plan.refused else 0
     result, manifest = outcome.result, outcome.manifest
     assert result is not None and manifest is not None and output is not None
+    loading = loading_needs(manifest, _manifest_display(output))
     if ctx.json:
         print_json({"ok": True, "output": outcome.output, "manifest": _manifest_display(output),
                     "sha256": result.sha256, "bytes": result.bytes, "objects": result.objects,
-                    "counts": result.counts, "dangling": manifest["dangling"], "warnings": plan.warnings})
+                    "counts": result.counts, "dangling": manifest["dangling"], "warnings": plan.warnings,
+                    "loading": loading.as_dict() if loading else None})
         return 0
     for w in plan.warnings:
         warn(w)
     print(f"Exported {result.objects:,} objects ({len(result.counts)} models) to {outcome.output}")
     print(f"  manifest: {_manifest_display(output)}")
     print(f"  size: {result.bytes:,} bytes, SHA-256 {result.sha256}")
-    if manifest["dangling"]:
-        print(f"  dangling references: {len(manifest['dangling'])} (listed in the manifest)")
+    if loading is not None:
+        print(f"  {loading.summary()}")
+        print(f"\n{loading.advice(outcome.output or 'FILE')}")
     return 0
 
 

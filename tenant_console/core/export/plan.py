@@ -99,6 +99,8 @@ class ExportPlan:
     excluded_references: list[dict[str, Any]]
     warnings: list[str]
     queries: int = 0
+    #: Labels of the other tenants the references lead into: ``{dimension: {pk: label}}``.
+    tenant_labels: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -120,6 +122,47 @@ class ExportPlan:
     def counts(self) -> dict[str, int]:
         return {s.label: s.count for s in self.selections}
 
+    def tenant_label(self, tenant: Mapping[str, str]) -> str:
+        """A reference's tenant as people know it (``DemoCon 2026 (democon)``), not as ``event=2``."""
+        parts = [self.tenant_labels.get(dim, {}).get(str(pk)) or f"{dim}={pk}" for dim, pk in tenant.items()]
+        return ", ".join(parts)
+
+    def describe(self, ref: Reference) -> str:
+        """One reference for a person: ``conference.review.7.submission -> conference.submission.41 (belongs
+        to PyCon Nordic (pycon-nordic), event=2)``."""
+        if ref.reason != "cross-tenant":
+            return str(ref)
+        ids = ", ".join(f"{k}={v}" for k, v in ref.tenant.items())
+        return f"{ref.source}.{ref.field} -> {ref.target} (belongs to {self.tenant_label(ref.tenant)}, {ids})"
+
+    def other_tenants(self) -> dict[str, str]:
+        """Per model (label_lower), what the export has to do with other tenants, in every policy.
+
+        Keyed by the model the cross-tenant references point into (the model whose rows
+        belong to the other tenant), so the same row of a plan reads the same under
+        ``refuse`` (the references that stop the export), ``omit`` (the rows left out,
+        whose references dangle) and ``include`` (the rows exported although foreign).
+        """
+        refs: dict[str, list[Reference]] = {}
+        for ref in self.cross_tenant:
+            refs.setdefault(ref.target.rsplit(".", 1)[0], []).append(ref)
+        foreign = {s.label: s.foreign for s in self.selections if s.foreign}
+        found: dict[str, str] = {}
+        for label in [*refs, *(lb for lb in foreign if lb not in refs)]:
+            tenants = sorted({self.tenant_label(r.tenant) for r in refs.get(label, [])})
+            who = "; ".join(tenants[:2]) + (f" +{len(tenants) - 2}" if len(tenants) > 2 else "")
+            n_refs = len(refs.get(label, []))
+            if self.policy == "include" and foreign.get(label):
+                n = foreign[label]
+                text = f"{n:,} {_plural(n, 'row')} of {who or 'another tenant'}"
+            elif n_refs:
+                what = "left out" if self.policy == "omit" else _plural(n_refs, "ref")
+                text = f"{n_refs:,} {what} → {who}"
+            else:
+                continue
+            found[label] = text
+        return found
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind, "database": {"alias": self.alias, "vendor": self.vendor}, "scope": self.scope,
@@ -128,8 +171,12 @@ class ExportPlan:
                        for s in self.selections],
             "references": [r.as_dict() for r in self.references], "reference_count": self.reference_count,
             "excluded_references": self.excluded_references, "warnings": self.warnings,
-            "refused": self.refused,
+            "refused": self.refused, "tenant_labels": self.tenant_labels,
         }
+
+
+def _plural(n: int, word: str) -> str:
+    return word if n == 1 else word + "s"
 
 
 def batch_size(alias: str) -> int:
@@ -469,4 +516,23 @@ class Planner:
             kind=kind, alias=self.alias, vendor=connections[self.alias].vendor, scope=scope, roots=roots,
             rules=rules, selections=selections, references=self.references,
             reference_count=self.reference_count, excluded_references=excluded, warnings=self.warnings,
+            tenant_labels=self._tenant_labels(),
         )
+
+    def _tenant_labels(self) -> dict[str, dict[str, str]]:
+        """Labels of the tenants the cross-tenant references lead into (one query per dimension and chunk)."""
+        wanted: dict[str, set[str]] = {}
+        for ref in self.references:
+            for dim, pk in ref.tenant.items():
+                wanted.setdefault(dim, set()).add(pk)
+        labels: dict[str, dict[str, str]] = {}
+        for dim, pks in wanted.items():
+            d = self.registry.dimensions.get(dim)
+            if d is None:
+                continue
+            keys = sorted(pks)
+            found = labels.setdefault(dim, {})
+            for i in range(0, len(keys), self.chunk):
+                for obj in d.model._base_manager.using(self.alias).filter(pk__in=keys[i : i + self.chunk]):
+                    found[str(obj.pk)] = d.label(obj)
+        return labels

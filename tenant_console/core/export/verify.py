@@ -27,6 +27,7 @@ from typing import Any
 from django.apps import apps
 
 from tenant_console.core.errors import ConsoleError
+from tenant_console.core.export.loading import LoadingNeeds, loading_needs
 from tenant_console.core.export.manifest import read_manifest
 from tenant_console.core.export.schema import compare_schema, fingerprint
 from tenant_console.core.export.storage import manifest_name
@@ -55,12 +56,25 @@ class VerifyReport:
         elif same == MAX_PER_KIND:
             self.problems.append((kind, f"(further {kind} problems not listed)"))
 
+    @property
+    def loading(self) -> LoadingNeeds | None:
+        """The file's dangling references: sound as a file, but ``loaddata`` alone will not load it."""
+        if self.manifest is None:
+            return None
+        return loading_needs(self.manifest, self.manifest_path)
+
     def as_dict(self) -> dict[str, Any]:
+        loading = self.loading
         return {"ok": self.ok, "data": self.data_path, "manifest": self.manifest_path, "objects": self.objects,
-                "counts": self.counts, "problems": [{"kind": k, "message": m} for k, m in self.problems]}
+                "counts": self.counts, "problems": [{"kind": k, "message": m} for k, m in self.problems],
+                "dangling": loading.as_dict() if loading else {"count": 0}}
 
     def summary(self) -> str:
         if self.ok:
+            loading = self.loading
+            if loading is not None:
+                return (f"{self.data_path}: OK as a file ({self.objects:,} objects, checksum and schema match), but "
+                        f"it has {loading.summary()}\n{loading.advice(Path(self.data_path).name)}")
             return f"{self.data_path}: OK ({self.objects:,} objects, checksum and schema match)."
         return f"{self.data_path}: {len(self.problems)} problem(s): " + " ".join(
             f"[{k}] {m}" for k, m in self.problems)

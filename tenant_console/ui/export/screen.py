@@ -11,6 +11,7 @@ the export then removes its temporary files, so nothing is left behind.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -19,6 +20,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.markup import escape
 from textual.message import Message
 from textual.widgets import DataTable, Input, Label, ProgressBar, Static
 
@@ -56,7 +58,7 @@ class ExportScreen(ConsoleScreen):
     ExportScreen #export-what { padding: 0 1; text-style: bold; }
     ExportScreen #export-body { height: 1fr; }
     ExportScreen #export-plan { width: 1fr; height: 1fr; }
-    ExportScreen #export-side { width: 60; height: 1fr; padding: 0 1; border-left: solid $primary-darken-2; }
+    ExportScreen #export-side { width: 48; height: 1fr; padding: 0 1; border-left: solid $primary-darken-2; }
     ExportScreen #export-refs { height: auto; max-height: 60%; }
     ExportScreen #export-warnings { color: $warning; }
     ExportScreen #export-controls { height: auto; padding: 0 1; }
@@ -69,6 +71,11 @@ class ExportScreen(ConsoleScreen):
     ExportScreen .ok { color: $success; }
     ExportScreen .bad { color: $error; }
     """
+
+    #: Called on the export's session thread with each progress report, before it is posted to the
+    #: screen. It exists so a caller can hold an export at a known point (a test cancels mid-write by
+    #: blocking here until it has pressed c, however fast the machine); None in normal use.
+    progress_hook: Callable[[WriteProgress], None] | None = None
 
     class Progress(Message):
         """Posted from the export's session thread (``post_message`` is thread-safe)."""
@@ -116,7 +123,7 @@ class ExportScreen(ConsoleScreen):
     def on_mount(self) -> None:
         super().on_mount()
         table = self.query_one("#export-plan", DataTable)
-        table.add_columns("model", "role", Text("rows", justify="right"), Text("other tenant", justify="right"))
+        table.add_columns("model", "role", Text("rows", justify="right"), "other tenant")
         self.query_one("#export-progress-row").display = False  # shown while exporting
         scope = self.console.scope
         if scope.is_active:
@@ -193,14 +200,16 @@ class ExportScreen(ConsoleScreen):
     def _show_plan(self, plan: ExportPlan) -> None:
         table = self.query_one("#export-plan", DataTable)
         table.clear()
+        others = plan.other_tenants()
         for sel in plan.selections:
+            other = others.get(sel.label, "")
             table.add_row(sel.label, sel.role, Text(f"{sel.count:,}", justify="right"),
-                          Text(f"{sel.foreign:,}" if sel.foreign else "", justify="right"))
+                          Text(other, style="red" if other and plan.refused else ""))
         table.add_row(Text("total", style="bold"), "", Text(f"{plan.total:,}", justify="right", style="bold"), "")
         refs = plan.cross_tenant
         if refs:
             lines = [f"[b]Cross-tenant references ({len(refs)})[/b]"]
-            lines += [f"[red]{r}[/red]" for r in refs[:12]]
+            lines += [Text(plan.describe(r), style="red").markup for r in refs[:12]]
             if len(refs) > 12:
                 lines.append(f"… and {len(refs) - 12} more")
         else:
@@ -259,6 +268,7 @@ class ExportScreen(ConsoleScreen):
 
     # -- exporting ----------------------------------------------------------------
     async def _export(self) -> None:
+        from tenant_console.core.export.loading import loading_needs
         from tenant_console.core.export.runner import ExportJob, run_export
         from tenant_console.core.export.storage import LocalOutput
 
@@ -271,7 +281,11 @@ class ExportScreen(ConsoleScreen):
             return
         session = self._ensure_session()
         self.state = "exporting"
+
         def report(p: WriteProgress) -> None:
+            hook = self.progress_hook
+            if hook is not None:
+                hook(p)
             self.post_message(self.Progress(p))
 
         self._job = ExportJob(progress=report)
@@ -301,12 +315,13 @@ class ExportScreen(ConsoleScreen):
         bar.update(total=max(result.objects, 1), progress=max(result.objects, 1))
         seconds = time.monotonic() - started
         manifest = output.manifest_path
-        dangling = len(self.outcome.manifest["dangling"]) if self.outcome.manifest else 0
+        loading = loading_needs(self.outcome.manifest, str(manifest)) if self.outcome.manifest else None
         self.query_one("#export-rate", Static).update(f"{result.objects:,} rows in {seconds:.1f}s")
         self._set_result(
-            f"Exported {result.objects:,} objects to {output.path}\n"
-            f"manifest {manifest} · {result.bytes:,} bytes · SHA-256 {result.sha256}"
-            + (f"\n{dangling} dangling reference(s) are listed in the manifest." if dangling else ""), ok=True)
+            f"Exported {result.objects:,} objects to {escape(str(output.path))}\n"
+            f"manifest {escape(str(manifest))} · {result.bytes:,} bytes · SHA-256 {result.sha256}"
+            + (f"\n[$warning]⚠ {escape(loading.summary())}\n{escape(loading.advice(output.path.name))} "
+               f"In this console: :import {escape(str(output.path))}[/]" if loading else ""), ok=True)
         self.notify(f"Exported {result.objects:,} objects to {output.path.name}", title="Export")
 
     @on(Progress)
