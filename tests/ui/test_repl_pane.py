@@ -268,8 +268,9 @@ async def test_switching_tenant_with_uncommitted_changes_asks_first(app_on, ui_p
     assert count(ui_project, db_alias, Tag, tag=f"{MARK}-switch") == 0
 
 
-@pytest.mark.parametrize("kind", ["loop", "query"])
-async def test_ctrl_c_interrupts_and_the_pane_goes_on(app_on, db_alias, kind):
+@pytest.mark.parametrize(("kind", "key"), [("loop", "ctrl+c"), ("query", "ctrl+c"), ("loop", "ctrl+x")])
+async def test_ctrl_c_interrupts_and_the_pane_goes_on(app_on, db_alias, kind, key):
+    """ctrl+x (the console's cancel key) interrupts as ctrl+c does."""
     async with app_on().run_test(size=(110, 32)) as pilot:
         pane = await ready(pilot)
         if kind == "loop":
@@ -286,7 +287,7 @@ async def test_ctrl_c_interrupts_and_the_pane_goes_on(app_on, db_alias, kind):
         await wait_for(pilot, lambda: pane.runner is not None and
                        (pane.runner.in_query if kind == "query" else pane.runner.in_user_code))
         started = time.monotonic()
-        await pilot.press("ctrl+c")
+        await pilot.press(key)
         await wait_for(pilot, lambda: pane.results)
         assert time.monotonic() - started < 10
         assert pane.results[-1].error_kind == "interrupted", pane.results[-1].error
@@ -353,3 +354,27 @@ async def test_no_tenant_is_said_plainly(sqlite_app):
         res = await run(pilot, "Submission.objects.count()")
         assert res.error_kind == "exception" and "ScopeError" in res.error
         assert (await run(pilot, "Event.objects.count() > 0")).value.text == "True", "shared models still work"
+
+
+async def test_another_tenants_object_is_flagged_in_red(sqlite_app):
+    """The planted review in democon points at a pycon-nordic submission: the forward FK is flagged."""
+    async with sqlite_app().run_test(size=(110, 32)) as pilot:
+        pane = await ready(pilot)
+        res = await run(pilot, "Review.objects.filter(submission__event__slug='pycon-nordic').get().submission")
+        assert res.ok and "belongs to another tenant: event=PyCon Nordic" in res.value.warning
+        await wait_for(pilot, lambda: "belongs to another tenant" in log_text(pane))
+        line = next(s for s in pane.log_view.lines if "belongs to another tenant" in s.text)
+        styles = [seg.style for seg in line if "another tenant" in seg.text]
+        assert styles and all(st.color is not None and st.color.name == "red" and st.bold for st in styles)
+        plain = await run(pilot, "Submission.objects.first()")
+        assert plain.ok and not plain.value.warning
+
+
+async def test_colon_q_in_the_pane_on_its_own_quits(sqlite_app):
+    """Without the console around, :q still quits (after asking its own guard)."""
+    app = sqlite_app()
+    async with app.run_test(size=(110, 32)) as pilot:
+        pane = await ready(pilot)
+        pane.editor.insert(":q")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app._exit)

@@ -68,3 +68,12 @@ def test_snapshot_writable_banner(make, snap_compare, undo_tags):
         await pilot.pause()
 
     assert snap_compare(make(), terminal_size=SIZE, run_before=before)
+
+
+def test_snapshot_cross_tenant_warning(make, snap_compare):
+    """A forward FK out of the scope: the value is shown, with the red warning under it."""
+    async def before(pilot):
+        await ready(pilot)
+        await run(pilot, "Review.objects.filter(submission__event__slug='pycon-nordic').get().submission")
+
+    assert snap_compare(make(), terminal_size=SIZE, run_before=before)

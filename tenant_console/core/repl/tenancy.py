@@ -110,7 +110,7 @@ def foreign_tenant_warning(registry: ScopeRegistry, scope: ScopeState, objs: Seq
         named.append(f"{dim}=" + ", ".join(names) + more)
     where = "; ".join(named)
     if len(objs) == 1:
-        return f"⚠ belongs to another tenant: {where} (not the active {_active_names(scope)})"
+        return f"⚠ belongs to another tenant: {where}; the active tenant is {_active_names(scope)}"
     count = len(foreign_objs)
     shown = sorted((str(pk) for _, pk in foreign_objs))[:5]
     return (f"⚠ {count} of {len(objs)} shown object{'s' if len(objs) != 1 else ''} belong"

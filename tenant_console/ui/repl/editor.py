@@ -4,8 +4,9 @@ Enter runs the input when it is complete and continues the block when it is
 not (decided by :func:`tenant_console.core.repl.compile.check`, as the standard
 REPL does); ctrl+j (or alt+enter) always inserts a newline. Up/down walk the
 history when the cursor is on the first/last line; Tab completes (or indents
-at the start of a line); ctrl+c (or ctrl+x, the console's cancel key) interrupts
-a running input, copies (cuts) a selection, or clears the input.
+at the start of a line); ctrl+c interrupts a running input, copies a selection,
+or clears the input (ctrl+x, the console's cancel key, does the same through the
+pane's binding, and cuts a selection).
 """
 
 from __future__ import annotations
@@ -100,9 +101,6 @@ class ReplEditor(TextArea):
                 self.app.copy_to_clipboard(self.selected_text)
             else:
                 self.post_message(self.Interrupt())
-        elif key == "ctrl+x" and not self.selected_text:
-            # The console's "cancel" key does what ctrl+c does here; with a selection it still cuts.
-            self.post_message(self.Interrupt())
         else:
             handled = False
         if handled:

@@ -88,7 +88,8 @@ class ReplPane(Vertical):
         Binding("ctrl+s", "commit", "Commit", show=True),
         Binding("ctrl+r", "search_history", "History"),
         Binding("ctrl+l", "clear_log", "Clear", show=False),
-        Binding("ctrl+x", "interrupt", "Interrupt", key_display="^c/^x"),
+        # Priority, so that the footer shows it over the editor's cut (which it still does on a selection).
+        Binding("ctrl+x", "interrupt", "Interrupt", key_display="^c/^x", priority=True),
         Binding("escape", "escape", "Hide", show=False),
     ]
     DEFAULT_CSS = """
@@ -311,7 +312,11 @@ class ReplPane(Vertical):
             self.post_message(self.ModeChanged(runner.writable, runner.dirty))
 
     def action_interrupt(self) -> None:
-        """ctrl+x (also when the focus is not in the editor): as ctrl+c."""
+        """ctrl+x: as ctrl+c (the console's cancel key); with text selected in the editor it cuts."""
+        editor = self.editor
+        if self.app.focused is editor and editor.selected_text:
+            editor.action_cut()
+            return
         self.interrupt()
 
     @on(ReplEditor.Interrupt)
