@@ -307,3 +307,45 @@ def test_export_helper_is_the_real_exporter(files, project):
     manifest = json.loads(path.with_name(path.name.replace(".jsonl.gz", ".manifest.json")).read_text())
     assert manifest["rules"]["cross_tenant"] == "include"
     assert manifest["models"]["conference.submission"].get("foreign") == 1
+
+
+def test_many_to_many_and_generic_references_are_checked(live, files, tmp_path):
+    """A democon submission tagged with a pycon-nordic tag (m2m) and a democon log entry about a
+    pycon-nordic submission (generic FK): both objects are cross-tenant conflicts, named by field."""
+    from conference.models import Submission, Tag
+    from django_scopes import scopes_disabled
+
+    from tests.importer.exports import rewrite
+
+    imp = live
+    with scopes_disabled():
+        tag = Tag._base_manager.using(imp.source).filter(event__slug="pycon-nordic").order_by("pk").first().pk
+        theirs = Submission._base_manager.using(imp.source).filter(event__slug="pycon-nordic").order_by("pk")[0].pk
+    state: dict[str, Any] = {}
+
+    def edit(objs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        sub = next(o for o in objs if o["model"] == "conference.submission")
+        sub["fields"]["tags"] = [*sub["fields"]["tags"], tag]
+        log = next(o for o in objs if o["model"] == "conference.activitylog")
+        log["fields"]["object_id"] = theirs
+        state.update(sub=f"conference.submission:{sub['pk']}", log=f"conference.activitylog:{log['pk']}")
+        return objs
+
+    path = rewrite(files(imp.source, "democon"), tmp_path / "edited.jsonl.gz", edit)
+    plan = imp.plan(path, NEW)
+    crossing = {it.ref: it for it in plan.all_items() if it.cls == CLASS}
+    assert set(crossing) == {state["sub"], state["log"], review_and_submission(imp.source)[0]}
+    assert [(c.field, c.to) for c in crossing[state["sub"]].cross] == [("tags", f"conference.tag:{tag}")]
+    assert [(c.field, c.to) for c in crossing[state["log"]].cross] == [
+        ("object_id", f"conference.submission:{theirs}")]
+
+
+def test_into_the_tenant_the_reference_points_at_is_not_a_conflict(live, files):
+    """Imported into pycon-nordic itself, the review points at a submission of its own tenant."""
+    from conference.models import Event
+
+    nordic = live.run(lambda: Event._base_manager.get(slug="pycon-nordic").pk)
+    plan = live.plan(files(live.source, "democon"), Retarget.into_tenant({"event": nordic}))
+    assert [it.ref for it in plan.all_items() if it.cls == CLASS] == []
+    review, _ = review_and_submission(live.source)
+    assert plan.index[("conference.review", int(review.split(":")[1]))].cls != "missing_ref"
