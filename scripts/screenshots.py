@@ -8,8 +8,8 @@ open an object, disable scopes, walk the graph, use the REPL, plan an export,
 review an import) with ``run_test`` and saved with ``App.save_screenshot``. The
 shots of the extension screens load only the extension packages they need.
 The import review reads a real export of democon (written to a temporary file
-by the exporter) and plans it against the same demo database, so every object
-is a conflict to decide; planning writes nothing. Recently used tenants are kept in a temporary state
+by the exporter) and plans it into the tenant opsfest of the same demo
+database, so keys and unique values clash; planning writes nothing. Recently used tenants are kept in a temporary state
 directory so the pictures do not depend on who ran the console before.
 Seed the demo first if it is empty: ``cd demo_project && ../.venv/bin/python manage.py seed_demo``.
 """
@@ -45,7 +45,7 @@ SHOTS = {
     "graph-browser.svg": "the related-object graph of the submission with the planted cross-tenant review",
     "repl.svg": "the REPL pane with output, over the object list",
     "export-plan.svg": "the export screen's plan for the tenant democon (refused: a cross-tenant reference)",
-    "import-review.svg": "the import review of a democon export against the demo database (conflicts)",
+    "import-review.svg": "the import review of a democon export into opsfest on the demo database (conflicts)",
 }
 
 GRAPH = ("tenant_console.ui.graph",)
@@ -201,6 +201,7 @@ async def export_plan(pilot: Any) -> None:
     await until(pilot, lambda: isinstance(app.screen, ExportScreen) and app.screen.is_mounted, "the export")
     screen = app.screen
     await until(pilot, lambda: screen.plans >= 1 or screen.state == "failed", "the plan", timeout=60)
+    screen.query_one("#export-output").value = "exports/democon.jsonl.gz"
 
 
 def _export_democon(project: Any, path: Path) -> Path:
@@ -229,6 +230,17 @@ def import_review(path: Path) -> Callable[[Any], Awaitable[None]]:
         await until(pilot, lambda: screen.state in ("planned", "failed"), "the import plan", timeout=120)
         if screen.state != "planned":
             raise SystemExit(f"screenshots: the import plan failed: {screen.query_one('#import-status').render()}")
+        # Copy democon into the console's tenant (opsfest): its keys and unique values clash with what the
+        # demo database already has, so the review has conflicts to decide (planning writes nothing).
+        plans = screen.plans
+        screen.query_one("#import-conflicts").focus()  # not the path box, where "i" would be typed
+        await pilot.press("i")
+        await until(pilot, lambda: screen.retarget is not None and screen.state in ("planned", "failed")
+                    and screen.plans > plans, "the plan into opsfest", timeout=120)
+        conflicts = screen.query_one("#import-conflicts")
+        conflicts.focus()
+        if conflicts.row_count > 1:
+            await pilot.press("down")
 
     return flow
 
@@ -265,7 +277,8 @@ async def main(argv: list[str] | None = None) -> int:
     await shoot(project, size, out, "repl.svg", repl, REPL, scope_flags=democon)
     await shoot(project, size, out, "export-plan.svg", export_plan, EXPORT, scope_flags=democon)
     exported = await asyncio.to_thread(_export_democon, project, state / "democon.jsonl.gz")
-    await shoot(project, size, out, "import-review.svg", import_review(exported), IMPORT)
+    await shoot(project, size, out, "import-review.svg", import_review(exported), IMPORT,
+                scope_flags=[ScopeFlag("event__slug", "opsfest")])
     return 0
 
 
