@@ -423,10 +423,10 @@ class _Undo(Exception):
 def _classify(exc: BaseException, *, interrupted: bool, hint: str = WRITABLE_HINT) -> tuple[str, ErrorKind]:
     """The text shown for an error, and what kind of error it was."""
     if isinstance(exc, KeyboardInterrupt):
-        return "KeyboardInterrupt: the input was interrupted (ctrl+c).", "interrupted"
+        return "KeyboardInterrupt: the input was interrupted.", "interrupted"
     text = str(exc)
     if interrupted and any(m in text for m in _DB_CANCELLED):
-        return "KeyboardInterrupt: the running query was cancelled on the database (ctrl+c).", "interrupted"
+        return "KeyboardInterrupt: the running query was cancelled on the database.", "interrupted"
     refused = _find(exc, ReadOnlyViolation)
     if refused is not None:
         return f"{refused.message}. This REPL is read-only; nothing was written. {hint}", "refused"
