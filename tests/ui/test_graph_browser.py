@@ -12,7 +12,7 @@ from tenant_console.ui.graph import marks
 from tenant_console.ui.graph.screen import GraphScreen
 from tenant_console.ui.graph.tree import MoreData, ObjectData, RelationData
 from tenant_console.ui.screens.detail import ObjectDetailScreen
-from tests.ui.conftest import SIZE, notifications, ready, screen_is, until
+from tests.ui.conftest import SIZE, banner_text, notifications, ready, screen_is, until
 
 GRAPH = ("tenant_console.ui.graph",)
 
@@ -30,6 +30,12 @@ async def _planted(alias: str) -> tuple[int, int, int]:
         return review.pk, review.submission_id, n
 
     return await asyncio.to_thread(find)
+
+
+async def until_screen(pilot, test):
+    await until(pilot, lambda: test(pilot.app.screen) and pilot.app.screen.is_mounted, "the screen")
+    await pilot.pause()
+    return pilot.app.screen
 
 
 def _child(node, name: str):
@@ -160,6 +166,16 @@ async def test_graph_command_and_bad_spec(ui_project, scoped_app):
         app.run_command_line(f":graph conference.Submission.{sub_pk}")
         screen = await screen_is(pilot, GraphScreen)
         assert screen.pk == sub_pk
+        # a graph opened over a graph: the banner's trail ends with the new one (older crumbs give way)
+        review_pk, _, _ = await _planted(ui_project.alias)
+        app.run_command_line(f":graph conference.Review.{review_pk}")
+        second = await until_screen(pilot, lambda s: isinstance(s, GraphScreen) and s is not screen)
+        assert banner_text(app).endswith(f"graph conference.Review #{review_pk}")
+        assert "│  … › graph" in banner_text(app) or f"graph conference.Submission #{sub_pk} ›" in banner_text(app)
+        await pilot.press("escape")
+        await until_screen(pilot, lambda s: s is screen)
+        assert banner_text(app).endswith(f"graph conference.Submission #{sub_pk}")
+        assert second.pk == review_pk
         await pilot.press("escape")
         app.run_command_line(":graph conference.Submision.1")
         await pilot.pause()
