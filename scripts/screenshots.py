@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import functools
 import sys
 import tempfile
 import time
@@ -172,6 +173,10 @@ async def graph(pilot: Any) -> None:
     await until(pilot, lambda: screen.summary.runs >= 1, "the closure summary")
 
 
+def _more_results(pane: Any, before: int) -> bool:
+    return len(pane.results) > before
+
+
 async def repl(pilot: Any) -> None:
     """The REPL laid over the submissions list, after a few statements."""
     from tenant_console.ui.repl.pane import ReplPane
@@ -185,10 +190,10 @@ async def repl(pilot: Any) -> None:
     for source in ("Submission.objects.count()",
                    "Submission.objects.filter(state='accepted').values_list('code', 'title')[:3]",
                    "Review.objects.filter(submission__event__slug='pycon-nordic').count()"):
-        before = len(pane.results)
+        before: int = len(pane.results)
         pane.editor.insert(source)
         await pilot.press("enter")
-        await until(pilot, lambda n=before: len(pane.results) > n, "the REPL's result")
+        await until(pilot, functools.partial(_more_results, pane, before), "the REPL's result")
     await pilot.pause(0.1)
 
 

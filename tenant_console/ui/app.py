@@ -413,9 +413,9 @@ class TenantConsoleApp(App[None]):
             if not binding.description or binding.description in HELP_HIDDEN or not (ours or binding.show):
                 continue  # e.g. the text editing keys of a focused Input
             shown = binding.key_display or self.get_key_display(binding)
-            keys = by_description.setdefault(binding.description, [])
-            if shown not in keys:
-                keys.append(shown)
+            shown_keys = by_description.setdefault(binding.description, [])
+            if shown not in shown_keys:
+                shown_keys.append(shown)
         keys = [(" ".join(k), description) for description, k in by_description.items()]
         title = f"Help — {getattr(screen, 'crumb', '') or type(screen).__name__}"
         intro = getattr(screen, "HELP", "") or ""

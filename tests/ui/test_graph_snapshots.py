@@ -20,7 +20,8 @@ def test_snapshot_graph_browser(project, tmp_path, snap_compare):
     async def before(pilot):
         await ready(pilot)
         _, sub_pk, _ = await _planted("default")
-        pilot.app.open_screen("graph", model_label="conference.Submission", pk=sub_pk, page_size=3)  # the third is the planted review
+        # page of 3: the third review is the planted one from democon (its other-tenant marker shows)
+        pilot.app.open_screen("graph", model_label="conference.Submission", pk=sub_pk, page_size=3)
         screen = await screen_is(pilot, GraphScreen)
         await until(pilot, lambda: screen.tree.loads >= 1 and screen.tree.root.children, "the root")
         await _expand(pilot, screen, _child(screen.tree.root, "reviews"))

@@ -56,7 +56,7 @@ class GraphScreen(ConsoleScreen):
             yield SummaryPanel(id="graph-summary")
 
     @property
-    def tree(self) -> GraphTree:
+    def tree(self) -> GraphTree:  # type: ignore[override]  # DOMNode.tree is a debugging aid; ours is the widget
         return self.query_one(GraphTree)
 
     @property

@@ -160,9 +160,9 @@ def render_summary(result: GraphResult, labels: dict[str, dict[str, str]]) -> Gr
         n = len(result.cross_tenant)
         what = "1 reference into another tenant" if n == 1 else f"{n:,} references into other tenants"
         parts.append(Text(f"⚠ {what}", style="bold red"))
-        for c in result.cross_tenant[:MAX_CROSS_SHOWN]:
+        for edge in result.cross_tenant[:MAX_CROSS_SHOWN]:
             parts.append(Text(""))
-            parts.extend(cross_tenant_lines(c, labels))
+            parts.extend(cross_tenant_lines(edge, labels))
         if n > MAX_CROSS_SHOWN:
             parts.append(Text(f"  … {n - MAX_CROSS_SHOWN} more", style="red"))
     else:

@@ -191,7 +191,7 @@ class GraphTree(Tree[Any]):
         self.run_worker(self._load_page(data.relation), group="graph-load", exit_on_error=False)
 
     async def _load_object(self, node: TreeNode[Any]) -> None:
-        data: ObjectData = node.data
+        data = cast(ObjectData, node.data)
         console = self.console
         assert console.project is not None and console.session is not None
         generation = self.generation
@@ -219,7 +219,7 @@ class GraphTree(Tree[Any]):
         self.loads += 1
 
     async def _load_page(self, rel_node: TreeNode[Any]) -> None:
-        data: RelationData = rel_node.data
+        data = cast(RelationData, rel_node.data)
         console = self.console
         assert console.project is not None and console.session is not None
         generation = self.generation
