@@ -202,6 +202,34 @@ def test_recent_tenants_per_project_and_database(tmp_path):
     assert a.get("event") == []  # a broken file is ignored, not fatal
 
 
+def test_recent_tenants_are_checked_against_the_database(project, session, event_pks):
+    """Gone pks (a re-seeded database) are dropped, an unparsable pk too, labels come from today's row;
+    one query for the whole list, on both vendors."""
+    from django.db import connections
+    from django.test.utils import CaptureQueriesContext
+
+    from tenant_console.core.browse.recent import RecentTenant, check_recent, search_with_recent
+
+    dim = project.registry.dimensions["event"]
+    gone = max(event_pks.values()) + 1000
+    entries = [RecentTenant("event", event_pks["opsfest"], "stale label"), RecentTenant("event", gone, "Gone"),
+               RecentTenant("event", "not-a-pk", "Broken"), RecentTenant("event", event_pks["democon"], "x")]
+
+    def checked():
+        with CaptureQueriesContext(connections[session.alias]) as queries:
+            result = check_recent(dim, entries, session.alias)
+        return result, len(queries.captured_queries)
+
+    result, n_queries = session.run(checked, scoped=False)
+    assert [(r.pk, r.label) for r in result] == [(event_pks["opsfest"], "OpsFest (opsfest)"),
+                                                 (event_pks["democon"], "DemoCon 2026 (democon)")]
+    assert n_queries == 1
+    assert session.run(check_recent, dim, [], session.alias, scoped=False) == []
+    # typing in the box: the search only, the remembered ones are not shown (nor checked)
+    hits, recent = session.run(search_with_recent, dim, "nordic", 10, session.alias, entries, scoped=False)
+    assert [h.label for h in hits] == ["PyCon Nordic (pycon-nordic)"] and recent == []
+
+
 def test_every_model_lists_and_shows_its_objects(project, session, democon):
     """Every installed model (UUID pk, multi-table inheritance, generic FK, m2m through, shared
     models) lists a page, jumps to its end, sorts by each sortable column, and shows an object."""
