@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from rich.text import Text
 
 from tenant_console.cli.scopeflags import ScopeFlag
 from tenant_console.ui.graph import marks
@@ -30,6 +29,16 @@ async def _planted(alias: str) -> tuple[int, int, int]:
         return review.pk, review.submission_id, n
 
     return await asyncio.to_thread(find)
+
+
+def _plain(renderable, width: int) -> str:
+    from io import StringIO
+
+    from rich.console import Console
+
+    console = Console(width=width, record=True, file=StringIO())
+    console.print(renderable)
+    return console.export_text()
 
 
 async def until_screen(pilot, test):
@@ -114,12 +123,14 @@ async def test_expand_page_and_cross_tenant_highlight(ui_project, scoped_app):
         assert result is not None and len(result.cross_tenant) == 1
         assert result.cross_tenant[0].edge.target == ("conference.review", review_pk)
         # the panel names both ends and both tenants on short lines of their own (they wrap readably)
-        shown = "\n".join(t.plain for t in screen.summary.query_one("#summary-body").content.renderables
-                          if isinstance(t, Text))
+        shown = _plain(screen.summary.query_one("#summary-body").content, width=200)
         assert f"⚠ conference.Submission #{sub_pk}" in shown
         assert f"—reviews→ conference.Review #{review_pk}" in shown
         assert "into event: DemoCon 2026 (democon)" in shown
         assert "from event: PyCon Nordic (pycon-nordic)" in shown
+        narrow = _plain(screen.summary.query_one("#summary-body").content, width=30).splitlines()
+        wrapped = narrow.index(next(line for line in narrow if "from event:" in line)) + 1
+        assert narrow[wrapped].startswith("    ") and narrow[wrapped].strip(), "a wrapped line keeps its indent"
 
 
 async def test_reroot_mark_and_open_detail(ui_project, scoped_app):

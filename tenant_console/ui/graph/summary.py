@@ -38,7 +38,7 @@ class SummaryPanel(VerticalScroll):
     """Counts per model, references into other tenants, queries: the root's whole closure."""
 
     DEFAULT_CSS = """
-    SummaryPanel { width: 52; height: 1fr; border-left: solid $primary-darken-2; padding: 0 1; }
+    SummaryPanel { width: 48; height: 1fr; border-left: solid $primary-darken-2; padding: 0 1; }
     SummaryPanel #summary-title { text-style: bold; }
     SummaryPanel ProgressBar { margin: 0 0 1 0; }
     SummaryPanel #summary-progress-text { color: $text-muted; }
@@ -185,8 +185,9 @@ def node_text(key: Any) -> str:
     return f"{label} #{key[1]}"
 
 
-def cross_tenant_lines(c: CrossTenantEdge, labels: dict[str, dict[str, str]]) -> list[Text]:
-    """One reference into another tenant, a few short lines that wrap with a hanging indent::
+def cross_tenant_lines(c: CrossTenantEdge, labels: dict[str, dict[str, str]]) -> list[Any]:
+    """One reference into another tenant, as short lines; a line too long for the panel wraps
+    under its own text (a hanging indent), not back at the panel's edge::
 
         ⚠ conference.Review #21203
             —submission→ conference.Submission #10441
@@ -196,12 +197,10 @@ def cross_tenant_lines(c: CrossTenantEdge, labels: dict[str, dict[str, str]]) ->
     def tenants(side: dict[str, Any]) -> str:
         return ", ".join(f"{d}: {labels.get(d, {}).get(str(side.get(d))) or side.get(d)}" for d in c.dimensions)
 
-    def line(text: str, style: str) -> Text:
-        return Text(text, style=style, overflow="fold")
-
-    return [
-        line(f"⚠ {node_text(c.edge.source)}", "bold red"),
-        line(f"    —{c.edge.relation}→ {node_text(c.edge.target)}", "red"),
-        line(f"    from {tenants(c.source_tenant)}", "dim"),
-        line(f"    into {tenants(c.target_tenant)}", "bold red"),
-    ]
+    body = Table.grid(padding=0, expand=True)
+    body.add_column(width=4, no_wrap=True)
+    body.add_column(ratio=1, overflow="fold")
+    body.add_row("", Text(f"—{c.edge.relation}→ {node_text(c.edge.target)}", style="red"))
+    body.add_row("", Text(f"from {tenants(c.source_tenant)}", style="dim"))
+    body.add_row("", Text(f"into {tenants(c.target_tenant)}", style="bold red"))
+    return [Text(f"⚠ {node_text(c.edge.source)}", style="bold red", overflow="fold"), body]
