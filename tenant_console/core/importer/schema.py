@@ -9,39 +9,21 @@ fingerprint mismatch that nobody can act on.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Model
 
+from tenant_console.core.export.schema import field_schema, fingerprint, model_schema
+
+__all__ = ["COMPARED", "SchemaDifference", "field_schema", "fingerprint", "schema_of"]
+
 #: The keys of a field's schema that an import depends on.
 COMPARED = ("type", "null", "to")
 
 
-def field_schema(field: Any) -> dict[str, Any]:
-    entry: dict[str, Any] = {"type": type(field).__name__, "null": bool(getattr(field, "null", False))}
-    if getattr(field, "max_length", None) is not None:
-        entry["max_length"] = field.max_length
-    if field.is_relation and field.related_model is not None:
-        entry["to"] = field.related_model._meta.label_lower
-    return entry
-
-
-def schema_of(model: type[Model]) -> dict[str, Any]:
-    """The schema of ``model`` in the manifest's shape (concrete fields and m2m fields)."""
-    opts = model._meta
-    fields: dict[str, Any] = {}
-    for f in opts.concrete_fields:
-        fields[f.name] = field_schema(f)
-    for f in opts.many_to_many:
-        fields[f.name] = field_schema(f)
-    return {"pk": opts.pk.name, "fields": fields}
-
-
-def fingerprint(schema: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(schema, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+#: The manifest's schema shape and fingerprint are defined once, by the export that writes them.
+schema_of = model_schema
 
 
 @dataclass(frozen=True)
