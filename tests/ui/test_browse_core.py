@@ -280,3 +280,7 @@ def test_unknown_model_with_nothing_close_names_the_apps_models_not_odd_ones(pro
         parse_object_spec("conference.Sbmission.1")
     assert err.value.message.endswith("Did you mean 'conference.Submission'?")
     assert catalog.model_suggestion("Nope") == ""
+    with pytest.raises(ConsoleError) as err:
+        catalog.resolve_model("Nope")  # the console's :model: nothing close, so where to look instead
+    assert err.value.message == ("There is no model 'Nope'. ':model' without a name lists every model "
+                                 "(/ filters the list).")

@@ -140,4 +140,5 @@ def resolve_model(text: str) -> str:
         return by_name[0]
     if len(by_name) > 1:
         raise ConsoleError(f"{text!r} is ambiguous: {', '.join(sorted(by_name))}. Use the app label too.")
-    raise ConsoleError(f"There is no model {text!r}.{model_suggestion(text)}")
+    hint = model_suggestion(text) or " ':model' without a name lists every model (/ filters the list)."
+    raise ConsoleError(f"There is no model {text!r}.{hint}")
