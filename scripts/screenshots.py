@@ -281,7 +281,9 @@ async def main(argv: list[str] | None = None) -> int:
                 scope_flags=[ScopeFlag("event__slug", "pycon-nordic")])
     await shoot(project, size, out, "repl.svg", repl, REPL, scope_flags=democon)
     await shoot(project, size, out, "export-plan.svg", export_plan, EXPORT, scope_flags=democon)
-    exported = await asyncio.to_thread(_export_democon, project, state / "democon.jsonl.gz")
+    fixed = Path(tempfile.gettempdir()) / "tenant-console-screenshots"  # the same path in every picture
+    fixed.mkdir(exist_ok=True)
+    exported = await asyncio.to_thread(_export_democon, project, fixed / "democon.jsonl.gz")
     await shoot(project, size, out, "import-review.svg", import_review(exported), IMPORT,
                 scope_flags=[ScopeFlag("event__slug", "opsfest")])
     return 0
