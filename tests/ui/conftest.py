@@ -98,9 +98,13 @@ async def idle_workers(pilot: Any) -> None:
     await pilot.pause()
 
 
-async def screen_is(pilot: Any, cls: type) -> Any:
-    """Wait until the current screen is a mounted ``cls``; return it."""
+async def screen_is(pilot: Any, cls: type, timeout: float = 40.0) -> Any:
+    """Wait until the current screen is a mounted ``cls``; return it.
+
+    The first screen comes after the whole start-up (Django checks, extension loading), which on a
+    loaded two-core machine can take well over the usual wait, so this one waits longer.
+    """
     await until(pilot, lambda: isinstance(pilot.app.screen, cls) and pilot.app.screen.is_mounted,
-                f"the {cls.__name__} screen")
+                f"the {cls.__name__} screen", timeout=timeout)
     await pilot.pause()
     return pilot.app.screen
