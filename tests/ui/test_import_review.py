@@ -210,6 +210,10 @@ async def test_review_flag_opens_the_console_on_the_review(project, target, expo
             screen = await screen_is(pilot, ImportScreen)
             await until(pilot, lambda: screen.state == "planned", "the plan", timeout=30)
             assert screen.plan.export.data_path == export_file
+            # The console started once: one model browser under the review, nothing pushed over it later.
+            await pilot.pause(0.5)
+            assert [type(s).__name__ for s in app.screen_stack].count("ModelBrowser") == 1
+            assert app.screen is screen
     finally:
         app.close_session()
 

@@ -20,7 +20,8 @@ class ReviewApp(TenantConsoleApp):
         self.review_path = path
 
     def on_mount(self) -> None:
-        super().on_mount()
+        # Textual also calls the console's own on_mount (handlers run for every class in the MRO);
+        # calling super() here would start the console twice.
         self._review_timer = self.set_interval(0.05, self._open_review)
 
     def _open_review(self) -> None:
