@@ -121,7 +121,6 @@ class ExportScreen(ConsoleScreen):
             yield Static("", id="export-result")
 
     def on_mount(self) -> None:
-        super().on_mount()
         table = self.query_one("#export-plan", DataTable)
         table.add_columns("model", "role", Text("rows", justify="right"), "other tenant")
         self.query_one("#export-progress-row").display = False  # shown while exporting

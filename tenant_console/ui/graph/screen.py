@@ -64,7 +64,6 @@ class GraphScreen(ConsoleScreen):
         return self.query_one(SummaryPanel)
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.tree.focus()
 
     @on(GraphTree.RootLoaded)

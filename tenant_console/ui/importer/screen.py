@@ -101,7 +101,6 @@ class ImportScreen(ConsoleScreen):
             yield Static("", id="import-report")
 
     def on_mount(self) -> None:
-        super().on_mount()
         summary = self.query_one("#import-summary", DataTable)
         summary.add_columns("model", *[HEADERS.get(c, c) for c in CLASSES])
         conflicts = self.query_one("#import-conflicts", DataTable)

@@ -81,7 +81,6 @@ class ObjectDetailScreen(ConsoleScreen):
         yield OptionList(id="detail-fields")
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one(OptionList).focus()
         self.watch(self.console, "scope", self.action_reload, init=False)
         self.action_reload()

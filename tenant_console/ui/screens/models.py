@@ -69,7 +69,6 @@ class ModelBrowser(ConsoleScreen):
         yield OptionList(id="model-list")
 
     def on_mount(self) -> None:
-        super().on_mount()
         project = self.console.project
         if project is None:
             return

@@ -53,7 +53,6 @@ class ObjectListScreen(ConsoleScreen):
         return self.query_one(ObjectTable)
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.table.focus()
         self.watch(self.console, "scope", self._scope_changed, init=False)
         self.table.reload()

@@ -86,7 +86,6 @@ class TenantPicker(ConsoleScreen):
                 yield OptionList(id=f"dim-{dim.name}")
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#picker-search", Input).focus()
         self.run_search()
 
