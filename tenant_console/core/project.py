@@ -7,7 +7,6 @@ import sys
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib import import_module
 
 from tenant_console.core.audit import AuditTrail
 from tenant_console.core.config import ConsoleConfig
@@ -70,7 +69,11 @@ def configure_django(settings: str | None, pythonpath: Sequence[str] = ()) -> st
         return settings
     os.environ["DJANGO_SETTINGS_MODULE"] = settings
     try:
-        import_module(settings)
+        # Exactly as manage.py: the first attribute read makes ``LazySettings`` import the module.
+        # Importing it ourselves first would be wrong for settings that read ``django.conf.settings``
+        # while they are being imported (pretalx logs at import): that inner read would configure
+        # Django from the half-imported module, with DATABASES and the rest not yet defined.
+        dj_settings.INSTALLED_APPS  # noqa: B018
     except Exception as exc:
         os.environ.pop("DJANGO_SETTINGS_MODULE", None)
         hint = ""

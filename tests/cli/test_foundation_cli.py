@@ -244,6 +244,17 @@ def test_settings_that_raise(tmp_path):
     assert "RuntimeError: boom in settings" in result.stderr
 
 
+def test_settings_that_read_settings_while_importing():
+    """Loaded as manage.py loads them: the read inside the module must not freeze a half-imported
+    configuration (empty DATABASES)."""
+    env = {"EAGER_DB": os.path.join(os.environ["TC_TEST_DIR"], "default.sqlite3")}
+    result = run_cli("--settings", "tests.cli.eager_settings", "--pythonpath", "demo_project",
+                     "tenants", "--search", "democon", "--json", cwd=ROOT, env=env)
+    assert result.returncode == 0, result.stderr
+    hits = json.loads(result.stdout)
+    assert "democon" in json.dumps(hits)
+
+
 def test_no_settings_at_all():
     result = run_cli("models")
     assert result.returncode == 2 and "No Django settings were given" in result.stderr
