@@ -72,16 +72,45 @@ class TenantBackend:
         raise NotImplementedError
 
 
+def _probe_missing_scopes(manager: Manager) -> set[str] | None:
+    """The dimensions ``manager`` reports missing under an enabled, empty scope.
+
+    None when its queryset has no ``missing_scopes`` (not a ScopedManager);
+    an exception from the manager itself propagates to the caller.
+
+    Works on django-scopes 2.0.x (the scope lives only in a context variable)
+    and 2.1.x (which also has ``with_scope()`` on the manager): the probe runs in
+    a copy of the current context with the state set to "enabled, nothing
+    active", so whatever scope the caller has active is neither seen nor changed.
+    """
+    import contextvars
+
+    try:
+        from django_scopes import state as scopes_state
+    except ImportError:
+        return None
+
+    def probe() -> set[str] | None:
+        scopes_state.state.set({"_enabled": True})
+        qs = manager.get_queryset()
+        missing = getattr(qs, "missing_scopes", None)
+        return {str(m) for m in missing} if missing is not None else None
+
+    return contextvars.copy_context().run(probe)
+
+
 def scoped_manager_paths(manager: Manager) -> dict[str, str] | None:
-    """Return ``{dimension: path}`` if ``manager`` is a django-scopes ``ScopedManager``.
+    """Return ``{dimension: path}`` if ``manager`` is a django-scopes ``ScopedManager`` (2.0.x or 2.1.x).
 
     ``ScopedManager`` keeps its dimensions and paths only in the closure of the
-    class it builds, so they are read from there. The dimensions are confirmed
-    through the public behaviour: outside any scope the manager returns a
-    ``DisabledQuerySet`` whose ``missing_scopes`` names them.
+    class it builds (in both series), so they are read from there. The
+    dimensions are confirmed through the public behaviour: under an enabled
+    scope with no tenant the manager returns a ``DisabledQuerySet`` whose
+    ``missing_scopes`` names exactly them. 2.0.x has no ``with_scope()`` or
+    ``with_scopes_disabled()``, so neither is required.
     """
     get_queryset = getattr(type(manager), "get_queryset", None)
-    if get_queryset is None or not hasattr(manager, "with_scopes_disabled"):
+    if get_queryset is None:
         return None
     try:
         nonlocals = inspect.getclosurevars(get_queryset).nonlocals
@@ -89,20 +118,34 @@ def scoped_manager_paths(manager: Manager) -> dict[str, str] | None:
         return None
     scopes = nonlocals.get("scopes")
     required = nonlocals.get("required_scopes")
-    if not isinstance(scopes, dict) or not isinstance(required, (set, frozenset)):
+    if not isinstance(scopes, dict) or not isinstance(required, (set, frozenset)) or not scopes:
         return None
     try:
-        probe = manager.with_scope()  # type: ignore[attr-defined] # an empty, enabled scope: every dimension is missing
-        missing = set(getattr(probe.get_queryset(), "missing_scopes", None) or ())
-    except Exception:
+        missing = _probe_missing_scopes(manager)
+    except Exception:  # a custom _manager_class that cannot build a queryset here: trust the closure
         missing = set(required)
-    if missing and missing != set(scopes):
+    if missing is None or missing != set(scopes):
         return None
     return {str(dim): str(path) for dim, path in scopes.items()}
 
 
+def django_scopes_version() -> str:
+    """The installed django-scopes version (``2.0.0``), or ``""`` when it is not installed."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("django-scopes")
+    except PackageNotFoundError:
+        return ""
+
+
 class DjangoScopesBackend(TenantBackend):
-    """django-scopes 2.x: ``ScopedManager`` discovery, ``scope()``, ``scopes_disabled()``."""
+    """django-scopes 2.0.x and 2.1.x: ``ScopedManager`` discovery, ``scope()``, ``scopes_disabled()``.
+
+    Only what both series have is used: the ``scope``/``scopes_disabled`` context
+    managers (a context variable) and the manager's closure; never the 2.1-only
+    ``with_scope()``/``with_scopes_disabled()`` of the manager.
+    """
 
     name = "django-scopes"
 
