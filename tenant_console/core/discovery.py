@@ -216,15 +216,32 @@ def _path_target(model: type[Model], path: str, where: str = "") -> type[Model]:
     return current
 
 
-def guess_search_fields(model: type[Model]) -> tuple[str, ...]:
-    """CharField/SlugField columns a human would search a tenant by, best first.
+#: Name-like parts of a text column's name: a ``TextField`` is only searched when its name says it
+#: holds what a person types to find a tenant (translatable names are TextFields: django-i18nfield).
+NAME_LIKE_PARTS = ("name", "title")
 
-    Choice fields (a plan, a status) and secrets are left out; unique columns
-    rank before others because a unique match identifies one tenant.
+
+def _is_search_candidate(f: Any) -> bool:
+    if f.choices or f.is_relation or _looks_secret(f.name):
+        return False
+    if isinstance(f, models.CharField):
+        return True
+    # A TextField (or subclass: a translatable field storing JSON text) only when it is a name.
+    return isinstance(f, models.TextField) and (
+        f.name in PREFERRED_SEARCH_FIELDS or any(part in f.name.lower() for part in NAME_LIKE_PARTS))
+
+
+def guess_search_fields(model: type[Model]) -> tuple[str, ...]:
+    """Text columns a human would search a tenant by, best first.
+
+    CharField/SlugField/EmailField columns, and text columns named like a name or title
+    (a translatable name is a TextField holding JSON). Choice fields (a plan, a status)
+    and secrets are left out; unique columns rank before others because a unique match
+    identifies one tenant.
     """
     candidates: list[tuple[int, str]] = []
     for f in model._meta.concrete_fields:
-        if not isinstance(f, models.CharField) or f.choices or _looks_secret(f.name):
+        if not _is_search_candidate(f):
             continue
         try:
             rank = PREFERRED_SEARCH_FIELDS.index(f.name)

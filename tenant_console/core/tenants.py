@@ -7,6 +7,7 @@ prefix matches come first. Call these on a session thread.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,13 @@ def _pk_filter(dim: Dimension, text: str) -> Q:
     return Q(pk=value) if value not in (None, "") else Q(pk__in=[])
 
 
+def _text_forms(text: str) -> list[str]:
+    """The text, and how it looks inside JSON when that differs: translatable names are stored as
+    ``{"en": "D\\u00fcsseldorf"}`` by django-i18nfield (``json.dumps`` escapes non-ASCII)."""
+    escaped = json.dumps(text)[1:-1]
+    return [text] if escaped == text else [text, escaped]
+
+
 def search_tenants(dim: Dimension, text: str = "", limit: int = 20, alias: str | None = None) -> list[TenantHit]:
     """Best matches for ``text`` (all tenants' first ``limit`` when empty), searched in the database."""
     qs = dim.model._base_manager.all()
@@ -52,7 +60,8 @@ def search_tenants(dim: Dimension, text: str = "", limit: int = 20, alias: str |
     if text:
         q = _pk_filter(dim, text)
         for name in dim.search_fields:
-            q |= Q(**{f"{name}__icontains": text})
+            for form in _text_forms(text):
+                q |= Q(**{f"{name}__icontains": form})
         qs = qs.filter(q)
         if dim.search_fields:
             first = dim.search_fields[0]
@@ -60,6 +69,8 @@ def search_tenants(dim: Dimension, text: str = "", limit: int = 20, alias: str |
             rank = Case(
                 When(_pk_filter(dim, text), then=Value(0)),
                 *[When(**{f"{n}__iexact": text}, then=Value(1)) for n in dim.search_fields],
+                # A whole translation of a JSON-stored name ("en": "DemoCon") is as good as an exact match.
+                *[When(**{f"{n}__icontains": json.dumps(text)}, then=Value(1)) for n in dim.search_fields],
                 *[When(**{f"{n}__istartswith": lowered}, then=Value(2)) for n in dim.search_fields],
                 default=Value(3),
                 output_field=IntegerField(),
