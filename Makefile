@@ -8,7 +8,7 @@ PY312 ?= $(shell for c in python3.12 $$(pyenv root 2>/dev/null)/versions/3.12*/b
 VENV6 ?= .venv-django6
 DEMO_DB := demo_project/demo.sqlite3
 
-.PHONY: demo test test-fast lint bench screenshots venv venv6 demo-db clean
+.PHONY: demo test test-fast test-real lint bench screenshots venv venv6 demo-db clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ test-django6: venv6
 
 test-fast: venv
 	$(VENV)/bin/python -m pytest -q -x -p no:cacheprovider
+
+## tenant-console on pretalx and pretix from PyPI (own venvs, cached in $$TC_REAL_CACHE or .real-cache/).
+test-real: venv
+	$(VENV)/bin/python scripts/real.py
 
 bench: venv
 	$(VENV)/bin/python -m benchmarks

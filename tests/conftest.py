@@ -26,6 +26,8 @@ for path in (str(ROOT), str(DEMO)):
 from tests import pg  # noqa: E402
 
 PG_REASON: str | None = None
+# tests/real (pretalx, pretix in their own venvs) runs apart: `make test-real` (scripts/real.py).
+collect_ignore = ["real"]
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 

@@ -1,0 +1,263 @@
+"""tenant-console on the real projects (pretalx, pretix): what an operator runs, checked against the project.
+
+Each check reports what it compared, with counts, so a failing run says how far off the console is.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from conftest import Real
+from oracle import EXPECTED_OWNED
+
+IN_TENANT = ("scoped", "owned", "tenant")
+
+
+def ok(proc: Any, what: str, codes: tuple[int, ...] = (0,)) -> Any:
+    assert proc.returncode in codes, (
+        f"{what}: exit {proc.returncode}\nstdout: {proc.stdout[-1500:]}\nstderr: {proc.stderr[-1500:]}")
+    assert "Traceback (most recent call last)" not in proc.stderr, f"{what}: traceback\n{proc.stderr[-3000:]}"
+    return proc
+
+
+def as_json(proc: Any, what: str) -> Any:
+    try:
+        return json.loads(proc.stdout)
+    except ValueError:
+        raise AssertionError(f"{what}: not JSON (exit {proc.returncode}): {proc.stdout[:500]!r} {proc.stderr[-800:]}")
+
+
+def console_kinds(real: Real) -> dict[str, tuple[str, str | None]]:
+    """{model label (lower case): (kind, path)} as ``models --json`` reports them for the tenant dimension."""
+    def make() -> dict[str, tuple[str, str | None]]:
+        data = as_json(ok(real.source.console("models", "--json", "--no-counts"), "models --json"), "models --json")
+        dim = real.tenant["dimension"]
+        out = {}
+        for row in data["models"]:
+            own = row.get("ownership") if isinstance(row.get("ownership"), dict) else {}
+            kind = row.get("kind") or own.get("kind")
+            path = (row.get("dimensions") or {}).get(dim) or own.get("via") or row.get("via")
+            if dim in (row.get("tenant_model_of") or []):
+                kind = "tenant"
+            elif not kind:
+                kind = "scoped" if path else "shared"
+            out[row["model"].lower()] = (str(kind), path)
+        return out
+    return real.once("console models", make)
+
+
+def oracle_ownership(real: Real) -> dict[str, dict[str, str]]:
+    return real.once("oracle ownership", lambda: {k.lower(): v for k, v in
+                                                  real.source.oracle("ownership", real.tenant["dimension"]).items()})
+
+
+def oracle_rows(real: Real, which: str = "source") -> dict[str, Any]:
+    inst = real.source if which == "source" else real.instance(which, empty=True)
+    return real.once(f"oracle rows {which}", lambda: {k.lower(): v for k, v in
+                                                      inst.oracle("rows", real.tenant["dimension"],
+                                                                  real.tenant["lookup"]).items()})
+
+
+def export_file(real: Real) -> Any:
+    def make() -> Any:
+        out = real.root / f"{real.name}-tenant.jsonl.gz"
+        ok(real.source.console("export", real.tenant["flag"], "-o", str(out), "--json"), "export")
+        return out
+    return real.once("export", make)
+
+
+def imported(real: Real) -> Any:
+    def make() -> Any:
+        target = real.instance("target", empty=True)
+        proc = target.console("import", str(export_file(real)), "--apply", "--json")
+        ok(proc, "import --apply into a fresh, migrated database")
+        return target
+    return real.once("import", make)
+
+
+# ---------------------------------------------------------------- discovery
+
+
+def test_models_finds_the_tenant_dimension(real: Real):
+    kinds = console_kinds(real)
+    scoped = [m for m, (k, _) in kinds.items() if k == "scoped"]
+    assert scoped, (f"models: dimension {real.tenant['dimension']!r} not found; "
+                    f"0 of {len(kinds)} models scoped")
+
+
+def test_models_scoped_match_the_scoped_managers(real: Real):
+    truth = {m for m, v in oracle_ownership(real).items() if v["kind"] == "scoped"}
+    kinds = console_kinds(real)
+    seen = {m for m, (k, _) in kinds.items() if k == "scoped"}
+    missing, extra = sorted(truth - seen), sorted(seen - truth)
+    assert not missing and not extra, (f"scoped models: {len(truth)} have a ScopedManager, console shows "
+                                       f"{len(seen)}; missing {len(missing)}: {missing[:8]}; extra {extra[:8]}")
+
+
+def test_models_owned_tables_found(real: Real):
+    truth = {m: v for m, v in oracle_ownership(real).items() if v["kind"] == "owned"}
+    for label in EXPECTED_OWNED[real.name]:  # the oracle itself, checked by hand
+        assert label.lower() in truth, f"oracle: {label} should be owned"
+    kinds = console_kinds(real)
+    seen = {m for m, (k, _) in kinds.items() if k == "owned"}
+    missing = sorted(set(truth) - seen)
+    assert not missing, (f"owned models: {len(truth)} reach the tenant through non-null keys only, console shows "
+                         f"{len(seen & set(truth))} of them as owned; missing {len(missing)}: {missing[:10]}")
+
+
+def test_tenants_search_by_name(real: Real):
+    proc = ok(real.source.console("tenants", "--search", real.tenant["search"], "--json"), "tenants --search")
+    assert real.tenant["search_finds"] in proc.stdout, (
+        f"tenants --search {real.tenant['search']!r} (a name, not a slug) did not find "
+        f"{real.tenant['search_finds']}: {proc.stdout[:400]}")
+
+
+# ---------------------------------------------------------------- graph, audit
+
+
+GRAPH_ROOT = {"pretalx": ("submission.submission", "submission.resource"),
+              "pretix": ("pretixbase.order", "pretixbase.transaction")}
+
+
+def test_graph_reaches_owned_rows(real: Real):
+    root_model, expect = GRAPH_ROOT[real.name]
+    rows = oracle_rows(real)
+    pk = sorted(rows[root_model]["rows"], key=int)[0]
+    label = root_model.split(".")[0] + "." + root_model.split(".")[1]
+    proc = ok(real.source.console("graph", f"{label}.{pk}", "--json"), f"graph {label}.{pk}")
+    text = proc.stdout.lower()
+    as_json(proc, "graph --json")
+    assert expect in text, f"graph {label}.{pk}: no {expect} rows in the closure"
+
+
+def test_audit_clean_database(real: Real):
+    proc = real.source.console("audit", "--dimension", real.tenant["dimension"], "--json")
+    ok(proc, "audit on the generated data (no cross-tenant references)")
+
+
+PLANT = {
+    # An acme item whose category belongs to globex; an acme transaction that points at a globex item.
+    "pretix": """
+from django_scopes import scopes_disabled
+from pretix.base.models import Item, ItemCategory
+from pretix.base.models.orders import Transaction
+with scopes_disabled():
+    item = Item.objects.filter(event__organizer__slug="acme").order_by("pk").first()
+    other_cat = ItemCategory.objects.filter(event__organizer__slug="globex").order_by("pk").first()
+    Item.objects.filter(pk=item.pk).update(category=other_cat)
+    other_item = Item.objects.filter(event__organizer__slug="globex").order_by("pk").first()
+    tx = Transaction.objects.filter(order__organizer__slug="acme", item__isnull=False).order_by("pk").first()
+    Transaction.objects.filter(pk=tx.pk).update(item=other_item)
+    print(item.pk, other_cat.pk, tx.pk, other_item.pk)
+""",
+    # A democon submission tagged with an opsfest tag; a democon answer choosing an opsfest option.
+    "pretalx": """
+from django_scopes import scopes_disabled
+from pretalx.submission.models import Submission, Tag, Answer, AnswerOption
+with scopes_disabled():
+    sub = Submission.all_objects.filter(event__slug="democon").order_by("pk").first()
+    tag = Tag.objects.filter(event__slug="opsfest").order_by("pk").first()
+    sub.tags.add(tag)
+    answer = Answer.objects.filter(question__event__slug="democon", question__variant="choices").order_by("pk").first()
+    option = AnswerOption.objects.filter(question__event__slug="opsfest").order_by("pk").first()
+    answer.options.add(option)
+    print(sub.pk, tag.pk, answer.pk, option.pk)
+""",
+}
+PLANTED_MODELS = {"pretix": ("pretixbase.item", "pretixbase.transaction"),
+                  "pretalx": ("submission.submission", "submission.answer")}
+
+
+def test_audit_finds_planted_cross_tenant_reference(real: Real):
+    inst = real.instance("planted")
+    plant = inst.run("-c", "import django; django.setup()\n" + PLANT[real.name])
+    assert plant.returncode == 0, plant.stderr[-2000:]
+    proc = inst.console("audit", "--dimension", real.tenant["dimension"], "--json")
+    assert proc.returncode == 1, f"audit: exit {proc.returncode}, expected 1\n{proc.stdout[-800:]}{proc.stderr[-800:]}"
+    text = proc.stdout.lower()
+    found = [m for m in PLANTED_MODELS[real.name] if m in text or m.split(".")[1] in text]
+    assert len(found) == len(PLANTED_MODELS[real.name]), (
+        f"audit found {len(found)} of the {len(PLANTED_MODELS[real.name])} planted references "
+        f"({', '.join(PLANTED_MODELS[real.name])}): {proc.stdout[:600]}")
+
+
+# ---------------------------------------------------------------- export, verify, import
+
+
+def test_export_contains_every_row_of_the_tenant(real: Real):
+    out = export_file(real)
+    manifest = json.loads(out.with_name(out.name.replace(".jsonl.gz", ".manifest.json")).read_text())
+    counts = {k.lower(): v.get("count", 0) for k, v in manifest["models"].items()}
+    rows = oracle_rows(real)
+    wrong = {m: (len(v["rows"]), counts.get(m, 0)) for m, v in rows.items()
+             if v["rows"] and counts.get(m, 0) != len(v["rows"])}
+    total = sum(len(v["rows"]) for v in rows.values())
+    assert not wrong, (f"export: {len(wrong)} of {sum(1 for v in rows.values() if v['rows'])} models of the tenant "
+                       f"have other counts than the database ({total} rows in the tenant); "
+                       f"(expected, exported): {dict(sorted(wrong.items())[:10])}")
+
+
+def test_verify_export(real: Real):
+    proc = real.source.console("verify", str(export_file(real)), "--json")
+    ok(proc, "verify")
+
+
+def test_import_into_fresh_database_reproduces_the_tenant(real: Real):
+    imported(real)
+    src = oracle_rows(real)
+    dst = oracle_rows(real, "target")
+    missing_models, count_diff, value_diff = [], {}, {}
+    for model, entry in src.items():
+        if not entry["rows"]:
+            continue
+        got = dst.get(model, {"rows": {}})["rows"]
+        if not got:
+            missing_models.append(model)
+            continue
+        if len(got) != len(entry["rows"]):
+            count_diff[model] = (len(entry["rows"]), len(got))
+            continue
+        for pk, fields in entry["rows"].items():
+            other = got.get(pk)
+            if other is None:
+                value_diff.setdefault(model, f"pk {pk} missing")
+                break
+            diff = [f for f in fields if fields[f] != other.get(f)]
+            if diff:
+                value_diff.setdefault(model, f"pk {pk}: {diff[:4]} e.g. {diff[0]}={fields[diff[0]]!r} -> "
+                                             f"{other.get(diff[0])!r}")
+                break
+    n = sum(1 for v in src.values() if v["rows"])
+    assert not (missing_models or count_diff or value_diff), (
+        f"import into a fresh database: of {n} models with rows in the tenant, {len(missing_models)} arrived "
+        f"empty {missing_models[:8]}, {len(count_diff)} with other counts (source, target) "
+        f"{dict(sorted(count_diff.items())[:8])}, {len(value_diff)} with other values "
+        f"{dict(sorted(value_diff.items())[:5])}")
+
+
+def test_imported_tenant_passes_check_order_transactions(real: Real):
+    if real.name != "pretix":
+        pytest.skip(f"{real.name} has no consistency check of its own (pretix: check_order_transactions)")
+    source = ok(real.source.manage("check_order_transactions"), "check_order_transactions (source)")
+    assert "Error in order" not in source.stdout, "the generated data itself fails: " + source.stdout[:500]
+    target = imported(real)
+    proc = ok(target.manage("check_order_transactions"), "check_order_transactions (target)")
+    errors = [line for line in proc.stdout.splitlines() if line.startswith("Error in order")]
+    orders = len(oracle_rows(real, "target").get("pretixbase.order", {"rows": {}})["rows"])
+    assert orders, "no orders of the tenant in the target database"
+    assert not errors, f"check_order_transactions: {len(errors)} of {orders} orders inconsistent: {errors[:3]}"
+
+
+def test_untouched_reimport_plans_no_conflicts(real: Real):
+    target = imported(real)
+    proc = target.console("import", str(export_file(real)), "--json")
+    data = as_json(proc, "import plan")
+    plan = data.get("plan", data)
+    totals = plan.get("totals", {})
+    conflicts = {k: v for k, v in totals.items() if v and k not in ("identical",)}
+    listed = plan.get("conflicts") or data.get("undecided") or []
+    assert not conflicts, (f"re-import of an unchanged export: {sum(conflicts.values())} not identical "
+                           f"{conflicts} (identical: {totals.get('identical', 0)}); first: "
+                           f"{[(c['model'], c['class'], (c.get('diff') or [{}])[0].get('field')) for c in listed[:5]]}")
