@@ -111,7 +111,12 @@ def cli_json(db: dict[str, str], *args: str) -> Any:
     return json.loads(done.stdout)
 
 
-def probe(db: dict[str, str]) -> dict[str, Any]:
-    done = run([PYTHON, "-m", "edgeproj.probe"], db)
+def probe(db: dict[str, str], sql: str | None = None) -> dict[str, Any]:
+    """What is in the database (see ``edgeproj/probe.py``); ``sql``: a statement to run first."""
+    done = run([PYTHON, "-m", "edgeproj.probe", *(("--sql", sql) if sql else ())], db)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+def is_postgres(db: dict[str, str]) -> bool:
+    return "EDGEPROJ_PG" in db

@@ -67,6 +67,11 @@ class ModelInfo:
     def scoped(self) -> bool:
         return bool(self.scope_paths)
 
+    @functools.cached_property
+    def fields_by_attname(self) -> dict[str, Any]:
+        """The local concrete fields by attname (``event_id`` -> the ``event`` FK)."""
+        return {f.attname: f for f in self.local_fields}
+
     def field_by_name(self, name: str) -> Any:
         return self.model._meta.get_field(name)
 

@@ -28,6 +28,7 @@ from tenant_console.core.importer.meta import ModelInfo, get_model, model_info
 from tenant_console.core.importer.reader import Export, Row, key_text
 from tenant_console.core.importer.refs import Ref, RefReader
 from tenant_console.core.importer.retarget import NEW_KEY, Retarget, is_new
+from tenant_console.core.importer.values import normal, same
 
 CLASSES = ("new", "identical", "changed", "key_clash", "unique_clash", "missing_ref", "cross_tenant_reference",
            "schema")
@@ -162,8 +163,11 @@ def chunks(seq: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
         yield seq[i:i + size]
 
 
-def row_digest(values: dict[str, Any], m2m: dict[str, list[Any]] | None = None) -> str:
-    text = repr(sorted((k, repr(v)) for k, v in values.items()))
+def row_digest(info: ModelInfo, values: dict[str, Any], m2m: dict[str, list[Any]] | None = None) -> str:
+    """A digest of a target row's values in their normal form (:mod:`.values`): the same row read twice
+    gives the same digest even where a field reads back as a new object each time."""
+    fields = info.fields_by_attname
+    text = repr(sorted((k, repr(normal(fields[k], v) if k in fields else v)) for k, v in values.items()))
     if m2m:
         text += repr(sorted((k, sorted(map(str, v))) for k, v in m2m.items()))
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
@@ -443,7 +447,7 @@ class Planner:
                 found.add(pk)
                 it = by_target[pk]
                 tenants = {dim: values.pop(col) for dim, col in scope_cols.items()}
-                seen[pk] = row_digest(values, m2m.get(pk))
+                seen[pk] = row_digest(info, values, m2m.get(pk))
                 self._compare(info, it, pk, values, tenants, m2m.get(pk) or {})
         for pk, it in by_target.items():
             if pk not in found:
@@ -468,9 +472,10 @@ class Planner:
                              f"({dim} {theirs}) in the target")
                 return
         incoming = self.incoming_values(info, it)
+        fields = info.fields_by_attname
         if not info.scoped and not info.natural and it.forced is None:
             for names in info.unique_sets:
-                if any(n in incoming and str(incoming[n]) != str(values.get(n)) for n in names):
+                if any(n in incoming and not same(fields[n], incoming[n], values.get(n)) for n in names):
                     shown = ", ".join(f"{n}={values.get(n)!r}" for n in names)
                     it.cls = "key_clash"
                     it.other_tenant = bool(info.tenant_dimensions)
@@ -481,8 +486,8 @@ class Planner:
         for name, value in incoming.items():
             if name == info.pk_attname:
                 continue
-            if not _same(value, values.get(name)):
-                f = info.model._meta.get_field(name) if name in [x.attname for x in info.local_fields] else None
+            f = fields.get(name)
+            if not (same(f, value, values.get(name)) if f is not None else _same(value, values.get(name))):
                 diffs.append(FieldDiff(f.name if f is not None else name, value, values.get(name)))
         for name, targets in self.incoming_m2m(info, it.row).items():
             if sorted(map(str, targets)) != sorted(map(str, m2m.get(name, []))):
@@ -534,7 +539,7 @@ class Planner:
                     it.clash = names
                     tenants = {d: row.pop(f"_tc_scope_{d}") for d in info.scope_paths}
                     it.existing = row
-                    self.plan.seen.setdefault(label, {})[pk] = row_digest(row, self._existing_m2m(info, [pk]).get(pk))
+                    self.plan.seen.setdefault(label, {})[pk] = row_digest(info, row, self._existing_m2m(info, [pk]).get(pk))
                     shown = ", ".join(f"{info.model._meta.get_field(n).name}={row[n]!r}" for n in names)
                     it.detail = f"{prefix}{shown} is already held by {label} {pk} in the target"
                     for dim in info.scope_paths:
@@ -543,7 +548,8 @@ class Planner:
                             it.other_tenant = True
                             it.detail += f" (another tenant: {dim} {tenants.get(dim)})"
                     it.diff = [FieldDiff(info.model._meta.get_field(n).name, values[id(it)].get(n), row.get(n))
-                               for n in values[id(it)] if not _same(values[id(it)].get(n), row.get(n))]
+                               for n in values[id(it)]
+                               if not same(info.fields_by_attname[n], values[id(it)].get(n), row.get(n))]
 
     def _scope_annotations(self, info: ModelInfo) -> dict[str, Any]:
         from django.db.models import F
@@ -651,5 +657,5 @@ def snapshot(plan: Plan, label: str, pks: Iterable[Any]) -> dict[Any, str]:
             pk__in=chunk).values(*attnames)}
         m2m = existing_m2m(plan.alias, info, list(rows))
         for pk, values in rows.items():
-            out[pk] = row_digest(values, m2m.get(pk))
+            out[pk] = row_digest(info, values, m2m.get(pk))
     return out

@@ -2,6 +2,7 @@
 
 ``counts``: rows per model and festival slug; ``sequences``: PostgreSQL sequence values;
 ``rows``: every row of every model (values as the serializer writes them), per festival.
+``python -m edgeproj.probe --sql STATEMENT`` runs one statement first (autocommit).
 """
 
 from __future__ import annotations
@@ -16,6 +17,13 @@ def main() -> None:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "edgeproj.settings")
     django.setup()
+    import sys
+
+    if len(sys.argv) > 2 and sys.argv[1] == "--sql":
+        from django.db import connection as conn
+
+        with conn.cursor() as cur:
+            cur.execute(sys.argv[2])
     from django.core import serializers
     from django.db import connection
     from django_scopes import scopes_disabled

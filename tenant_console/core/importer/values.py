@@ -1,0 +1,91 @@
+"""Comparing a value from an export with the value in the target: one normal form.
+
+The database and Python forms of a value can differ without the value differing: a
+translatable field stores NULL and reads back ``""`` (or an object whose text is empty), a
+JSON number is ``1.0`` on one side and ``1`` on the other, a text field holding JSON reads
+back as an object. Comparing Python objects, or their ``str()``, calls such rows "changed".
+
+Both sides are put through what the export itself writes for the field (Django's python
+serializer: the value if it is a protected type, else ``field.value_to_string``), and the
+result is made canonical (JSON text parsed, numbers equal by value, mapping keys as text).
+The planner asks :func:`same` for every field it compares, and nothing else decides it.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from django.utils.encoding import is_protected_type
+
+from tenant_console.core.importer.retarget import is_new
+
+
+def _carrier(field: Any, value: Any) -> Any:
+    """A bare instance of the field's model that holds ``value`` (no ``__init__``, no signals)."""
+    model = field.model
+    obj = model.__new__(model)
+    obj.__dict__[field.attname] = value
+    return obj
+
+
+def serialized(field: Any, value: Any) -> Any:
+    """``value`` as the export writes it for ``field`` (references: as the target's key is written)."""
+    if value is None or is_new(value):
+        return value
+    while field.is_relation and getattr(field, "target_field", None) is not None and field.target_field is not field:
+        field = field.target_field
+    try:
+        obj = _carrier(field, value)
+        out = field.value_from_object(obj)
+        return out if is_protected_type(out) else field.value_to_string(obj)
+    except Exception:  # a value the field cannot even represent: compare it as it is
+        return value
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, (int, float, Decimal)):
+        if isinstance(value, float) and value != value:  # NaN
+            return "NaN"
+        try:
+            as_decimal = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+        except Exception:
+            return value
+        return as_decimal.normalize() if as_decimal.is_finite() else str(as_decimal)
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    if isinstance(value, str):
+        stripped = value.strip()
+        if stripped[:1] in ("{", "["):  # JSON text (a translatable field, a settings store): compare the data
+            try:
+                return _canonical(json.loads(stripped))
+            except ValueError:
+                return value
+        return value
+    return value
+
+
+def normal(field: Any, value: Any) -> Any:
+    """The one form values of ``field`` are compared in (see the module docstring)."""
+    return _canonical(serialized(field, value))
+
+
+def same(field: Any, a: Any, b: Any) -> bool:
+    """Whether two values of ``field`` (incoming and existing, Python or database form) are the same."""
+    if a is b:
+        return True
+    if type(a) is type(b) and not isinstance(a, (dict, list)) and a == b:
+        return True  # the common case, without building the normal form (True == 1: not across types)
+    if is_new(a) or is_new(b):
+        return False
+    na, nb = normal(field, a), normal(field, b)
+    if na == nb:
+        return True
+    if na is None or nb is None:
+        return False
+    return str(na) == str(nb)  # a key the file writes as text ("12") and the database as a number
