@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.core.edge_project import cli, cli_json, is_postgres, probe
+from tests.core.edge_project import cli, is_postgres, probe
 
 
 def _export(db: dict[str, str], tmp_path: Path) -> Path:

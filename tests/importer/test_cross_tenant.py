@@ -349,3 +349,51 @@ def test_into_the_tenant_the_reference_points_at_is_not_a_conflict(live, files):
     assert [it.ref for it in plan.all_items() if it.cls == CLASS] == []
     review, _ = review_and_submission(live.source)
     assert plan.index[("conference.review", int(review.split(":")[1]))].cls != "missing_ref"
+
+
+def test_detach_drops_nullable_references_into_another_tenant(live, files, tmp_path):
+    """A democon submission whose track (nullable FK) and one tag (m2m) are pycon-nordic's: ``detach``
+    copies it with the track NULL and without that tag; the planted review (non-nullable FK) cannot be
+    detached, only skipped or allowed. Nothing in the target references another tenant afterwards."""
+    from conference.models import Submission, Tag, Track
+    from django_scopes import scopes_disabled
+
+    from tests.importer.exports import rewrite
+
+    imp = live
+    with scopes_disabled():
+        tag = Tag._base_manager.using(imp.source).filter(event__slug="pycon-nordic").order_by("pk").first().pk
+        track = Track._base_manager.using(imp.source).filter(event__slug="pycon-nordic").order_by("pk").first().pk
+    state: dict[str, Any] = {}
+
+    def edit(objs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        sub = next(o for o in objs if o["model"] == "conference.submission" and o["fields"]["tags"])
+        state.update(ref=f"conference.submission:{sub['pk']}", own_tags=len(sub["fields"]["tags"]),
+                     title=sub["fields"]["title"])
+        sub["fields"]["tags"] = [*sub["fields"]["tags"], tag]
+        sub["fields"]["track"] = track
+        return objs
+
+    path = rewrite(files(imp.source, "democon"), tmp_path / "detach.jsonl.gz", edit)
+    plan = imp.plan(path, NEW)
+    crossing = {it.ref: it for it in plan.all_items() if it.cls == CLASS}
+    sub, review = crossing[state["ref"]], crossing[review_and_submission(imp.source)[0]]
+    assert sorted((c.field, c.detachable) for c in sub.cross) == [("tags", True), ("track", True)]
+    assert "detach" in allowed(sub, plan.infos[sub.label])
+    assert "detach" not in allowed(review, plan.infos[review.label])
+    d = Decisions()
+    d.set_default("detach", CLASS)  # a safe default: it creates no reference between tenants
+    res = imp.resolve(plan, d)
+    assert [u.item.ref for u in res.undecided] == [review.ref]  # the review still needs its own decision
+    d.set_object(review.ref, "skip")
+    d.set_default("skip", "dependent")
+    report = imp.apply(plan, imp.resolve(plan, d))
+    assert [e["ref"] for e in report.detached] == [state["ref"]]
+    new_pk = int(report.new_keys[state["ref"]])
+
+    def copied() -> tuple[Any, int, str]:
+        s = Submission._base_manager.get(pk=new_pk)
+        return s.track_id, s.tags.count(), s.title
+
+    assert imp.run(copied) == (None, state["own_tags"], state["title"])
+    assert findings(imp) == []

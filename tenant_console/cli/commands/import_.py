@@ -162,7 +162,8 @@ def _undecided_message(resolution: Any) -> str:
     cross = by_class.get("cross_tenant_reference")
     if cross:
         extra += (f" {cross:,} objects would reference another tenant's data; skip them, or allow it explicitly "
-                  "(allow_cross_tenant, per object or --default cross_tenant_reference=allow_cross_tenant).")
+                  "(allow_cross_tenant, per object or --default cross_tenant_reference=allow_cross_tenant); where "
+                  "the references are nullable, detach drops them instead (--default cross_tenant_reference=detach).")
     return (f"{n:,} conflicts have no decision ({parts}), so nothing was written.{extra} Review them in the "
             "console (import FILE --review), or give a decisions file (--decisions D.json; --save-decisions "
             "writes one listing every undecided conflict to edit) or defaults (--default CLASS=DECISION).")

@@ -111,6 +111,8 @@ class Applier:
         self.report.counts = self.res.counts(self.plan)
         self.report.cross_tenant = [{"ref": it.ref, "references": [c.text() for c in it.cross]}
                                     for it in self.res.allowed_cross_tenant(self.plan)]
+        self.report.detached = [{"ref": it.ref, "references": [c.text() for c in it.cross]}
+                                for it in self.plan.all_items() if self.res.decision(it) == "detach"]
         self.report.dropped_links = list(self.res.dropped_links)
         self.report.seconds = time.perf_counter() - started
         return self.report
@@ -202,20 +204,33 @@ class Applier:
                     self.report.new_keys[it.ref] = key_text(self.keys[id(it)])
 
     def _rename(self) -> None:
-        """Give renamed rows unique text values: ``value-2``, ``value-3``... checked in batches."""
+        """Give renamed rows fresh values in every clashing unique set: text ``value-2``, ``value-3``...
+        (checked against the target and the other rows of the file, in batches), a UUID a new one."""
+        from tenant_console.core.importer.decisions import renameable
+
         by_field: dict[tuple[str, str], list[Item]] = {}
         for it in self.plan.all_items():
             if self.res.effective(it) != "rename":
                 continue
             info = self.plan.infos[it.label]
             for f in info.local_fields:
-                if f.attname in it.clash and isinstance(f, (models.CharField, models.TextField)) and not f.is_relation:
+                if f.attname in it.clash and renameable(f):
                     by_field.setdefault((it.label, f.attname), []).append(it)
         self.renames: dict[int, dict[str, Any]] = {}
         for (label, attname), items in by_field.items():
             info = self.plan.infos[label]
             text_field: Any = info.model._meta.get_field(attname)
-            taken: set[str] = set()
+            if isinstance(text_field, models.UUIDField):
+                for it in items:
+                    value = uuid.uuid4()
+                    self.renames.setdefault(id(it), {})[attname] = value
+                    self.report.renamed.setdefault(it.ref, {})[text_field.name] = str(value)
+                continue
+            renamed = {id(it) for it in items}
+            # Values other rows of the file will write (a file with "A" and "A-2": "A" must become "A-3").
+            taken: set[str] = {str(it.row.fields.get(text_field.name)) for it in self.plan.items[label]
+                               if id(it) not in renamed and self.res.effective(it) in WRITES
+                               and it.row.fields.get(text_field.name) is not None}
             pending = [(it, str(it.row.fields.get(text_field.name) or "")) for it in items]
             n = 2
             while pending and n < 10_000:
@@ -274,6 +289,19 @@ class Applier:
                 override: Any = info.model._meta.get_field(name)
                 out[override.attname] = override.to_python(value)
         out.update(self.renames.get(id(it), {}))
+        for name in self._detached(it):
+            fk_info = next((fk for fk in info.fks if fk.name == name), None)
+            if fk_info is not None:
+                out[fk_info.attname] = None
+        return out
+
+    def _detached(self, it: Item) -> dict[str, set[str]]:
+        """``detach``: the references into another tenant to drop, ``{field: {"label:key", ...}}``."""
+        if self.res.decision(it) != "detach":
+            return {}
+        out: dict[str, set[str]] = {}
+        for c in it.cross:
+            out.setdefault(c.field, set()).add(c.to)
         return out
 
     def _write_model(self, label: str, done: int, total: int) -> int:
@@ -303,9 +331,10 @@ class Applier:
                 if d == "overwrite":
                     replaced.setdefault(m.name, []).append(pk)
                 target_model = get_model(m.target)
+                detached = self._detached(it).get(m.name, set())
                 for raw in it.row.fields.get(m.name) or ():
                     ref = (m.target, ref_key(m.natural, raw, target_model))
-                    if ref in self.res.broken:
+                    if ref in self.res.broken or f"{ref[0]}:{key_text(ref[1])}" in detached:
                         continue
                     target = self.ref_target(ref)
                     if target is not None:

@@ -49,13 +49,17 @@ class CrossRef:
     dimension: str
     theirs: str  # the tenant the referenced row belongs to (label)
     mine: str  # the tenant the object will belong to (label)
+    #: The reference can be dropped instead (``detach``): a nullable FK is set to NULL, a many-to-many
+    #: link is left out. A non-nullable FK or a generic FK cannot.
+    detachable: bool = False
+    kind: str = "fk"
 
     def text(self) -> str:
         return f"{self.field} -> {self.to} belongs to {self.dimension} {self.theirs}, not to {self.mine}"
 
-    def as_dict(self) -> dict[str, str]:
+    def as_dict(self) -> dict[str, Any]:
         return {"field": self.field, "to": self.to, "dimension": self.dimension, "theirs": self.theirs,
-                "mine": self.mine}
+                "mine": self.mine, "detachable": self.detachable}
 
 
 class CrossTenantCheck:
@@ -170,19 +174,19 @@ class CrossTenantCheck:
 
     # -- the check -------------------------------------------------------------------
     def run(self) -> None:
-        candidates: list[tuple[Item, list[tuple[str, Ref, dict[str, Any]]]]] = []
+        candidates: list[tuple[Item, list[tuple[str, Ref, dict[str, Any], str, bool]]]] = []
         for it in self.plan.all_items():
             info = self.p.infos[it.label]
             if it.cls not in CHECKED or it.forced is not None or not (info.scope_paths or info.tenant_dimensions):
                 continue
-            refs: list[tuple[str, Ref, dict[str, Any]]] = []
-            for _kind, name, ref, _detachable in self.p.refs.all_refs(it.row):
+            refs: list[tuple[str, Ref, dict[str, Any], str, bool]] = []
+            for kind, name, ref, detachable in self.p.refs.all_refs(it.row):
                 tinfo = self.info(ref[0])
                 if tinfo is None or not (tinfo.scope_paths or tinfo.tenant_dimensions):
                     continue  # shared rows belong to nobody
                 if info.parent_link is not None and name == info.parent_link.name:
                     continue  # an MTI child is its parent: the same object
-                refs.append((name, ref, self._owner_of_ref(ref)))
+                refs.append((name, ref, self._owner_of_ref(ref), kind, detachable))
             if refs:
                 self._owner_of_row(it)
                 candidates.append((it, refs))
@@ -191,7 +195,7 @@ class CrossTenantCheck:
         for it, refs in candidates:
             mine = {d: self._resolve(v) for d, v in self._dest[id(it)].items()}
             found: list[CrossRef] = []
-            for name, ref, owner in refs:
+            for name, ref, owner, kind, detachable in refs:
                 for dim, value in owner.items():
                     theirs = self._resolve(value)
                     own = mine.get(dim)
@@ -199,7 +203,7 @@ class CrossTenantCheck:
                         continue
                     found.append(CrossRef(name, f"{ref[0]}:{key_text(ref[1])}", dim,
                                           labels.get((dim, str(theirs)), str(theirs)),
-                                          labels.get((dim, str(own)), str(own))))
+                                          labels.get((dim, str(own)), str(own)), detachable, kind))
             if found:
                 it.cross = found
                 it.base_cls = it.cls
@@ -212,7 +216,7 @@ class CrossTenantCheck:
         for it, refs in candidates:
             for dim, v in self._dest[id(it)].items():
                 wanted.setdefault(dim, set()).add(self._resolve(v))
-            for _name, _ref, owner in refs:
+            for _name, _ref, owner, _kind, _detachable in refs:
                 for dim, v in owner.items():
                     wanted.setdefault(dim, set()).add(self._resolve(v))
         out: dict[tuple[str, str], str] = {}

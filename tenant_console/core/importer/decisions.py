@@ -7,6 +7,11 @@ a text value: new key and the value suffixed), or ``skip`` (the object is not
 imported; whatever in the file depends on it is listed and must be decided too).
 ``insert`` (new objects) and ``keep`` (identical ones) are implied.
 
+``detach`` imports such an object without its references into another tenant, where every one of
+them can be dropped: a nullable FK is set to NULL, a many-to-many link is left out (a non-nullable
+or generic FK cannot be detached). It writes the object as ``allow_cross_tenant`` would, but
+creates no reference between tenants, so it may be given as a default.
+
 ``allow_cross_tenant`` is the only way to import an object that references another
 tenant's row (class ``cross_tenant_reference``): it keeps the reference and writes the
 object as its class without the reference would (``new``: insert, ``changed``:
@@ -37,7 +42,8 @@ from tenant_console.core.importer.meta import ModelInfo, is_integer_pk
 from tenant_console.core.importer.plan import CLASSES, Item, Plan
 from tenant_console.core.importer.reader import key_text
 
-DECISIONS = ("insert", "keep", "overwrite", "new_key", "use_existing", "rename", "skip", "allow_cross_tenant")
+DECISIONS = ("insert", "keep", "overwrite", "new_key", "use_existing", "rename", "skip", "allow_cross_tenant",
+             "detach")
 CROSS = "cross_tenant_reference"
 #: What ``allow_cross_tenant`` writes, by the class the object had before the cross-tenant check.
 ALLOW_EFFECT = {"new": "insert", "changed": "overwrite", "key_clash": "new_key", "unique_clash": "rename"}
@@ -57,10 +63,24 @@ def can_new_key(info: ModelInfo) -> bool:
     return is_integer_pk(info.model) or isinstance(pk, models.UUIDField)
 
 
+def renameable(f: Any) -> bool:
+    """A unique column a rename can give a fresh value: text (suffixed ``-2``...) or a UUID (a new one)."""
+    return not f.is_relation and not f.primary_key and isinstance(
+        f, (models.CharField, models.TextField, models.UUIDField))
+
+
 def can_rename(info: ModelInfo, item: Item) -> bool:
-    text = (models.CharField, models.SlugField, models.EmailField, models.TextField)
-    fields = [f for f in info.local_fields if f.attname in item.clash]
-    return bool(item.clash) and can_new_key(info) and any(isinstance(f, text) for f in fields)
+    """Every clashing unique set has a column the rename can change (else the database would refuse it)."""
+    if not item.clash or not can_new_key(info):
+        return False
+    fields = info.fields_by_attname
+    sets = [names for names, _pk in item.clash_sets] or [item.clash]
+    return all(any(renameable(fields[n]) for n in names if n in fields) for names in sets)
+
+
+def single_holder(item: Item) -> bool:
+    """The clashing values are all held by one row (so "use it" or "overwrite it" means one thing)."""
+    return len({str(pk) for _names, pk in item.clash_sets} or {str(item.target_pk)}) == 1
 
 
 def allowed(item: Item, info: ModelInfo) -> tuple[str, ...]:
@@ -78,7 +98,7 @@ def allowed(item: Item, info: ModelInfo) -> tuple[str, ...]:
     if cls == "key_clash":
         return (*new_key, *(() if item.other_tenant else ("overwrite",)), "skip")
     if cls == "unique_clash":
-        same = () if item.other_tenant else ("use_existing", "overwrite")
+        same = () if item.other_tenant or not single_holder(item) else ("use_existing", "overwrite")
         return (*same, *(("rename",) if can_rename(info, item) else ()), "skip")
     if cls == "missing_ref":
         return ("keep", "skip") if item.target_pk is not None else ("skip",)
@@ -94,16 +114,18 @@ def _allowed_cross(item: Item, info: ModelInfo) -> tuple[str, ...]:
     safe: tuple[str, ...] = ()
     if base == "changed":
         safe = ("keep",)
-    elif base == "unique_clash" and not item.other_tenant:
+    elif base == "unique_clash" and not item.other_tenant and single_holder(item):
         safe = ("use_existing",)
     can_write = (base in ("new", "changed") or (base == "key_clash" and can_new_key(info))
                  or (base == "unique_clash" and can_rename(info, item)))
-    return (*safe, "skip", *(("allow_cross_tenant",) if can_write else ()))
+    detach = ("detach",) if can_write and item.cross and all(c.detachable for c in item.cross) else ()
+    return (*safe, "skip", *detach, *(("allow_cross_tenant",) if can_write else ()))
 
 
 def effective(item: Item, decision: str | None) -> str | None:
-    """The write a decision stands for (``allow_cross_tenant`` becomes insert/overwrite/new key/rename)."""
-    if decision == "allow_cross_tenant":
+    """The write a decision stands for (``allow_cross_tenant`` and ``detach`` become insert/overwrite/new
+    key/rename: ``detach`` writes the object with its references into another tenant dropped)."""
+    if decision in ("allow_cross_tenant", "detach"):
         return ALLOW_EFFECT.get(item.base)
     return decision
 

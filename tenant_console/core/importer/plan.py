@@ -57,7 +57,9 @@ class Item:
     existing: dict[str, Any] | None = None  # the existing row's values, for the side-by-side view
     forced: str | None = None  # a decision the retarget imposes (the tenant row itself)
     overrides: dict[str, Any] | None = None  # field values the retarget imposes
-    clash: tuple[str, ...] = ()  # the unique set (attnames) of a unique clash
+    clash: tuple[str, ...] = ()  # the attnames of every unique set that clashes (flattened)
+    #: Every unique set (attnames) whose values are held by another row, and that row's pk.
+    clash_sets: list[tuple[tuple[str, ...], Any]] = field(default_factory=list)
     #: ``cross_tenant_reference``: the class the object had before (what ``allow_cross_tenant`` means
     #: for it) and the references into another tenant.
     base_cls: str | None = None
@@ -500,16 +502,20 @@ class Planner:
             it.cls = "identical"
 
     def _unique_clashes(self, label: str, items: list[Item]) -> None:
+        """Every unique set of every object (unique fields, ``unique_together``, unique constraints):
+        an object can clash on several (pretalx's Submission has ``code`` and ``review_code``), and each
+        is recorded, so that a rename or a decision resolves all of them, not only the first."""
         info = self.infos[label]
         if not items or not info.unique_sets:
             return
         values = {id(it): self.incoming_values(info, it) for it in items}
+        fields = info.fields_by_attname
         for names in info.unique_sets:
             wanted: dict[tuple[Any, ...], Item] = {}
             for it in items:
                 v = values[id(it)]
-                if it.cls not in ("new", "key_clash") or any(v.get(n) is None or is_new(v.get(n))
-                                                             for n in names):
+                if it.cls not in ("new", "key_clash", "unique_clash") or any(
+                        v.get(n) is None or is_new(v.get(n)) for n in names):
                     continue
                 wanted[tuple(v[n] for n in names)] = it
             keys = list(wanted)
@@ -525,31 +531,43 @@ class Planner:
                 for row in self.qs(info.model).filter(q).annotate(**ann).values(
                         *[f.attname for f in info.local_fields], *ann):
                     k = tuple(row[n] for n in names)
-                    found = wanted.get(_norm_key(k, wanted))
-                    if found is None:
-                        continue
-                    it = found
-                    if it is None or it.cls not in ("new", "key_clash"):
+                    it = wanted.get(_norm_key(k, wanted))  # type: ignore[assignment]
+                    if it is None or it.cls not in ("new", "key_clash", "unique_clash"):
                         continue
                     pk = row[info.pk_attname]
-                    prefix = f"the key is taken ({it.detail}) and " if it.cls == "key_clash" else ""
-                    it.other_tenant = False  # from now on: whose is the row that holds the value?
-                    it.cls = "unique_clash"
-                    it.target_pk = pk
-                    it.clash = names
+                    if it.cls == "unique_clash" and any(p == pk and s == names for s, p in it.clash_sets):
+                        continue
                     tenants = {d: row.pop(f"_tc_scope_{d}") for d in info.scope_paths}
-                    it.existing = row
-                    self.plan.seen.setdefault(label, {})[pk] = row_digest(info, row, self._existing_m2m(info, [pk]).get(pk))
-                    shown = ", ".join(f"{info.model._meta.get_field(n).name}={row[n]!r}" for n in names)
-                    it.detail = f"{prefix}{shown} is already held by {label} {pk} in the target"
+                    m2m = self._existing_m2m(info, [pk]).get(pk)
+                    self.plan.seen.setdefault(label, {})[pk] = row_digest(info, row, m2m)
+                    shown = ", ".join(f"{fields[n].name}={row[n]!r}" for n in names)
+                    held = f"{shown} is already held by {label} {pk} in the target"
+                    other = ""
                     for dim in info.scope_paths:
                         mine = self.incoming_tenant(info, it.row, dim)
                         if mine is not None and str(mine) != str(tenants.get(dim)):
-                            it.other_tenant = True
-                            it.detail += f" (another tenant: {dim} {tenants.get(dim)})"
-                    it.diff = [FieldDiff(info.model._meta.get_field(n).name, values[id(it)].get(n), row.get(n))
-                               for n in values[id(it)]
-                               if not same(info.fields_by_attname[n], values[id(it)].get(n), row.get(n))]
+                            other = f" (another tenant: {dim} {tenants.get(dim)})"
+                    diff = [FieldDiff(fields[n].name, values[id(it)].get(n), row.get(n))
+                            for n in values[id(it)] if not same(fields[n], values[id(it)].get(n), row.get(n))]
+                    if it.cls == "unique_clash":  # a further set of the same object clashes too
+                        it.clash = tuple(dict.fromkeys((*it.clash, *names)))
+                        it.clash_sets.append((names, pk))
+                        it.other_tenant = it.other_tenant or bool(other)
+                        it.detail += f"; {held}{other}"
+                        if str(pk) != str(it.target_pk):
+                            it.diff += [FieldDiff(f"{d.field} (of {label} {pk})", d.incoming, d.existing)
+                                        for d in diff if d.field in {fields[n].name for n in names}]
+                        continue
+                    prefix = f"the key is taken ({it.detail}) and " if it.cls == "key_clash" else ""
+                    it.cls = "unique_clash"
+                    it.target_pk = pk
+                    it.clash = names
+                    it.clash_sets = [(names, pk)]
+                    # From now on: whose is the row that holds the value?
+                    it.other_tenant = bool(other)
+                    it.existing = row
+                    it.detail = f"{prefix}{held}{other}"
+                    it.diff = diff
 
     def _scope_annotations(self, info: ModelInfo) -> dict[str, Any]:
         from django.db.models import F

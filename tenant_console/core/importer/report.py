@@ -21,6 +21,8 @@ class ImportReport:
     written: dict[str, int] = field(default_factory=dict)  # {label: rows inserted or updated}
     #: Objects imported with references into another tenant (decision ``allow_cross_tenant``).
     cross_tenant: list[dict[str, Any]] = field(default_factory=list)
+    #: Objects imported without their references into another tenant (decision ``detach``).
+    detached: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -41,7 +43,7 @@ class ImportReport:
             "totals": self.totals, "counts": self.counts, "written": self.written,
             "new_keys_count": len(self.new_keys), "new_keys": keys, "renamed": self.renamed,
             "dropped_links": [list(x) for x in self.dropped_links], "seconds": round(self.seconds, 3),
-            "cross_tenant_allowed": self.cross_tenant,
+            "cross_tenant_allowed": self.cross_tenant, "detached": self.detached,
         }
 
     def lines(self, keys_limit: int = 20) -> list[str]:
@@ -62,6 +64,10 @@ class ImportReport:
             out.append(f"  renamed {old}: " + ", ".join(f"{k}={v!r}" for k, v in values.items()))
         if self.dropped_links:
             out.append(f"  many-to-many links dropped (to skipped objects): {len(self.dropped_links):,}")
+        if self.detached:
+            out.append(f"  detached from another tenant's data (references dropped): {len(self.detached):,}")
+            for entry in self.detached[:keys_limit]:
+                out.append(f"    {entry['ref']}: {'; '.join(entry['references'])}")
         if self.cross_tenant:
             verb = "would reference" if self.dry_run else "now reference"
             out.append(f"  WARNING: {len(self.cross_tenant):,} imported objects {verb} another tenant's data "

@@ -6,7 +6,8 @@ opened for the apply and closed after it. Nothing can be applied while anything 
 undecided, and the final confirmation names the database and the tenant.
 
 Keys on the list of conflicts: ``k`` keep, ``o`` overwrite, ``n`` new key, ``u`` use
-existing, ``r`` rename, ``s`` skip, ``x`` allow a cross-tenant reference (capitals: the
+existing, ``r`` rename, ``s`` skip, ``x`` allow a cross-tenant reference, ``e`` detach (drop nullable
+references into another tenant) (capitals: the
 same for every conflict of that model and class; ``X`` is the explicit per-model
 ``cross_tenant_reference=allow_cross_tenant``), ``ctrl+s`` save the decisions, ``d`` dry run, ``a`` apply,
 ``i`` import into the current tenant (again: as exported).
@@ -35,7 +36,7 @@ CLASSES = ("new", "identical", "changed", "key_clash", "unique_clash", "missing_
 CONFLICTS = ("changed", "key_clash", "unique_clash", "missing_ref", "cross_tenant_reference", "schema")
 
 KEYS = {"k": "keep", "o": "overwrite", "n": "new_key", "u": "use_existing", "r": "rename", "s": "skip",
-        "x": "allow_cross_tenant"}
+        "x": "allow_cross_tenant", "e": "detach"}
 #: Short headers for the summary table (the class names are long for a terminal column).
 HEADERS = {"unique_clash": "unique clash", "key_clash": "key clash", "missing_ref": "missing ref",
            "cross_tenant_reference": "cross-tenant"}
@@ -45,8 +46,9 @@ SHOWN = 2000  # conflicts listed at once; bulk decisions cover the rest
 class ImportScreen(ConsoleScreen):
     HELP = ("Review an import before anything is written. Every conflict needs a decision: k keep, o overwrite, "
             "n new key, u use existing, r rename, s skip, x allow a reference into another tenant (only for "
-            "cross-tenant references, and only when you mean it; capital letter: for every conflict of that model "
-            "and class). a applies in one transaction after a confirmation; d is a dry run; ctrl+s saves the "
+            "cross-tenant references, and only when you mean it), e detach (import it with its nullable references "
+            "into another tenant set to NULL); capital letter: for every conflict of that model and class. "
+            "a applies in one transaction after a confirmation; d is a dry run; ctrl+s saves the "
             "decisions for a headless run (tenant-console import FILE --decisions D.json --apply).")
     BINDINGS: ClassVar = [
         *ConsoleScreen.BINDINGS,
