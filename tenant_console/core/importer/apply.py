@@ -6,7 +6,8 @@ first), the target rows the plan looked at are read again and compared with what
 review saw (if any changed, nothing is applied and the rows are named), new keys are
 given, rows are inserted and updated in bulk per model in dependency order, foreign
 keys are checked (deferred constraints, then checked with the offending row named),
-sequences are reset on PostgreSQL. A dry run does all of it and rolls back. Killing
+sequences are reset on PostgreSQL. A dry run does all of it and rolls back; a dry run or a
+failed import also puts PostgreSQL's sequences back (they are not transactional). Killing
 the process at any point leaves the target as it was: the transaction never commits.
 """
 
@@ -93,15 +94,26 @@ class Applier:
             with transaction.atomic(using=self.alias, durable=True):
                 self._lock(written)
                 self._recheck()
-                self._assign_keys(labels)
-                self._rename()
-                total = sum(1 for it in self.plan.all_items() if self.res.effective(it) in WRITES)
-                done = 0
-                for lb in labels:
-                    done = self._write_model(lb, done, total)
-                self._reset_sequences(written)
-                self._check_constraints(written)
+                sequences = self._read_sequences(written)
+                try:
+                    # A savepoint, so that after a failure the transaction can still put the sequences back.
+                    with transaction.atomic(using=self.alias):
+                        self._assign_keys(labels)
+                        self._rename()
+                        total = sum(1 for it in self.plan.all_items() if self.res.effective(it) in WRITES)
+                        done = 0
+                        for lb in labels:
+                            done = self._write_model(lb, done, total)
+                        self._reset_sequences(written)
+                        self._check_constraints(written)
+                except BaseException:
+                    try:
+                        self._restore_sequences(sequences)
+                    except DatabaseError:
+                        pass  # the connection is gone; the first error is the one to report
+                    raise
                 if self.dry_run:
+                    self._restore_sequences(sequences)
                     transaction.set_rollback(True, using=self.alias)
         except IntegrityError as exc:
             raise ApplyFailed(
@@ -402,6 +414,38 @@ class Applier:
         with self.conn.cursor() as cur:
             for statement in sql:
                 cur.execute(statement)
+
+    def _sequence_tables(self, labels: list[str]) -> list[str]:
+        tables = [str(self.plan.infos[lb].model._meta.db_table) for lb in labels]
+        tables += [str(m.through._meta.db_table) for lb in labels for m in self.plan.infos[lb].m2ms]
+        return sorted(set(tables))
+
+    def _read_sequences(self, labels: list[str]) -> list[tuple[str, int, bool]]:
+        """PostgreSQL: ``(sequence, last_value, is_called)`` of the written tables' sequences.
+
+        ``nextval`` (many-to-many rows) and ``setval`` (the reset after writing) are not undone by a
+        rollback, so a dry run or a failed import puts them back (:meth:`_restore_sequences`). It does so
+        while the tables are still locked against other writers, whose inserts would take values.
+        """
+        if self.conn.vendor != "postgresql" or not labels:
+            return []
+        out: list[tuple[str, int, bool]] = []
+        qn = self.conn.ops.quote_name
+        with self.conn.cursor() as cur:
+            for table in self._sequence_tables(labels):
+                for seq in self.conn.introspection.get_sequences(cur, table):
+                    name = qn(seq["name"])
+                    cur.execute(f"SELECT last_value, is_called FROM {name}")
+                    last, called = cur.fetchone()
+                    out.append((name, int(last), bool(called)))
+        return out
+
+    def _restore_sequences(self, sequences: list[tuple[str, int, bool]]) -> None:
+        if not sequences:
+            return
+        with self.conn.cursor() as cur:
+            for name, last, called in sequences:
+                cur.execute("SELECT setval(%s::regclass, %s, %s)", [name, last, called])
 
     def _check_constraints(self, labels: list[str]) -> None:
         tables = [self.plan.infos[lb].model._meta.db_table for lb in labels]
