@@ -13,14 +13,14 @@ DEMO_DB := demo_project/demo.sqlite3
 $(VENV)/.installed: pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install -q --upgrade pip
-	$(VENV)/bin/python -m pip install -q -e ".[dev]" "Django>=5.2,<5.3" "django-scopes~=2.1.0"
+	$(VENV)/bin/python -m pip install -q -e ".[$$(scripts/mysql-build-deps.sh && echo dev,mysql || echo dev)]" "Django>=5.2,<5.3" "django-scopes~=2.1.0"
 	touch $@
 
 $(VENV6)/.installed: pyproject.toml
 	@test -n "$(PY312)" || { echo "Python 3.12 not found (needed for Django 6.x)"; exit 1; }
 	test -x $(VENV6)/bin/python || $(PY312) -m venv $(VENV6)
 	$(VENV6)/bin/python -m pip install -q --upgrade pip
-	$(VENV6)/bin/python -m pip install -q -e ".[dev]" "Django>=6.0,<7" "django-scopes~=2.0.0"
+	$(VENV6)/bin/python -m pip install -q -e ".[$$(scripts/mysql-build-deps.sh && echo dev,mysql || echo dev)]" "Django>=6.0,<7" "django-scopes~=2.0.0"
 	touch $@
 
 venv: $(VENV)/.installed
@@ -39,7 +39,7 @@ lint: venv
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 
-## The whole test suite: lint, then SQLite + PostgreSQL on Django 5.2 (Python 3.11) and, without the UI suite, Django 6.x (Python 3.12).
+## The whole test suite: lint, then SQLite + PostgreSQL + MariaDB on Django 5.2 (Python 3.11) and, without the UI suite, Django 6.x (Python 3.12).
 test: lint
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider
 	@if [ -n "$(PY312)" ]; then $(MAKE) --no-print-directory test-django6; \

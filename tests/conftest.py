@@ -1,8 +1,10 @@
 """Test harness: real databases, seeded once per run.
 
-SQLite always; PostgreSQL when it is reachable. Under ``CI=true`` a missing
-PostgreSQL is an error, never a skip. Tests that take ``db_alias`` run once per
-database; the ``postgres`` variants skip with the reason on a machine without it.
+SQLite always; PostgreSQL and MariaDB when they are reachable. Under ``CI=true`` a
+missing PostgreSQL or MariaDB is an error, never a skip. Tests that take ``db_alias``
+(or ``target_alias``) run once on SQLite and once on PostgreSQL, and also on MariaDB
+when they are marked ``@pytest.mark.mariadb`` (module-wide with ``pytestmark``); the
+server variants skip with the reason on a machine without the server.
 """
 
 from __future__ import annotations
@@ -23,16 +25,17 @@ for path in (str(ROOT), str(DEMO)):
     if path not in sys.path:
         sys.path.insert(0, path)
 
-from tests import pg  # noqa: E402
+from tests import mariadb, pg  # noqa: E402
 
 PG_REASON: str | None = None
 # tests/real (pretalx, pretix in their own venvs) runs apart: `make test-real` (scripts/real.py).
 collect_ignore = ["real"]
+MARIADB_REASON: str | None = None
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    global PG_REASON
+    global PG_REASON, MARIADB_REASON
     if os.environ.get("TC_TEST_DIR"):  # already configured (xdist worker or nested run)
         return
     tmp = Path(tempfile.mkdtemp(prefix="tc-test-"))
@@ -47,6 +50,14 @@ def pytest_configure(config: pytest.Config) -> None:
         pg.admin(f'CREATE DATABASE "{name}"')
         pg.admin(f'CREATE DATABASE "{name}_target"')
         os.environ["TC_TEST_PG_NAME"] = name
+    MARIADB_REASON = mariadb.unavailable_reason()
+    if MARIADB_REASON and IN_CI:
+        pytest.exit(f"CI=true but the MariaDB tests cannot run: {MARIADB_REASON}", returncode=3)
+    if MARIADB_REASON is None:
+        name = f"tc_test_{uuid.uuid4().hex[:10]}"
+        for db in (name, f"{name}_target"):
+            mariadb.admin(f"CREATE DATABASE `{db}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+        os.environ["TC_TEST_MARIADB_NAME"] = name
     from tenant_console.core.project import configure_django
 
     configure_django("tests.settings")
@@ -82,6 +93,13 @@ def pytest_unconfigure(config: pytest.Config) -> None:
                 pg.admin(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
             except Exception:
                 pass
+    my_name = os.environ.get("TC_TEST_MARIADB_NAME")
+    if my_name:
+        for db in (my_name, f"{my_name}_target"):
+            try:
+                mariadb.admin(f"DROP DATABASE IF EXISTS `{db}`")
+            except Exception:
+                pass
     if tmp and tmp.startswith(tempfile.gettempdir()):
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -89,16 +107,38 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def _alias_or_skip(alias: str) -> str:
     if alias.startswith("postgres") and PG_REASON:
         pytest.skip(f"PostgreSQL tests skipped: {PG_REASON}")
+    if alias.startswith("mariadb") and MARIADB_REASON:
+        pytest.skip(f"MariaDB tests skipped: {MARIADB_REASON}")
     return alias
 
 
-@pytest.fixture(params=["default", "postgres"], ids=["sqlite", "postgres"])
+#: The seeded databases and their empty migrated twins, by test id.
+SOURCE_ALIASES = {"sqlite": "default", "postgres": "postgres", "mariadb": "mariadb"}
+TARGET_ALIASES = {"sqlite": "target", "postgres": "postgres_target", "mariadb": "mariadb_target"}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """``db_alias``/``target_alias``: SQLite and PostgreSQL always, MariaDB for tests marked ``mariadb``.
+
+    A test that parametrizes the fixture itself (``@pytest.mark.parametrize("db_alias", [...])``) keeps its own list.
+    """
+    ids = ["sqlite", "postgres"]
+    if metafunc.definition.get_closest_marker("mariadb"):
+        ids.append("mariadb")
+    own = {name for m in metafunc.definition.iter_markers("parametrize")
+           for name in ([m.args[0]] if isinstance(m.args[0], str) else m.args[0])}
+    for fixture, aliases in (("db_alias", SOURCE_ALIASES), ("target_alias", TARGET_ALIASES)):
+        if fixture in metafunc.fixturenames and not any(fixture in str(n) for n in own):
+            metafunc.parametrize(fixture, [aliases[i] for i in ids], ids=ids, indirect=True)
+
+
+@pytest.fixture
 def db_alias(request: pytest.FixtureRequest) -> str:
-    """Run the test once on SQLite and once on PostgreSQL (seeded demo data on both)."""
+    """A seeded database: SQLite, PostgreSQL and (for tests marked ``mariadb``) MariaDB."""
     return _alias_or_skip(request.param)
 
 
-@pytest.fixture(params=["target", "postgres_target"], ids=["sqlite", "postgres"])
+@pytest.fixture
 def target_alias(request: pytest.FixtureRequest) -> Iterator[str]:
     """An empty, migrated database (flushed before and after the test)."""
     alias = _alias_or_skip(request.param)

@@ -1,8 +1,9 @@
-"""Settings for the test suite: the demo project on four databases.
+"""Settings for the test suite: the demo project on up to six databases.
 
 ``default`` and ``target`` are SQLite files; ``postgres`` and ``postgres_target`` are
-PostgreSQL databases created for this run (present only when PostgreSQL is
-reachable). ``tests/conftest.py`` sets the environment variables read here.
+PostgreSQL databases and ``mariadb`` and ``mariadb_target`` MariaDB databases created
+for this run (present only when the server is reachable). ``tests/conftest.py`` sets
+the environment variables read here.
 """
 
 import os
@@ -25,6 +26,18 @@ if os.environ.get("TC_TEST_PG_NAME"):
     }
     DATABASES["postgres"] = {**_pg, "NAME": os.environ["TC_TEST_PG_NAME"]}
     DATABASES["postgres_target"] = {**_pg, "NAME": os.environ["TC_TEST_PG_NAME"] + "_target"}
+if os.environ.get("TC_TEST_MARIADB_NAME"):
+    _my = {
+        "ENGINE": "django.db.backends.mysql",
+        "HOST": os.environ.get("TC_MARIADB_HOST", "127.0.0.1"),
+        "PORT": os.environ.get("TC_MARIADB_PORT", "3306"),
+        "USER": os.environ.get("TC_MARIADB_USER", "root"),
+        "PASSWORD": os.environ.get("TC_MARIADB_PASSWORD", ""),
+        "OPTIONS": {"charset": "utf8mb4"},
+        "TEST": {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"},
+    }
+    DATABASES["mariadb"] = {**_my, "NAME": os.environ["TC_TEST_MARIADB_NAME"]}
+    DATABASES["mariadb_target"] = {**_my, "NAME": os.environ["TC_TEST_MARIADB_NAME"] + "_target"}
 
 MEDIA_ROOT = os.path.join(_tmp, "media")
 TENANT_CONSOLE = {"STATE_DIR": os.path.join(_tmp, "state")}

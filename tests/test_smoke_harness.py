@@ -1,4 +1,9 @@
-def test_both_databases_are_seeded(session, event_pks):
+import pytest
+
+pytestmark = pytest.mark.mariadb
+
+
+def test_every_database_is_seeded(session, event_pks):
     from conference.models import Submission
 
     assert "democon" in event_pks

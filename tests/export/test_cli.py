@@ -10,6 +10,8 @@ import pytest
 from tenant_console.cli.main import main
 from tests.export.conftest import leftovers
 
+pytestmark = pytest.mark.mariadb
+
 
 def cli(alias: str, *args: str) -> int:
     return main(["--settings", "tests.settings", "--database", alias, *args])
@@ -55,8 +57,8 @@ def test_export_and_verify_with_json(db_alias, out: Path, capsys: pytest.Capture
     assert leftovers(out) == ["democon.jsonl.gz", "democon.manifest.json"]
     manifest = json.loads((out / "democon.manifest.json").read_text())
     assert manifest["data"]["sha256"] == data["sha256"]
-    assert manifest["source"] == {"vendor": "sqlite" if db_alias == "default" else "postgresql", "alias": db_alias,
-                                  "settings": "tests.settings"}
+    vendor = {"default": "sqlite", "postgres": "postgresql", "mariadb": "mysql"}[db_alias]
+    assert manifest["source"] == {"vendor": vendor, "alias": db_alias, "settings": "tests.settings"}
     assert "password" not in json.dumps(manifest["source"]) and "host" not in json.dumps(manifest["source"])
     assert manifest["rules"]["exclude"] == ["conference.ActivityLog"]
     record = project.audit.read()[-1]

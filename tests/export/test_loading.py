@@ -17,6 +17,8 @@ from tenant_console.core.export.loading import loading_needs
 from tenant_console.core.export.verify import verify_export
 from tests.export.helpers import export, loaddata
 
+pytestmark = pytest.mark.mariadb
+
 
 def cli(*args: str) -> int:
     return main(["--settings", "tests.settings", *args])

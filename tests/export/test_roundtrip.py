@@ -8,6 +8,8 @@ import pytest
 
 from tests.export.helpers import assert_round_trip, export, loaddata, read_lines
 
+pytestmark = pytest.mark.mariadb
+
 
 def test_tenant_export_loads_into_an_empty_database(project, db_alias, target_alias, event_pks, out: Path) -> None:
     path = out / "democon.jsonl.gz"

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tenant_console.core.graph import Classification, related_page, relation_counts
 from tenant_console.core.graph.objects import parse_object_spec, spec_of
+
+pytestmark = pytest.mark.mariadb
 
 
 def test_counts_and_keyset_pages(project, db_alias, planted) -> None:

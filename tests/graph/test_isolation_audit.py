@@ -12,6 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from tenant_console.core.errors import ConsoleError
 from tenant_console.core.graph.isolation_audit import plan, run_audit
 
+pytestmark = pytest.mark.mariadb
+
 
 def test_finds_the_planted_review(project, db_alias, planted, event_pks) -> None:
     report = run_audit(project.registry, db_alias)

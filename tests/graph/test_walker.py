@@ -13,6 +13,8 @@ from tenant_console.core.errors import Cancelled, ConsoleError
 from tenant_console.core.graph import Classification, Edge, WalkRules, walk
 from tenant_console.core.graph.relations import model_key
 
+pytestmark = pytest.mark.mariadb
+
 
 def _base(model, alias):
     return model._base_manager.using(alias)

@@ -39,7 +39,7 @@ class Importer:
         self.project = project
         self.alias = alias
         #: The seeded database of the same vendor (exports are made from it).
-        self.source = "postgres" if alias.startswith("postgres") else "default"
+        self.source = next((v for v in ("postgres", "mariadb") if alias.startswith(v)), "default")
         self.session = project.session("import-test", alias=alias)
 
     def plan(self, path: Path, retarget: Any = None) -> Any:

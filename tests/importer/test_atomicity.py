@@ -13,7 +13,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.importer.conftest import table_state
+
+pytestmark = pytest.mark.mariadb
 
 DRIVER = Path(__file__).resolve().parent / "kill_driver.py"
 TRIALS = 3

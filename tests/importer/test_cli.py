@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.importer.conftest import load_base, table_state
+
+pytestmark = pytest.mark.mariadb
 
 
 def cli(alias, *args):

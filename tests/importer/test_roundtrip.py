@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from django.db import connections
 
 from tests.importer.conftest import table_state
+
+pytestmark = pytest.mark.mariadb
 
 
 def _counts(alias, slug="democon"):
