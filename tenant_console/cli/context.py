@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from tenant_console.cli.output import warn
 from tenant_console.cli.scopeflags import ScopeFlag
 from tenant_console.core.project import Project
 from tenant_console.core.session import Session
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -59,3 +63,37 @@ class CliContext:
             return selection
 
         return session.run(resolve, scoped=False, readonly=True)
+
+    def run_to_end(self, session: Session, fn: Callable[..., T], *args: Any, on_interrupt: Callable[[], Any],
+                   what: str, stopped: str = "", **kwargs: Any) -> T:
+        """Run ``fn`` on the session and wait for it, whatever ctrl+c says, so the outcome is the truth.
+
+        The first ctrl+c calls ``on_interrupt`` (cancel the job, interrupt the
+        session's code) and keeps waiting: the work either stops (its future fails
+        with :class:`Cancelled`, re-raised with ``stopped`` added) or had already
+        finished, which is then said, and its result returned. Never returns
+        while the work is still running, so nothing commits behind the exit.
+        """
+        from tenant_console.core.errors import Cancelled
+
+        future = session.submit(fn, *args, **kwargs)
+        interrupted = False
+        while True:
+            try:
+                result = future.result()
+            except KeyboardInterrupt:
+                if not interrupted:
+                    interrupted = True
+                    on_interrupt()
+                    sys.stderr.write(f"\nInterrupting {what}; waiting for it to stop (or finish) to say which.\n")
+                else:
+                    sys.stderr.write(f"Still waiting for {what} to stop; the outcome will be reported.\n")
+                sys.stderr.flush()
+                continue
+            except Cancelled as exc:
+                if interrupted and stopped:
+                    raise Cancelled(f"Interrupted: {what} was stopped. {stopped}") from exc
+                raise
+            if interrupted:
+                warn(f"The interrupt came too late: {what} had already finished, and its result stands.")
+            return result

@@ -12,6 +12,8 @@ class ConsoleError(Exception):
     """A mistake in the user's input or environment, explained in one paragraph."""
 
     exit_code: int = 2
+    #: What this error means in the audit trail (``refused``, ``interrupted``, ``breach``); None: ``error``.
+    audit_outcome: str | None = None
 
     def __init__(self, message: str, *, exit_code: int | None = None) -> None:
         super().__init__(message)
@@ -30,9 +32,13 @@ class ProjectLoadError(ConsoleError):
 class ScopeSelectionError(ConsoleError):
     """A tenant selection did not name exactly one tenant of a known dimension."""
 
+    audit_outcome = "refused"
+
 
 class ReadOnlyViolation(ConsoleError):
     """A statement that could write was refused inside the read-only layer."""
+
+    audit_outcome = "refused"
 
     def __init__(self, kind: str, reason: str, sql: str = "") -> None:
         self.kind = kind
@@ -49,6 +55,7 @@ class Cancelled(ConsoleError):
     """A long-running call was cancelled by the user."""
 
     exit_code = 130
+    audit_outcome = "interrupted"
 
 
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> str:

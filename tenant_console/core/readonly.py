@@ -55,6 +55,8 @@ MARKER = "tenant_console_readonly"
 class ReadOnlyBreached(ConsoleError):
     """The read-only transaction was ended from inside the block, below Django."""
 
+    audit_outcome = "breach"
+
 
 class StatementGuard:
     """``execute_wrapper`` that refuses any statement the classifier does not call a read."""

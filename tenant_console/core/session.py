@@ -104,31 +104,35 @@ class Session:
         return await asyncio.wrap_future(self.submit(fn, *args, **kwargs))
 
     def activate(self, selection: Mapping[str, Any]) -> ScopeState:
-        """Activate tenants given as ``{dimension: pk or instance}``; implied dimensions are filled in."""
-        try:
-            return self.run(self._activate, dict(selection), scoped=False, readonly=False)
-        except ConsoleError as exc:
-            self.project.audit.record("scope_activated", scope=self._scope.as_dict(), outcome="refused",
-                                      database=self.alias, session=self.name, error=str(exc),
-                                      requested={k: str(getattr(v, "pk", v)) for k, v in selection.items()})
-            raise
+        """Activate tenants given as ``{dimension: pk or instance}``; implied dimensions are filled in.
+
+        Audited before it happens (no record, no scope: :class:`AuditUnavailable`) and after.
+        """
+        requested = {k: str(getattr(v, "pk", v)) for k, v in selection.items()}
+        with self.project.audit.act("scope_activated", scope=self._scope.as_dict(), database=self.alias,
+                                    session=self.name, requested=requested) as act:
+            state = self.run(self._activate, dict(selection), scoped=False, readonly=False)
+            act.scope = state.as_dict()
+        return state
 
     def disable_scopes(self, reason: str = "") -> ScopeState:
-        """Deliberately turn scoping off (all tenants visible). Audited."""
-        self._scope = ScopeState(disabled=True)
-        self._tenants = {}
-        self.project.audit.record("scopes_disabled", scope=self._scope.as_dict(), database=self.alias,
-                                  reason=reason, session=self.name)
+        """Deliberately turn scoping off (all tenants visible). Audited before and after."""
+        with self.project.audit.act("scopes_disabled", scope=ScopeState(disabled=True).as_dict(),
+                                    database=self.alias, reason=reason, session=self.name,
+                                    previous=self._scope.as_dict()):
+            self._scope = ScopeState(disabled=True)
+            self._tenants = {}
         return self._scope
 
     def clear_scope(self) -> ScopeState:
         """Back to no scope at all: scoped managers refuse to run until a tenant is chosen."""
         previous = self._scope
-        self._scope = ScopeState()
-        self._tenants = {}
-        if previous.is_active or previous.disabled:
-            self.project.audit.record("scope_cleared", scope=self._scope.as_dict(), database=self.alias,
-                                      previous=previous.as_dict(), session=self.name)
+        if not (previous.is_active or previous.disabled):
+            return self._scope
+        with self.project.audit.act("scope_cleared", scope=ScopeState().as_dict(), database=self.alias,
+                                    previous=previous.as_dict(), session=self.name):
+            self._scope = ScopeState()
+            self._tenants = {}
         return self._scope
 
     def cancel(self) -> bool:
@@ -319,8 +323,6 @@ class Session:
         self._scope = ScopeState(tenants=tuple(
             TenantRef(dim, t.pk, registry.dimensions[dim].label(t)) for dim, t in sorted(tenants.items())
         ))
-        self.project.audit.record("scope_activated", scope=self._scope.as_dict(), database=self.alias,
-                                  session=self.name)
         return self._scope
 
 

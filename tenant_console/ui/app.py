@@ -307,7 +307,11 @@ class TenantConsoleApp(App[None]):
 
         if not await self.confirm_leave("Disabling scopes."):
             return
-        state = await asyncio.to_thread(self.session.disable_scopes, reason)
+        try:
+            state = await asyncio.to_thread(self.session.disable_scopes, reason)
+        except Exception as exc:  # the audit trail cannot be written: scopes stay as they were
+            self.report(exc, "Scopes not disabled")
+            return
         self.scope = state
         if isinstance(self.screen, TenantPicker):
             self.screen.dismiss(None)

@@ -170,9 +170,10 @@ def test_shell_write_commits_and_is_audited(capsys, db_alias, project):
         assert err == f"committed: 1 statement(s) that write, on {db_alias}\n"
         assert Track._base_manager.using(db_alias).filter(name="written-by-shell").count() == 1
         records = [
-            r for r in project.audit.read() if r["action"] == "shell_input" and "written-by-shell" in r["source"]
+            r for r in project.audit.outcomes() if r["action"] == "shell_input" and "written-by-shell" in r["code"]
         ]
-        assert records and records[-1]["write"] is True and records[-1]["database"] == db_alias
+        assert records and records[-1]["writable"] is True and records[-1]["database"] == db_alias
+        assert (records[-1]["outcome"], records[-1]["writes"], records[-1]["committed"]) == ("ok", 1, True)
     finally:
         Track._base_manager.using(db_alias).filter(name="written-by-shell").delete()
 
@@ -196,7 +197,7 @@ def test_shell_needs_a_tenant_or_disabled(capsys):
 def test_shell_disabled_sees_all_tenants_and_is_audited(capsys, project):
     code, out, _ = cli(capsys, "shell", "--disabled", "-c", "print(Submission.objects.count())")
     assert code == 0 and out.strip() == "200"
-    assert any(r["action"] == "scopes_disabled" for r in project.audit.read())
+    assert any(r["action"] == "scopes_disabled" for r in project.audit.outcomes())
 
 
 def test_shell_exception_shows_user_traceback_only(capsys):

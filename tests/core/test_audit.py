@@ -6,13 +6,17 @@ import datetime as dt
 import getpass
 import json
 import logging
+import os
+import pwd
 import stat
 import threading
 from pathlib import Path
 
 import pytest
 
-from tenant_console.core.audit import AuditTrail
+from tenant_console.core.audit import AuditTrail, AuditUnavailable, outcome_of
+from tenant_console.core.errors import Cancelled, ConsoleError, ReadOnlyViolation
+from tenant_console.core.readonly import ReadOnlyBreached
 from tenant_console.core.config import default_state_dir, parse_config
 
 FIELDS = {"time", "user", "settings", "database", "action", "scope", "outcome"}
@@ -89,40 +93,94 @@ def test_default_and_configured_paths(tmp_path, monkeypatch):
     assert parse_config({"AUDIT_LOG": "~/audit.jsonl"}).audit_log == tmp_path / "home" / "audit.jsonl"
 
 
-@pytest.mark.parametrize("why", ["parent_is_a_file", "path_is_a_directory", "directory_not_writable"])
-def test_unwritable_path_does_not_crash(tmp_path, caplog, why):
-    caplog.set_level(logging.INFO, logger="tenant_console.audit")
+def unwritable_audit_path(tmp_path: Path, why: str) -> Path:
+    """An audit path that cannot be written even by root (the tests run as root)."""
     if why == "parent_is_a_file":
         (tmp_path / "file").write_text("x")
-        path = tmp_path / "file" / "audit.jsonl"
-    elif why == "path_is_a_directory":
+        return tmp_path / "file" / "audit.jsonl"
+    if why == "path_is_a_directory":
         path = tmp_path / "audit.jsonl"
         path.mkdir()
-    else:
-        path = tmp_path / "ro" / "audit.jsonl"
-        path.parent.mkdir()
-        path.write_text("")
-        path.chmod(0o400)
-        path.parent.chmod(0o500)
-        try:
-            path.open("a").close()
-        except PermissionError:
-            pass
-        else:
-            path.parent.chmod(0o700)
-            pytest.skip("running as a user that may write anywhere (root)")
+        return path
+    raise ValueError(why)
+
+
+@pytest.mark.parametrize("why", ["parent_is_a_file", "path_is_a_directory"])
+def test_unwritable_path_fails_closed_and_names_the_path(tmp_path, caplog, why):
+    caplog.set_level(logging.INFO, logger="tenant_console.audit")
+    path = unwritable_audit_path(tmp_path, why)
     trail = AuditTrail(path, "s", "default")
-    try:
-        for i in range(3):
-            entry = trail.record("export", n=i)
-            assert entry["n"] == i
-    finally:
-        if why == "directory_not_writable":
-            path.parent.chmod(0o700)
+    done = []
+    with pytest.raises(AuditUnavailable) as raised:
+        with trail.act("export", n=1):
+            done.append(1)
+    assert done == []  # the act never ran
+    message = raised.value.message
+    assert str(path) in message and "was not done" in message and "\n" not in message
+    assert raised.value.exit_code != 0
+    with pytest.raises(AuditUnavailable, match="could not be written"):
+        trail.record("import", outcome="refused")
     assert trail.last_error and str(path) in trail.last_error
-    warnings = [r for r in caplog.records if r.levelno == logging.WARNING and r.name == "tenant_console.audit"]
-    assert len(warnings) == 1  # said once, not on every record
-    assert [r["n"] for r in _logged(caplog)] == [0, 1, 2]  # the logger still has every record
+    # Nothing went to the logger as if it had been recorded.
+    assert [r for r in _logged(caplog) if r["action"] == "export"] == []
+
+
+def test_an_act_is_a_started_record_then_its_outcome(tmp_path):
+    trail = AuditTrail(tmp_path / "a.jsonl", "s", "default")
+    with trail.act("export", scope={"event": "3"}, kind="tenant") as act:
+        act.note(objects=12)
+    with pytest.raises(KeyError), trail.act("verify", file="x"):
+        raise KeyError("boom")
+    started, ended, v_started, v_ended = trail.read()
+    assert started["outcome"] == "started" and started["act"] == ended["act"] == act.id
+    assert ended["outcome"] == "ok" and ended["objects"] == 12 and ended["kind"] == "tenant"
+    assert "objects" not in started
+    assert (v_started["outcome"], v_ended["outcome"]) == ("started", "error")
+    assert v_ended["act"] == v_started["act"] != act.id and "boom" in v_ended["error"]
+
+
+@pytest.mark.parametrize("exc, outcome", [
+    (ReadOnlyViolation("INSERT", "writes"), "refused"),
+    (Cancelled("stopped"), "interrupted"),
+    (KeyboardInterrupt(), "interrupted"),
+    (ReadOnlyBreached("the transaction was ended"), "breach"),
+    (ConsoleError("bad"), "error"),
+    (ValueError("bad"), "error"),
+])
+def test_outcome_of_errors(tmp_path, exc, outcome):
+    assert outcome_of(exc) == outcome
+    wrapped = RuntimeError("wrapped")
+    wrapped.__cause__ = exc
+    assert outcome_of(wrapped) == outcome  # drivers and Django wrap errors with ``raise ... from``
+    trail = AuditTrail(tmp_path / "a.jsonl", "s", "default")
+    with pytest.raises(type(exc)), trail.act("shell_input"):
+        raise exc
+    assert [r["outcome"] for r in trail.read()] == ["started", outcome]
+
+
+def test_who_is_the_uid_not_only_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("USER", "someone-else")
+    trail = AuditTrail(tmp_path / "a.jsonl", "s", "default")
+    (rec,) = [trail.record("x")]
+    assert rec["user"] == pwd.getpwuid(os.getuid()).pw_name
+    assert rec["uid"] == os.getuid()
+    assert rec["env_user"] == "someone-else"
+    assert rec["host"] and rec["pid"] == os.getpid()
+
+
+def test_database_identity_never_has_the_password(project):
+    from django.db import connections
+
+    trail = project.audit
+    rec = trail.record("x")
+    conn = connections["default"]
+    assert rec["database"] == "default"
+    assert rec["db"]["vendor"] == conn.vendor
+    assert rec["db"]["name"] == str(conn.settings_dict["NAME"])
+    assert set(rec["db"]) == {"vendor", "host", "port", "name"}
+    password = conn.settings_dict.get("PASSWORD")
+    if password:
+        assert password not in json.dumps(rec)
 
 
 def test_concurrent_records_never_interleave(tmp_path):

@@ -142,12 +142,12 @@ def test_the_caller_thread_is_never_scoped(project, session, event_pks):
 
 # -- disabled scopes and the audit trail ----------------------------------------------------------
 def _new_records(project, before: int) -> list[dict]:
-    return project.audit.read()[before:]
+    return project.audit.outcomes()[before:]
 
 
 def test_disabled_mode_is_explicit_and_audited(project, session, event_pks, caplog):
     caplog.set_level(logging.INFO, logger="tenant_console.audit")
-    before = len(project.audit.read())
+    before = len(project.audit.outcomes())
     assert not session.scope.disabled  # never the default
     state = session.disable_scopes(reason="incident 4711")
     assert state.disabled and session.scope.describe() == "SCOPES DISABLED (all tenants)"
@@ -172,7 +172,7 @@ def test_disabled_mode_is_explicit_and_audited(project, session, event_pks, capl
 
 
 def test_activation_is_audited(project, session, event_pks):
-    before = len(project.audit.read())
+    before = len(project.audit.outcomes())
     session.activate({"event": event_pks["pycon-nordic"]})
     with pytest.raises(ScopeSelectionError):
         session.activate({"event": 424242})

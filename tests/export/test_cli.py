@@ -61,7 +61,7 @@ def test_export_and_verify_with_json(db_alias, out: Path, capsys: pytest.Capture
     assert manifest["source"] == {"vendor": vendor, "alias": db_alias, "settings": "tests.settings"}
     assert "password" not in json.dumps(manifest["source"]) and "host" not in json.dumps(manifest["source"])
     assert manifest["rules"]["exclude"] == ["conference.ActivityLog"]
-    record = project.audit.read()[-1]
+    record = project.audit.outcomes()[-1]
     assert record["action"] == "export" and record["outcome"] == "ok" and record["sha256"] == data["sha256"]
     assert record["database"] == db_alias and record["scope"]["event"]["label"] == "DemoCon 2026 (democon)"
     assert cli(db_alias, "verify", str(path)) == 0

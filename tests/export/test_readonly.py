@@ -42,8 +42,8 @@ def test_a_signal_handler_that_writes_makes_the_export_fail_cleanly(project, db_
         post_init.disconnect(write_on_load, sender=Tag)
     assert leftovers(out) == []  # no data, no manifest, no temporary file
     assert _track_count(db_alias) == before
-    records = project.audit.read()
-    assert records[-1]["action"] == "export" and records[-1]["outcome"] == "error"
+    records = project.audit.outcomes()
+    assert records[-1]["action"] == "export" and records[-1]["outcome"] == "refused"
 
 
 def test_a_handler_that_swallows_the_refusal_still_writes_nothing(project, db_alias, event_pks, out: Path) -> None:
@@ -141,4 +141,4 @@ def test_a_cancelled_export_leaves_nothing_behind(project, db_alias, event_pks, 
         export(project, db_alias, out / "x.jsonl.gz", tenant={"event": event_pks["democon"]}, cross_tenant="omit",
                job=job, with_files=str(out / "files"))
     assert leftovers(out) == []
-    assert project.audit.read()[-1]["outcome"] == "cancelled"
+    assert project.audit.outcomes()[-1]["outcome"] == "interrupted"

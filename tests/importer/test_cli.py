@@ -36,7 +36,7 @@ def test_defaults_then_apply_with_report_and_audit(importer, make_export, capsys
     assert rc == 0, err
     assert out.startswith("Imported:")
     assert "skip 1" in out
-    record = importer.project.audit.read()[-1]
+    record = importer.project.audit.outcomes()[-1]
     assert record["action"] == "import" and record["outcome"] == "ok"
     assert record["database"] == importer.alias
     assert record["decisions"]["default"] == {"missing_ref": "skip"}

@@ -290,7 +290,7 @@ def test_cli_allow_is_loud(live, files, capsys):
     assert rc == 0, err
     assert "WARNING: 1 imported objects now reference another tenant's data" in out and review in out
     assert "WARNING: 1 objects were imported with references into another tenant" in err
-    record = imp.project.audit.read()[-1]
+    record = imp.project.audit.outcomes()[-1]
     assert record["outcome"] == "ok" and record["cross_tenant_allowed"] == 1
     assert record["report"]["cross_tenant_allowed"][0]["ref"] == review
     assert len(findings(imp)) == 1

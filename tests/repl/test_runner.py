@@ -89,7 +89,7 @@ def test_write_in_read_only_mode_is_refused_and_nothing_changes(repl: ReplRunner
 def test_every_input_is_audited_with_its_scope(repl: ReplRunner, project):
     repl.run("'audit me ' + event.slug")
     repl.run("Submission.objects.update(title='no')")
-    records = [r for r in project.audit.read() if r["action"] == "repl_input" and r["session"] == repl.session.name]
+    records = [r for r in project.audit.outcomes() if r["action"] == "repl_input" and r["session"] == repl.session.name]
     assert records[-2]["code"] == "'audit me ' + event.slug" and records[-2]["outcome"] == "ok"
     assert records[-2]["scope"]["tenants"][0]["label"].endswith("(democon)")
     assert records[-2]["database"] == repl.alias

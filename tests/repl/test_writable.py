@@ -36,7 +36,7 @@ def test_change_is_invisible_until_commit(repl: ReplRunner, other_session, proje
     result = repl.commit().result(10)
     assert result.writes >= 1 and not repl.writable
     assert _visible(other_session, f"{MARK}-commit")
-    commits = [r for r in project.audit.read() if r["action"] == "repl_commit" and r["session"] == repl.session.name]
+    commits = [r for r in project.audit.outcomes() if r["action"] == "repl_commit" and r["session"] == repl.session.name]
     assert commits and any(f"{MARK}-commit" in i["code"] for i in commits[-1]["inputs"])
     # Back to read-only after a commit.
     assert repl.run(f"Tag.objects.filter(tag='{MARK}-commit').delete()").error_kind == "refused"
@@ -49,7 +49,7 @@ def test_rollback_throws_the_change_away(repl: ReplRunner, other_session, projec
     assert not repl.writable
     assert not _visible(other_session, f"{MARK}-rollback")
     assert repl.run(f"Tag.objects.filter(tag='{MARK}-rollback').exists()").value.text == "False"
-    assert any(r["action"] == "repl_rollback" for r in project.audit.read())
+    assert any(r["action"] == "repl_rollback" for r in project.audit.outcomes())
 
 
 def test_a_failing_input_is_undone_alone(repl: ReplRunner, other_session, cleanup):
@@ -109,6 +109,6 @@ def test_closing_rolls_back_and_audits_it(project, db_alias, event_pks, other_se
     assert runner.run(f"Tag.objects.create(event=event, tag='{MARK}-closed')").ok
     runner.close()
     assert not _visible(other_session, f"{MARK}-closed")
-    rollbacks = [r for r in project.audit.read()
+    rollbacks = [r for r in project.audit.outcomes()
                  if r["action"] == "repl_rollback" and r["session"] == runner.session.name]
     assert rollbacks and f"{MARK}-closed" in rollbacks[-1]["inputs"][0]["code"]

@@ -313,7 +313,7 @@ async def test_disable_scopes_only_after_typing_the_word(sqlite_ui_project, make
         banner = app.screen.query_one("ScopeBanner")
         assert banner.has_class("-disabled")
         assert "SCOPES DISABLED" in banner_text(app)
-        records = ui_project.audit.read()
+        records = ui_project.audit.outcomes()
         assert records[-1]["action"] == "scopes_disabled"
         browser = app.screen
         assert isinstance(browser, ModelBrowser)

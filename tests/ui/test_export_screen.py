@@ -177,7 +177,7 @@ async def test_cancel_leaves_nothing_behind(large_alias, make_app, tmp_path: Pat
             assert screen.state == "cancelled", str(screen.query_one("#export-result").render())
             assert screen.outcome is None
             assert _files(out) == []
-            assert app.project.audit.read()[-1]["outcome"] == "cancelled"
+            assert app.project.audit.outcomes()[-1]["outcome"] == "interrupted"
             await pilot.press("escape")  # leaving the screen closes its session
             await pilot.pause()
             assert not isinstance(app.screen, ExportScreen)

@@ -103,7 +103,7 @@ async def test_decide_save_confirm_apply(app_on_target, export_file, project):
     count = await asyncio.to_thread(
         lambda: Submission._base_manager.using("target").filter(event__slug="democon").count())
     assert count == 40
-    record = [r for r in project.audit.read() if r["action"] == "import"][-1]
+    record = [r for r in project.audit.outcomes() if r["action"] == "import"][-1]
     assert record["outcome"] == "ok" and record["database"] == "target"
     assert record["decisions"]["objects"]
 

@@ -154,7 +154,9 @@ def run(ctx: CliContext) -> int:
             depth=args.depth, stop_at=list(args.stop_at), cross_tenant=args.cross_tenant,
             with_files=args.with_files, overwrite=args.overwrite, dry_run=args.dry_run)
         try:
-            outcome = session.run(run_export, ctx.project, request, job, session.alias)
+            outcome = ctx.run_to_end(session, run_export, ctx.project, request, job, session.alias,
+                                     on_interrupt=lambda: (job.cancel(), session.cancel()), what="the export",
+                                     stopped="Nothing was written (the temporary files were removed).")
         except CrossTenantRefused as exc:
             if ctx.json:
                 print_json({"ok": False, "error": exc.message, "plan": exc.plan.as_dict()})

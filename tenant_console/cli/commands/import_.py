@@ -193,25 +193,31 @@ def run(ctx: CliContext) -> int:
         _schema_error(plan, resolution)
         if not resolution.complete:
             _print_plan(ctx, plan, resolution)
-            project.audit.record("import", outcome="undecided", file=str(export.data_path), sha256=export.sha256,
-                                 target=retarget.describe(), undecided=len(resolution.undecided),
-                                 database=session.alias)
+            project.audit.record("import", outcome="refused", reason="undecided conflicts",
+                                 file=str(export.data_path), sha256=export.sha256, target=retarget.describe(),
+                                 undecided=len(resolution.undecided), database=session.alias, written=False)
             raise ConsoleError(_undecided_message(resolution), exit_code=1)
         if not (args.apply or args.dry_run):
             _print_plan(ctx, plan, resolution)
             if not ctx.json:
                 print("Every conflict has a decision. Run again with --dry-run to rehearse or --apply to write.")
             return 0
-        from tenant_console.core.importer.report import audit_import
+        import threading
 
+        from tenant_console.core.importer.report import end_import, import_act
+
+        act = import_act(project, plan, decisions, dry_run=args.dry_run)  # no record, no import
+        cancel = threading.Event()
         try:
-            report = session.run(apply_import, plan, resolution, dry_run=args.dry_run, progress=_progress(tty),
-                                 readonly=False, scoped=False)
-        except ConsoleError as exc:
-            audit_import(project, plan, decisions, outcome="error", error=exc.message, dry_run=args.dry_run)
+            # ctrl+c stops the import between batches, inside its transaction (rolled back), and
+            # waits for that; an import that had already committed is reported as imported.
+            report = ctx.run_to_end(session, apply_import, plan, resolution, dry_run=args.dry_run,
+                                    progress=_progress(tty), cancel=cancel, on_interrupt=cancel.set,
+                                    what="the import", readonly=False, scoped=False)
+        except BaseException as exc:
+            act.fail(exc, written=False)
             raise
-        audit_import(project, plan, decisions, outcome="dry-run" if args.dry_run else "ok", report=report,
-                     dry_run=args.dry_run)
+        end_import(act, report)
         if ctx.json:
             print_json({"plan": plan.as_dict(conflicts=False), "report": report.as_dict()})
         else:

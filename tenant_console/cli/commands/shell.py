@@ -19,7 +19,9 @@ import traceback
 from typing import Any
 
 from tenant_console.cli.context import CliContext
-from tenant_console.core.errors import ConsoleError, ReadOnlyViolation
+from tenant_console.core import scopewatch
+from tenant_console.core.audit import AuditUnavailable
+from tenant_console.core.errors import Cancelled, ConsoleError, ReadOnlyViolation
 from tenant_console.core.session import Session
 
 NAME = "shell"
@@ -48,19 +50,48 @@ def _banner(ctx: CliContext, session: Session, ns: dict[str, Any], write: bool) 
     )
 
 
-def execute(session: Session, source: str, ns: dict[str, Any], mode: str, *, write: bool) -> None:
-    """Compile and run one input on the session thread (scope + read-only layer around it)."""
-    run_code(session, compile(source, "<tenant-console>", mode), ns, write=write)
+def execute(ctx: CliContext, session: Session, source: str, ns: dict[str, Any], mode: str, *, write: bool) -> None:
+    """Compile and run one input on the session thread (scope + read-only layer around it); audited."""
+    run_input(ctx, session, None, source, ns, write=write, mode=mode)
 
 
-def run_code(session: Session, codeobj: Any, ns: dict[str, Any], *, write: bool) -> None:
-    """Run compiled code on the session thread; in write mode, say what was committed."""
-    if not write:
-        session.run(exec, codeobj, ns, readonly=True)
-        return
-    writes = session.run(_exec_counting_writes, codeobj, ns, session.alias, readonly=False)
+def run_input(ctx: CliContext, session: Session, codeobj: Any, source: str, ns: dict[str, Any], *,
+              write: bool, mode: str = "exec") -> None:
+    """Run one compiled input on the session thread, audited before (or not run at all) and after.
+
+    ctrl+c stops the input (``KeyboardInterrupt`` in its code, its query cancelled; a
+    writable input is rolled back) and waits for it to stop, so the outcome recorded
+    and shown is what happened. In write mode, says what was committed.
+    """
+    audit = ctx.project.audit
+    act = audit.begin("shell_input", scope=session.scope.as_dict(), database=session.alias, session=session.name,
+                      code=source, writable=write)
+    changes: list[dict[str, Any]] = []
+    try:
+        if codeobj is None:
+            codeobj = compile(source, "<tenant-console>", mode)
+        writes = ctx.run_to_end(session, _exec_input, codeobj, ns, session.alias, write, changes,
+                                on_interrupt=session.interrupt, what="the input", readonly=not write)
+    except BaseException as exc:
+        act.fail(exc, **({"committed": False} if write else {}), scope_changes=len(changes))
+        audit.scope_changes(act, changes, scope=session.scope.as_dict())
+        raise
+    act.end("ok", **({"writes": writes, "committed": True} if write else {}), scope_changes=len(changes))
+    audit.scope_changes(act, changes, scope=session.scope.as_dict())
     if writes:
         sys.stderr.write(f"committed: {writes} statement(s) that write, on {session.alias}\n")
+
+
+def _exec_input(codeobj: Any, ns: dict[str, Any], alias: str, write: bool, changes: list[dict[str, Any]]) -> int:
+    """On the session thread: run the code, noting the scopes it enters; return the statements that wrote."""
+    with scopewatch.watching() as seen:
+        try:
+            if not write:
+                exec(codeobj, ns)
+                return 0
+            return _exec_counting_writes(codeobj, ns, alias)
+        finally:
+            changes.extend(seen)
 
 
 def _exec_counting_writes(codeobj: Any, ns: dict[str, Any], alias: str) -> int:
@@ -93,33 +124,17 @@ class ScopedConsole(code.InteractiveConsole):
 
     def runcode(self, codeobj: Any) -> None:
         try:
-            run_code(self.session, codeobj, self.locals, write=self.writable)
-            self.ctx.project.audit.record(
-                "shell_input", scope=self.session.scope.as_dict(), source=self._last, write=self.writable
-            )
-        except KeyboardInterrupt:
-            self.session.interrupt()
-            sys.stderr.write("\nKeyboardInterrupt\n")
+            run_input(self.ctx, self.session, codeobj, self._last, self.locals, write=self.writable)
+        except AuditUnavailable as exc:
+            sys.stderr.write(f"tenant-console: error: {exc.message}\n")
+        except (KeyboardInterrupt, Cancelled):
+            sys.stderr.write("\nKeyboardInterrupt" + (" (rolled back)" if self.writable else "") + "\n")
         except SystemExit:
             raise
         except ReadOnlyViolation as exc:
             sys.stderr.write(f"{exc}. Start the shell with --write to allow writes.\n")
-            self.ctx.project.audit.record(
-                "shell_input",
-                scope=self.session.scope.as_dict(),
-                source=self._last,
-                outcome="refused",
-                write=self.writable,
-            )
         except BaseException:
             self.showtraceback()
-            self.ctx.project.audit.record(
-                "shell_input",
-                scope=self.session.scope.as_dict(),
-                source=self._last,
-                outcome="error",
-                write=self.writable,
-            )
 
     def push(self, line: str, *args: Any, **kwargs: Any) -> bool:
         self.buffer.append(line)
@@ -137,16 +152,23 @@ def _run_ipython(ctx: CliContext, session: Session, ns: dict[str, Any], write: b
 
     class ScopedIPython(InteractiveShellEmbed):  # type: ignore[misc]
         def run_cell(self, raw_cell: str, *args: Any, **kwargs: Any) -> Any:
-            outcome = "ok"
+            act = ctx.project.audit.begin("shell_input", scope=session.scope.as_dict(), database=session.alias,
+                                          session=session.name, code=raw_cell, writable=write)
             try:
-                return session.run(super().run_cell, raw_cell, *args, readonly=not write, **kwargs)
-            except ReadOnlyViolation as exc:
-                outcome = "refused"
-                print(f"{exc}. Start the shell with --write to allow writes.", file=sys.stderr)
-            finally:
-                ctx.project.audit.record(
-                    "shell_input", scope=session.scope.as_dict(), source=raw_cell, outcome=outcome, write=write
-                )
+                result = ctx.run_to_end(session, super().run_cell, raw_cell, *args, on_interrupt=session.interrupt,
+                                        what="the input", readonly=not write, **kwargs)
+            except BaseException as exc:
+                act.fail(exc)
+                if isinstance(exc, ReadOnlyViolation):
+                    print(f"{exc}. Start the shell with --write to allow writes.", file=sys.stderr)
+                    return None
+                raise
+            error = getattr(result, "error_before_exec", None) or getattr(result, "error_in_exec", None)
+            if error is not None:
+                act.fail(error)
+            else:
+                act.end("ok")
+            return result
 
     ScopedIPython(user_ns=ns, banner1=banner + "\n")()
     return True
@@ -171,13 +193,12 @@ def run(ctx: CliContext) -> int:
             session.activate(ctx.resolve_scope(session))
         ns = _namespace(ctx, session)
         if args.command is not None:
-            ctx.project.audit.record(
-                "shell_input", scope=session.scope.as_dict(), source=args.command, write=args.write
-            )
             try:
-                execute(session, args.command, ns, "exec", write=args.write)
+                execute(ctx, session, args.command, ns, "exec", write=args.write)
             except ReadOnlyViolation as exc:
                 raise ConsoleError(f"{exc}. Run the shell with --write to allow writes.", exit_code=1)
+            except ConsoleError:
+                raise  # the audit trail, an interrupt, a read-only breach: one paragraph, non-zero exit
             except SyntaxError:
                 traceback.print_exc(limit=0)
                 return 1

@@ -12,6 +12,7 @@ from pathlib import Path
 from tenant_console.cli.context import CliContext
 from tenant_console.cli.output import print_json
 from tenant_console.core.errors import ConsoleError
+from tenant_console.core.private import open_private
 
 NAME = "verify"
 TAKES_SCOPE = False
@@ -54,7 +55,7 @@ def _from_storage(alias: str, name: str) -> Iterator[Path]:
                 if n == name:
                     raise ConsoleError(f"{n} does not exist in the storage {alias!r}.", exit_code=1)
                 continue
-            with storage.open(n, "rb") as src, (tmp / Path(n).name).open("wb") as dst:
+            with storage.open(n, "rb") as src, open_private(tmp / Path(n).name, "wb") as dst:
                 shutil.copyfileobj(src, dst, 1 << 20)
         yield tmp / Path(name).name
     finally:
@@ -65,7 +66,9 @@ def run(ctx: CliContext) -> int:
     from tenant_console.core.export.verify import verify_export
 
     args = ctx.args
-    with contextlib.ExitStack() as stack:
+    # Audited like every act on export files: before (no record, no verify) and with its result.
+    act = ctx.project.audit.act("verify", file=args.file, storage=args.storage, check_models=not args.no_models)
+    with act, contextlib.ExitStack() as stack:
         if args.storage:
             path = stack.enter_context(_from_storage(args.storage, args.file))
         else:
@@ -73,6 +76,7 @@ def run(ctx: CliContext) -> int:
             if not path.exists():
                 raise ConsoleError(f"{path} does not exist.", exit_code=1)
         report = verify_export(path, check_models=not args.no_models)
+        act.note(passed=report.ok, problems=[f"[{kind}] {message}"[:300] for kind, message in report.problems[:50]])
     if ctx.json:
         print_json(report.as_dict())
     elif report.ok:

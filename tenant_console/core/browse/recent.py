@@ -10,11 +10,11 @@ dimension): missing tenants are dropped, labels refreshed.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from tenant_console.core.private import replace_private
 
 if TYPE_CHECKING:
     from tenant_console.core.discovery import Dimension
@@ -65,11 +65,8 @@ class RecentTenants:
 
     def _save(self, data: dict[str, Any]) -> None:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".recent-")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            with replace_private(self.path) as fh:
                 json.dump(data, fh, indent=1)
-            os.replace(tmp, self.path)
         except OSError:
             pass  # remembering is a convenience; never fail the console over it
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from tenant_console.core.errors import ConsoleError
+from tenant_console.core.private import DIR_MODE, open_private, private_dir
 
 
 class FileCopier:
@@ -29,7 +30,7 @@ class FileCopier:
         if not self.final.parent.is_dir():
             raise ConsoleError(f"--with-files {self.final}: the directory {self.final.parent} does not exist.")
         self.tmp = self.final.with_name(f"{self.final.name}.tmp-{secrets.token_hex(4)}")
-        self.tmp.mkdir()
+        os.mkdir(self.tmp, DIR_MODE)  # not there yet (random name): created private, never reused
         self.sha256: dict[str, str] = {}
         self.missing: list[str] = []
 
@@ -45,9 +46,9 @@ class FileCopier:
         except (FileNotFoundError, OSError):
             self.missing.append(name)
             return
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(dest.parent)
         sha = hashlib.sha256()
-        with src, dest.open("wb") as out:
+        with src, open_private(dest, "wb") as out:
             for block in iter(lambda: src.read(1 << 20), b""):
                 sha.update(block)
                 out.write(block)

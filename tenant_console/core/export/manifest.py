@@ -20,6 +20,7 @@ from tenant_console.core.errors import ConsoleError
 from tenant_console.core.export.plan import ExportPlan
 from tenant_console.core.export.schema import fingerprint, model_schema
 from tenant_console.core.export.writer import WriteResult
+from tenant_console.core.private import open_private
 
 FORMAT = "tenant-console-export"
 FORMAT_VERSION = 1
@@ -62,7 +63,7 @@ def build_manifest(plan: ExportPlan, result: WriteResult, *, data_name: str, set
 
 
 def write_manifest(manifest: dict[str, Any], path: Path) -> None:
-    with path.open("w", encoding="utf-8") as fh:
+    with open_private(path, "w", encoding="utf-8") as fh:
         json.dump(manifest, fh, indent=2, ensure_ascii=False, default=str)
         fh.write("\n")
         fh.flush()

@@ -60,6 +60,7 @@ class CrossTenantRefused(ConsoleError):
     """The export would reach into another tenant and the policy is ``refuse``."""
 
     exit_code = 1
+    audit_outcome = "refused"
 
     def __init__(self, plan: ExportPlan) -> None:
         self.plan = plan
@@ -115,19 +116,29 @@ def build_plan(project: Project, request: ExportRequest, alias: str) -> ExportPl
 
 def run_export(project: Project, request: ExportRequest, job: ExportJob | None = None,
                alias: str | None = None) -> ExportOutcome:
-    """Plan and (unless ``dry_run``) write the export. Call through ``session.run``."""
+    """Plan and (unless ``dry_run``) write the export. Call through ``session.run``.
+
+    A real export is an audited act: its ``started`` record is written before any
+    work (no record, no export) and its outcome after (``ok`` with the checksum,
+    ``refused``, ``interrupted`` or ``error``, the temporary files removed).
+    """
     job = job or ExportJob()
     alias = alias or _current_alias(project)
     output = request.output
+    if request.dry_run:
+        job.plan = build_plan(project, request, alias)
+        return ExportOutcome(plan=job.plan)
+    act = project.audit.begin("export", scope={d: str(pk) for d, pk in request.tenant_pks.items()}, database=alias,
+                              kind=request.kind, roots=request.objects,
+                              output=output.display if output else None)
     files: FileCopier | None = None
     plan: ExportPlan | None = None
     try:
-        if output is not None and not request.dry_run:
+        if output is not None:
             output.check(request.overwrite)
         plan = build_plan(project, request, alias)
         job.plan = plan
-        if request.dry_run:
-            return ExportOutcome(plan=plan)
+        act.scope = plan.scope
         if plan.refused:
             raise CrossTenantRefused(plan)
         if output is None:
@@ -158,16 +169,10 @@ def run_export(project: Project, request: ExportRequest, job: ExportJob | None =
             output.discard()
         if files is not None:
             files.discard()
-        if not request.dry_run:
-            outcome = ("refused" if isinstance(exc, CrossTenantRefused) else
-                       "cancelled" if isinstance(exc, (Cancelled, KeyboardInterrupt)) else "error")
-            project.audit.record("export", scope=plan.scope if plan else request.tenant_pks, outcome=outcome,
-                                 database=alias, kind=request.kind, roots=request.objects,
-                                 output=output.display if output else None, error=str(exc)[:500])
+        act.fail(exc, written=False)
         raise
-    project.audit.record("export", scope=plan.scope, outcome="ok", database=alias, kind=plan.kind, roots=plan.roots,
-                         rules=plan.rules, output=output.display, sha256=result.sha256, objects=result.objects,
-                         bytes=result.bytes, dangling=len(manifest["dangling"]))
+    act.end("ok", rules=plan.rules, roots=plan.roots, output=output.display, sha256=result.sha256,
+            objects=result.objects, bytes=result.bytes, dangling=len(manifest["dangling"]))
     return ExportOutcome(plan=plan, result=result, manifest=manifest, output=output.display)
 
 

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from django.db.models import FileField, Model
 
@@ -25,6 +25,7 @@ from tenant_console.core.errors import Cancelled
 from tenant_console.core.export.files import FileCopier
 from tenant_console.core.export.plan import ExportPlan
 from tenant_console.core.export.serializer import ExportSerializer, NaturalKeyCache, fetch_links, m2m_fields
+from tenant_console.core.private import open_private
 
 Progress = Callable[["WriteProgress"], None]
 
@@ -85,8 +86,8 @@ def write_data(plan: ExportPlan, path: Path, *, compressed: bool, chunk: int,
     cache = NaturalKeyCache(plan.alias)
     started = time.monotonic()
     last_report = 0.0
-    with path.open("wb") as raw:
-        sink = HashingWriter(raw)
+    with open_private(path, "wb") as raw:
+        sink = HashingWriter(cast(BinaryIO, raw))
         buffered = io.BufferedWriter(sink, buffer_size=1 << 20)
         gz = gzip.GzipFile(fileobj=buffered, mode="wb", mtime=0, filename="", compresslevel=6) if compressed else None
         text = io.TextIOWrapper(gz if gz is not None else buffered, encoding="utf-8", newline="\n",

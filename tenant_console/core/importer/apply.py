@@ -13,6 +13,7 @@ the process at any point leaves the target as it was: the transaction never comm
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -68,7 +69,8 @@ def dependency_order(labels: list[str], infos: dict[str, ModelInfo]) -> list[str
 
 class Applier:
     def __init__(self, plan: Plan, resolution: Resolution, *, dry_run: bool = False,
-                 progress: Progress | None = None, pause: Callable[[], None] | None = None) -> None:
+                 progress: Progress | None = None, pause: Callable[[], None] | None = None,
+                 cancel: threading.Event | None = None) -> None:
         self.plan = plan
         self.res = resolution
         self.alias = plan.alias
@@ -76,6 +78,9 @@ class Applier:
         self.dry_run = dry_run
         self.progress = progress or (lambda stage, done, total: None)
         self.pause = pause  # a hook called between batches (tests use it to kill the process mid-apply)
+        #: Set to stop (ctrl+c): checked between batches and just before the commit, inside the
+        #: transaction, so a stopped import is always rolled back and a finished one never reported stopped.
+        self.cancel = cancel
         self.refs = RefReader(plan.infos)
         self.keys: dict[int, Any] = {}  # id(item) -> final key in the target (None: not there)
         self.report = ImportReport(file=str(plan.export.data_path), sha256=plan.export.sha256, database=self.alias,
@@ -106,6 +111,7 @@ class Applier:
                             done = self._write_model(lb, done, total)
                         self._reset_sequences(written)
                         self._check_constraints(written)
+                        self._check_cancel()
                 except BaseException:
                     try:
                         self._restore_sequences(sequences)
@@ -404,6 +410,14 @@ class Applier:
         self.progress(label, done, total)
         if self.pause is not None:
             self.pause()
+        self._check_cancel()
+
+    def _check_cancel(self) -> None:
+        if self.cancel is not None and self.cancel.is_set():
+            from tenant_console.core.errors import Cancelled
+
+            raise Cancelled("The import was interrupted before its commit; the transaction was rolled back and "
+                            "nothing was written.")
 
     def _reset_sequences(self, labels: list[str]) -> None:
         if self.conn.vendor != "postgresql" or not labels:
@@ -481,6 +495,9 @@ def _suffixed(value: str, n: int, max_length: int | None) -> str:
 
 
 def apply_import(plan: Plan, resolution: Resolution, *, dry_run: bool = False, progress: Progress | None = None,
-                 pause: Callable[[], None] | None = None) -> ImportReport:
-    """Apply ``resolution`` to the target (call on a session thread with ``readonly=False, scoped=False``)."""
-    return Applier(plan, resolution, dry_run=dry_run, progress=progress, pause=pause).run()
+                 pause: Callable[[], None] | None = None, cancel: threading.Event | None = None) -> ImportReport:
+    """Apply ``resolution`` to the target (call on a session thread with ``readonly=False, scoped=False``).
+
+    Setting ``cancel`` stops it between batches, rolled back (:class:`Cancelled`).
+    """
+    return Applier(plan, resolution, dry_run=dry_run, progress=progress, pause=pause, cancel=cancel).run()

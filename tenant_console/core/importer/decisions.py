@@ -41,6 +41,7 @@ from tenant_console.core.importer.errors import ImportInputError
 from tenant_console.core.importer.meta import ModelInfo, is_integer_pk
 from tenant_console.core.importer.plan import CLASSES, Item, Plan
 from tenant_console.core.importer.reader import key_text
+from tenant_console.core.private import write_private_text
 
 DECISIONS = ("insert", "keep", "overwrite", "new_key", "use_existing", "rename", "skip", "allow_cross_tenant",
              "detach")
@@ -225,10 +226,8 @@ class Decisions:
     def save(self, path: str | Path, plan: Plan, undecided: Iterable[Undecided] | None = None) -> Path:
         """Write the decisions (atomically); with ``undecided``, also placeholders to fill in."""
         path = Path(path)
-        tmp = path.with_name(path.name + ".tmp")
         data = self.to_json(plan) if undecided is None else self.to_json_with_undecided(plan, undecided)
-        tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
-        tmp.replace(path)
+        write_private_text(path, json.dumps(data, indent=2, default=str) + "\n")
         return path
 
     @classmethod

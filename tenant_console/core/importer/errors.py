@@ -15,6 +15,7 @@ class UndecidedConflicts(ConsoleError):
     """Conflicts without a decision: a headless import stops before writing anything."""
 
     exit_code = 1
+    audit_outcome = "refused"
 
 
 class TargetChanged(ConsoleError):

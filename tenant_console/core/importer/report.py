@@ -79,16 +79,20 @@ class ImportReport:
         return out
 
 
-def audit_import(project: Any, plan: Any, decisions: Any, *, outcome: str, report: ImportReport | None = None,
-                 error: str | None = None, dry_run: bool = False, **extra: Any) -> None:
-    """Record an import (applied, rehearsed, refused or failed) with its decisions in the audit trail."""
-    details: dict[str, Any] = {"file": str(plan.export.data_path), "sha256": plan.export.sha256,
-                               "target": plan.retarget.describe(), "dry_run": dry_run,
-                               "decisions": decisions.to_json(plan), "database": plan.alias, **extra}
-    if report is not None:
-        details["report"] = report.as_dict(keys_limit=1000)
-        if report.cross_tenant:
-            details["cross_tenant_allowed"] = len(report.cross_tenant)
-    if error is not None:
-        details["error"] = error[:1000]
-    project.audit.record("import", outcome=outcome, **details)
+def import_act(project: Any, plan: Any, decisions: Any, *, dry_run: bool = False) -> Any:
+    """Begin the audited act of applying an import (or its dry run), with its decisions.
+
+    Raises :class:`~tenant_console.core.audit.AuditUnavailable` before anything is
+    written when the record cannot be written. End it with :func:`end_import` or ``act.fail(exc)``.
+    """
+    return project.audit.begin("import", file=str(plan.export.data_path), sha256=plan.export.sha256,
+                               target=plan.retarget.describe(), dry_run=dry_run,
+                               decisions=decisions.to_json(plan), database=plan.alias)
+
+
+def end_import(act: Any, report: ImportReport) -> None:
+    """The outcome record of an import that finished: what it wrote (or, in a dry run, would have)."""
+    details: dict[str, Any] = {"report": report.as_dict(keys_limit=1000), "written": not report.dry_run}
+    if report.cross_tenant:
+        details["cross_tenant_allowed"] = len(report.cross_tenant)
+    act.end("ok", **details)

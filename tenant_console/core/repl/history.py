@@ -17,6 +17,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from tenant_console.core.private import open_private, replace_private
+
 MAX_ENTRIES = 5000
 
 
@@ -64,12 +66,10 @@ class History:
     def _rewrite(self, entries: list[str]) -> None:
         if self.path is None:
             return
-        tmp = self.path.with_suffix(".tmp")
         try:
-            with tmp.open("w", encoding="utf-8") as fh:
+            with replace_private(self.path) as fh:
                 for source in entries:
                     fh.write(json.dumps({"source": source}) + "\n")
-            tmp.replace(self.path)
         except OSError:
             pass
 
@@ -85,8 +85,7 @@ class History:
                   "database": database, "source": source}
         with self._lock:
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                with self.path.open("a", encoding="utf-8") as fh:
+                with open_private(self.path, "a") as fh:
                     fh.write(json.dumps(record) + "\n")
             except OSError:
                 pass

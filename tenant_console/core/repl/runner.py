@@ -3,7 +3,9 @@
 Read-only by default: an input is a session call with the read-only layer on,
 so a write is refused and nothing reaches the database. Writable mode (entered
 deliberately, see :mod:`.transaction`) runs inputs inside one open transaction,
-each in a savepoint. Every input is audited with the scope it ran in.
+each in a savepoint. Every input is audited before it runs (an input whose
+record cannot be written does not run) and after, with its outcome, the scope
+it ran in and any scope its code entered (``with scopes_disabled(): ...``).
 
 ctrl+c (:meth:`ReplRunner.interrupt`) cancels a query on the database when one
 is running, and otherwise raises ``KeyboardInterrupt`` in the user's Python
@@ -26,6 +28,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from django.db import connections
 
+from tenant_console.core import scopewatch
+from tenant_console.core.audit import Act, AuditUnavailable, outcome_of
 from tenant_console.core.errors import ConsoleError, ReadOnlyViolation
 from tenant_console.core.repl.capture import OutputBuffer, captured
 from tenant_console.core.repl.execute import filename_for, format_exception, run_code
@@ -68,6 +72,10 @@ class RunResult:
     writes: int = 0
     scope: str = ""
     truncated_output: int = 0
+    #: Scopes the input's code entered (``scope(...)``, ``scopes_disabled()``), as audited.
+    scope_changes: list[dict[str, Any]] = field(default_factory=list)
+    #: The audit outcome when it is not the error kind's (``breach``).
+    audit_outcome: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -75,7 +83,11 @@ class RunResult:
 
     @property
     def outcome(self) -> str:
-        return self.error_kind or "ok"
+        """The audit outcome: ``ok``, ``refused``, ``error``, ``interrupted`` or ``breach``."""
+        if self.audit_outcome:
+            return self.audit_outcome
+        kind = self.error_kind
+        return "ok" if kind is None else kind if kind in ("refused", "interrupted") else "error"
 
 
 class InputFuture(Future[RunResult]):
@@ -204,19 +216,34 @@ class ReplRunner:
         """Queue an input; the Future resolves to its :class:`RunResult` (never raises for user errors)."""
         number = next(self._numbers)
         writable = self.writable
-        inner: Future[RunResult] = self._submit(self._execute, number, source, writable)
         outer = InputFuture(number, source, writable)
+        try:
+            act = self.project.audit.begin(
+                "repl_input", scope=self.session.scope.as_dict(), database=self.alias, session=self.session.name,
+                input_number=number, code=source, writable=writable)
+        except AuditUnavailable as exc:  # fail closed: the input does not run
+            result = RunResult(number, source, writable=writable, scope=self.session.scope.describe())
+            result.error, result.error_kind = exc.message, "exception"
+            outer.set_result(result)
+            return outer
+        try:
+            inner: Future[RunResult] = self._submit(self._execute, number, source, writable)
+        except BaseException as exc:
+            act.fail(exc)
+            raise
 
         def done(fut: Future[RunResult]) -> None:
             exc = fut.exception()
             if exc is None:
-                outer.set_result(fut.result())
-                return
-            # An error of the session's own context (the read-only layer's checks, a lost
-            # connection): shown like any other error, and audited.
-            result = RunResult(number, source, writable=writable, scope=self.session.scope.describe())
-            result.error, result.error_kind = _classify(exc, interrupted=False, hint=self.writable_hint)
-            self._audit(result)
+                result = fut.result()
+            else:
+                # An error of the session's own context (the read-only layer's checks and its
+                # proof at the end, a lost connection): shown like any other error, and audited.
+                result = RunResult(number, source, writable=writable, scope=self.session.scope.describe())
+                result.error, result.error_kind = _classify(exc, interrupted=False, hint=self.writable_hint)
+                if outcome_of(exc) == "breach":
+                    result.audit_outcome = "breach"
+            self._audit(act, result)
             outer.set_result(result)
 
         inner.add_done_callback(done)
@@ -240,6 +267,7 @@ class ReplRunner:
                     stack.enter_context(self.transaction.savepoint())
                 stack.enter_context(connections[self.alias].execute_wrapper(recorder))
                 stack.enter_context(captured(buffer))
+                result.scope_changes = stack.enter_context(scopewatch.watching())
                 self._enter_user(recorder)
                 try:
                     value = run_code(source, self.namespace, filename_for(number))
@@ -264,7 +292,6 @@ class ReplRunner:
             result.writes = recorder.write_count
             if writable:
                 self.transaction.note(number, source, result.writes)
-        self._audit(result)
         return result
 
     def _tenant_check(self, objs: Any) -> str:
@@ -327,9 +354,9 @@ class ReplRunner:
         return self.session.submit(self._enable, readonly=False)
 
     def _enable(self) -> None:
-        self.transaction.begin()
-        self.project.audit.record("repl_writable", scope=self.session.scope.as_dict(), database=self.alias,
-                                  session=self.session.name)
+        with self.project.audit.act("repl_writable", scope=self.session.scope.as_dict(), database=self.alias,
+                                    session=self.session.name):
+            self.transaction.begin()
 
     def commit(self) -> Future[CommitResult]:
         """Commit the open transaction; audited with the inputs that made the changes."""
@@ -338,12 +365,13 @@ class ReplRunner:
     def _commit(self) -> CommitResult:
         inputs = list(self.transaction.inputs)
         writes = self.transaction.writes
+        act = self._begin_end("repl_commit", inputs, writes)
         try:
             self.transaction.commit()
         except BaseException as exc:
-            self._audit_end("repl_commit", inputs, writes, outcome="failed", error=str(exc))
+            act.fail(exc, committed=False)
             raise ConsoleError(f"The commit failed and everything was rolled back: {exc}")
-        self._audit_end("repl_commit", inputs, writes, outcome="ok")
+        act.end("ok", committed=True)
         return CommitResult(inputs, writes)
 
     def rollback(self) -> Future[CommitResult]:
@@ -354,17 +382,17 @@ class ReplRunner:
         inputs = list(self.transaction.inputs)
         writes = self.transaction.writes
         if self.transaction.is_open:
-            self.transaction.rollback()
-            self._audit_end("repl_rollback", inputs, writes, outcome="ok")
+            with self._begin_end("repl_rollback", inputs, writes):
+                self.transaction.rollback()
         return CommitResult(inputs, writes)
 
-    def _audit_end(self, action: str, inputs: list[WriteInput], writes: int, **extra: Any) -> None:
-        self.project.audit.record(
+    def _begin_end(self, action: str, inputs: list[WriteInput], writes: int) -> Act:
+        """The act of ending writable mode; ``writes`` counts the statements that wrote."""
+        return self.project.audit.begin(
             action, scope=self.session.scope.as_dict(), database=self.alias, session=self.session.name,
             writes=writes, inputs=[{"number": i.number, "code": i.source, "writes": i.writes, "time": i.time}
                                    for i in inputs if i.writes] or [{"number": i.number, "code": i.source}
                                                                      for i in inputs],
-            **extra,
         )
 
     # -- completion -------------------------------------------------------------
@@ -397,19 +425,22 @@ class ReplRunner:
                 self.rollback().result(5)
         self.session.close()  # closing the connection rolls back whatever is still open
 
-    def _audit(self, result: RunResult) -> None:
-        outcome = result.outcome
-        if result.ok and result.writable and result.writes:
-            outcome = "uncommitted"
-        details: dict[str, Any] = {"input_number": result.number, "code": result.source,
-                                   "writable": result.writable, "seconds": round(result.seconds, 4),
-                                   "queries": len(result.queries)}
+    def _audit(self, act: Act, result: RunResult) -> None:
+        """The input's outcome record (and any scope its code entered); a failure to write it is shown."""
+        details: dict[str, Any] = {"queries": len(result.queries)}
         if result.writes:
             details["writes"] = result.writes
+            details["committed"] = False  # writable mode: only a commit makes them stay
         if result.error:
             details["error"] = result.error.strip().splitlines()[-1][:500]
-        self.project.audit.record("repl_input", scope=self.session.scope.as_dict(), outcome=outcome,
-                                  database=self.alias, session=self.session.name, **details)
+        if result.scope_changes:
+            details["scope_changes"] = len(result.scope_changes)
+        try:
+            act.end(result.outcome, **details)
+            self.project.audit.scope_changes(act, result.scope_changes, scope=self.session.scope.as_dict())
+        except AuditUnavailable as exc:
+            result.error = ((result.error + "\n") if result.error else "") + exc.message
+            result.error_kind = result.error_kind or "exception"
 
 
 class _Undo(Exception):

@@ -16,6 +16,7 @@ same for every conflict of that model and class; ``X`` is the explicit per-model
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -336,7 +337,7 @@ class ImportScreen(ConsoleScreen):
 
     async def _apply(self, dry_run: bool) -> None:
         from tenant_console.core.importer import apply_import
-        from tenant_console.core.importer.report import audit_import
+        from tenant_console.core.importer.report import end_import, import_act
 
         console = self.console
         bar = self.query_one("#import-progress", ProgressBar)
@@ -348,6 +349,13 @@ class ImportScreen(ConsoleScreen):
         def progress(stage: str, done: int, total: int) -> None:  # on the session thread
             self.app.call_from_thread(bar.update, total=max(total, 1), progress=done)
 
+        try:  # no record, no import: the act is begun before anything is written
+            act = await asyncio.to_thread(import_act, console.project, self.plan, self.decisions, dry_run=dry_run)
+        except ConsoleError as exc:
+            self.state = "planned"
+            self._status(f"[b red]Nothing was imported:[/] {exc.message}")
+            self.notify(exc.message, title="Import not started", severity="error")
+            return
         session = console.project.session("import-apply", alias=self.plan.alias, readonly=False)
         console.readonly = False
         try:
@@ -356,8 +364,8 @@ class ImportScreen(ConsoleScreen):
             self.report = await asyncio.wrap_future(future)
         except Exception as exc:
             message = exc.message if isinstance(exc, ConsoleError) else f"{type(exc).__name__}: {exc}"
-            await asyncio.to_thread(audit_import, console.project, self.plan, self.decisions, outcome="error",
-                                    error=message, dry_run=dry_run)
+            with contextlib.suppress(ConsoleError):
+                await asyncio.to_thread(act.fail, exc, written=False)
             self.state = "planned"
             self._status(f"[b red]Nothing was imported:[/] {message}")
             self.notify(message, title="Import failed", severity="error")
@@ -365,8 +373,10 @@ class ImportScreen(ConsoleScreen):
         finally:
             console.readonly = True
             await asyncio.to_thread(session.close)
-        await asyncio.to_thread(audit_import, console.project, self.plan, self.decisions,
-                                outcome="dry-run" if dry_run else "ok", report=self.report, dry_run=dry_run)
+        try:
+            await asyncio.to_thread(end_import, act, self.report)
+        except ConsoleError as exc:
+            self.notify(exc.message, title="Audit trail", severity="error")
         bar.update(total=1, progress=1)
         self.state = "planned" if dry_run else "done"
         self.query_one("#import-report", Static).update("\n".join(self.report.lines(keys_limit=8)))
