@@ -31,7 +31,7 @@ MAX_GUESSED_SEARCH_FIELDS = 4
 SECRET_NAME_PARTS = ("password", "secret", "token", "api_key", "private_key", "passphrase")
 
 
-def _looks_secret(name: str) -> bool:
+def looks_secret(name: str) -> bool:
     lowered = name.lower()
     return any(part in lowered for part in SECRET_NAME_PARTS)
 
@@ -222,7 +222,7 @@ NAME_LIKE_PARTS = ("name", "title")
 
 
 def _is_search_candidate(f: Any) -> bool:
-    if f.choices or f.is_relation or _looks_secret(f.name):
+    if f.choices or f.is_relation or looks_secret(f.name):
         return False
     if isinstance(f, models.CharField):
         return True

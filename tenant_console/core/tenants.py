@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, FieldError, ValidationError
+from django.db import DatabaseError
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.db.models.functions import Lower
 
-from tenant_console.core.discovery import Dimension, ScopeRegistry
+from tenant_console.core.discovery import SECRET_NAME_PARTS, Dimension, ScopeRegistry, looks_secret
 from tenant_console.core.errors import ScopeSelectionError, did_you_mean
 
 
@@ -99,9 +100,32 @@ def parse_scope_flag(registry: ScopeRegistry, flag: str, value: str) -> tuple[st
     return dim, lookup or "pk"
 
 
+def _shown(value: str, limit: int = 60) -> str:
+    """A flag value as an error message quotes it: long values are cut (a message stays one paragraph)."""
+    return value if len(value) <= limit else f"{value[:limit]}... ({len(value):,} characters)"
+
+
+def _refuse_secret_lookup(dim: Dimension, lookup: str) -> None:
+    """A scope flag must not probe secrets: ``--event__organiser__members__password__startswith=pbkdf2``."""
+    for part in lookup.split("__"):
+        if looks_secret(part):
+            raise ScopeSelectionError(
+                f"--{dim.name}__{lookup}: tenants cannot be looked up through {part!r}; fields whose names "
+                f"contain {', '.join(SECRET_NAME_PARTS)} are secrets, and a lookup on them would tell their "
+                f"values. Choose the tenant by a field such as --{dim.name}__pk=... or "
+                f"--{dim.name}__{(dim.search_fields or ('pk',))[0]}=..."
+            )
+
+
 def resolve_tenant(registry: ScopeRegistry, dim_name: str, lookup: str, value: str, alias: str | None = None) -> Any:
-    """The pk of the one tenant of ``dim_name`` whose ``lookup`` equals ``value``."""
+    """The pk of the one tenant of ``dim_name`` whose ``lookup`` equals ``value``.
+
+    Lookups through secret fields are refused; a value the database cannot use
+    (an invalid ``__regex``, a value too long for a ``LIKE``) is a
+    :class:`ScopeSelectionError`, never a traceback.
+    """
     dim = registry.dimensions[dim_name]
+    _refuse_secret_lookup(dim, lookup)
     qs = dim.model._base_manager.all()
     if alias:
         qs = qs.using(alias)
@@ -116,27 +140,48 @@ def resolve_tenant(registry: ScopeRegistry, dim_name: str, lookup: str, value: s
         )
     except (ValidationError, ValueError, TypeError) as exc:
         raise ScopeSelectionError(
-            f"--{dim_name}__{lookup}={value}: {value!r} is not a valid value for {lookup!r} of "
-            f"{dim.model_label} ({' '.join(str(exc).split())})."
+            f"--{dim_name}__{lookup}={_shown(value)}: {_shown(value)!r} is not a valid value for {lookup!r} of "
+            f"{dim.model_label} ({_first_line(exc)})."
+        )
+    except DatabaseError as exc:
+        raise ScopeSelectionError(
+            f"--{dim_name}__{lookup}={_shown(value)}: the {_vendor(qs)} database could not run this lookup with "
+            f"that value ({_first_line(exc)}), so no tenant was chosen. Check the value: a valid regular "
+            "expression for __regex, a value of a sensible length, the right type for the field."
         )
     if len(matches) == 1:
         return matches[0]
     if not matches:
-        near = search_tenants(dim, value, limit=5, alias=alias)
-        if not near and dim.search_fields:
-            near = _closest_by_name(dim, value, alias)
+        try:
+            near = search_tenants(dim, value, limit=5, alias=alias)
+            if not near and dim.search_fields:
+                near = _closest_by_name(dim, value, alias)
+        except DatabaseError:  # a value the database cannot search for (too long for LIKE): no hint
+            near = []
         hint = f" Closest tenants: {', '.join(h.label for h in near)}." if near else ""
         raise (
-            ScopeSelectionError(f"--{dim_name}__{lookup}={value}: no {dim.model_label} matches.{hint}")
+            ScopeSelectionError(f"--{dim_name}__{lookup}={_shown(value)}: no {dim.model_label} matches.{hint}")
             if lookup != "pk"
             else ScopeSelectionError(
-                f"--{dim_name}={value}: there is no {dim.model_label} with primary key {value!r}.{hint}"
+                f"--{dim_name}={_shown(value)}: there is no {dim.model_label} with primary key "
+                f"{_shown(value)!r}.{hint}"
             )
         )
     raise ScopeSelectionError(
-        f"--{dim_name}__{lookup}={value}: several {dim.model_label} rows match; use a unique field "
+        f"--{dim_name}__{lookup}={_shown(value)}: several {dim.model_label} rows match; use a unique field "
         f"such as --{dim_name}__pk=..."
     )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:200]
+
+
+def _vendor(qs: Any) -> str:
+    from django.db import connections
+
+    return str(connections[qs.db].vendor)
 
 
 def _closest_by_name(dim: Dimension, value: str, alias: str | None) -> list[TenantHit]:

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from tenant_console.core.audit import AuditTrail, AuditUnavailable, outcome_of
+from tenant_console.core.config import default_state_dir, parse_config
 from tenant_console.core.errors import Cancelled, ConsoleError, ReadOnlyViolation
 from tenant_console.core.readonly import ReadOnlyBreached
-from tenant_console.core.config import default_state_dir, parse_config
 
 FIELDS = {"time", "user", "settings", "database", "action", "scope", "outcome"}
 
@@ -111,9 +111,8 @@ def test_unwritable_path_fails_closed_and_names_the_path(tmp_path, caplog, why):
     path = unwritable_audit_path(tmp_path, why)
     trail = AuditTrail(path, "s", "default")
     done = []
-    with pytest.raises(AuditUnavailable) as raised:
-        with trail.act("export", n=1):
-            done.append(1)
+    with pytest.raises(AuditUnavailable) as raised, trail.act("export", n=1):
+        done.append(1)
     assert done == []  # the act never ran
     message = raised.value.message
     assert str(path) in message and "was not done" in message and "\n" not in message

@@ -36,7 +36,8 @@ def test_change_is_invisible_until_commit(repl: ReplRunner, other_session, proje
     result = repl.commit().result(10)
     assert result.writes >= 1 and not repl.writable
     assert _visible(other_session, f"{MARK}-commit")
-    commits = [r for r in project.audit.outcomes() if r["action"] == "repl_commit" and r["session"] == repl.session.name]
+    commits = [r for r in project.audit.outcomes()
+               if r["action"] == "repl_commit" and r["session"] == repl.session.name]
     assert commits and any(f"{MARK}-commit" in i["code"] for i in commits[-1]["inputs"])
     # Back to read-only after a commit.
     assert repl.run(f"Tag.objects.filter(tag='{MARK}-commit').delete()").error_kind == "refused"

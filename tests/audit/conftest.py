@@ -1,0 +1,4 @@
+"""The audit tests reuse the REPL and importer fixtures."""
+
+from tests.importer.conftest import exports_dir, importer, loaded, make_export  # noqa: F401
+from tests.repl.conftest import other_session, repl  # noqa: F401

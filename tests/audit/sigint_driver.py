@@ -1,0 +1,44 @@
+"""Runs the CLI in a subprocess, announcing each export batch (``BATCH``) and import batch (``TICK``) on
+stdout and slowing them down, so that a test can send a real SIGINT while the work is under way.
+Nothing else is changed in the CLI's behaviour."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "demo_project")]
+
+
+def main() -> int:
+    from tenant_console.core.project import configure_django
+
+    configure_django("tests.settings")
+    from tenant_console.core.export import writer
+    from tenant_console.core.importer import apply as applymod
+
+    tick = applymod.Applier._tick
+    write_batch = writer._write_batch
+
+    def announce_tick(self, label, done, total):
+        tick(self, label, done, total)
+        print(f"TICK {label} {done} {total}", flush=True)
+        time.sleep(0.2)
+
+    def announce_batch(*args, **kwargs):
+        n = write_batch(*args, **kwargs)
+        print(f"BATCH {n}", flush=True)
+        time.sleep(0.2)
+        return n
+
+    applymod.Applier._tick = announce_tick
+    writer._write_batch = announce_batch
+    from tenant_console.cli.main import main as cli
+
+    return cli(sys.argv[1:])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
