@@ -190,3 +190,11 @@ def test_import_ok_and_refused(capsys, importer, make_export):
     ((started, ended),) = acts(project, "import", before)
     assert started["decisions"] and started["dry_run"] is False
     assert ended["outcome"] == "ok" and ended["written"] is True and sum(ended["report"]["written"].values()) > 0
+
+
+def test_isolation_audit_is_an_act_with_its_findings(capsys, project):
+    before = mark(project)
+    rc, _, _ = cli(capsys, "audit")
+    assert rc == 1  # the demo data has a planted cross-tenant review
+    ((_, ended),) = acts(project, "isolation_audit", before)
+    assert (ended["outcome"], ended["clean"]) == ("ok", False) and ended["findings"] >= 1

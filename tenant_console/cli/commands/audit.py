@@ -52,13 +52,13 @@ def run(ctx: CliContext) -> int:
 
     with ctx.open_session("audit", readonly=True) as session:
         try:
-            report = session.run(run_audit, registry, session.alias, dimension=args.dimension, limit=args.limit,
-                                 progress=progress, scoped=False)
+            with ctx.project.audit.act("isolation_audit", dimension=args.dimension, database=session.alias) as act:
+                report = session.run(run_audit, registry, session.alias, dimension=args.dimension, limit=args.limit,
+                                     progress=progress, scoped=False)
+                act.note(clean=report.clean, findings=report.total)
         finally:
             if tty:
                 sys.stderr.write("\r" + " " * 100 + "\r")
-    ctx.project.audit.record("isolation_audit", outcome="clean" if report.clean else "found",
-                             findings=report.total, dimension=args.dimension, database=session.alias)
     if ctx.json:
         data = report.as_dict()
         data["database"] = ctx.project.database_label()

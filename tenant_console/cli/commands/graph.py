@@ -67,9 +67,15 @@ def run(ctx: CliContext) -> int:
         tenant: dict[str, Any] | None = None
         if ctx.scope_flags:
             tenant = session.activate(ctx.resolve_scope(session)).pks()
+        act = ctx.project.audit.act("graph", scope={d: str(v) for d, v in (tenant or {}).items()},
+                                    roots=list(args.objects), database=session.alias)
         try:
-            result = session.run(walk, registry, roots, rules, session.alias, tenant=tenant, progress=progress,
-                                 scoped=False)
+            with act:
+                result = session.run(walk, registry, roots, rules, session.alias, tenant=tenant, progress=progress,
+                                     scoped=False)
+                act.scope = {d: str(v) for d, v in result.reference.items()}
+                act.note(roots=[key_text(k) for k in result.roots], nodes=len(result.nodes),
+                         cross_tenant=len(result.cross_tenant))
         finally:
             if progress:
                 progress.clear()
@@ -81,9 +87,6 @@ def run(ctx: CliContext) -> int:
                 for dim in c.dimensions:
                     wanted[dim].add(tenant_pks.get(dim))
         labels = session.run(tenant_labels, registry, wanted, session.alias, scoped=False)
-    ctx.project.audit.record("graph", scope={d: str(v) for d, v in result.reference.items()},
-                             roots=[key_text(k) for k in result.roots], nodes=len(result.nodes),
-                             cross_tenant=len(result.cross_tenant), database=session.alias)
     if ctx.json:
         data = result.as_dict(with_nodes=args.edges, with_edges=args.edges)
         data["rules"] = rules.as_dict()
