@@ -160,20 +160,28 @@ class DjangoScopesBackend(TenantBackend):
                 found[model] = paths
         return found
 
-    def secondary_scoped_managers(self) -> dict[type[Model], list[str]]:
+    def secondary_scoped_managers(self) -> dict[type[Model], list[tuple[str, dict[str, str]]]]:
         """Models whose default manager is NOT scoped but that have a ``ScopedManager`` besides.
 
-        The console treats them as unscoped (what ``Model._default_manager``,
-        admin and dumpdata see); discovery reports them so nobody is surprised.
+        ``profiles = ScopedManager(organizer="organizer")`` beside a plain
+        ``objects``: the rows still belong to tenants (the project reads them
+        through ``profiles``), so discovery scopes the model by that manager's
+        paths and says that the default manager is not scoped.
         """
-        found: dict[type[Model], list[str]] = {}
+        found: dict[type[Model], list[tuple[str, dict[str, str]]]] = {}
         for model in apps.get_models():
             default = model._meta.default_manager
             if default is not None and scoped_manager_paths(default):
                 continue
-            names = [m.name for m in model._meta.managers if m is not default and scoped_manager_paths(m)]
-            if names:
-                found[model] = names
+            managers = []
+            for manager in model._meta.managers:
+                if manager is default:
+                    continue
+                paths = scoped_manager_paths(manager)
+                if paths:
+                    managers.append((manager.name, paths))
+            if managers:
+                found[model] = managers
         return found
 
     def activate(self, tenants: Mapping[str, Model]) -> ContextManager[None]:

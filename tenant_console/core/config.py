@@ -21,6 +21,10 @@ silently guesses past a typo would scope the wrong way. Example::
                 "scoped_models": {"notes.Note": "workspace", "notes.Comment": "note__workspace"},
             },
         },
+        # Ownership of tables without a ScopedManager (see docs/tenancy.md): declare a path to a
+        # tenant model where inference cannot tell, or refuse ownership of a model.
+        "OWNED": {"shop.Voucher": "event__organizer"},
+        "SHARED": ["shop.Banner"],
         "AUDIT_LOG": "/var/log/tenant-console/audit.jsonl",  # None: logger only
         "STATE_DIR": "~/.local/state/tenant-console",
     }
@@ -41,7 +45,7 @@ from typing import Any
 
 from tenant_console.core.errors import ConsoleError, did_you_mean
 
-KNOWN_KEYS = ("AUDIT_LOG", "DIMENSIONS", "STATE_DIR")
+KNOWN_KEYS = ("AUDIT_LOG", "DIMENSIONS", "OWNED", "SHARED", "STATE_DIR")
 KNOWN_DIMENSION_KEYS = ("activate", "disable", "label", "model", "scoped_models", "search_fields")
 #: Dimension names become command-line flags (``--event__slug=x``) and shell variables.
 _DIMENSION_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -77,6 +81,10 @@ class ConsoleConfig:
     dimensions: dict[str, DimensionConfig]
     audit_log: Path | None
     state_dir: Path
+    #: ``{"app.Model": "field__path"}``: models declared owned, with the path to a tenant model.
+    owned: dict[str, str] = field(default_factory=dict)
+    #: Models declared shared between tenants (never owned, whatever inference finds).
+    shared: tuple[str, ...] = ()
 
 
 def default_state_dir() -> Path:
@@ -161,6 +169,40 @@ def _scoped_models(spec: Mapping[str, Any], where: str) -> dict[str, str]:
     return result
 
 
+def _owned(raw: Mapping[str, Any]) -> dict[str, str]:
+    value = raw.get("OWNED")
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise _bad(f"OWNED must map model labels to the field path of their tenant, such as "
+                   f"{{'shop.Transaction': 'order__event__organizer'}}, not {value!r}.")
+    result: dict[str, str] = {}
+    for label, path in value.items():
+        if not isinstance(label, str) or not _MODEL_LABEL.match(label):
+            raise _bad(f"OWNED has the key {label!r}, which is not a model label of the form 'app_label.ModelName'.")
+        if not isinstance(path, str) or not _FIELD_PATH.match(path):
+            raise _bad(f"OWNED[{label!r}] is {path!r}, which is not a field path to the tenant model such as "
+                       "'organizer' or 'order__event__organizer'.")
+        result[label] = path
+    return result
+
+
+def _shared(raw: Mapping[str, Any], owned: Mapping[str, str]) -> tuple[str, ...]:
+    value = raw.get("SHARED")
+    if value is None:
+        return ()
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise _bad(f"SHARED must be a list of model labels such as ['shop.Banner'], not {value!r}.")
+    for label in value:
+        if not isinstance(label, str) or not _MODEL_LABEL.match(label):
+            raise _bad(f"SHARED contains {label!r}, which is not a model label of the form 'app_label.ModelName'.")
+        if label in owned:
+            raise _bad(f"{label!r} is in both OWNED and SHARED; a model either belongs to a tenant or is shared.")
+    if len(set(value)) != len(value):
+        raise _bad(f"SHARED names a model twice: {list(value)!r}.")
+    return tuple(value)
+
+
 def parse_dimension(name: Any, spec: Any) -> DimensionConfig:
     """Validate the shape of one ``DIMENSIONS`` entry."""
     if not isinstance(name, str) or not _DIMENSION_NAME.match(name) or "__" in name:
@@ -219,7 +261,9 @@ def parse_config(raw: Any) -> ConsoleConfig:
     if not isinstance(raw_dims, Mapping):
         raise _bad(f"DIMENSIONS must be a dict of dimension name to options, not {raw_dims!r}.")
     dims = {name: parse_dimension(name, spec) for name, spec in raw_dims.items()}
-    return ConsoleConfig(dimensions=dims, audit_log=audit_log, state_dir=state_dir)
+    owned = _owned(raw)
+    return ConsoleConfig(dimensions=dims, audit_log=audit_log, state_dir=state_dir,
+                         owned=owned, shared=_shared(raw, owned))
 
 
 def load_config() -> ConsoleConfig:

@@ -1,15 +1,18 @@
 """Scope discovery: which models are scoped, by which dimensions, and what a tenant is.
 
-Runs without configuration on any django-scopes project: every model whose
-default manager is a ``ScopedManager`` is found with its dimensions and field
-paths; each dimension's tenant model is the model at the end of its path. The
+Runs without configuration on any django-scopes project: every model with a
+``ScopedManager`` (its default manager, or a secondary one such as
+``profiles``) is found with its dimensions and field paths; each dimension's
+tenant model is the model at the end of its path. Models without a
+``ScopedManager`` whose rows belong to a tenant through foreign keys are
+*owned* (see :mod:`tenant_console.core.tenancy.ownership`). The
 ``TENANT_CONSOLE`` setting overrides any guess and adds custom backends.
 """
 
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +24,7 @@ from django.db.models import Model, Q
 from tenant_console.core.backends import CallableBackend, DjangoScopesBackend, TenantBackend
 from tenant_console.core.config import ConsoleConfig, DimensionConfig
 from tenant_console.core.errors import ConsoleError, did_you_mean
+from tenant_console.core.tenancy.ownership import Kind, Source, Verdict, configured_owned, infer
 
 #: Field names that usually identify a tenant to a human, best first.
 PREFERRED_SEARCH_FIELDS = (
@@ -111,13 +115,27 @@ def default_label(obj: Model, search_fields: tuple[str, ...] = ()) -> str:
 
 @dataclass(frozen=True)
 class ModelScope:
-    """How one model is scoped: ``{dimension: field path}`` and which backend does it."""
+    """How one model's rows belong to tenants: ``{dimension: field path}``.
+
+    For a scoped model (``kind == "scoped"``) the backend's manager does the
+    scoping; for an owned one (``kind == "owned"``) nothing in the project
+    does, and the console applies the paths itself. Either way the console
+    filters explicitly (``ScopeRegistry.tenant_q``) over the base manager.
+    """
 
     model: type[Model]
     paths: dict[str, str]
-    backend: TenantBackend
-    #: Name of the default manager that does the scoping (``objects``).
+    backend: TenantBackend | None
+    #: Name of the manager that does the scoping (``objects``, or a secondary one such as ``profiles``).
     manager: str = ""
+    kind: str = "scoped"
+    source: str = "scoped manager"
+    #: For owned models: the chain of links to the tenant (``order__event__organizer``).
+    via: str = ""
+
+    @property
+    def owned(self) -> bool:
+        return self.kind == "owned"
 
     @property
     def dimensions(self) -> tuple[str, ...]:
@@ -129,16 +147,39 @@ class ScopeRegistry:
     """Everything discovery found, the single source of truth for scope questions."""
 
     dimensions: dict[str, Dimension]
+    #: Models with a ScopedManager (or listed by a custom backend).
     scoped: dict[type[Model], ModelScope]
     backends: list[TenantBackend]
     #: Things a user should know about the discovered scoping (printed when a project opens).
     warnings: list[str] = field(default_factory=list)
+    #: Models without a ScopedManager whose rows belong to a tenant (inferred or configured).
+    owned: dict[type[Model], ModelScope] = field(default_factory=dict)
+    #: Every concrete model's verdict (tenant, scoped, owned, ambiguous, shared) and where it comes from.
+    verdicts: dict[type[Model], Verdict] = field(default_factory=dict)
 
     def scope_of(self, model: type[Model]) -> ModelScope | None:
-        return self.scoped.get(model) or self.scoped.get(getattr(model._meta, "concrete_model", model))
+        """How ``model``'s rows belong to tenants (scoped or owned), or None for a shared model."""
+        concrete = getattr(model._meta, "concrete_model", model) or model
+        return (self.scoped.get(model) or self.scoped.get(concrete)
+                or self.owned.get(model) or self.owned.get(concrete))
 
     def is_scoped(self, model: type[Model]) -> bool:
+        """Whether ``model``'s rows belong to tenants (a ScopedManager or owned): filter them by tenant."""
         return self.scope_of(model) is not None
+
+    def is_owned(self, model: type[Model]) -> bool:
+        scope = self.scope_of(model)
+        return scope is not None and scope.owned
+
+    def verdict(self, model: type[Model]) -> Verdict:
+        """The model's verdict; a model discovery did not see (an auto-created table) is shared."""
+        concrete = getattr(model._meta, "concrete_model", model) or model
+        found = self.verdicts.get(model) or self.verdicts.get(concrete)
+        return found or Verdict(concrete, Kind.SHARED, Source.INFERRED)
+
+    def in_tenant_models(self) -> list[type[Model]]:
+        """Tenant, scoped and owned models: everything a tenant's data consists of."""
+        return [m for m, v in self.verdicts.items() if v.kind in (Kind.TENANT, Kind.SCOPED, Kind.OWNED)]
 
     def tenant_dimensions_of(self, model: type[Model]) -> list[str]:
         """The dimensions whose tenant model is ``model`` (usually zero or one)."""
@@ -151,41 +192,53 @@ class ScopeRegistry:
     def owners(self) -> dict[str, TenantBackend]:
         return {name: d.backend for name, d in self.dimensions.items()}
 
-    def tenant_q(self, model: type[Model], tenant_pks: Mapping[str, Any]) -> Q | None:
-        """A filter selecting ``model``'s rows in the given tenants, or None if it is unscoped.
+    def tenant_paths(self, model: type[Model], dimensions: Iterable[str]) -> list[tuple[str, str]] | None:
+        """``[(dimension, field path)]`` from ``model`` to the tenant of each given dimension it reaches.
 
-        Used wherever the scoped manager is bypassed on purpose (base managers,
-        graph walks, exports), so isolation is explicit rather than assumed.
-        Every given dimension that concerns the model narrows it: its scope
-        paths, its own primary key when it is a tenant model, and the paths
-        through which it or its tenant implies other dimensions (with only
-        ``organizer`` chosen, the shows and a workspace's notes are those of
-        that organizer, not all of them).
+        None when the model's rows belong to no tenant (shared). The paths are
+        its scope or ownership paths, ``pk`` when it is a tenant model itself,
+        and the paths through which it or its tenant implies other dimensions
+        (with only ``organizer`` chosen, the shows and a workspace's notes are
+        those of that organizer, not all of them). A dimension may appear twice
+        (a show reaches its organizer as scope path and as implied path).
         """
+        wanted = set(dimensions)
         scope = self.scope_of(model)
         tenant_of = self.tenant_dimensions_of(model)
         if scope is None and not tenant_of:
             return None
-        filters: dict[str, Any] = {}
+        found: list[tuple[str, str]] = []
         for dim in tenant_of:
-            if dim in tenant_pks:
-                filters.setdefault("pk", []).append(tenant_pks[dim])
+            if dim in wanted:
+                found.append((dim, "pk"))
             for other, path in self.dimensions[dim].implies.items():
-                if other in tenant_pks:
-                    filters.setdefault(path, []).append(tenant_pks[other])
+                if other in wanted:
+                    found.append((other, path))
         own_paths = scope.paths if scope else {}
         for dim, path in own_paths.items():
-            if dim in tenant_pks:
-                filters.setdefault(path, []).append(tenant_pks[dim])
+            if dim in wanted:
+                found.append((dim, path))
             # Through its tenant, the model reaches the dimensions that tenant implies
             # (a note's workspace belongs to an organizer: note -> workspace__account).
             for other, implied_path in self.dimensions[dim].implies.items() if dim in self.dimensions else ():
-                if other in tenant_pks and other not in own_paths:
-                    filters.setdefault(f"{path}__{implied_path}", []).append(tenant_pks[other])
+                if other in wanted and other not in own_paths:
+                    found.append((other, f"{path}__{implied_path}"))
+        return list(dict.fromkeys(found))
+
+    def tenant_q(self, model: type[Model], tenant_pks: Mapping[str, Any]) -> Q | None:
+        """A filter selecting ``model``'s rows in the given tenants, or None if it is shared.
+
+        The one definition of "this row belongs to these tenants", used wherever
+        the console reads rows (through base managers, so isolation is explicit
+        rather than assumed): browse, counts, graph walks, audits, exports. An
+        empty ``Q()`` means no given dimension concerns the model.
+        """
+        paths = self.tenant_paths(model, tenant_pks)
+        if paths is None:
+            return None
         q = Q()
-        for path, values in filters.items():
-            for value in dict.fromkeys(values):
-                q &= Q(**{path: value})
+        for dim, path in paths:
+            q &= Q(**{path: tenant_pks[dim]})
         return q
 
 
@@ -339,12 +392,26 @@ def discover(config: ConsoleConfig) -> ScopeRegistry:
             model_backend[model] = scopes_backend
             for dim in paths:
                 owner.setdefault(dim, scopes_backend)
+    manager_names: dict[type[Model], str] = {
+        m: m._meta.default_manager.name for m in scoped if m._meta.default_manager is not None
+    }
     secondary = scopes_backend.secondary_scoped_managers()
-    for model, names in sorted(secondary.items(), key=lambda i: model_label(i[0])):
+    for model, managers in sorted(secondary.items(), key=lambda i: model_label(i[0])):
+        name, paths = managers[0]
+        scoped[model] = dict(paths)
+        model_backend[model] = scopes_backend
+        manager_names[model] = name
+        for dim in paths:
+            owner.setdefault(dim, scopes_backend)
+        if scopes_backend not in backends:
+            backends.append(scopes_backend)
         default = model._meta.default_manager.name if model._meta.default_manager else "?"
+        others = [n for n, p in managers[1:] if p != paths]
+        extra = f"; its other ScopedManager(s) {', '.join(others)} scope differently and are not used" if others else ""
         warnings.append(
-            f"{model_label(model)} has a ScopedManager ({', '.join(names)}) but its default manager "
-            f"{default!r} is not scoped; the console treats it as unscoped (shared between tenants)."
+            f"{model_label(model)} is scoped by its ScopedManager {name!r}, not by its default manager "
+            f"{default!r}: code using {default!r} sees every tenant's rows; the console filters by the paths of "
+            f"{name!r}{extra}."
         )
 
     custom_dims = [d for d in config.dimensions.values() if d.is_custom_backend]
@@ -422,14 +489,81 @@ def discover(config: ConsoleConfig) -> ScopeRegistry:
             implies=_implied(dim, model, dim_models, scoped),
         )
 
+    for m in scoped:
+        if m not in manager_names and m._meta.default_manager is not None:
+            manager_names[m] = m._meta.default_manager.name
+    scopes = {m: ModelScope(model=m, paths=p, backend=model_backend[m], manager=manager_names.get(m, ""),
+                            source=(Source.SCOPED_MANAGER if model_backend[m] is scopes_backend
+                                    else Source.CUSTOM_BACKEND).value)
+              for m, p in scoped.items()}
+    verdicts, owned = _ownership(config, dimensions, scopes)
+    ambiguous = sorted((v for v in verdicts.values() if v.kind is Kind.AMBIGUOUS), key=lambda v: model_label(v.model))
+    if ambiguous and dimensions:
+        listed = "; ".join(f"{model_label(v.model)} ({v.reason})" for v in ambiguous[:8])
+        more = f"; and {len(ambiguous) - 8} more (see 'models')" if len(ambiguous) > 8 else ""
+        warnings.append(
+            f"{len(ambiguous)} model(s) may belong to a tenant but the console cannot tell which way, so they are "
+            f"treated as shared (left out of tenant exports): {listed}{more}. Declare them in "
+            "TENANT_CONSOLE['OWNED'] (with the path to the tenant) or TENANT_CONSOLE['SHARED']."
+        )
     return ScopeRegistry(
         dimensions=dimensions,
-        scoped={m: ModelScope(model=m, paths=p, backend=model_backend[m],
-                              manager=m._meta.default_manager.name if m._meta.default_manager else "")
-                for m, p in scoped.items()},
+        scoped=scopes,
         backends=backends,
         warnings=warnings,
+        owned=owned,
+        verdicts=verdicts,
     )
+
+
+def _ownership(config: ConsoleConfig, dimensions: Mapping[str, Dimension],
+               scoped: Mapping[type[Model], ModelScope]) -> tuple[dict[type[Model], Verdict],
+                                                                  dict[type[Model], ModelScope]]:
+    """Every concrete model's verdict, and the owned models' scopes (inferred and configured)."""
+    tenant_anchor: dict[type[Model], dict[str, str]] = {}
+    for dim in dimensions.values():
+        concrete = dim.model._meta.concrete_model or dim.model
+        anchor = tenant_anchor.setdefault(concrete, {})
+        anchor[dim.name] = ""
+        for other, path in dim.implies.items():
+            anchor.setdefault(other, path)
+    anchors: dict[type[Model], dict[str, str]] = {}
+    for m, scope in scoped.items():
+        anchors[m._meta.concrete_model or m] = dict(scope.paths)
+    for m, paths in tenant_anchor.items():
+        anchors[m] = {**anchors.get(m, {}), **paths}
+
+    verdicts: dict[type[Model], Verdict] = {}
+    for m, scope in scoped.items():
+        verdicts[m] = Verdict(m, Kind.SCOPED, Source(scope.source), dict(scope.paths), manager=scope.manager)
+    for m in tenant_anchor:
+        verdicts[m] = Verdict(m, Kind.TENANT, Source.DIMENSION, {d: p for d, p in tenant_anchor[m].items() if p})
+
+    manager_scoped = {m._meta.concrete_model or m for m in scoped}
+    configured = configured_owned(config.owned, _resolve_model, anchors.get, manager_scoped)
+    shared: set[type[Model]] = set()
+    for label in config.shared:
+        model = _resolve_model(label, "TENANT_CONSOLE['SHARED']")
+        model = model._meta.concrete_model or model
+        if model in manager_scoped or model in tenant_anchor:
+            what = "has a ScopedManager" if model in manager_scoped else "is a tenant model"
+            raise ConsoleError(
+                f"TENANT_CONSOLE['SHARED'] lists {label}, which {what}; only models without a ScopedManager "
+                "can be declared shared. Remove the entry."
+            )
+        shared.add(model)
+        verdicts[model] = Verdict(model, Kind.SHARED, Source.CONFIGURED)
+    verdicts.update(configured)
+    all_anchors = {**anchors, **{m: v.paths for m, v in configured.items()}}
+    candidates = [m for m in apps.get_models() if not m._meta.proxy and (m._meta.concrete_model or m) not in verdicts]
+    if dimensions:
+        verdicts.update(infer(candidates, all_anchors, shared))
+    else:
+        verdicts.update({m: Verdict(m, Kind.SHARED, Source.INFERRED) for m in candidates})
+    owned = {m: ModelScope(model=m, paths=dict(v.paths), backend=None, kind="owned", source=v.source.value,
+                           via=v.via)
+             for m, v in verdicts.items() if v.kind is Kind.OWNED}
+    return verdicts, owned
 
 
 def _path_source(model: type[Model], path: str, dim: str, backend: TenantBackend,

@@ -33,13 +33,14 @@ def test_models_lists_both_backends_with_paths_and_counts():
     assert rows["ticketing.Show"]["tenant_model_of"] == ["event"]
     assert rows["ticketing.Show"]["dimensions"] == {"organizer": "account"}
     assert rows["notes.Workspace"]["tenant_model_of"] == ["workspace"]
-    assert not rows["ticketing.PaymentLog"]["scoped"]
+    assert rows["ticketing.PaymentLog"]["scoped"]  # by its secondary ScopedManager 'scoped'
+    assert rows["ticketing.PaymentLog"]["dimensions"] == {"organizer": "account"}
     assert {m: rows[m]["count"] for m in ("ticketing.Ticket", "notes.Note", "notes.Comment")} == {
         "ticketing.Ticket": 20,
         "notes.Note": 9,
         "notes.Comment": 18,
     }
-    assert "ticketing.PaymentLog has a ScopedManager (scoped) but its default manager" in done.stderr
+    assert "ticketing.PaymentLog is scoped by its ScopedManager 'scoped', not by its default manager" in done.stderr
 
 
 def test_models_counts_inside_a_show_and_a_workspace():
@@ -166,3 +167,20 @@ def test_shell_with_scopes_disabled_uses_the_custom_disable_callable_and_is_audi
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "9 18 20"
     assert any(r["action"] == "scopes_disabled" and r["settings"] == "saasproj.settings" for r in audit_records())
+
+
+def test_an_organizer_export_holds_every_row_models_counts_in_scope(tmp_path):
+    """With only the organizer chosen, the export and ``models`` use the same filter (implied paths included).
+
+    Shows, tickets, workspaces and their notes reach the organizer through implied dimensions; the export
+    once built its own filter without them and left 20 counted rows out.
+    """
+    data = cli_json("models", "--json", "--organizer__handle=acme")
+    counted = {row["model"].lower(): row["count"] for row in data["models"]
+               if (row["scoped"] or row["tenant_model_of"]) and row["count"]}
+    out = tmp_path / "acme.jsonl"
+    done = cli("export", "--organizer__handle=acme", "-o", str(out), "--json")
+    assert done.returncode == 0, done.stderr
+    exported = json.loads(done.stdout)["counts"]
+    assert {label: exported.get(label, 0) for label in counted} == counted
+    assert counted["notes.note"] and counted["ticketing.ticket"] and counted["notes.workspace"]

@@ -240,11 +240,13 @@ def test_chunking_gives_the_same_graph(project, db_alias, monkeypatch) -> None:
 def test_batch_size_follows_the_backend(db_alias) -> None:
     from django.db import connections
 
-    from tenant_console.core.graph.walker import MAX_IN, batch_size
+    from tenant_console.core.graph.walker import batch_size
+    from tenant_console.core.tenancy.rows import MAX_IN
 
     limit = connections[db_alias].features.max_query_params
     size = batch_size(db_alias, 100_000)
-    assert size == (limit - 20 if limit else MAX_IN)
+    assert size == (min(MAX_IN, limit - 20) if limit else MAX_IN)
+    assert batch_size(db_alias, 7) == 7  # never more than needed
 
 
 def test_missing_targets_are_reported_not_fatal(project, target_alias) -> None:

@@ -1,4 +1,10 @@
-"""``models``: every model with its app, row count and scope dimensions and paths."""
+"""``models``: every model with its app, row count, and how its rows belong to tenants.
+
+Each model's verdict (tenant, scoped, owned, ambiguous, shared), where it comes
+from (scoped manager, inferred, configured) and its paths; see docs/tenancy.md.
+Counts are every row of the tenant (base manager plus the explicit filter);
+where the default manager shows fewer, that count is shown beside it.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,8 @@ from tenant_console.cli.context import CliContext
 from tenant_console.cli.output import print_json, print_table
 from tenant_console.core.discovery import ScopeRegistry, model_label
 from tenant_console.core.errors import ConsoleError, did_you_mean
+from tenant_console.core.tenancy.ownership import Kind
+from tenant_console.core.tenancy.rows import hides_rows, tenant_rows
 
 NAME = "models"
 HELP = "List models with their row counts and scope dimensions."
@@ -30,13 +38,20 @@ def describe_models(registry: ScopeRegistry, app_labels: list[str] | None = None
             continue
         scope = registry.scope_of(model)
         tenant_of = registry.tenant_dimensions_of(model)
+        verdict = registry.verdict(model)
         rows.append(
             {
                 "model": model_label(model),
                 "app": model._meta.app_label,
                 "scoped": scope is not None,
+                "kind": verdict.kind.value,
+                "source": verdict.source.value,
+                "path": scope.via if scope is not None and scope.owned else None,
+                "reason": verdict.reason or None,
                 "dimensions": dict(scope.paths) if scope else {},
-                "backend": scope.backend.name if scope else None,
+                "backend": scope.backend.name if scope and scope.backend else None,
+                "manager": scope.manager if scope and not scope.owned else None,
+                "default_manager": model._meta.default_manager.name if model._meta.default_manager else None,
                 "tenant_model_of": tenant_of,
             }
         )
@@ -46,6 +61,7 @@ def describe_models(registry: ScopeRegistry, app_labels: list[str] | None = None
 def count_rows(rows: list[dict[str, Any]], tenant_pks: dict[str, Any], registry: ScopeRegistry) -> None:
     """Count each model's rows (in the given tenants, if any), on the session thread.
 
+    Every row of the tenant is counted (base manager plus the explicit filter).
     Tables that do not exist yet (unapplied migrations) get ``None``, not an error.
     """
     from django.db import connections, router
@@ -56,11 +72,24 @@ def count_rows(rows: list[dict[str, Any]], tenant_pks: dict[str, Any], registry:
         if model._meta.db_table not in _tables(connections[alias]):
             row["count"] = None
             continue
-        qs = model._base_manager.all()
-        q = registry.tenant_q(model, tenant_pks) if tenant_pks else None
-        if q is not None:
-            qs = qs.filter(q)
-        row["count"] = qs.count()
+        row["count"] = tenant_rows(registry, model, tenant_pks).count()
+
+
+def count_through_default_managers(rows: list[dict[str, Any]], tenant_pks: dict[str, Any],
+                                   registry: ScopeRegistry) -> None:
+    """``default_count``: what the default manager shows where it may hide rows (run inside the scope).
+
+    Left out (None) where the default manager cannot hide rows, and for models
+    it refuses to read while no tenant is chosen.
+    """
+    for row in rows:
+        row["default_count"] = None
+        if row.get("count") is None:
+            continue
+        model = apps.get_model(row["model"])
+        if not hides_rows(model) or (row["scoped"] and not tenant_pks):
+            continue
+        row["default_count"] = tenant_rows(registry, model, tenant_pks, through_default_manager=True).count()
 
 
 def _count_cell(row: dict[str, Any], no_counts: bool) -> str:
@@ -91,17 +120,43 @@ def run(ctx: CliContext) -> int:
             selection = session.scope.pks()
         if not args.no_counts:
             session.run(count_rows, rows, selection, registry, scoped=False)
+            session.run(count_through_default_managers, rows, selection, registry)
     if ctx.json:
         print_json({"database": ctx.project.alias, "scope": scope_desc, "models": rows})
         return 0
     table = []
     for r in rows:
-        parts = [f"{d} via {p}" for d, p in r["dimensions"].items()]
-        if r["tenant_model_of"]:
-            parts.append("tenant of " + ", ".join(r["tenant_model_of"]))
-        scoping = "; ".join(parts) or "shared"
-        table.append([r["app"], r["model"].split(".", 1)[1], _count_cell(r, args.no_counts), scoping])
+        table.append([r["app"], r["model"].split(".", 1)[1], _count_cell(r, args.no_counts), _scope_cell(r)])
     print_table(["app", "model", "rows" if not ctx.scope_flags else "rows in scope", "scope"], table, right=[2])
+    hidden = [r for r in rows if r.get("default_count") is not None and r["default_count"] != r["count"]]
     if not args.no_counts:
-        print(f"\nCounts: {scope_desc}, database {ctx.project.database_label()}.")
+        print(f"\nCounts: {scope_desc}, database {ctx.project.database_label()}; every row of the tenant, "
+              "also those a default manager hides.")
+        for r in hidden:
+            print(f"  {r['model']}: {r['count']:,} rows, {r['default_count']:,} through {r['default_manager']}")
+    ambiguous = [r["model"] for r in rows if r["kind"] == Kind.AMBIGUOUS.value]
+    if ambiguous:
+        print(f"Ambiguous (treated as shared; declare in TENANT_CONSOLE['OWNED'] or ['SHARED']): "
+              f"{', '.join(ambiguous)}.")
     return 0
+
+
+def _scope_cell(r: dict[str, Any]) -> str:
+    """``organizer via event__organizer`` / ``owned via order__event__organizer`` / ``ambiguous: ...``."""
+    parts: list[str] = []
+    if r["kind"] == Kind.OWNED.value:
+        configured = " (configured)" if r["source"] == "configured" else ""
+        parts.append(f"owned via {r['path']}{configured}")
+    elif r["kind"] == Kind.AMBIGUOUS.value:
+        parts.append(f"ambiguous: {r['reason']}")
+    else:
+        parts.extend(f"{d} via {p}" for d, p in r["dimensions"].items())
+        if r["kind"] == Kind.SCOPED.value and r["manager"] and r["manager"] != r["default_manager"]:
+            parts.append(f"by manager {r['manager']}")
+    if r["tenant_model_of"]:
+        parts.append("tenant of " + ", ".join(r["tenant_model_of"]))
+    if not parts:
+        parts.append("shared (configured)" if r["source"] == "configured" else "shared")
+    if r.get("default_count") is not None and r["default_count"] != r.get("count"):
+        parts.append(f"{r['default_count']:,} through {r['default_manager']}")
+    return "; ".join(parts)

@@ -1,10 +1,11 @@
 """The one queryset every browse call starts from, so isolation is decided in one place.
 
-It is the model's default manager (which the session's scope constrains, e.g. a
-django-scopes ``ScopedManager``) *and* the registry's explicit tenant filter, so
-a manager that forgets its scope still cannot leak another tenant's rows. With no
-tenant chosen, a scoped model has no rows to show rather than raising
-``ScopeError`` deep in a page fetch: :class:`NeedsTenant` says why up front.
+It is :func:`tenant_console.core.tenancy.rows.tenant_rows`: the base manager
+with the registry's explicit tenant filter, so every row of the tenant is shown
+(a default manager that hides drafts does not hide them here) and owned models,
+which no manager scopes, are narrowed like scoped ones. With no tenant chosen, a
+scoped or owned model has no rows to show rather than every tenant's:
+:class:`NeedsTenant` says why up front.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.db.models import Model, QuerySet
 
 from tenant_console.core.discovery import ScopeRegistry, model_label
 from tenant_console.core.errors import ConsoleError
+from tenant_console.core.tenancy.rows import tenant_rows
 
 
 class NeedsTenant(ConsoleError):
@@ -31,14 +33,11 @@ def scoped_queryset(registry: ScopeRegistry, model: type[Model], tenant_pks: Map
                     disabled: bool) -> QuerySet:
     """``model``'s rows visible in the current scope (call on the session thread)."""
     if disabled:
-        return model._default_manager.all()
-    if registry.is_scoped(model) and not tenant_pks:
+        return model._base_manager.all()
+    scope = registry.scope_of(model)
+    if scope is not None and not tenant_pks:
+        how = f"owned via {scope.via}" if scope.owned else f"scoped by {', '.join(scope.dimensions)}"
         raise NeedsTenant(
-            f"{model_label(model)} is scoped by {', '.join(registry.scope_of(model).dimensions)}: "  # type: ignore[union-attr]
-            "choose a tenant first (press t), or disable scopes deliberately."
+            f"{model_label(model)} is {how}: choose a tenant first (press t), or disable scopes deliberately."
         )
-    qs = model._default_manager.all()
-    q = registry.tenant_q(model, tenant_pks)
-    if q is not None and q:
-        qs = qs.filter(q)
-    return qs
+    return tenant_rows(registry, model, tenant_pks)

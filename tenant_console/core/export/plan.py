@@ -32,6 +32,7 @@ from django.db.models import IntegerField, Model, Q, QuerySet
 from tenant_console.core.discovery import ScopeRegistry
 from tenant_console.core.errors import ConsoleError
 from tenant_console.core.export.relations import Relation, dependency_order, relations_of
+from tenant_console.core.tenancy.rows import in_batch_size
 
 POLICIES = ("refuse", "omit", "include")
 #: Reference details kept in a plan; beyond this only the count grows.
@@ -180,9 +181,8 @@ def _plural(n: int, word: str) -> str:
 
 
 def batch_size(alias: str) -> int:
-    """How many keys one ``IN (...)`` may carry on this backend."""
-    limit = connections[alias].features.max_query_params or 2000
-    return max(100, min(2000, int(limit) - 50))
+    """How many keys one ``IN (...)`` may carry on this backend (export plans and writes)."""
+    return max(100, in_batch_size(alias, most=2000, reserve=50))
 
 
 def parse_model_labels(labels: Iterable[str], what: str = "--exclude") -> set[type[Model]]:
@@ -223,20 +223,14 @@ class Planner:
 
     # -- scope questions ------------------------------------------------------
     def _scope(self, model: type[Model]) -> tuple[Q | None, list[tuple[str, str]]]:
-        """(filter of the chosen tenants' rows, [(dimension, field path)]) or (None, []) when not scoped by them."""
+        """(filter of the chosen tenants' rows, [(dimension, field path)]) or (None, []) when not theirs.
+
+        Both come from the registry (scoped and owned models, tenant models,
+        implied dimensions), the same filter browse counts and graph walks use.
+        """
         if model not in self._scope_cache:
-            paths: list[tuple[str, str]] = []
-            for dim in self.tenant_pks:
-                if self.registry.dimensions[dim].model is model:
-                    paths.append((dim, "pk"))
-            scope = self.registry.scope_of(model)
-            if scope is not None:
-                paths += [(d, p) for d, p in scope.paths.items() if d in self.tenant_pks]
-            q: Q | None = None
-            if paths:
-                q = Q()
-                for dim, path in paths:
-                    q &= Q(**{path: self.tenant_pks[dim]})
+            paths = self.registry.tenant_paths(model, self.tenant_pks) or []
+            q = self.registry.tenant_q(model, self.tenant_pks) if paths else None
             self._scope_cache[model] = (q, paths)
         return self._scope_cache[model]
 
@@ -475,12 +469,33 @@ class Planner:
         self.excluded[key] = self.excluded.get(key, 0) + qs.count()
 
     def _warn_unscoped_referrers(self) -> None:
-        """Rows of unscoped models that point into the tenant are not part of it; say so."""
+        """Rows of models outside the tenant that point into it are not exported; name each such model.
+
+        Owned models are part of the tenant; what is left are shared models (a
+        declared or inferred verdict) and ambiguous ones, which the registry
+        could not attach to one tenant (see docs/tenancy.md).
+        """
         selected = {m for m, s in self.sel.items() if s.q is not None}
+        selected_cts: list[Any] | None = None
         for model in apps.get_models():
             if model in self.sel or model._meta.proxy or self._scope(model)[0] is not None:
                 continue
+            verdict = self.registry.verdict(model)
+            what = (f"the ambiguous model {model._meta.label} ({verdict.reason})" if verdict.kind.value == "ambiguous"
+                    else f"the shared model {model._meta.label}")
+            hint = ("; declare it in TENANT_CONSOLE['OWNED'] to export it with the tenant"
+                    if verdict.kind.value == "ambiguous" else "")
             for rel in relations_of(model):
+                if rel.kind == "gfk" and verdict.kind.value == "ambiguous":
+                    if selected_cts is None:
+                        selected_cts = [ContentType.objects.db_manager(self.alias).get_for_model(m) for m in selected]
+                    n = model._base_manager.using(self.alias).filter(**{
+                        f"{rel.field.ct_field}__in": selected_cts}).count()
+                    if n:
+                        self.warnings.append(
+                            f"{n} row(s) of {what} may point into this tenant through the generic foreign key "
+                            f"{rel.name!r}; they are not part of the export{hint}.")
+                    continue
                 if rel.kind != "fk" or rel.target not in selected:
                     continue
                 target_q = self.sel[rel.target].q
@@ -489,8 +504,8 @@ class Planner:
                         target_q).values(rel.target_field)}).count()
                 if n:
                     self.warnings.append(
-                        f"{n} row(s) of the unscoped model {model._meta.label} point into this tenant through "
-                        f"{rel.name!r}; unscoped models are not part of a tenant export, so they are not included.")
+                        f"{n} row(s) of {what} point into this tenant through {rel.name!r}; they are not part "
+                        f"of the export{hint}.")
 
     # -- result -----------------------------------------------------------------
     def finish(self, *, kind: str, scope: dict[str, dict[str, str]], roots: list[str],

@@ -56,12 +56,7 @@ from tenant_console.core.graph.classify import Classification, ScopeColumns, cla
 from tenant_console.core.graph.relations import Kind, Relation, concrete, field_of, model_key, relations_of
 from tenant_console.core.graph.result import CrossTenantEdge, Edge, GraphResult, MissingTarget, Node, NodeKey
 from tenant_console.core.graph.rules import WalkRules
-
-#: Largest ``IN (...)`` list on backends without a parameter limit (PostgreSQL):
-#: beyond this, planning a statement costs more than another round trip.
-MAX_IN = 10_000
-#: Parameters kept free for the rest of a statement (a content type id, ...).
-PARAM_RESERVE = 20
+from tenant_console.core.tenancy.rows import in_batch_size
 
 Root = Model | tuple[Any, Any]
 
@@ -79,13 +74,8 @@ ProgressCallback = Callable[[WalkProgress], None]
 
 
 def batch_size(alias: str, n: int) -> int:
-    """How many values one ``IN`` list may carry on ``alias``."""
-    conn = connections[alias]
-    limit = conn.features.max_query_params
-    if limit:
-        return max(1, int(limit) - PARAM_RESERVE)
-    by_ops = conn.ops.bulk_batch_size(["pk"], range(max(n, 1)))
-    return max(1, min(int(by_ops or n), MAX_IN))
+    """How many values one ``IN`` list may carry on ``alias`` (never more than ``n`` are needed)."""
+    return max(1, min(in_batch_size(alias), max(n, 1)))
 
 
 def chunks(values: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:

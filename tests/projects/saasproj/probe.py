@@ -23,6 +23,7 @@ TRUTH_PATHS = {
     "ticketing.Ticket": {"organizer": "show__account", "event": "show"},
     "notes.Note": {"workspace": "workspace", "organizer": "workspace__account"},
     "notes.Comment": {"workspace": "note__workspace", "organizer": "note__workspace__account"},
+    "ticketing.PaymentLog": {"organizer": "account"},
 }
 
 
@@ -43,7 +44,7 @@ def _registry(project: Any) -> dict[str, Any]:
             for name, d in reg.dimensions.items()
         },
         "scoped": {
-            model_label(m): {"paths": s.paths, "backend": s.backend.name, "manager": s.manager}
+            model_label(m): {"paths": s.paths, "backend": s.backend.name if s.backend else None, "manager": s.manager}
             for m, s in reg.scoped.items()
         },
         "backends": [b.name for b in reg.backends],
