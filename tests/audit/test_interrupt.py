@@ -82,3 +82,32 @@ def test_sigint_stops_a_writable_shell_input_rolled_back(project, db_alias):
     assert Tag._base_manager.using(db_alias).filter(tag=MARK).count() == 0
     ((_, ended),) = acts(project, "shell_input", before)
     assert ended["outcome"] == "interrupted" and ended["committed"] is False
+
+
+def test_an_interrupt_that_comes_too_late_reports_the_real_result(project, capsys):
+    """ctrl+c while work that can no longer be stopped finishes: the CLI waits and says it finished."""
+    import _thread
+    import threading
+    import time
+
+    from tenant_console.cli.context import CliContext
+
+    ctx = CliContext(project=project, args=None)  # type: ignore[arg-type]
+    session = project.session("too-late")
+    asked: list[bool] = []
+
+    def work() -> int:
+        time.sleep(0.6)  # in C: no interrupt lands here, like a COMMIT already under way
+        return 42
+
+    timer = threading.Timer(0.2, _thread.interrupt_main)
+    timer.start()
+    try:
+        result = ctx.run_to_end(session, work, on_interrupt=lambda: asked.append(True), what="the work",
+                                scoped=False)
+    finally:
+        timer.cancel()
+        session.close()
+    assert result == 42 and asked == [True]
+    err = capsys.readouterr().err
+    assert "Interrupting the work" in err and "came too late: the work had already finished" in err

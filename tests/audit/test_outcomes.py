@@ -7,6 +7,10 @@ export, import, verify) is a ``started`` record and an outcome record with the s
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -198,3 +202,49 @@ def test_isolation_audit_is_an_act_with_its_findings(capsys, project):
     assert rc == 1  # the demo data has a planted cross-tenant review
     ((_, ended),) = acts(project, "isolation_audit", before)
     assert (ended["outcome"], ended["clean"]) == ("ok", False) and ended["findings"] >= 1
+
+
+# -- breach -------------------------------------------------------------------------------------------
+#: Switches SQLite's read-only pragma off below Django (the raw driver connection), which the
+#: read-only layer's proof at the end of the block detects (``ReadOnlyBreached``).
+BREAK_SQLITE = ("from django.db import connection\nraw = connection.connection\nraw.set_authorizer(None)\n"
+                "raw.execute('PRAGMA query_only=0')")
+
+
+def test_a_broken_read_only_block_is_audited_breach_in_the_shell(capsys, project):
+    before = mark(project)
+    rc, _, err = cli(capsys, "shell", "--event__slug=democon", "-c", BREAK_SQLITE)
+    assert rc != 0 and "broken" in err
+    ((_, ended),) = acts(project, "shell_input", before)
+    assert ended["outcome"] == "breach"
+
+
+def test_a_broken_read_only_block_is_audited_breach_in_the_repl(project, event_pks):
+    session = project.session("repl-breach", alias="default")
+    runner = ReplRunner(project, session)
+    try:
+        runner.set_scope({"event": event_pks["democon"]})
+        before = mark(project)
+        result = runner.run(BREAK_SQLITE)
+        assert not result.ok and result.outcome == "breach"
+        ((_, ended),) = acts(project, "repl_input", before)
+        assert ended["outcome"] == "breach"
+    finally:
+        runner.close()
+
+
+# -- the interactive shell ------------------------------------------------------------------------------
+
+
+def test_interactive_shell_inputs_are_audited_one_by_one(project):
+    driver = Path(__file__).resolve().parent / "sigint_driver.py"
+    before = mark(project)
+    proc = subprocess.run([sys.executable, str(driver), "--settings", "tests.settings", "shell", "--plain",
+                           "--event__slug=democon"], input=f"print(event.slug)\nTag.objects.create(event=event, "
+                          f"tag='{MARK}')\n1/0\n", capture_output=True, text=True, timeout=120,
+                          env=os.environ.copy())
+    assert proc.returncode == 0, proc.stderr
+    assert "democon" in proc.stdout and "INSERT refused" in proc.stderr and "ZeroDivisionError" in proc.stderr
+    outcomes = [(e["code"], e["outcome"]) for _, e in acts(project, "shell_input", before)]
+    assert outcomes == [("print(event.slug)", "ok"), (f"Tag.objects.create(event=event, tag='{MARK}')", "refused"),
+                        ("1/0", "error")]

@@ -20,7 +20,6 @@ from typing import Any
 
 from tenant_console.cli.context import CliContext
 from tenant_console.core import scopewatch
-from tenant_console.core.audit import AuditUnavailable
 from tenant_console.core.errors import Cancelled, ConsoleError, ReadOnlyViolation
 from tenant_console.core.session import Session
 
@@ -125,14 +124,14 @@ class ScopedConsole(code.InteractiveConsole):
     def runcode(self, codeobj: Any) -> None:
         try:
             run_input(self.ctx, self.session, codeobj, self._last, self.locals, write=self.writable)
-        except AuditUnavailable as exc:
-            sys.stderr.write(f"tenant-console: error: {exc.message}\n")
         except (KeyboardInterrupt, Cancelled):
             sys.stderr.write("\nKeyboardInterrupt" + (" (rolled back)" if self.writable else "") + "\n")
         except SystemExit:
             raise
         except ReadOnlyViolation as exc:
             sys.stderr.write(f"{exc}. Start the shell with --write to allow writes.\n")
+        except ConsoleError as exc:  # the audit trail, a read-only breach: said in one paragraph
+            sys.stderr.write(f"tenant-console: error: {exc.message}\n")
         except BaseException:
             self.showtraceback()
 
