@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from tenant_console.cli.context import CliContext
@@ -126,10 +130,35 @@ def print_plan(plan: ExportPlan) -> None:
         warn(w)
 
 
+@contextlib.contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """While the block runs in the main thread, ``SIGTERM`` and ``SIGHUP`` raise ``KeyboardInterrupt`` there,
+    so that a service manager's stop or a closed terminal ends an export the way ctrl+c does."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            with contextlib.suppress(ValueError, OSError):
+                previous[sig] = signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            with contextlib.suppress(ValueError, OSError):
+                signal.signal(sig, old)
+
+
 def run(ctx: CliContext) -> int:
     from tenant_console.core.export.loading import loading_needs
     from tenant_console.core.export.runner import CrossTenantRefused, ExportJob, ExportRequest, run_export
-    from tenant_console.core.export.storage import split_name
+    from tenant_console.core.export.storage import LocalOutput, split_name
 
     args = ctx.args
     if args.depth is not None and args.depth < 0:
@@ -154,9 +183,13 @@ def run(ctx: CliContext) -> int:
             depth=args.depth, stop_at=list(args.stop_at), cross_tenant=args.cross_tenant,
             with_files=args.with_files, overwrite=args.overwrite, dry_run=args.dry_run)
         try:
-            outcome = ctx.run_to_end(session, run_export, ctx.project, request, job, session.alias,
-                                     on_interrupt=lambda: (job.cancel(), session.cancel()), what="the export",
-                                     stopped="Nothing was written (the temporary files were removed).")
+            # SIGTERM and SIGHUP stop the export as ctrl+c does: cancelled, its temporary files removed by the
+            # writer, the outcome reported (a process killed outright leaves them to the next export into the
+            # same folder, which removes them).
+            with _signals_interrupt():
+                outcome = ctx.run_to_end(session, run_export, ctx.project, request, job, session.alias,
+                                         on_interrupt=lambda: (job.cancel(), session.cancel()), what="the export",
+                                         stopped="Nothing was written (the temporary files were removed).")
         except CrossTenantRefused as exc:
             if ctx.json:
                 print_json({"ok": False, "error": exc.message, "plan": exc.plan.as_dict()})
@@ -175,6 +208,10 @@ def run(ctx: CliContext) -> int:
         return 1 if plan.refused else 0
     result, manifest = outcome.result, outcome.manifest
     assert result is not None and manifest is not None and output is not None
+    stale = [str(p) for p in output.removed_stale] if isinstance(output, LocalOutput) else []
+    if stale:
+        plan.warnings.append(f"Removed {len(stale)} temporary file(s) left by interrupted exports in this folder: "
+                             f"{', '.join(stale)}.")
     loading = loading_needs(manifest, _manifest_display(output))
     if ctx.json:
         print_json({"ok": True, "output": outcome.output, "manifest": _manifest_display(output),

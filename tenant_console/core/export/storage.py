@@ -5,18 +5,26 @@ temporary local files (``NAME.tmp-XXXX``, beside the destination for local
 output so the final step is an atomic ``rename``); only a complete export is
 moved into place, the data first and the manifest last. A file without its
 manifest is therefore never a finished export, and an interrupted one leaves
-nothing behind. A storage backend (S3/GCS through django-storages, or any other)
-receives the finished files through ``storage.save``, so no cloud CLI is needed.
+nothing behind: the writer removes its temporary files on any error or cancel (the
+CLI turns ``SIGTERM``/``SIGHUP``/``SIGINT`` into a cancel), whatever is left at
+interpreter exit is removed then, and those left by a process that
+could not clean up (``SIGKILL``, a power cut) are removed by the next export to the
+same folder (their names carry the writer's pid: ``NAME.tmp-PID-XXXX``). A storage
+backend (S3/GCS through django-storages, or any other) receives the finished files
+through ``storage.save``, so no cloud CLI is needed.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime as dt
 import os
 import re
 import secrets
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 from tenant_console.core.errors import ConsoleError
@@ -50,6 +58,82 @@ def manifest_name(data_name: str) -> str:
     return stem + ".manifest.json"
 
 
+# -- temporary files: removed on every exit this process sees, and by the next export when it could not -----
+
+#: Temporary files this process is writing (removed by :func:`remove_pending` at interpreter exit).
+_pending: set[Path] = set()
+_pending_lock = threading.Lock()
+#: ``NAME.jsonl.gz.tmp-PID-XXXX``, ``NAME.manifest.json.tmp-XXXX`` (older versions wrote no pid).
+TMP_PATTERN = re.compile(r"^.+(?:\.jsonl|\.jsonl\.gz|\.manifest\.json)\.tmp-(?:(?P<pid>\d+)-)?[0-9a-f]{8}$")
+#: A temporary file without a pid is an earlier version's; stale once it has not been written to for this long.
+STALE_WITHOUT_PID = 3600.0
+
+
+def tmp_suffix() -> str:
+    return f".tmp-{os.getpid()}-{secrets.token_hex(4)}"
+
+
+def _track(*paths: Path) -> None:
+    with _pending_lock:
+        _pending.update(paths)
+
+
+def _untrack(*paths: Path) -> None:
+    with _pending_lock:
+        _pending.difference_update(paths)
+
+
+def remove_pending() -> None:
+    """Remove every temporary export file this process still has (at interpreter exit)."""
+    with _pending_lock:
+        paths = list(_pending)
+        _pending.clear()
+    for p in paths:
+        with contextlib.suppress(OSError):
+            p.unlink()
+
+
+atexit.register(remove_pending)
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
+
+
+def remove_stale(folder: Path) -> list[Path]:
+    """Remove the temporary files of interrupted exports in ``folder``: those whose writer (the pid in the
+    name) is gone, and pid-less ones (earlier versions) untouched for an hour. Another export that is
+    still running keeps its files. Returns what was removed."""
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        m = TMP_PATTERN.match(entry.name)
+        if m is None or not entry.is_file(follow_symlinks=False):
+            continue
+        pid = m.group("pid")
+        try:
+            stale = (not _pid_alive(int(pid))) if pid else now - entry.stat().st_mtime > STALE_WITHOUT_PID
+        except (OSError, ValueError, OverflowError):
+            continue
+        if stale:
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+    return removed
+
+
 class Output:
     """A destination: temporary files to write, then :meth:`commit` or :meth:`discard`."""
 
@@ -74,6 +158,7 @@ class Output:
             if p is not None:
                 with contextlib.suppress(FileNotFoundError):
                     p.unlink()
+                _untrack(p)
 
 
 class LocalOutput(Output):
@@ -81,15 +166,19 @@ class LocalOutput(Output):
         self.path = Path(path).expanduser().absolute()
         super().__init__(str(self.path))
         self.manifest_path = Path(manifest_name(str(self.path)))
-        token = secrets.token_hex(4)
-        self.data_tmp = self.path.with_name(f"{self.path.name}.tmp-{token}")
-        self.manifest_tmp = self.manifest_path.with_name(f"{self.manifest_path.name}.tmp-{token}")
+        suffix = tmp_suffix()
+        self.data_tmp = self.path.with_name(f"{self.path.name}{suffix}")
+        self.manifest_tmp = self.manifest_path.with_name(f"{self.manifest_path.name}{suffix}")
+        _track(self.data_tmp, self.manifest_tmp)
+        #: Temporary files of interrupted exports that :meth:`check` removed from the folder.
+        self.removed_stale: list[Path] = []
 
     def check(self, overwrite: bool) -> None:
         if not self.path.parent.is_dir():
             raise ConsoleError(f"Cannot write {self.path}: the directory {self.path.parent} does not exist.")
         if not os.access(self.path.parent, os.W_OK):
             raise ConsoleError(f"Cannot write {self.path}: the directory {self.path.parent} is not writable.")
+        self.removed_stale += remove_stale(self.path.parent)
         if not overwrite:
             for p in (self.path, self.manifest_path):
                 if p.exists():
@@ -97,7 +186,9 @@ class LocalOutput(Output):
 
     def commit(self) -> None:
         os.replace(self.data_tmp, self.path)
+        _untrack(self.data_tmp)
         os.replace(self.manifest_tmp, self.manifest_path)
+        _untrack(self.manifest_tmp)
 
 
 class StorageOutput(Output):
@@ -121,6 +212,7 @@ class StorageOutput(Output):
         self._tmpdir = tmpdir
         self.data_tmp = tmpdir / f"data.tmp-{token}"
         self.manifest_tmp = tmpdir / f"manifest.tmp-{token}"
+        _track(self.data_tmp, self.manifest_tmp)
 
     @property
     def display(self) -> str:
