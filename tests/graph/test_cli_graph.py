@@ -1,4 +1,4 @@
-"""``graph`` and ``audit`` commands, in-process, on SQLite and PostgreSQL."""
+"""``graph`` and ``audit`` commands, in-process, on SQLite, PostgreSQL and MariaDB."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import json
 import pytest
 
 from tenant_console.cli.main import main
+
+pytestmark = pytest.mark.mariadb
 
 
 def _run(capsys, *args: str) -> tuple[int, str, str]:

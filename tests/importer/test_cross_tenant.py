@@ -23,8 +23,6 @@ from tenant_console.core.importer.decisions import allowed
 from tests.importer.conftest import Importer, table_state
 from tests.importer.exports import real_export
 
-pytestmark = pytest.mark.mariadb
-
 NEW = Retarget.new_tenant({"event": {"slug": "democon-copy", "name": "DemoCon copy"}})
 
 

@@ -14,6 +14,8 @@ import pytest
 from tenant_console.core.importer import Decisions
 from tests.importer.conftest import table_state
 
+pytestmark = pytest.mark.mariadb
+
 
 def sequences(alias: str) -> dict[str, Any]:
     from django.db import connections

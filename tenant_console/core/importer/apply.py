@@ -2,21 +2,26 @@
 
 Inside one durable atomic block on the target: the tables to be written are locked
 against other writers (PostgreSQL ``SHARE ROW EXCLUSIVE``; SQLite's write lock, taken
-first), the target rows the plan looked at are read again and compared with what the
-review saw (if any changed, nothing is applied and the rows are named), new keys are
-given, rows are inserted and updated in bulk per model in dependency order, foreign
-keys are checked (deferred constraints, then checked with the offending row named),
-sequences are reset on PostgreSQL. A dry run does all of it and rolls back; a dry run or a
-failed import also puts PostgreSQL's sequences back (they are not transactional). Killing
-the process at any point leaves the target as it was: the transaction never commits.
+first; MariaDB/MySQL a SERIALIZABLE transaction, whose reads lock what they read), the
+target rows the plan looked at are read again and compared with what the review saw (if
+any changed, nothing is applied and the rows are named), new keys are given, rows are
+inserted and updated in bulk per model in dependency order, foreign keys are checked
+(deferred constraints; on MariaDB/MySQL, which cannot defer them, checking is off for the
+writes; then every written table is checked explicitly, with the offending row named), and
+sequences are reset on PostgreSQL (MariaDB/MySQL's AUTO_INCREMENT follows explicit keys by
+itself; like any rolled-back InnoDB insert, a dry run or a failed import can leave it
+advanced). A dry run does all of it and rolls back; a dry run or a failed import also puts
+PostgreSQL's sequences back (they are not transactional). Killing the process at any point
+leaves the target as it was: the transaction never commits.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.core.management.color import no_style
@@ -107,8 +112,9 @@ class Applier:
                         self._rename()
                         total = sum(1 for it in self.plan.all_items() if self.res.effective(it) in WRITES)
                         done = 0
-                        for lb in labels:
-                            done = self._write_model(lb, done, total)
+                        with self._references_checked_at_the_end():
+                            for lb in labels:
+                                done = self._write_model(lb, done, total)
                         self._reset_sequences(written)
                         self._check_constraints(written)
                         self._check_cancel()
@@ -145,6 +151,13 @@ class Applier:
             if self.conn.vendor == "postgresql":
                 for t in sorted(tables):
                     cur.execute(f"LOCK TABLE {self.conn.ops.quote_name(t)} IN SHARE ROW EXCLUSIVE MODE")
+            elif self.conn.vendor == "mysql":
+                # LOCK TABLES would commit; a SERIALIZABLE InnoDB transaction turns the re-check's reads
+                # into locking reads (rows read are share-locked, pk ranges gap-locked against inserts).
+                # It can only be set before the transaction's first statement, which this is.
+                cur.execute("SELECT @@in_transaction")
+                if not cur.fetchone()[0]:
+                    cur.execute("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE")
             elif self.conn.vendor == "sqlite" and tables:
                 # A deferred SQLite transaction takes the write lock at its first write; take it now, so
                 # that nobody can change the target between the re-check and the writes.
@@ -460,6 +473,23 @@ class Applier:
         with self.conn.cursor() as cur:
             for name, last, called in sequences:
                 cur.execute("SELECT setval(%s::regclass, %s, %s)", [name, last, called])
+
+    @contextlib.contextmanager
+    def _references_checked_at_the_end(self) -> Iterator[None]:
+        """Let rows refer to rows written later (forward references, cycles); checked afterwards.
+
+        PostgreSQL's and SQLite's foreign keys (as Django creates them) are deferred to the commit.
+        MariaDB/MySQL (InnoDB) checks each row at once and has no deferrable constraints: there,
+        as Django's ``loaddata`` does, checking is switched off for the writes (``SET
+        FOREIGN_KEY_CHECKS = 0``, on this connection, inside this transaction) and switched back on
+        even when a write fails; :meth:`_check_constraints` then checks every written table
+        explicitly, so a dangling reference still fails the import and rolls it back.
+        """
+        if self.conn.features.can_defer_constraint_checks:
+            yield
+            return
+        with self.conn.constraint_checks_disabled():
+            yield
 
     def _check_constraints(self, labels: list[str]) -> None:
         tables = [self.plan.infos[lb].model._meta.db_table for lb in labels]
