@@ -223,3 +223,12 @@ def test_explicit_filter_agrees_with_the_scoped_managers(report, scenario):
         assert set(explicit) <= set(visible), (scenario, label)
         if label != "ticketing.Show":
             assert explicit == visible, (scenario, label)
+
+
+def test_two_cascade_parents_in_different_dimensions_are_ambiguous(report):
+    """notes.ShowBrief: workspace (workspace, organizer) and show (event, organizer); neither includes the other."""
+    verdicts = report["registry"]["verdicts"]
+    assert verdicts["notes.ShowBrief"]["kind"] == "ambiguous"
+    assert "several links lead to different tenant dimensions" in verdicts["notes.ShowBrief"]["reason"]
+    assert verdicts["ticketing.Country"]["kind"] == "shared"
+    assert {label: v["kind"] for label, v in verdicts.items() if v["kind"] == "owned"} == {}

@@ -112,5 +112,8 @@ def test_configuration_declares_an_ambiguous_model_owned_or_shared(sqlite_shop):
         "owned", "configured", "event__organizer")
     assert rows["shop.Note"]["count"] == 2  # the note on nothing belongs to no organizer
     assert (rows["shop.Team"]["kind"], rows["shop.Team"]["source"]) == ("shared", "configured")
-    # The settings replaced OWNED, so the voucher's two CASCADE parents are ambiguous again.
-    assert rows["shop.Voucher"]["kind"] == "ambiguous" and "several links" in rows["shop.Voucher"]["reason"]
+    # The settings replaced OWNED: the voucher's two CASCADE parents (event, item) reach the same dimension,
+    # so the shorter path is inferred and the other named as a reference that must agree.
+    voucher = rows["shop.Voucher"]
+    assert (voucher["kind"], voucher["source"], voucher["path"]) == ("owned", "inferred", "event__organizer")
+    assert voucher["reason"] == "also reaches its tenant through item (must agree; audit checks it)"

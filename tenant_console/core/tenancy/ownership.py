@@ -141,6 +141,20 @@ def _edges(model: type[Model]) -> tuple[list[_Edge], list[_Edge], list[str]]:
     return strong, weak, generic
 
 
+@dataclass(frozen=True)
+class _Option:
+    """One way a model reaches a tenant: a non-nullable link and the paths it gives."""
+
+    edge: _Edge
+    paths: dict[str, str]
+    via: str
+    index: int
+
+    @property
+    def dims(self) -> frozenset[str]:
+        return frozenset(self.paths)
+
+
 def infer(
     candidates: Iterable[type[Model]],
     anchor_paths: Mapping[type[Model], dict[str, str]],
@@ -150,127 +164,109 @@ def infer(
 
     ``anchor_paths`` maps every model already known to belong to tenants (tenant
     models, scoped and configured-owned ones) to ``{dimension: path}`` from it
-    (an empty path for a tenant model itself). Runs to a fixed point: a model
-    found ambiguous stops counting as tenant data for the others.
+    (an empty path for a tenant model itself). A model's options are its
+    non-nullable links whose target resolves (recursively) to a tenant; an
+    ambiguous target is no option, and a cycle of links reaches no tenant.
     """
     todo = sorted({_concrete(m) for m in candidates} - set(anchor_paths) - configured_shared, key=label_of)
-    info = {m: _edges(m) for m in todo}
-    banned: set[type[Model]] = set()
-    while True:
-        inside = _closure(todo, info, set(anchor_paths), banned)
-        chosen: dict[type[Model], _Edge] = {}
-        newly_ambiguous: set[type[Model]] = set()
-        for m in inside:
-            strong = [e for e in info[m][0] if e.target in inside or e.target in anchor_paths]
-            pick = _pick(strong)
-            if pick is None:
-                newly_ambiguous.add(m)
-            else:
-                chosen[m] = pick
-        paths: dict[type[Model], dict[str, str]] = {}
-        for m in sorted(chosen, key=label_of):
-            _resolve(m, chosen, anchor_paths, paths, newly_ambiguous, ())
-        if not newly_ambiguous - banned:
-            break
-        banned |= newly_ambiguous
+    inference = _Inference({m: _edges(m) for m in todo}, anchor_paths)
     verdicts: dict[type[Model], Verdict] = {}
     for m in todo:
-        if m in paths:
-            via = _via(m, chosen, anchor_paths)
-            verdicts[m] = Verdict(m, Kind.OWNED, Source.INFERRED, paths[m], via=via)
+        inference.resolve(m)
+        choice, reason = inference.done[m]
+        if choice is not None:
+            verdicts[m] = Verdict(m, Kind.OWNED, Source.INFERRED, choice.paths, via=choice.via, reason=reason)
             continue
-        reason = _why_not(m, info[m], inside, anchor_paths)
-        kind = Kind.AMBIGUOUS if reason else Kind.SHARED
-        verdicts[m] = Verdict(m, kind, Source.INFERRED, reason=reason)
+        verdicts[m] = Verdict(m, Kind.AMBIGUOUS if reason else Kind.SHARED, Source.INFERRED, reason=reason)
     return verdicts
 
 
-def _closure(todo: list[type[Model]], info: Mapping[type[Model], tuple[list[_Edge], list[_Edge], list[str]]],
-             anchors: set[type[Model]], banned: set[type[Model]]) -> set[type[Model]]:
-    """Models with a non-nullable link into tenant data (transitively), ``banned`` ones left out."""
-    inside: set[type[Model]] = set()
-    changed = True
-    while changed:
-        changed = False
-        for m in todo:
-            if m in inside or m in banned:
+class _Inference:
+    def __init__(self, info: Mapping[type[Model], tuple[list[_Edge], list[_Edge], list[str]]],
+                 anchors: Mapping[type[Model], dict[str, str]]) -> None:
+        self.info = info
+        self.anchors = anchors
+        self.done: dict[type[Model], tuple[_Option | None, str]] = {}
+        self.visiting: set[type[Model]] = set()
+
+    def via_of(self, m: type[Model]) -> str:
+        if m in self.anchors:
+            tail = self.anchors[m]
+            return max(tail.values(), key=lambda p: p.count("__") + 1 if p else 0, default="")
+        choice = self.done[m][0]
+        assert choice is not None
+        return choice.via
+
+    def resolve(self, m: type[Model]) -> dict[str, str] | None:
+        if m in self.anchors:
+            return self.anchors[m]
+        if m in self.done:
+            choice = self.done[m][0]
+            return choice.paths if choice is not None else None
+        if m not in self.info or m in self.visiting:
+            return None  # shared by configuration, not a candidate, or a cycle of links
+        self.visiting.add(m)
+        options: list[_Option] = []
+        for index, edge in enumerate(self.info[m][0]):
+            below = self.resolve(edge.target)
+            if below is None:
                 continue
-            if any(e.target in anchors or e.target in inside for e in info[m][0]):
-                inside.add(m)
-                changed = True
-    return inside
+            paths = {dim: _join(edge.name, path) for dim, path in below.items()}
+            options.append(_Option(edge, paths, _join(edge.name, self.via_of(edge.target)), index))
+        self.visiting.discard(m)
+        if options:
+            self.done[m] = _choose(options)
+        else:
+            self.done[m] = (None, "")  # provisional: explaining may resolve models that link back here
+            self.done[m] = (None, self._why_not(m))
+        choice = self.done[m][0]
+        return choice.paths if choice is not None else None
+
+    def _ambiguous(self, m: type[Model]) -> bool:
+        entry = self.done.get(m)
+        return entry is not None and entry[0] is None and bool(entry[1])
+
+    def _why_not(self, m: type[Model]) -> str:
+        """Why ``m`` is not owned although it links to tenant data; empty when it links to none."""
+        strong, weak, generic = self.info[m]
+        via_ambiguous = [e for e in strong if self._ambiguous(e.target)]
+        if via_ambiguous:
+            names = ", ".join(f"{e.name} → {label_of(e.target)}" for e in via_ambiguous)
+            return f"its links lead only to ambiguous models ({names})"
+        weak_in = [e for e in weak if e.target is not m and self.resolve(e.target) is not None]
+        if weak_in:
+            names = ", ".join(f"{e.name} → {label_of(e.target)}" for e in weak_in)
+            return f"only nullable links lead to tenant data ({names}); a row may belong to no tenant"
+        if generic:
+            return (f"only a generic foreign key ({', '.join(generic)}) may lead to tenant data; its target "
+                    "differs per row, so no single lookup selects a tenant's rows")
+        return ""
 
 
-def _pick(strong: list[_Edge]) -> _Edge | None:
-    if len(strong) == 1:
-        return strong[0]
-    parents = [e for e in strong if e.parent_link]
-    if len(parents) == 1:
-        return parents[0]
-    cascades = [e for e in strong if e.cascade]
-    if len(cascades) == 1:
-        return cascades[0]
-    return None
+def _choose(options: list[_Option]) -> tuple[_Option | None, str]:
+    """The owner link among several, or none with the reason.
 
-
-def _resolve(m: type[Model], chosen: Mapping[type[Model], _Edge], anchors: Mapping[type[Model], dict[str, str]],
-             paths: dict[type[Model], dict[str, str]], ambiguous: set[type[Model]],
-             seen: tuple[type[Model], ...]) -> dict[str, str] | None:
-    """``{dimension: path}`` of ``m`` along the chosen links; None if they lead to an ambiguous model.
-
-    A cycle of chosen links reaches no tenant: its models become ambiguous. A
-    model whose chain ends at an ambiguous one is left for the next round, in
-    which the ambiguous model no longer counts as tenant data.
+    A unique multi-table parent link wins; then, if any link is ``CASCADE``
+    (the row is deleted with that parent: it is part of it), only those count.
+    Several remaining links that reach the same dimensions must agree on the
+    tenant in consistent data (where they do not, ``audit`` reports a
+    reference between tenants), so the shortest is the owner path. Links that
+    reach different dimensions leave the owner open: ambiguous.
     """
-    if m in paths:
-        return paths[m]
-    if m in anchors:
-        return anchors[m]
-    if m in seen:
-        ambiguous.update(seen[seen.index(m):])
-        return None
-    if m in ambiguous or m not in chosen:
-        return None
-    edge = chosen[m]
-    below = _resolve(edge.target, chosen, anchors, paths, ambiguous, (*seen, m))
-    if below is None:
-        return None
-    paths[m] = {dim: _join(edge.name, path) for dim, path in below.items()}
-    return paths[m]
-
-
-def _via(m: type[Model], chosen: Mapping[type[Model], _Edge], anchors: Mapping[type[Model], dict[str, str]]) -> str:
-    """The chain of chosen links down to a tenant model (``order__event__organizer``)."""
-    parts: list[str] = []
-    current = m
-    while current not in anchors:
-        edge = chosen[current]
-        parts.append(edge.name)
-        current = edge.target
-    tail = anchors[current]
-    longest = max(tail.values(), key=lambda p: p.count("__") + 1 if p else 0, default="")
-    return _join("__".join(parts), longest)
-
-
-def _why_not(m: type[Model], edges: tuple[list[_Edge], list[_Edge], list[str]], inside: set[type[Model]],
-             anchors: Mapping[type[Model], dict[str, str]]) -> str:
-    """Why ``m`` is not owned although it links to tenant data; empty when it does not link to any."""
-    strong, weak, generic = edges
-    tenantish = inside | set(anchors)
-    strong_in = [e for e in strong if e.target in tenantish]
-    weak_in = [e for e in weak if e.target in tenantish]
-    if len(strong_in) > 1:
-        names = ", ".join(f"{e.name} → {label_of(e.target)}" for e in strong_in)
-        return f"several links lead to tenant data ({names}) and none is the only CASCADE parent"
-    if strong_in:
-        return f"its link {strong_in[0].name} → {label_of(strong_in[0].target)} leads only to ambiguous models"
-    if weak_in:
-        names = ", ".join(f"{e.name} → {label_of(e.target)}" for e in weak_in)
-        return f"only nullable links lead to tenant data ({names}); a row may belong to no tenant"
-    if generic:
-        return (f"only a generic foreign key ({', '.join(generic)}) may lead to tenant data; its target differs "
-                "per row, so no single lookup selects a tenant's rows")
-    return ""
+    parents = [o for o in options if o.edge.parent_link]
+    if len(parents) == 1:
+        return parents[0], ""
+    pool = [o for o in options if o.edge.cascade] or options
+    if len(pool) == 1:
+        return pool[0], ""
+    widest = max(pool, key=lambda o: len(o.dims))
+    if not all(o.dims <= widest.dims for o in pool):
+        names = ", ".join(f"{o.edge.name} → {label_of(o.edge.target)} ({', '.join(sorted(o.dims))})" for o in pool)
+        return None, f"several links lead to different tenant dimensions ({names})"
+    full = [o for o in pool if o.dims == widest.dims]
+    best = min(full, key=lambda o: (o.via.count("__"), o.index))
+    others = ", ".join(o.edge.name for o in pool if o is not best)
+    return best, f"also reaches its tenant through {others} (must agree; audit checks it)"
 
 
 def configured_owned(

@@ -48,6 +48,8 @@ def _registry(project: Any) -> dict[str, Any]:
             for m, s in reg.scoped.items()
         },
         "backends": [b.name for b in reg.backends],
+        "verdicts": {model_label(m): {"kind": v.kind.value, "source": v.source.value, "path": v.via,
+                                      "reason": v.reason} for m, v in reg.verdicts.items()},
         "warnings": list(project.warnings),
     }
 

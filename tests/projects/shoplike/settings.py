@@ -44,7 +44,7 @@ else:
     }
 
 TENANT_CONSOLE = {
-    # Inference cannot choose between a voucher's two CASCADE parents (event, item): say which.
+    # A voucher has two CASCADE parents (event, item); inference takes the shorter path, the setting pins it.
     "OWNED": {"shop.Voucher": "event__organizer"},
     # A banner names the organizer that paid for it, but is shown to every tenant.
     "SHARED": ["shop.Banner"],

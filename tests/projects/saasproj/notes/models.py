@@ -43,3 +43,15 @@ class Comment(models.Model):
 
     objects = CommentManager()
     all_objects = models.Manager()
+
+
+class ShowBrief(models.Model):
+    """A workspace's brief for a show: two CASCADE parents in different dimensions (workspace, event).
+
+    Neither ownership path includes the other's dimensions, so the console cannot
+    say whose row it is: ambiguous (treated as shared and reported).
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="briefs")
+    show = models.ForeignKey("ticketing.Show", on_delete=models.CASCADE, related_name="briefs")
+    text = models.TextField(blank=True)

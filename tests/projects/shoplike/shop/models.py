@@ -16,8 +16,8 @@ foreign keys, as in the real projects:
   ``objects``; :class:`Question`'s default manager hides inactive questions
   (``all_objects`` sees them), like pretalx's submissions.
 * :class:`Note` (only a nullable link) and :class:`Comment` (only a generic
-  foreign key) are ambiguous; :class:`Voucher` (two CASCADE parents) is
-  declared owned and :class:`Banner` shared in the settings.
+  foreign key) are ambiguous; :class:`Voucher` (two CASCADE parents to the same
+  dimension) is declared owned and :class:`Banner` shared in the settings.
 * ``Event.name`` is a translatable-like field: NULL in the database, ``""`` in Python.
 """
 
@@ -152,7 +152,7 @@ class Transaction(models.Model):
 
 
 class Voucher(models.Model):
-    """Two CASCADE parents (event, item): inference cannot choose, the settings do."""
+    """Two CASCADE parents (event, item) reaching the same dimension; the settings pin the path."""
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="vouchers")
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="vouchers")
