@@ -87,6 +87,24 @@ def fresh(kind: str) -> dict[str, str]:
 _created: list[str] = []
 
 
+def empty(kind: str) -> dict[str, str]:
+    """A migrated edgeproj database of ``kind`` without any rows (a fresh target)."""
+    if kind == "postgres":
+        from tests.conftest import PG_REASON
+
+        if PG_REASON:
+            pytest.skip(f"PostgreSQL tests skipped: {PG_REASON}")
+        name = f"{os.environ['TC_TEST_PG_NAME']}_edges_empty_{uuid.uuid4().hex[:8]}"
+        pg.admin(f'CREATE DATABASE "{name}"')
+        _created.append(name)
+        db = {"EDGEPROJ_PG": name}
+    else:
+        db = {"EDGEPROJ_DB": str(_base_dir() / f"empty-{uuid.uuid4().hex[:8]}.sqlite3")}
+    done = run([PYTHON, "-m", "django", "migrate", "--verbosity", "0", *SETTINGS], db)
+    assert done.returncode == 0, done.stderr
+    return db
+
+
 def drop_databases() -> None:
     """Drop the PostgreSQL databases this run created (called from the fixture's finaliser)."""
     names = list(_created)

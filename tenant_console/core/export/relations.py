@@ -10,12 +10,14 @@ content type plus an object id, which no constraint protects).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.db.models import Model
+
+N = TypeVar("N")
 
 
 @dataclass(frozen=True)
@@ -68,31 +70,56 @@ def relations_of(model: type[Model]) -> list[Relation]:
     return found
 
 
+def sort_by_dependencies(nodes: Iterable[N], hard: Mapping[N, set[N]], soft: Mapping[N, set[N]],
+                         key: Callable[[N], str]) -> list[N]:
+    """``nodes`` ordered so that each comes after what it depends on; the one topological sort of the tool.
+
+    ``hard`` dependencies are references a row cannot be written without (a non-nullable foreign key, a
+    multi-table parent link); ``soft`` ones can be filled in later (a nullable foreign key, a many-to-many
+    link). A cycle is broken at a soft dependency: of the nodes whose hard dependencies are all placed,
+    the one with the fewest open soft ones (then by ``key``) goes first. So a user and the profile picture
+    that points at it (``Picture.owner`` non-nullable, ``User.picture`` nullable) load user first, which
+    is what ``loaddata`` needs when the user is referenced by natural key. Only a cycle of hard
+    dependencies alone, which no database could load row by row, falls back to the fewest open ones.
+    """
+    items = list(nodes)
+    inside = set(items)
+    open_hard = {n: {d for d in hard.get(n, ()) if d in inside and d != n} for n in items}
+    open_soft = {n: {d for d in soft.get(n, ()) if d in inside and d != n} - open_hard[n] for n in items}
+    ordered: list[N] = []
+    pending = set(items)
+    while pending:
+        ready = sorted((n for n in pending if not open_hard[n] and not open_soft[n]), key=key)
+        if not ready:  # a cycle: break it at a nullable reference if there is one
+            candidates = [n for n in pending if not open_hard[n]] or list(pending)
+            ready = [min(candidates, key=lambda n: (len(open_hard[n]), len(open_soft[n]), key(n)))]
+        for n in ready:
+            ordered.append(n)
+            pending.discard(n)
+        for n in pending:
+            open_hard[n].difference_update(ready)
+            open_soft[n].difference_update(ready)
+    return ordered
+
+
 def dependency_order(models: Iterable[type[Model]]) -> list[type[Model]]:
     """Models sorted so that every model comes after the models its rows refer to.
 
     Like ``serializers.sort_dependencies`` but over every FK, not only those to
     models with natural keys (natural-key lookups at load time need their target
-    loaded first, and parents first is easier to read). Cycles (self references,
-    mutual FKs) are broken deterministically by label; ``loaddata`` defers
-    constraint checks, so any order loads, this one just avoids forward references.
+    loaded first, and parents first is easier to read). Cycles follow nullability
+    (:func:`sort_by_dependencies`), so plain ``loaddata`` loads every export.
     """
-    pending: dict[type[Model], set[type[Model]]] = {m: set() for m in models}
-    for m in pending:
+    models = list(models)
+    hard: dict[type[Model], set[type[Model]]] = {m: set() for m in models}
+    soft: dict[type[Model], set[type[Model]]] = {m: set() for m in models}
+    for m in models:
         for rel in relations_of(m):
-            if rel.target is not None and rel.target in pending and rel.target is not m:
-                pending[m].add(rel.target)
-    ordered: list[type[Model]] = []
-    while pending:
-        ready = sorted((m for m, deps in pending.items() if not deps), key=lambda m: m._meta.label_lower)
-        if not ready:  # a cycle: take the model with the fewest open dependencies
-            ready = [min(pending, key=lambda m: (len(pending[m]), m._meta.label_lower))]
-        for m in ready:
-            ordered.append(m)
-            del pending[m]
-        for deps in pending.values():
-            deps.difference_update(ready)
-    return ordered
+            if rel.target is None:
+                continue
+            nullable = rel.kind == "m2m" or bool(getattr(rel.field, "null", False))
+            (soft if nullable else hard)[m].add(rel.target)
+    return sort_by_dependencies(models, hard, soft, key=lambda m: m._meta.label_lower)
 
 
 def uses_natural_primary_key(model: type[Model]) -> bool:

@@ -48,28 +48,20 @@ ALLOC: Any = _Alloc()
 
 
 def dependency_order(labels: list[str], infos: dict[str, ModelInfo]) -> list[str]:
-    """Models ordered parents first (FKs, parent links); cycles keep file order."""
-    deps = {lb: {fk.target for fk in infos[lb].fks if fk.target != lb and fk.target in labels} for lb in labels}
-    for lb in labels:
-        if infos[lb].parent_link is not None and infos[lb].parent_link.target in labels:  # type: ignore[union-attr]
-            deps[lb].add(infos[lb].parent_link.target)  # type: ignore[union-attr]
-    out: list[str] = []
-    done: set[str] = set()
-    visiting: set[str] = set()
+    """Models ordered parents first (non-nullable FKs and parent links before nullable FKs); the same sort
+    as the export's, so cycles are broken at a nullable reference."""
+    from tenant_console.core.export.relations import sort_by_dependencies
 
-    def visit(lb: str) -> None:
-        if lb in done or lb in visiting:
-            return
-        visiting.add(lb)
-        for d in sorted(deps[lb], key=labels.index):
-            visit(d)
-        visiting.discard(lb)
-        done.add(lb)
-        out.append(lb)
-
+    hard: dict[str, set[str]] = {lb: set() for lb in labels}
+    soft: dict[str, set[str]] = {lb: set() for lb in labels}
     for lb in labels:
-        visit(lb)
-    return out
+        info = infos[lb]
+        for fk in info.fks:
+            (soft if fk.null else hard)[lb].add(fk.target)
+        if info.parent_link is not None:
+            hard[lb].add(info.parent_link.target)
+    position = {lb: f"{n:06d}" for n, lb in enumerate(labels)}  # ties keep the file's order
+    return sort_by_dependencies(labels, hard, soft, key=position.__getitem__)
 
 
 class Applier:
