@@ -16,6 +16,14 @@ In one run, on the same export file (``megacon`` exported with the real exporter
 
 Ratios are ours vs loaddata from this run. The planner's queries are counted to show it works in
 batches (one query per model and chunk), not per object.
+
+Memory: the import into the empty target and ``loaddata`` each run in a child process of their own,
+which reports its peak resident set size (``ru_maxrss``: Python, Django and the driver included, about
+50 MB before any row is read), so that the figure is the import's and not the seeding's.
+
+    .venv/bin/python -m benchmarks.importer --rows 20000     # the figures of the closing note of #12
+    .venv/bin/python -m benchmarks.importer --rows 200000
+    .venv/bin/python -m benchmarks.importer --full
 """
 
 from __future__ import annotations
@@ -23,6 +31,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -160,16 +170,32 @@ def ten_percent(project: Any, alias: str, path: Path, tmp: Path) -> None:
     connections[alias].close()
 
 
-def run(project: Any, source: str, empty: str, tmp: Path) -> dict[str, Any]:
+def child(what: str, path: Path, alias: str, rows: int, pg: bool) -> dict[str, Any]:
+    """Run ``ours`` (empty target) or ``loaddata`` in a process of its own; its figures and peak RSS."""
+    args = [sys.executable, "-m", "benchmarks.importer", "--child", what, "--child-file", str(path),
+            "--child-alias", alias, "--rows", str(rows), *(["--pg"] if pg else [])]
+    proc = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=os.environ.copy())
+    if proc.returncode:
+        raise SystemExit(f"the {what} child failed:\n{proc.stderr[-4000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run(project: Any, source: str, empty: str, tmp: Path, rows: int, pg: bool) -> dict[str, Any]:
     path = tmp / f"megacon-{source}.jsonl"
     t0 = time.perf_counter()
     export(project, source, path)
     result: dict[str, Any] = {"export_seconds": round(time.perf_counter() - t0, 2),
                               "file_bytes": path.stat().st_size}
     flush(empty)
-    result["ours_empty"] = ours(project, empty, path, {"missing_ref": "skip", "dependent": "skip"})
+    result["ours_empty"] = child("ours", path, empty, rows, pg)
     flush(empty)
-    result["loaddata_empty"] = loaddata(empty, path)
+    loaded = child("loaddata", path, empty, rows, pg)
+    result["loaddata_empty"] = loaded["seconds"]
+    result["loaddata_peak_rss_mb"] = loaded["peak_rss_mb"]
     flush(empty)
     ten_percent(project, empty, path, tmp)
     result["ours_10pct"] = ours(project, empty, path, {"missing_ref": "skip", "dependent": "skip",
@@ -184,18 +210,29 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="About 1,000,000 rows in the tenant.")
     parser.add_argument("--pg", action="store_true", help="Also on PostgreSQL (127.0.0.1:5432).")
     parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
+    parser.add_argument("--child", choices=["ours", "loaddata"], help=argparse.SUPPRESS)
+    parser.add_argument("--child-file", help=argparse.SUPPRESS)
+    parser.add_argument("--child-alias", help=argparse.SUPPRESS)
     args = parser.parse_args()
     rows = 1_000_000 if args.full else args.rows
     sys.path[:0] = [str(ROOT), str(ROOT / "demo_project")]
     aliases: tuple[str, ...] = ("default", "postgres") if args.pg else ("default",)
     project = _setup(rows, aliases)
+    if args.child:
+        if args.child == "ours":
+            out = ours(project, args.child_alias, Path(args.child_file), {"missing_ref": "skip", "dependent": "skip"})
+        else:
+            out = {"seconds": loaddata(args.child_alias, Path(args.child_file))}
+        out["peak_rss_mb"] = round(_peak_mb(), 1)
+        print(json.dumps(out, default=str))
+        return
     from benchmarks.common import ratio
 
     pairs = [("default", "empty")] + ([("postgres", "postgres_empty")] if args.pg else [])
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="tc-bench-import-") as tmp:
         for source, empty in pairs:
-            results[source] = run(project, source, empty, Path(tmp))
+            results[source] = run(project, source, empty, Path(tmp), rows, args.pg)
     if args.json:
         print(json.dumps(results, indent=2, default=str))
         return
@@ -206,10 +243,11 @@ def main() -> None:
         print(f"\n== {vendor}: megacon export, {n:,} objects, {r['file_bytes'] / 1e6:.1f} MB (.jsonl) ==")
         print(f"ours, empty target:    {e['total']:7.2f}s  (read+verify {e['read']:.2f}s, plan {e['plan']:.2f}s "
               f"in {e['plan_queries']:,} queries, resolve {e['resolve']:.2f}s, apply {e['apply']:.2f}s)  "
-              f"{n / e['total']:,.0f} objects/s")
+              f"{n / e['total']:,.0f} objects/s, peak RSS {e['peak_rss_mb']:,.0f} MB")
         print(f"ours, 10% conflicts:   {c['total']:7.2f}s  (plan {c['plan']:.2f}s in {c['plan_queries']:,} queries, "
               f"apply {c['apply']:.2f}s; {c['classes']})")
-        print(f"loaddata, empty:       {ld:7.2f}s  {n / ld:,.0f} objects/s")
+        print(f"loaddata, empty:       {ld:7.2f}s  {n / ld:,.0f} objects/s, peak RSS "
+              f"{r['loaddata_peak_rss_mb']:,.0f} MB")
         print(f"ratio ours/loaddata (empty target):   {ratio(e['total'], ld)}")
         print(f"ratio ours 10% conflicts/loaddata:    {ratio(c['total'], ld)}")
 

@@ -311,10 +311,10 @@ def test_target_changed_since_review_applies_nothing(importer, loaded):
     assert table_state(importer.alias) == before
 
 
-def test_constraint_error_names_the_row_and_rolls_back(importer, make_export, tmp_path):
-    """Two incoming submissions with the same code (a clash inside the file): the database refuses,
-    the message names the value, and nothing is written."""
-    from tenant_console.core.importer import ApplyFailed
+def test_a_unique_clash_inside_the_file_is_found_by_the_plan(importer, make_export, tmp_path):
+    """Two incoming submissions with the same code (a clash inside the file): the plan names the second
+    one as a duplicate, with its line and the first's, and it can only be skipped; the first imports."""
+    from tenant_console.core.importer import allowed
     from tests.importer.exports import rewrite
 
     def edit(objs):
@@ -324,9 +324,14 @@ def test_constraint_error_names_the_row_and_rolls_back(importer, make_export, tm
 
     path = rewrite(make_export(importer.source), tmp_path / "dupe.jsonl.gz", edit)
     plan = importer.plan(path)
+    dupes = [it for it in plan.all_items() if it.cls == "duplicate"]
+    assert len(dupes) == 1, [it.detail for it in dupes]
+    first = plan.items["conference.submission"][0]
+    assert f"as line {first.row.line} " in dupes[0].detail and "code=" in dupes[0].detail
+    assert allowed(dupes[0], plan.infos["conference.submission"]) == ("skip",)
     d = Decisions()
     d.set_default("skip", "missing_ref")
-    before = table_state(importer.alias)
-    with pytest.raises(ApplyFailed, match=r"(?i)unique|code"):
-        importer.apply(plan, importer.resolve(plan, d))
-    assert table_state(importer.alias) == before
+    d.set_default("skip", "duplicate")
+    d.set_default("skip", "dependent")
+    report = importer.apply(plan, importer.resolve(plan, d))
+    assert report.counts["conference.submission"]["skip"] == 1

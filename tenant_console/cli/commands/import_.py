@@ -159,6 +159,11 @@ def _undecided_message(resolution: Any) -> str:
     missing = by_class.get("missing_ref")
     extra = (f" {missing:,} objects reference objects that are neither in the file nor in the target; they can "
              "only be skipped." if missing else "")
+    bad = by_class.get("invalid_value", 0) + by_class.get("duplicate", 0)
+    if bad:
+        extra += (f" {bad:,} objects have a value the target does not accept or repeat a key or unique value of the "
+                  "file (listed with their line); they can only be skipped (--default invalid_value=skip, "
+                  "--default duplicate=skip).")
     cross = by_class.get("cross_tenant_reference")
     if cross:
         extra += (f" {cross:,} objects would reference another tenant's data; skip them, or allow it explicitly "
@@ -223,6 +228,7 @@ def run(ctx: CliContext) -> int:
         else:
             for line in report.lines():
                 print(line)
+            _print_dangling_generic(plan)
         if report.cross_tenant:
             sys.stderr.write(f"WARNING: {len(report.cross_tenant):,} objects were "
                              f"{'(in the dry run) ' if args.dry_run else ''}imported with references into another "
@@ -248,6 +254,17 @@ def _saved_message(path: Any, plan: Any, resolution: Any) -> None:
     sys.stderr.write("\n".join(lines) + "\n")
 
 
+def _print_dangling_generic(plan: Any) -> None:
+    if not plan.dangling_generic:
+        return
+    print(f"  {len(plan.dangling_generic):,} object(s) have a generic foreign key to an object that exists neither "
+          "in the file nor in the target; they are imported as they are (as loaddata does), flagged here:")
+    for ref, detail in plan.dangling_generic[:LIST_LIMIT]:
+        print(f"    {ref}: {detail}")
+    if len(plan.dangling_generic) > LIST_LIMIT:
+        print(f"    ... and {len(plan.dangling_generic) - LIST_LIMIT:,} more (--json lists them all)")
+
+
 def _print_plan(ctx: CliContext, plan: Any, resolution: Any) -> None:
     if ctx.json:
         out = plan.as_dict(conflicts=False)
@@ -263,6 +280,7 @@ def _print_plan(ctx: CliContext, plan: Any, resolution: Any) -> None:
     print_table(["model", *classes], rows, right=range(1, len(classes) + 1))
     for d in plan.export.schema_differences:
         print(f"  schema: {d}")
+    _print_dangling_generic(plan)
     if resolution.undecided:
         print(f"\nUndecided ({len(resolution.undecided):,}):")
         for u in resolution.undecided[:LIST_LIMIT]:

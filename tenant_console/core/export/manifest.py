@@ -1,7 +1,7 @@
 """The manifest beside every export: what it holds, where it came from, how to check it.
 
 The format is specified in docs/export-format.md (version 1); this module is the
-one place that writes and reads it. It never records hosts, users or passwords
+one place that writes it; :mod:`.reader` is the one place that reads it. It never records hosts, users or passwords
 of the source database: only its vendor and alias.
 """
 
@@ -16,14 +16,11 @@ from typing import Any
 import django
 
 from tenant_console import __version__
-from tenant_console.core.errors import ConsoleError
 from tenant_console.core.export.plan import ExportPlan
+from tenant_console.core.export.reader import FORMAT, FORMAT_VERSION
 from tenant_console.core.export.schema import fingerprint, model_schema
 from tenant_console.core.export.writer import WriteResult
 from tenant_console.core.private import open_private
-
-FORMAT = "tenant-console-export"
-FORMAT_VERSION = 1
 
 
 def build_manifest(plan: ExportPlan, result: WriteResult, *, data_name: str, settings_module: str,
@@ -68,28 +65,3 @@ def write_manifest(manifest: dict[str, Any], path: Path) -> None:
         fh.write("\n")
         fh.flush()
         os.fsync(fh.fileno())
-
-
-def read_manifest(path: Path) -> dict[str, Any]:
-    """Load and sanity-check a manifest; a problem is a :class:`ConsoleError` naming it."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConsoleError(f"No manifest at {path}: an export is only complete once its manifest is written "
-                           "(an interrupted export leaves none).", exit_code=1)
-    try:
-        manifest = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConsoleError(f"The manifest {path} is not valid JSON ({exc.msg} at line {exc.lineno}, "
-                           f"column {exc.colno}).", exit_code=1)
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise ConsoleError(f"{path} is not a tenant-console export manifest (no \"format\": \"{FORMAT}\").",
-                           exit_code=1)
-    version = manifest.get("format_version")
-    if version != FORMAT_VERSION:
-        raise ConsoleError(f"{path} has format version {version!r}; this tenant-console reads version "
-                           f"{FORMAT_VERSION}.", exit_code=1)
-    for key in ("models", "data"):
-        if not isinstance(manifest.get(key), dict):
-            raise ConsoleError(f"The manifest {path} has no {key!r} section.", exit_code=1)
-    return manifest

@@ -124,6 +124,12 @@ class Applier:
                 f"The database refused the import, so nothing was written (the transaction was rolled back): "
                 f"{' '.join(str(exc).split())}"
             )
+        except DatabaseError as exc:  # DataError and the like: a value the plan should have refused
+            raise ApplyFailed(
+                "The database refused a value of the import, so nothing was written (the transaction was rolled "
+                f"back): {' '.join(str(exc).split())[:500]}. The plan checks every value with its field's rules; "
+                "please report this file."
+            )
         self.report.counts = self.res.counts(self.plan)
         self.report.cross_tenant = [{"ref": it.ref, "references": [c.text() for c in it.cross]}
                                     for it in self.res.allowed_cross_tenant(self.plan)]

@@ -4,8 +4,11 @@ Classes (docs of issue 7): ``new``, ``identical``, ``changed`` (with a field dif
 ``key_clash`` (the key is taken by an unrelated row: another tenant's, or a different
 shared object), ``unique_clash`` (another row holds the same unique value),
 ``missing_ref`` (a reference to something neither in the file nor in the target) and
-``schema`` (the model changed since the export) and ``cross_tenant_reference`` (an object
-that would reference a row of another tenant than its own; see :mod:`.crosstenant`).
+``schema`` (the model changed since the export), ``cross_tenant_reference`` (an object
+that would reference a row of another tenant than its own; see :mod:`.crosstenant`),
+``invalid_value`` (a value its field or the target database does not accept; see
+:mod:`.validate`) and ``duplicate`` (the file holds the key, or a unique value, twice). The
+last two can only be skipped: nothing reaches the database that the plan did not accept.
 
 The planner works in batches: one query per model and chunk for existing rows, one
 per model, unique set and chunk for unique clashes, one per referenced model and
@@ -31,8 +34,9 @@ from tenant_console.core.importer.retarget import NEW_KEY, Retarget, is_new
 from tenant_console.core.importer.values import normal, same
 
 CLASSES = ("new", "identical", "changed", "key_clash", "unique_clash", "missing_ref", "cross_tenant_reference",
-           "schema")
-CONFLICTS = ("changed", "key_clash", "unique_clash", "missing_ref", "cross_tenant_reference", "schema")
+           "schema", "invalid_value", "duplicate")
+CONFLICTS = ("changed", "key_clash", "unique_clash", "missing_ref", "cross_tenant_reference", "schema",
+             "invalid_value", "duplicate")
 CHUNK = 500
 Q_CHUNK = 100  # OR-ed Q objects per query for multi-column unique sets
 
@@ -118,6 +122,8 @@ class Plan:
     natural: dict[Ref, Any] = field(default_factory=dict)
     #: References found neither in the file nor in the target.
     missing: set[Ref] = field(default_factory=set)
+    #: Generic FKs to objects that exist nowhere: ``(item ref, why)``; imported as they are, flagged.
+    dangling_generic: list[tuple[str, str]] = field(default_factory=list)
 
     def all_items(self) -> Iterator[Item]:
         for items in self.items.values():
@@ -153,7 +159,8 @@ class Plan:
         out: dict[str, Any] = {"file": str(self.export.data_path), "sha256": self.export.sha256,
                                "database": self.alias, "vendor": self.vendor, "target": self.retarget.describe(),
                                "totals": self.totals(), "models": self.summary(),
-                               "schema_differences": [d.as_dict() for d in self.export.schema_differences]}
+                               "schema_differences": [d.as_dict() for d in self.export.schema_differences],
+                               "dangling_generic": [{"ref": r, "detail": d} for r, d in self.dangling_generic]}
         if conflicts:
             items = self.conflicts()
             out["conflicts"] = [i.as_dict() for i in (items[:limit] if limit else items)]
@@ -209,25 +216,24 @@ class Planner:
     def run(self) -> Plan:
         self.retarget.prepare(self.export, self.alias, self.registry)
         self._natural_keys()
-        for label, rows in self.export.rows.items():
-            for row in rows:
-                self.plan.index[(label, row.key)] = Item(row=row, cls="new")
+        self._validate()
         self._apply_retarget()
         schema_models = {d.model for d in self.export.schema_differences}
         total = len(self.export.rows)
-        for n, (label, rows) in enumerate(self.export.rows.items()):
+        for n, label in enumerate(self.export.rows):
             self.progress("plan", n, total)
-            items = [self.plan.index[(label, r.key)] for r in rows]
-            self.plan.items[label] = items
+            items = self.plan.items[label]
             if label in schema_models:
                 diffs = [str(d) for d in self.export.schema_differences if d.model == label]
                 for it in items:
                     it.cls = "schema"
                     it.detail = "; ".join(diffs)
                 continue
-            self._existing(label, items)
+            valid = [it for it in items if it.cls == "new"]
+            self._existing(label, valid)
+            self._in_file_unique(label, [it for it in valid if it.cls in ("new", "key_clash")])
             # Key clashes too: a new key would not help if the unique value is taken as well.
-            self._unique_clashes(label, [it for it in items if it.cls in ("new", "key_clash")])
+            self._unique_clashes(label, [it for it in valid if it.cls in ("new", "key_clash")])
         self._missing_refs()
         from tenant_console.core.importer.crosstenant import check_cross_tenant
 
@@ -242,6 +248,58 @@ class Planner:
                 )
         self.progress("plan", total, total)
         return self.plan
+
+    def _validate(self) -> None:
+        """Index the rows; a key the file holds twice, or a value its field refuses, is a conflict of its own."""
+        from django.db import connections
+
+        from tenant_console.core.importer.validate import Validator
+
+        validator = Validator(connections[self.alias])
+        for label, rows in self.export.rows.items():
+            info = self.infos[label]
+            items: list[Item] = []
+            for row in rows:
+                item = Item(row=row, cls="new")
+                first = self.plan.index.get((label, row.key))
+                if first is not None:
+                    item.cls = "duplicate"
+                    item.detail = (f"line {row.line} repeats {label} {key_text(row.key)} of line {first.row.line}; "
+                                   "only the first can be imported")
+                    row.key = f"{key_text(row.key)}@line{row.line}"
+                else:
+                    why = validator.check(info, row)
+                    if why:
+                        item.cls = "invalid_value"
+                        item.detail = f"line {row.line}: {why}"
+                self.plan.index[(label, row.key)] = item
+                items.append(item)
+            self.plan.items[label] = items
+
+    def _in_file_unique(self, label: str, items: list[Item]) -> None:
+        """Two rows of the file with the same unique values: the later ones are duplicates."""
+        info = self.infos[label]
+        if len(items) < 2 or not info.unique_sets:
+            return
+        names_of = {f.attname: f.name for f in info.local_fields}
+        for names in info.unique_sets:
+            if names == (info.pk_attname,):
+                continue
+            seen: dict[tuple[str, ...], Item] = {}
+            for it in items:
+                if it.cls not in ("new", "key_clash"):
+                    continue
+                values = self.incoming_values(info, it)
+                if any(values.get(n) is None or is_new(values.get(n)) or n not in values for n in names):
+                    continue
+                key = tuple(str(values[n]) for n in names)
+                first = seen.setdefault(key, it)
+                if first is it:
+                    continue
+                shown = ", ".join(f"{names_of.get(n, n)}={values[n]!r}" for n in names)
+                it.cls = "duplicate"
+                it.detail = (f"line {it.row.line} has {shown}, as line {first.row.line} ({label} "
+                             f"{key_text(first.key)}) has; they must be unique, so only the first can be imported")
 
     def _natural_keys(self) -> None:
         """Give natural-key rows their key, and resolve every natural key in the target."""
@@ -575,22 +633,28 @@ class Planner:
         return {f"_tc_scope_{dim}": F(path) for dim, path in info.scope_paths.items()}
 
     def _missing_refs(self) -> None:
-        """References to objects neither in the file nor in the target, per referenced model in batches."""
+        """References to objects neither in the file nor in the target, per referenced model in batches.
+
+        A generic foreign key is a plain column, not a constraint: ``loaddata`` loads a row whose
+        generic FK points at an object that no longer exists, and so does the import. Such rows
+        keep their class and are listed in :attr:`Plan.dangling_generic` (flagged, not refused).
+        """
         needed: dict[str, set[Any]] = {}
-        pending: list[tuple[Item, str, Ref, Any]] = []
+        pending: list[tuple[Item, str, str, Ref, Any]] = []
         for it in self.plan.all_items():
-            for _kind, name, ref, _detachable in self.refs.all_refs(it.row):
+            if it.cls in ("invalid_value", "duplicate"):
+                continue
+            for kind, name, ref, _detachable in self.refs.all_refs(it.row):
                 if ref in self.plan.index:
                     continue
                 target = self.target_ref(ref)
                 if is_new(target):
                     continue
                 if target is None:
-                    self.plan.missing.add(ref)
-                    pending.append((it, name, ref, None))
+                    pending.append((it, kind, name, ref, None))
                     continue
                 needed.setdefault(ref[0], set()).add(target)
-                pending.append((it, name, ref, target))
+                pending.append((it, kind, name, ref, target))
         present: dict[str, set[str]] = {}
         for label, keys in needed.items():
             model = get_model(label)
@@ -599,8 +663,13 @@ class Planner:
                 for chunk in chunks(sorted(keys, key=str)):
                     got.update(str(pk) for pk in self.qs(model).filter(pk__in=chunk).values_list("pk", flat=True))
             present[label] = got
-        for it, name, ref, target in pending:
+        for it, kind, name, ref, target in pending:
             if target is not None and str(target) in present.get(ref[0], set()):
+                continue
+            if kind == "gfk":
+                self.plan.dangling_generic.append(
+                    (it.ref, f"{name} -> {ref[0]} {key_text(ref[1])}, which no longer exists (kept, as loaddata "
+                             "keeps it: a generic foreign key is not checked by the database)"))
                 continue
             self.plan.missing.add(ref)
             if it.cls in ("new", "changed", "identical"):

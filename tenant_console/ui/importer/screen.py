@@ -33,14 +33,15 @@ from tenant_console.ui.screens.base import ConsoleScreen
 #: The plan's classes (core.importer.plan.CLASSES; not imported here because that module needs Django's
 #: app registry at import time, and this screen is importable before it).
 CLASSES = ("new", "identical", "changed", "key_clash", "unique_clash", "missing_ref", "cross_tenant_reference",
-           "schema")
-CONFLICTS = ("changed", "key_clash", "unique_clash", "missing_ref", "cross_tenant_reference", "schema")
+           "schema", "invalid_value", "duplicate")
+CONFLICTS = ("changed", "key_clash", "unique_clash", "missing_ref", "cross_tenant_reference", "schema",
+             "invalid_value", "duplicate")
 
 KEYS = {"k": "keep", "o": "overwrite", "n": "new_key", "u": "use_existing", "r": "rename", "s": "skip",
         "x": "allow_cross_tenant", "e": "detach"}
 #: Short headers for the summary table (the class names are long for a terminal column).
 HEADERS = {"unique_clash": "unique clash", "key_clash": "key clash", "missing_ref": "missing ref",
-           "cross_tenant_reference": "cross-tenant"}
+           "cross_tenant_reference": "cross-tenant", "invalid_value": "invalid", "duplicate": "dup"}
 SHOWN = 2000  # conflicts listed at once; bulk decisions cover the rest
 
 
