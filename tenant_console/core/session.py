@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import connections
+from django.db.backends.signals import connection_created
 from django.db.models import Model
 
 from tenant_console.core.backends import activate_all, disable_all
@@ -147,6 +148,8 @@ class Session:
                 raw.cancel()
             elif self._connection.vendor == "sqlite":
                 raw.interrupt()
+            elif self._connection.vendor == "mysql":
+                _mysql_kill_query(self._connection)
             else:
                 return False
         except Exception:
@@ -334,6 +337,42 @@ def _set_async_exc(ident: int | None, exc_type: type[BaseException] | None) -> N
                                                ctypes.py_object(exc_type) if exc_type else None)
 
 
+def _remember_mysql_thread_id(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """``connection_created``: note a MariaDB/MySQL connection's server thread id, for :func:`_mysql_kill_query`.
+
+    mysqlclient refuses to touch a connection (even ``thread_id()``) while another thread runs a
+    query on it, so the id is read here, on the connecting thread, at every (re)connect.
+    """
+    if connection.vendor == "mysql" and connection.connection is not None:
+        connection.tc_mysql_thread_id = int(connection.connection.thread_id())
+
+
+connection_created.connect(_remember_mysql_thread_id, dispatch_uid="tenant_console.session.mysql_thread_id")
+
+
+def _mysql_kill_query(wrapper: Any) -> None:
+    """MariaDB/MySQL: ``KILL QUERY`` the session connection's running statement, from a connection of its own.
+
+    The driver has no cancel call; the server stops the statement (error 1317) and keeps the
+    connection and its transaction. The helper connection is made with the alias's own parameters
+    (no Django wrapper, so no ``connection_created`` hooks run) and closed at once.
+    """
+    thread_id = getattr(wrapper, "tc_mysql_thread_id", None)
+    if thread_id is None:
+        raise RuntimeError("the connection's server thread id is unknown")
+    helper = wrapper.get_new_connection(wrapper.get_connection_params())
+    try:
+        cur = helper.cursor()
+        cur.execute(f"KILL QUERY {thread_id}")
+        cur.close()
+    finally:
+        helper.close()
+
+
+#: MariaDB/MySQL ER_QUERY_INTERRUPTED: the statement was stopped by KILL QUERY.
+MYSQL_QUERY_INTERRUPTED = 1317
+
+
 def _translate(exc: BaseException) -> BaseException:
     """Turn a cancelled query into :class:`Cancelled`; leave everything else as it is."""
     if isinstance(exc, ConsoleError):
@@ -345,6 +384,9 @@ def _translate(exc: BaseException) -> BaseException:
         if sqlstate == "57014" and "user request" in str(err):  # query_canceled
             return _cancelled(exc)
         if str(err) == "interrupted":  # sqlite3_interrupt()
+            return _cancelled(exc)
+        args = getattr(err, "args", ())
+        if args and args[0] == MYSQL_QUERY_INTERRUPTED:  # KILL QUERY (mysqlclient: (code, message))
             return _cancelled(exc)
     return exc
 

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from tenant_console.core.repl.runner import ReplRunner
+
+pytestmark = pytest.mark.mariadb
 
 SLOW_SQL = {
     "postgresql": "SELECT pg_sleep(30)",
     # An endless recursive count: SQLite's own interrupt() stops it.
     "sqlite": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c",
+    # KILL QUERY: SLEEP() fails with 1317 (Query execution was interrupted), as a long query does.
+    "mysql": "SELECT SLEEP(30)",
 }
 
 

@@ -11,6 +11,8 @@ from tenant_console.core.browse.recent import RecentTenants
 from tenant_console.core.errors import ConsoleError
 from tenant_console.core.scope import ScopeState
 
+pytestmark = pytest.mark.mariadb
+
 
 @pytest.fixture
 def democon(session, event_pks):
