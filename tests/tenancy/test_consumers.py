@@ -76,3 +76,18 @@ def test_graph_walks_owned_tables_and_reports_the_other_tenants_category(planted
     text = planted_shop.cli("graph", "shop.Order.1").stdout
     assert "References between tenants (1)" in text
     assert "--category--> shop.category:" in text
+
+
+def test_the_repl_flags_owned_rows_of_another_tenant(planted_shop):
+    import os
+    import sys
+
+    from tests.tenancy.shop import PROJECTS, ROOT
+
+    env = {"PYTHONPATH": os.pathsep.join([str(PROJECTS), str(ROOT)])}
+    done = planted_shop.run([sys.executable, "-m", "shoplike.probe"], env)
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)
+    assert seen["planted_category"].startswith("⚠ belongs to another tenant: organizer=Globex Live")
+    assert seen["own_items"] == ""
+    assert seen["other_transactions"].startswith("⚠ 3 of 3 shown objects belong to another tenant: organizer=Globex")

@@ -26,17 +26,23 @@ class ModelInfo:
     paths: tuple[tuple[str, str], ...]
     #: Dimensions whose tenant model this is (``("event",)`` for conference.Event).
     tenant_of: tuple[str, ...]
+    #: The registry's verdict: tenant, scoped, owned, ambiguous or shared (see docs/tenancy.md).
+    kind: str = "shared"
+    #: For owned models: the chain of links to the tenant (``order__event__organizer``).
+    via: str = ""
 
     @property
     def scoped(self) -> bool:
         return bool(self.paths)
 
     def scope_text(self) -> str:
-        """``event`` / ``event via submission__event`` / ``tenant: event`` / ``shared``."""
+        """``event`` / ``event via submission__event`` / ``owned via order__event`` / ``tenant: event`` / ``shared``."""
         if self.tenant_of:
             return "tenant: " + ", ".join(self.tenant_of)
+        if self.kind == "owned":
+            return f"owned via {self.via}"
         if not self.paths:
-            return "shared"
+            return "ambiguous (shared)" if self.kind == "ambiguous" else "shared"
         return ", ".join(dim if path == dim else f"{dim} via {path}" for dim, path in self.paths)
 
 
@@ -50,6 +56,8 @@ def info(registry: ScopeRegistry, model: type[Model]) -> ModelInfo:
         verbose_name_plural=str(model._meta.verbose_name_plural),
         paths=paths,
         tenant_of=tuple(registry.tenant_dimensions_of(model)),
+        kind=registry.verdict(model).kind.value,
+        via=scope.via if scope is not None and scope.owned else "",
     )
 
 
