@@ -225,6 +225,18 @@ class ScopeRegistry:
                     found.append((other, f"{path}__{implied_path}"))
         return list(dict.fromkeys(found))
 
+    def owner_paths(self, model: type[Model]) -> tuple[tuple[str, str], ...]:
+        """One ``(dimension, path)`` per dimension ``model``'s rows belong to, sorted; ``()`` when shared.
+
+        What ``values_list`` reads to learn a row's tenants (graph walks, the
+        isolation audit, the REPL's other-tenant warning): the same paths as
+        :meth:`tenant_paths` over every dimension, the first one per dimension.
+        """
+        first: dict[str, str] = {}
+        for dim, path in self.tenant_paths(model, self.dimensions) or ():
+            first.setdefault(dim, path)
+        return tuple(sorted(first.items()))
+
     def tenant_q(self, model: type[Model], tenant_pks: Mapping[str, Any]) -> Q | None:
         """A filter selecting ``model``'s rows in the given tenants, or None if it is shared.
 

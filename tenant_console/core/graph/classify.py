@@ -31,10 +31,10 @@ TenantPks = dict[str, Any]
 
 
 class ScopeColumns:
-    """The ``values_list`` paths that give a model's tenant, per dimension.
+    """The ``values_list`` paths that give a model's tenant, per dimension (cached per walk).
 
-    A tenant model (``Event``) is its own tenant for its dimension (``pk``);
-    the other dimensions it implies (an event's organiser) come from its path.
+    The paths are the registry's (:meth:`ScopeRegistry.owner_paths`): scoped and
+    owned models, tenant models (``pk``) and the dimensions they imply.
     """
 
     def __init__(self, registry: ScopeRegistry) -> None:
@@ -46,15 +46,7 @@ class ScopeColumns:
         model = concrete(model)
         if model in self._cache:
             return self._cache[model]
-        found: dict[str, str] = {}
-        for dim in self.registry.tenant_dimensions_of(model):
-            found[dim] = "pk"
-            found.update({d: p for d, p in self.registry.dimensions[dim].implies.items() if d not in found})
-        scope = self.registry.scope_of(model)
-        if scope is not None:
-            for dim, path in scope.paths.items():
-                found.setdefault(dim, path)
-        result = tuple(sorted(found.items()))
+        result = self.registry.owner_paths(model)
         self._cache[model] = result
         return result
 

@@ -48,10 +48,9 @@ def _owners(registry: ScopeRegistry, model: type[Model], objs: Sequence[Model],
             active: dict[str, Any]) -> dict[str, dict[Any, set[Any]]]:
     """``{dimension: {object pk: {tenant pk, ...}}}`` for the active dimensions that concern ``model``."""
     found: dict[str, dict[Any, set[Any]]] = {}
-    scope = registry.scope_of(model)
-    paths = dict(scope.paths) if scope is not None else {}
-    for dim in registry.tenant_dimensions_of(model):
-        if dim in active:
+    paths = dict(registry.owner_paths(model))
+    for dim, path in paths.items():
+        if dim in active and path == "pk":
             found[dim] = {o.pk: {o.pk} for o in objs}
     pks = [o.pk for o in objs if o.pk is not None]
     alias = objs[0]._state.db or None
