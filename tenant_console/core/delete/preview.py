@@ -140,6 +140,11 @@ class DeletePreview:
     def total(self) -> int:
         return sum(m.count for m in self.deletes)
 
+    def __repr__(self) -> str:
+        state = "BLOCKED" if self.blockers else "not blocked"
+        return (f"<DeletePreview: {self.total:,} rows deleted in {len(self.deletes)} models, {self.total_updated:,} "
+                f"changed, {len(self.cross_tenant):,} of another tenant, {state}; .as_dict() for details>")
+
     @property
     def total_updated(self) -> int:
         return sum(m.count for m in self.updates)

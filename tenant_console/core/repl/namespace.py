@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 HELPER_NAMES = (
     "Q", "F", "Count", "Sum", "Avg", "Min", "Max", "Exists", "OuterRef", "Subquery", "Value", "Prefetch",
     "Case", "When", "Coalesce", "models", "transaction", "timezone", "settings", "connection", "apps",
-    "datetime", "timedelta", "date", "Decimal", "uuid", "json",
+    "datetime", "timedelta", "date", "Decimal", "uuid", "json", "delete_preview",
 )
 
 
@@ -126,6 +126,9 @@ def build_namespace(project: Project, session: Session | None = None, *,
         info.helpers = [n for n in HELPER_NAMES if n in ns]
     if session is not None:
         bind_tenants(ns, project, session.tenants, disabled=session.scope.disabled, info=info)
+        ns["delete_preview"] = _delete_preview(project, session, alias)
+        if info is not None and "delete_preview" not in info.helpers:
+            info.helpers.append("delete_preview")
     if extra:
         ns.update(extra)
     return ns
@@ -149,3 +152,30 @@ def bind_tenants(ns: MutableMapping[str, Any], project: Project, tenants: Mappin
                 info.tenants.pop(dim, None)
             else:
                 info.tenants[dim] = dimension.label(tenant)
+
+
+def _delete_preview(project: Project, session: Session, alias: str) -> Any:
+    from tenant_console.core.delete import preview_delete, roots_in_tenant, roots_of_queryset
+
+    def delete_preview(target: Any) -> Any:
+        """What deleting ``target`` (an object, a queryset, or a list of objects) would do in this tenant.
+
+        The same preview as the console's ``d`` and ``tenant-console delete``: rows
+        deleted and changed per model, blockers, rows of other tenants. Deletes nothing.
+        """
+        from django.db.models import Model, QuerySet
+
+        tenant_pks = {dim: t.pk for dim, t in session.tenants.items()}
+        if isinstance(target, QuerySet):
+            roots = roots_of_queryset(project.registry, alias, tenant_pks, target)
+        else:
+            objs = [target] if isinstance(target, Model) else list(target)
+            wanted: dict[type[Model], list[Any]] = {}
+            for obj in objs:
+                if not isinstance(obj, Model):
+                    raise TypeError(f"delete_preview() takes objects or a queryset, not {type(obj).__name__}")
+                wanted.setdefault(type(obj), []).append(obj.pk)
+            roots = roots_in_tenant(project.registry, alias, tenant_pks, wanted)
+        return preview_delete(project.registry, alias, tenant_pks, roots)
+
+    return delete_preview
