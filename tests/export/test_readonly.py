@@ -15,6 +15,8 @@ from tenant_console.core.export.runner import ExportJob
 from tests.export.conftest import leftovers
 from tests.export.helpers import export, read_lines
 
+pytestmark = pytest.mark.mariadb
+
 
 def _track_count(alias: str) -> int:
     from conference.models import Track

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from conference.models import Submission
 
 from tenant_console.core.repl.runner import ReplRunner
+
+pytestmark = pytest.mark.mariadb
 
 
 def _count(session, slug: str) -> int:
