@@ -15,6 +15,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.reactive import reactive
@@ -45,6 +46,10 @@ FEATURE_NAMES = {
     "import": "Import review",
 }
 
+
+#: How long a key waits for the screen that an earlier key opened (it is normally mounted within
+#: milliseconds; the cap only keeps the console responsive if a screen never finishes mounting).
+TYPE_AHEAD_WAIT = 3.0
 
 #: Textual's generic bindings that say nothing about this view.
 HELP_HIDDEN = {"Focus Next", "Focus Previous", "Copy selected text", "Page Left", "Page Right"}
@@ -78,8 +83,11 @@ class TenantConsoleApp(App[None]):
     TITLE = "tenant-console"
     COMMANDS: ClassVar = App.COMMANDS | {TenantCommands, ModelCommands, ActionCommands}
     BINDINGS: ClassVar = [
-        Binding("colon", "command_line", "Command", key_display=":"),
-        Binding("t", "pick_tenant", "Tenant"),
+        # priority: run in the order the keys came, before the keys typed after them are delivered (a
+        # text box that has focus still gets these characters: Textual leaves out bindings of keys the
+        # focused widget consumes)
+        Binding("colon", "command_line", "Command", key_display=":", priority=True),
+        Binding("t", "pick_tenant", "Tenant", priority=True),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("f1", "help", "Help", show=False),  # also while typing in a search box
         Binding("ctrl+x", "cancel_query", "Cancel query", show=False),
@@ -90,6 +98,9 @@ class TenantConsoleApp(App[None]):
     scope: reactive[ScopeState] = reactive(ScopeState, always_update=True)
     busy: reactive[int] = reactive(0)
     readonly: reactive[bool] = reactive(True)
+    #: What is writing right now, said in the banner instead of READ-ONLY/WRITABLE (an import applying,
+    #: a dry run that will be rolled back); "" when nothing is.
+    activity: reactive[str] = reactive("")
 
     def __init__(self, project: Project | None = None, *, startup: StartupSpec | None = None,
                  extension_packages: Sequence[str] = EXTENSION_PACKAGES) -> None:
@@ -103,9 +114,40 @@ class TenantConsoleApp(App[None]):
         #: Asked before the console quits or switches tenant; any False keeps things as they are
         #: (the REPL registers one for its uncommitted changes).
         self.leave_guards: list[Callable[[str], Awaitable[bool]]] = []
+        #: What was typed at ``:`` and ``/`` (newest last), recalled there with the up arrow.
+        self.histories: dict[str, list[str]] = {"command": [], "filter": []}
         self.extensions = Extensions()
         self.extension_packages = tuple(extension_packages)
         commands.register_builtin(self.extensions)
+
+    # -- keys -------------------------------------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        """Type-ahead: no key is lost while the screen an earlier key opened is mounting.
+
+        The keys that open a text box (``:``, ``t``, ``/``) are priority bindings, so they run here, in
+        the order typed, rather than after bubbling back from the focused widget (by then the keys
+        typed after them had gone to the old screen). ``:`` pushes the command line, whose text box
+        exists only once the screen is mounted, so the next key waits here until it is (the screen
+        focuses its box in ``on_mount`` with ``screen.set_focus``, at once): every key then reaches,
+        in order, the box that opened.
+        """
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            await self._screen_settled()
+        await super().on_event(event)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Priority bindings are seen even over a modal dialog; these two stay the dialog's business
+        # there, as the non-priority bindings they were.
+        return not (action in ("command_line", "pick_tenant") and self.screen.is_modal)
+
+    async def _screen_settled(self) -> None:
+        try:
+            screen = self.screen
+        except Exception:
+            return
+        deadline = asyncio.get_running_loop().time() + TYPE_AHEAD_WAIT
+        while not screen.is_mounted and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.005)
 
     # -- start-up -------------------------------------------------------------
     @property
@@ -255,21 +297,67 @@ class TenantConsoleApp(App[None]):
             for t in state.tenants:
                 self.recent.remember(t.dimension, t.pk, t.label)
 
+    async def change_scope(self, change: Callable[[], ScopeState], *, same: bool = False,
+                           title: str = "Tenant") -> ScopeState | None:
+        """The one way the console's scope changes (a tenant chosen, scopes disabled), for every screen.
+
+        Each screen on the stack says how it treats a switch with ``tenant_bound`` (see
+        :class:`~tenant_console.ui.screens.base.ConsoleScreen`): ``"follow"`` screens recompute in the
+        new scope (``tenant_changed``), every other screen (``"close"``, and any screen that does not
+        say, dialogs included) is closed *before* the session switches, so no screen is left acting
+        on, or showing, the old tenant. A screen whose ``tenant_switch_blocker()`` gives a reason (an
+        import being applied, an export being written) stops the switch, with that reason.
+        ``same``: the tenant does not change (it is chosen again): nothing is closed.
+        Returns the new state, or None if nothing changed.
+        """
+        if self.session is None:
+            return None
+        stack = list(self.screen_stack)
+        for screen in stack:
+            blocker = getattr(screen, "tenant_switch_blocker", None)
+            reason = blocker() if callable(blocker) else None
+            if reason:
+                self.notify(reason, title="Tenant not switched", severity="warning", timeout=8)
+                return None
+        if not same:
+            await self._close_tenant_bound()
+        self.busy += 1
+        try:
+            state = await asyncio.to_thread(change)
+        except Exception as exc:
+            self.report(exc, title)
+            return None
+        finally:
+            self.busy -= 1
+        self._scope_activated(state)
+        for screen in list(self.screen_stack):
+            follow = getattr(screen, "tenant_changed", None)
+            if callable(follow) and getattr(screen, "tenant_bound", "close") == "follow":
+                follow(state)
+        return state
+
+    async def _close_tenant_bound(self) -> None:
+        """Pop the screen stack down to below the lowest screen that does not follow a tenant switch."""
+        stack = self.screen_stack
+        lowest = next((i for i, screen in enumerate(stack)
+                       if i > 0 and getattr(screen, "tenant_bound", "close") != "follow"), None)
+        if lowest is None:
+            return
+        while len(self.screen_stack) > max(lowest, 1):
+            await self.pop_screen()
+
     async def activate_tenant(self, dimension: str, pk: Any, label: str = "") -> bool:
         """Make ``pk`` the active tenant of ``dimension`` (implied dimensions filled in)."""
         if self.session is None:
             return False
         if not await self.confirm_leave(f"Switching the console to another {dimension}."):
             return False
-        self.busy += 1
-        try:
-            state = await asyncio.to_thread(self.session.activate, {dimension: pk})
-        except Exception as exc:
-            self.report(exc, "Tenant")
+        current = self.scope.pks().get(dimension) if self.scope.is_active else None
+        same = current is not None and str(current) == str(pk)
+        session = self.session
+        state = await self.change_scope(lambda: session.activate({dimension: pk}), same=same)
+        if state is None:
             return False
-        finally:
-            self.busy -= 1
-        self._scope_activated(state)
         self.notify(state.describe(), title="Scope")
         return True
 
@@ -307,12 +395,11 @@ class TenantConsoleApp(App[None]):
 
         if not await self.confirm_leave("Disabling scopes."):
             return
-        try:
-            state = await asyncio.to_thread(self.session.disable_scopes, reason)
-        except Exception as exc:  # the audit trail cannot be written: scopes stay as they were
-            self.report(exc, "Scopes not disabled")
+        session = self.session
+        # the audit trail cannot be written: the change is refused, scopes stay as they were
+        if await self.change_scope(lambda: session.disable_scopes(reason), same=self.scope.disabled,
+                                   title="Scopes not disabled") is None:
             return
-        self.scope = state
         if isinstance(self.screen, TenantPicker):
             self.screen.dismiss(None)
         self.notify("Scopes are disabled: every tenant's rows are visible. Choose a tenant (t) to end this.",
@@ -344,25 +431,66 @@ class TenantConsoleApp(App[None]):
             return
         self.push_screen(ObjectListScreen(label, filter_text))
 
+    # -- opening objects: one rule ---------------------------------------------------
+    async def objects_allowed(self, objects: Sequence[tuple[str, Any]] = (), specs: Sequence[str] = ()) -> bool:
+        """Whether these objects may be opened in the active scope, asked of the one core rule
+        (:mod:`tenant_console.core.browse.access`) on the session thread; a refusal is reported, the same
+        way for the detail, the graph, an export of objects and "use in REPL"."""
+        from tenant_console.core.browse.access import check_objects, check_specs
+
+        if self.project is None:
+            return False
+        try:
+            if objects:
+                await self.db(check_objects, self.project.registry, list(objects), self.scope, quiet=True)
+            if specs:
+                await self.db(check_specs, self.project.registry, list(specs), self.scope, quiet=True)
+        except Reported as exc:
+            self.report(exc.__cause__ or exc, "Not opened")
+            return False
+        return True
+
+    def when_allowed(self, then: Callable[[], Any], objects: Sequence[tuple[str, Any]] = (),
+                     specs: Sequence[str] = ()) -> None:
+        """Run ``then()`` once the objects are allowed (in a worker: the check is a query)."""
+        async def run() -> None:
+            if await self.objects_allowed(objects, specs):
+                then()
+
+        self.run_worker(run(), group="open-object", exit_on_error=False)
+
     def open_object(self, model_label: str, pk: Any) -> None:
         from tenant_console.ui.screens.detail import ObjectDetailScreen
 
-        self.push_screen(ObjectDetailScreen(model_label, pk))
+        self.when_allowed(lambda: self.push_screen(ObjectDetailScreen(model_label, pk)), [(model_label, pk)])
 
     def open_screen(self, name: str, **kwargs: Any) -> None:
-        """Push the screen an extension registered under ``name``, or say it is not in this build."""
+        """Push the screen an extension registered under ``name``, or say it is not in this build.
+
+        A screen opened for objects (``model_label`` and ``pk``, or ``objects``: ``app.Model.pk`` specs)
+        opens only if the objects are visible in the scope (:meth:`objects_allowed`)."""
         factory = self.extensions.screens.get(name)
         if factory is None:
             feature = FEATURE_NAMES.get(name, f"The {name!r} screen")
             self.notify(f"{feature} is not available in this build.", title="Not available",
                         severity="warning")
             return
-        try:
-            screen = factory(self, **kwargs)
-        except Exception as exc:
-            self.report(exc, name)
-            return
-        self.push_screen(screen)
+
+        def push() -> None:
+            try:
+                screen = factory(self, **kwargs)
+            except Exception as exc:
+                self.report(exc, name)
+                return
+            if screen is not self.screen:
+                self.push_screen(screen)
+
+        objects = [(kwargs["model_label"], kwargs.get("pk"))] if kwargs.get("model_label") else []
+        specs = [str(s) for s in kwargs.get("objects") or ()]
+        if objects or specs:
+            self.when_allowed(push, objects, specs)
+        else:
+            push()
 
     def action_open_graph(self, model_label: str, pk: Any) -> None:
         self.open_screen("graph", model_label=model_label, pk=pk)
@@ -388,7 +516,7 @@ class TenantConsoleApp(App[None]):
             if text:
                 self.run_command_line(text)
 
-        self.push_screen(CommandLine(words, hint, initial), done)
+        self.push_screen(CommandLine(words, hint, initial, self.histories["command"]), done)
 
     def run_command_line(self, text: str) -> None:
         word, _, arg = text.strip().lstrip(":").partition(" ")

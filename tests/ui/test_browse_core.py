@@ -286,3 +286,38 @@ def test_unknown_model_with_nothing_close_names_the_apps_models_not_odd_ones(pro
         catalog.resolve_model("Nope")  # the console's :model: nothing close, so where to look instead
     assert err.value.message == ("There is no model 'Nope'. ':model' without a name lists every model "
                                  "(/ filters the list).")
+
+
+@pytest.mark.parametrize(("order", "descending"), [(None, False), ("title", True), ("track", False)])
+def test_a_filter_across_a_many_to_many_lists_each_object_once(project, session, democon, order, descending):
+    """``speakers__username__startswith=user`` matches a submission once per matching speaker in a plain
+    join; the list (count, keyset pages both ways, jumps) shows each object once, in the list's order."""
+    from conference.models import Submission
+
+    reg = project.registry
+    text = "speakers__username__startswith=user"
+    spec = ListSpec("conference.Submission", order=order, descending=descending, filter_text=text)
+
+    def expected():
+        joined = Submission.objects.filter(speakers__username__startswith="user")
+        return joined.count(), joined.values("pk").distinct().count()
+
+    joined, distinct = session.run(expected)
+    assert joined > distinct > 0, "the demo data has submissions with several matching speakers"
+    total = session.run(paging.count, reg, spec, democon)
+    assert total == distinct
+    reference = [r.pk for r in session.run(paging.page_by_offset, reg, spec, democon, 0, 1000)]
+    assert len(reference) == len(set(reference)) == distinct
+    forward, key = [], None
+    while rows := session.run(paging.page_after, reg, spec, democon, key, 7):
+        forward += [r.pk for r in rows]
+        key = rows[-1].key
+    assert forward == reference
+    backward, key = [], None
+    while rows := session.run(paging.page_before, reg, spec, democon, key, 6):
+        backward = [r.pk for r in rows] + backward
+        key = rows[0].key
+    assert backward == reference
+    for position in (0, distinct // 2, distinct - 1):
+        rows = session.run(paging.page_at, reg, spec, democon, position, 3, total, {})
+        assert [r.pk for r in rows] == reference[position:position + 3]

@@ -140,6 +140,25 @@ async def test_export_marked_objects_and_bad_output(ui_project, make_app, tmp_pa
         await pilot.pause()
         assert screen.state == "planned" and "must end in .jsonl" in str(screen.query_one("#export-result").render())
         assert _files(out) == []
+        # enter in the output field starts the export, as e does
+        box = screen.query_one("#export-output")
+        box.value = str(out / "marked.jsonl")
+        box.focus()
+        await pilot.pause()
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.state in ("done", "failed"), "the export", timeout=30)
+        assert screen.state == "done" and _files(out) == ["marked.jsonl", "marked.manifest.json"]
+        # the same name again: told it exists (in the console's terms, not the CLI's --overwrite) ...
+        first = (out / "marked.manifest.json").read_text()
+        await pilot.press("enter")
+        await until(pilot, lambda: "already exists" in str(screen.query_one("#export-result").render()), "the question")
+        said = " ".join(str(screen.query_one("#export-result").render()).split())
+        assert "Press e (or enter in the output field) again to overwrite it" in said and "--overwrite" not in said
+        assert (out / "marked.manifest.json").read_text() == first
+        # ... and enter again overwrites
+        await pilot.press("enter")
+        await until(pilot, lambda: "Exported" in str(screen.query_one("#export-result").render()), "the overwrite")
+        assert _files(out) == ["marked.jsonl", "marked.manifest.json"]
 
 
 async def test_cancel_leaves_nothing_behind(large_alias, make_app, tmp_path: Path) -> None:

@@ -31,6 +31,21 @@ async def _planted(alias: str) -> tuple[int, int, int]:
     return await asyncio.to_thread(find)
 
 
+async def _own_review(alias: str, sub_pk: int) -> int:
+    """A review of ``sub_pk`` in its own tenant (not the planted one)."""
+
+    def find():
+        from conference.models import Review
+        from django.db import connections
+
+        pk = (Review._base_manager.using(alias).filter(submission_id=sub_pk)
+              .exclude(text__startswith="Reviewed from the wrong event").order_by("pk").values_list("pk", flat=True)[0])
+        connections[alias].close()
+        return pk
+
+    return await asyncio.to_thread(find)
+
+
 def _plain(renderable, width: int) -> str:
     from io import StringIO
 
@@ -148,16 +163,25 @@ async def test_reroot_mark_and_open_detail(ui_project, scoped_app):
         assert marks.marked_specs(app) == [f"conference.Review.{review_pk}"]
         assert foreign.label.plain.startswith("● ")
         assert any("1 marked for export" in n for n in notifications(app))
-        # Re-root on the foreign review: the tree and the summary start again from it.
+        # Re-rooting on the foreign review is opening another tenant's object: refused, the tree stays.
         await until(pilot, lambda: screen.summary.runs >= 1, "the first summary")
+        await pilot.press("r")
+        await until(pilot, lambda: any("does not exist in the scope" in n for n in notifications(app)),
+                    "the refusal")
+        assert tree.root.data.pk == sub_pk
+        # Re-root on a review of this tenant: the tree and the summary start again from it.
+        own = next(c for c in reviews.children if isinstance(c.data, ObjectData) and c.data.pk != review_pk)
+        own_pk = own.data.pk
+        tree.move_cursor(own)
+        await pilot.press("m")
         before = tree.loads
         await pilot.press("r")
         await until(pilot, lambda: tree.loads > before and tree.root.children, "the new root")
-        assert tree.root.data.pk == review_pk and screen.crumb == f"graph conference.Review #{review_pk}"
-        assert "other tenant" in tree.root.label.plain  # relative to the active tenant (pycon-nordic)
+        assert tree.root.data.pk == own_pk and screen.crumb == f"graph conference.Review #{own_pk}"
+        assert "other tenant" not in tree.root.label.plain
         assert tree.root.label.plain.startswith("● ")  # marks survive re-rooting
         await until(pilot, lambda: screen.summary.runs >= 2, "the summary of the new root")
-        assert ("conference.review", review_pk) in screen.summary.result.roots
+        assert ("conference.review", own_pk) in screen.summary.result.roots
         # Enter on an object opens its detail.
         submission = _child(tree.root, "submission")
         await _expand(pilot, screen, submission)
@@ -178,7 +202,7 @@ async def test_graph_command_and_bad_spec(ui_project, scoped_app):
         screen = await screen_is(pilot, GraphScreen)
         assert screen.pk == sub_pk
         # a graph opened over a graph: the banner's trail ends with the new one (older crumbs give way)
-        review_pk, _, _ = await _planted(ui_project.alias)
+        review_pk = await _own_review(ui_project.alias, sub_pk)
         app.run_command_line(f":graph conference.Review.{review_pk}")
         second = await until_screen(pilot, lambda s: isinstance(s, GraphScreen) and s is not screen)
         assert banner_text(app).endswith(f"graph conference.Review #{review_pk}")
@@ -191,11 +215,13 @@ async def test_graph_command_and_bad_spec(ui_project, scoped_app):
         app.run_command_line(":graph conference.Submision.1")
         await pilot.pause()
         assert any("Did you mean 'conference.Submission'" in n for n in notifications(app))
+        # an object that does not exist is refused before any screen opens (the rule of every path that
+        # opens an object, tenant_console.core.browse.access)
+        before = app.screen
         app.open_screen("graph", model_label="conference.Submission", pk=999999)
-        screen = await screen_is(pilot, GraphScreen)
-        await until(pilot, lambda: screen.tree.loads >= 1, "the failed load")
-        assert "not available" in screen.tree.root.label.plain
-        assert any("There is no conference.Submission with primary key 999999" in n for n in notifications(app))
+        await until(pilot, lambda: any("There is no conference.Submission with primary key 999999" in n
+                                       for n in notifications(app)), "the refusal")
+        assert app.screen is before
 
 
 async def test_summary_of_a_large_closure_reports_progress(large_alias, make_app):

@@ -94,6 +94,7 @@ async def test_decide_save_confirm_apply(app_on_target, export_file, project):
         confirm = await screen_is(pilot, ConfirmApply)
         text = str(confirm.query_one("#confirm-text").render())
         assert "into database target (sqlite)" in text and "as exported" in text
+        assert "y apply: write the import in one transaction" in str(confirm.query_one("#confirm-keys").render())
         await pilot.press("y")
         await until(pilot, lambda: screen.state == "done", "the apply", timeout=30)
         assert "Imported" in str(screen.query_one("#import-report").render())
@@ -141,10 +142,16 @@ async def test_side_by_side_bulk_decisions_and_dry_run(app_on_target, export_fil
         await pilot.press("s")
         await pilot.pause()
         await pilot.press("d")
-        await screen_is(pilot, ConfirmApply)
+        confirm = await screen_is(pilot, ConfirmApply)
+        keys = str(confirm.query_one("#confirm-keys").render())
+        assert "y rehearse" in keys and "roll it back" in keys and "y apply" not in keys  # says what y does
+        said: list[str] = []
+        app.watch(app, "activity", lambda value: said.append(value), init=False)
         await pilot.press("y")
         await until(pilot, lambda: screen.report is not None and screen.state == "planned", "the dry run", timeout=30)
         assert "DRY RUN" in str(screen.query_one("#import-report").render())
+        # the banner said what was happening (not READ-ONLY), and says READ-ONLY again after it
+        assert said[0] == "DRY RUN: import, rolled back at the end" and said[-1] == ""
     assert await asyncio.to_thread(table_state, "target") == before
 
 

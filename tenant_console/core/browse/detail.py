@@ -15,12 +15,11 @@ from typing import Any
 
 from django.db import models
 
+from tenant_console.core.browse.access import NotVisible, visible_object  # noqa: F401  (NotVisible: re-exported)
 from tenant_console.core.browse.catalog import get_model
 from tenant_console.core.browse.labels import labels_for
-from tenant_console.core.browse.queryset import scoped_queryset
 from tenant_console.core.browse.rows import format_value
 from tenant_console.core.discovery import ScopeRegistry, model_label
-from tenant_console.core.errors import ConsoleError
 from tenant_console.core.scope import ScopeState
 
 M2M_PREVIEW = 20
@@ -52,25 +51,57 @@ class ObjectView:
     fields: tuple[FieldView, ...] = field(default_factory=tuple)
 
 
-class NotVisible(ConsoleError):
-    """The object does not exist, or not in the active scope."""
-
-
 def _label(registry: ScopeRegistry, target: type[models.Model], pk: Any, scope: ScopeState,
            alias: str) -> Link:
     lab = labels_for(target, [pk], registry, scope.pks(), alias)[pk]
     return Link(model_label(target), pk, lab.text, lab.foreign)
 
 
+def _many(registry: ScopeRegistry, name: str, related: type[models.Model], rel_qs: Any, scope: ScopeState,
+          alias: str) -> FieldView:
+    """A to-many relation: its total, a preview of links (other tenants' first), and a warning naming
+    how many of them lead into another tenant."""
+    total = rel_qs.count()
+    foreign_pks: list[Any] = []
+    q = registry.tenant_q(related, scope.pks()) if scope.is_active else None
+    if q is not None and q and registry.is_scoped(related):
+        foreign_pks = list(rel_qs.exclude(q).values_list("pk", flat=True)[:M2M_PREVIEW])
+        foreign = rel_qs.exclude(q).count() if len(foreign_pks) == M2M_PREVIEW else len(foreign_pks)
+    else:
+        foreign = 0
+    rest = list(rel_qs.exclude(pk__in=foreign_pks).values_list("pk", flat=True)[:M2M_PREVIEW - len(foreign_pks)])
+    pks = foreign_pks + rest
+    labs = labels_for(related, pks, registry, scope.pks(), alias)
+    links = tuple(Link(model_label(related), p, labs[p].text, labs[p].foreign) for p in pks)
+    more = f" (showing {len(links)} of {total})" if total > len(links) else ""
+    note = f"  ⚠ {foreign} in another tenant" if foreign else ""
+    return FieldView(name, "m2m", f"{total} {related._meta.verbose_name_plural}{more}{note}", links)
+
+
+def _foreign_reverse(registry: ScopeRegistry, model: type[models.Model], obj: models.Model, scope: ScopeState,
+                     alias: str) -> list[FieldView]:
+    """Reverse relations (other rows pointing here) that hold rows of another tenant, flagged like a
+    foreign key; reverse relations within the tenant are the graph's business, not listed here."""
+    out: list[FieldView] = []
+    for rel in model._meta.related_objects:
+        related = rel.related_model
+        if not isinstance(rel.field, (models.ForeignKey, models.ManyToManyField)) or not registry.is_scoped(related):
+            continue
+        q = registry.tenant_q(related, scope.pks())
+        if q is None or not q:
+            continue
+        rel_qs = related._base_manager.using(alias).filter(**{rel.field.name: obj.pk})
+        if not rel_qs.exclude(q).exists():
+            continue
+        field = _many(registry, rel.get_accessor_name() or rel.name, related, rel_qs, scope, alias)
+        out.append(FieldView(f"← {field.name}", "m2m", field.text, field.links))
+    return out
+
+
 def object_view(registry: ScopeRegistry, label: str, pk: Any, scope: ScopeState) -> ObjectView:
     model = get_model(label)
-    qs = scoped_queryset(registry, model, scope.pks(), scope.disabled)
-    try:
-        obj = qs.get(pk=pk)
-    except (model.DoesNotExist, ValueError, TypeError):
-        where = "" if scope.disabled else f" in the scope {scope.describe()}"
-        raise NotVisible(f"{label} #{pk} does not exist{where}. It may belong to another tenant.")
-    alias = qs.db
+    obj = visible_object(registry, label, pk, scope)  # the rule every path that opens an object asks
+    alias = obj._state.db or "default"
     out: list[FieldView] = []
     for f in model._meta.concrete_fields:
         value = getattr(obj, f.attname)
@@ -94,14 +125,13 @@ def object_view(registry: ScopeRegistry, label: str, pk: Any, scope: ScopeState)
         else:
             out.append(FieldView(f.name, "value", format_value(value), help=help_text))
     for f in model._meta.many_to_many:
+        # Through the base manager: the target's default manager (a ScopedManager) would leave out the
+        # links into another tenant, which are exactly the ones to show. Flagged like a foreign key.
         related = f.related_model
-        rel_qs = getattr(obj, f.name).all()
-        total = rel_qs.count()
-        pks = list(rel_qs.values_list("pk", flat=True)[:M2M_PREVIEW])
-        labs = labels_for(related, pks, registry, scope.pks(), alias)
-        links = tuple(Link(model_label(related), p, labs[p].text, labs[p].foreign) for p in pks)
-        more = f" (showing {len(links)} of {total})" if total > len(links) else ""
-        out.append(FieldView(f.name, "m2m", f"{total} {related._meta.verbose_name_plural}{more}", links))
+        rel_qs = related._base_manager.using(alias).filter(**{f.related_query_name(): obj.pk})
+        out.append(_many(registry, f.name, related, rel_qs, scope, alias))
+    if scope.is_active:
+        out.extend(_foreign_reverse(registry, model, obj, scope, alias))
     from django.contrib.contenttypes.fields import GenericForeignKey  # needs the app registry
 
     for f in model._meta.private_fields:

@@ -121,6 +121,22 @@ def _value(fld: models.Field, lookup: str, raw: str) -> object:
     return raw
 
 
+def _crosses_many(model: type[Model], path: str) -> bool:
+    """Whether ``path`` walks a many-to-many or reverse foreign key (rows may repeat in a join)."""
+    current: type[Model] | None = model
+    for part in path.split("__"):
+        if current is None:
+            return False
+        try:
+            fld = current._meta.get_field(part)
+        except FieldDoesNotExist:
+            return False
+        if fld.many_to_many or fld.one_to_many:
+            return True
+        current = fld.related_model if fld.is_relation else None  # type: ignore[assignment]
+    return False
+
+
 def build_q(model: type[Model], parsed: ParsedFilter) -> Q:
     """The ``Q`` for a parsed filter on ``model``; raises :class:`FilterError`."""
     q = Q()
@@ -154,7 +170,16 @@ def apply(qs: QuerySet, text: str) -> QuerySet:
     if parsed.empty:
         return qs
     try:
-        filtered = qs.filter(build_q(qs.model, parsed))
+        q = build_q(qs.model, parsed)
+        if any(_crosses_many(qs.model, term.path) for term in parsed.terms if not term.negate):
+            # A lookup across a to-many relation (speakers__username=...) joins one row per match, so an
+            # object would be listed once per matching speaker. A semi-join (pk IN (SELECT pk ...)) keeps
+            # one row per object and leaves the list's own ordering alone, so keyset paging, counts and
+            # positions stay right, where DISTINCT would not mix with ORDER BY over the keys.
+            inner = qs.model._base_manager.using(qs.db).filter(q).values("pk")
+            filtered = qs.filter(pk__in=inner)
+        else:
+            filtered = qs.filter(q)
         filtered.query.get_compiler(qs.db).as_sql()
     except FilterError:
         raise

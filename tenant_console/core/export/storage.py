@@ -134,6 +134,15 @@ def remove_stale(folder: Path) -> list[Path]:
     return removed
 
 
+
+class OutputExists(ConsoleError):
+    """The output (or its manifest) exists and overwriting was not asked for. ``existing`` names it, so
+    that a caller other than the CLI (the console's export screen) can say how *it* overwrites."""
+
+    def __init__(self, message: str, existing: str) -> None:
+        super().__init__(message)
+        self.existing = existing
+
 class Output:
     """A destination: temporary files to write, then :meth:`commit` or :meth:`discard`."""
 
@@ -182,7 +191,7 @@ class LocalOutput(Output):
         if not overwrite:
             for p in (self.path, self.manifest_path):
                 if p.exists():
-                    raise ConsoleError(f"{p} already exists; choose another name or pass --overwrite.")
+                    raise OutputExists(f"{p} already exists; choose another name or pass --overwrite.", str(p))
 
     def commit(self) -> None:
         os.replace(self.data_tmp, self.path)
@@ -221,8 +230,8 @@ class StorageOutput(Output):
     def check(self, overwrite: bool) -> None:
         for n in (self.name, self.manifest_name):
             if self.storage.exists(n) and not overwrite:
-                raise ConsoleError(f"{n} already exists in the storage {self.storage_alias!r}; choose another "
-                                   "name or pass --overwrite.")
+                raise OutputExists(f"{n} already exists in the storage {self.storage_alias!r}; choose another "
+                                   "name or pass --overwrite.", n)
 
     def commit(self) -> None:
         from django.core.files import File

@@ -25,6 +25,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Label, ProgressBar, Static
 
 from tenant_console.core.errors import Cancelled, ConsoleError
+from tenant_console.core.scope import ScopeState
 from tenant_console.ui.screens.base import ConsoleScreen
 
 if TYPE_CHECKING:
@@ -45,11 +46,12 @@ class ExportScreen(ConsoleScreen):
     HELP = ("Export the current tenant, the selected object or the marked objects as a fixture that "
             "manage.py loaddata accepts, with a manifest (counts, schema fingerprints, SHA-256). The plan "
             "lists what will be written; references into another tenant stop the export unless you choose "
-            "to leave them out or include them (o). The export runs read-only in its own session; cancel "
-            "(c) at any time and nothing is left behind.")
+            "to leave them out or include them (o). e, or enter in the output field, starts the export; a file "
+            "that exists is overwritten only when you start again after being told. The export runs read-only "
+            "in its own session; cancel (c) at any time and nothing is left behind.")
     BINDINGS: ClassVar = [
         Binding("escape", "back", "Back"),
-        Binding("e", "start", "Export"),
+        Binding("e", "start", "Export"),  # and enter in the output field
         Binding("o", "policy", "Cross-tenant"),
         Binding("p", "plan", "Re-plan"),
         Binding("c", "cancel", "Cancel"),
@@ -91,6 +93,8 @@ class ExportScreen(ConsoleScreen):
         self.tenant = tenant or not self.objects
         self.policy = "refuse"
         self.output_path = output
+        self._output_defaulted = not output  # the name comes from the plan (and follows a tenant switch)
+        self._overwrite: str | None = None  # the output name the user has been told exists (e again: overwrite)
         self.directory = Path(directory) if directory else Path.cwd()
         self.state = "planning"  # planning, planned, exporting, done, cancelled, failed
         self.plan: ExportPlan | None = None
@@ -101,6 +105,33 @@ class ExportScreen(ConsoleScreen):
         self._tenant_pks: dict[str, Any] = {}
         self.crumb = "export " + ("tenant" if self.tenant else self.objects[0] + (
             f" (+{len(self.objects) - 1})" if len(self.objects) > 1 else ""))
+
+    # -- tenant switches (see ConsoleScreen.tenant_bound) --------------------------
+    @property  # type: ignore[override]
+    def tenant_bound(self) -> str:
+        """A tenant export follows the console to the new tenant (re-planned); an export of objects
+        (which belong to the old one) is closed."""
+        return "follow" if self.tenant else "close"
+
+    def tenant_switch_blocker(self) -> str | None:
+        if self.state == "exporting":
+            return "An export is being written: wait for it, or cancel it (c) on the export screen, first."
+        return None
+
+    def tenant_changed(self, scope: ScopeState) -> None:
+        self._tenant_pks = scope.pks() if scope.is_active else {}
+        self.plan = None
+        if self._output_defaulted:
+            self.output_path = None  # named after the new tenant by the next plan
+        self._show_what()
+        self.run_worker(self._plan(), group="export-plan", exclusive=True, exit_on_error=False)
+
+    def _show_what(self) -> None:
+        scope = self.console.scope
+        what = (f"Export of the tenant {scope.describe()}" if self.tenant
+                else f"Export of {', '.join(self.objects)} and what it needs")
+        self.query_one("#export-what", Static).update(f"{what} · database {self.console.session.alias}"
+                                                      if self.console.session else what)
 
     # -- layout -----------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
@@ -127,10 +158,7 @@ class ExportScreen(ConsoleScreen):
         scope = self.console.scope
         if scope.is_active:
             self._tenant_pks = scope.pks()
-        what = (f"Export of the tenant {scope.describe()}" if self.tenant
-                else f"Export of {', '.join(self.objects)} and what it needs")
-        self.query_one("#export-what", Static).update(f"{what} · database {self.console.session.alias}"
-                                                      if self.console.session else what)
+        self._show_what()
         self._show_policy()
         self.run_worker(self._plan(), group="export-plan", exclusive=True, exit_on_error=False)
 
@@ -143,12 +171,12 @@ class ExportScreen(ConsoleScreen):
             self._session = None
 
     # -- planning ---------------------------------------------------------------
-    def _request(self, *, dry_run: bool, output: Any = None) -> Any:
+    def _request(self, *, dry_run: bool, output: Any = None, overwrite: bool = False) -> Any:
         from tenant_console.core.export.runner import ExportRequest
 
         return ExportRequest(tenant_pks=dict(self._tenant_pks) if self.tenant or not self.objects else {},
                              objects=list(self.objects), output=output, cross_tenant=self.policy,
-                             dry_run=dry_run)
+                             dry_run=dry_run, overwrite=overwrite)
 
     def _ensure_session(self) -> Session:
         if self._session is None:
@@ -269,15 +297,22 @@ class ExportScreen(ConsoleScreen):
     async def _export(self) -> None:
         from tenant_console.core.export.loading import loading_needs
         from tenant_console.core.export.runner import ExportJob, run_export
-        from tenant_console.core.export.storage import LocalOutput
+        from tenant_console.core.export.storage import LocalOutput, OutputExists
 
         name = self.query_one("#export-output", Input).value.strip()
+        overwrite = self._overwrite == name
         try:
             output = LocalOutput(name)
-            output.check(False)
+            output.check(overwrite)
+        except OutputExists as exc:
+            self._overwrite = name  # asked once: the same name again (e or enter) overwrites
+            self._set_result(f"{escape(exc.existing)} already exists. Press e (or enter in the output field) "
+                             "again to overwrite it, or change the name.", bad=True)
+            return
         except ConsoleError as exc:
             self._set_result(exc.message, bad=True)
             return
+        self._overwrite = None
         session = self._ensure_session()
         self.state = "exporting"
 
@@ -294,8 +329,8 @@ class ExportScreen(ConsoleScreen):
         self._set_result("Exporting… (c cancels)")
         started = time.monotonic()
         try:
-            self.outcome = await session.call(run_export, self.console.project,
-                                              self._request(dry_run=False, output=output), self._job, session.alias)
+            request = self._request(dry_run=False, output=output, overwrite=overwrite)
+            self.outcome = await session.call(run_export, self.console.project, request, self._job, session.alias)
         except Cancelled:
             self.state = "cancelled"
             self._set_result("Cancelled: nothing was written (temporary files removed).", bad=True)
@@ -322,6 +357,12 @@ class ExportScreen(ConsoleScreen):
             + (f"\n[$warning]⚠ {escape(loading.summary())}\n{escape(loading.advice(output.path.name))} "
                f"In this console: :import {escape(str(output.path))}[/]" if loading else ""), ok=True)
         self.notify(f"Exported {result.objects:,} objects to {output.path.name}", title="Export")
+
+    @on(Input.Submitted, "#export-output")
+    def _output_submitted(self, event: Input.Submitted) -> None:
+        """Enter in the output field starts the export, as e does."""
+        event.stop()
+        self.action_start()
 
     @on(Progress)
     def _on_progress(self, message: Progress) -> None:

@@ -86,6 +86,12 @@ class GraphScreen(ConsoleScreen):
         data = self._cursor_object()
         if data is None or (data.model_label, str(data.pk)) == (self.model_label, str(self.pk)):
             return
+        # re-rooting opens the graph of that object: the same rule as opening it (another tenant's: refused)
+        self.console.when_allowed(lambda: self._reroot(data), [(data.model_label, data.pk)])
+
+    def _reroot(self, data: ObjectData) -> None:
+        if not self.is_attached:
+            return
         self.model_label, self.pk = data.model_label, data.pk
         self.crumb = f"graph {data.model_label} #{data.pk}"
         self.summary.stop()

@@ -10,22 +10,25 @@ from textual.widgets import Static
 
 
 class ConfirmApply(ModalScreen[bool]):
-    """``y`` applies, ``esc`` or ``n`` goes back to the review."""
+    """``y`` does what the dialog says (applies, or rehearses a dry run), ``esc`` or ``n`` goes back."""
 
-    BINDINGS = [Binding("y", "yes", "Apply"), Binding("n,escape", "no", "Back")]
+    BINDINGS = [Binding("y", "yes", "Confirm"), Binding("n,escape", "no", "Back")]
     DEFAULT_CSS = """
     ConfirmApply { align: center middle; }
     ConfirmApply #confirm-box { width: 84; height: auto; border: heavy $warning; background: $panel; padding: 1 2; }
     """
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, *, dry_run: bool = False) -> None:
         super().__init__()
         self.text = text
+        self.dry_run = dry_run
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
             yield Static(self.text, id="confirm-text")
-            yield Static("\n[b]y[/b] apply in one transaction · [b]n[/b]/esc back to the review")
+            what = ("rehearse: run the whole import in one transaction, then roll it back (nothing is kept)"
+                    if self.dry_run else "apply: write the import in one transaction")
+            yield Static(f"\n[b]y[/b] {what} · [b]n[/b]/esc back to the review", id="confirm-keys")
 
     def action_yes(self) -> None:
         self.dismiss(True)

@@ -89,6 +89,31 @@ class ImportScreen(ConsoleScreen):
         #: The side-by-side rows on show: (field, incoming, existing, differs).
         self.side: list[tuple[str, str, str, bool]] = []
 
+    # -- tenant switches (see ConsoleScreen.tenant_bound) --------------------------
+    tenant_bound = "follow"
+
+    def tenant_switch_blocker(self) -> str | None:
+        if self.state == "applying":
+            return "An import is being applied: wait for it to finish before switching tenant."
+        return None
+
+    def tenant_changed(self, scope: Any) -> None:
+        """A plan "into the current tenant" is re-made for the new one (or as exported, when no tenant
+        is active now); a plan as exported does not depend on the console's tenant."""
+        from tenant_console.core.importer import Retarget
+
+        if self.retarget is None or self.retarget.mode != "into":
+            return
+        if scope.is_active:
+            self.retarget = Retarget.into_tenant(scope.pks(), {t.dimension: t.label for t in scope.tenants})
+        else:
+            self.retarget = None
+            self.notify("No tenant is active now: the import is planned as exported.", title="Import",
+                        severity="warning")
+        self.plan = None
+        self.state = "idle"
+        self.start_plan()
+
     # -- layout ------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
         with Vertical():
@@ -334,7 +359,7 @@ class ImportScreen(ConsoleScreen):
             if confirmed:
                 self.run_worker(self._apply(dry_run), exclusive=True, group="import-apply", exit_on_error=False)
 
-        self.app.push_screen(ConfirmApply(text), done)
+        self.app.push_screen(ConfirmApply(text, dry_run=dry_run), done)
 
     async def _apply(self, dry_run: bool) -> None:
         from tenant_console.core.importer import apply_import
@@ -359,6 +384,8 @@ class ImportScreen(ConsoleScreen):
             return
         session = console.project.session("import-apply", alias=self.plan.alias, readonly=False)
         console.readonly = False
+        console.activity = ("DRY RUN: import, rolled back at the end" if dry_run
+                            else f"WRITING: import into {self.plan.alias}")
         try:
             future = session.submit(apply_import, self.plan, self.resolution, dry_run=dry_run, progress=progress,
                                     readonly=False, scoped=False)
@@ -373,6 +400,7 @@ class ImportScreen(ConsoleScreen):
             return
         finally:
             console.readonly = True
+            console.activity = ""
             await asyncio.to_thread(session.close)
         try:
             await asyncio.to_thread(end_import, act, self.report)

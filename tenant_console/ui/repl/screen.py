@@ -53,6 +53,10 @@ class ReplScreen(ModalScreen[None]):
             "(:tenant, :q …) typed as an input.")
     crumb = "repl"
 
+    #: A tenant switch leaves the REPL open: it follows the console's scope itself (it watches
+    #: ``app.scope``, because it lives on while hidden, off the screen stack).
+    tenant_bound = "follow"
+
     def __init__(self, project: Project, scope: ScopeState, *, alias: str | None = None) -> None:
         super().__init__()
         self.project = project

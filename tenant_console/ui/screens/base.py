@@ -16,6 +16,7 @@ from textual.widgets import Footer, Input
 from tenant_console.ui.widgets.banner import ScopeBanner
 
 if TYPE_CHECKING:
+    from tenant_console.core.scope import ScopeState
     from tenant_console.ui.app import TenantConsoleApp
 
 
@@ -25,6 +26,19 @@ class ConsoleScreen(Screen[Any]):
     crumb: str = ""
     #: False for screens laid over the trail (the picker): their crumb shows only while they are on top.
     in_breadcrumbs: ClassVar[bool] = True
+    #: What a tenant switch does to this screen (enforced by ``TenantConsoleApp.change_scope``, in one
+    #: place): "follow" — ``tenant_changed(scope)`` recomputes it in the new scope; "close" — it is
+    #: closed (with every screen above it) before the session switches. A screen bound to objects of
+    #: one tenant (a detail, a graph, an object export) closes; lists and counts follow. Screens that
+    #: do not say (dialogs) are closed.
+    tenant_bound: str = "close"
+
+    def tenant_changed(self, scope: ScopeState) -> None:
+        """Recompute for ``scope`` (called on "follow" screens after a switch, hidden ones too)."""
+
+    def tenant_switch_blocker(self) -> str | None:
+        """A reason why the tenant cannot be switched now (work that must not be cut off), or None."""
+        return None
 
     def breadcrumb(self, before: ConsoleScreen | None) -> str:
         """This screen's crumb after ``before`` (the crumb-bearing screen below it, if any)."""

@@ -82,7 +82,6 @@ class ObjectDetailScreen(ConsoleScreen):
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
-        self.watch(self.console, "scope", self.action_reload, init=False)
         self.action_reload()
 
     def action_reload(self) -> None:

@@ -14,6 +14,8 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Static
 
+from tenant_console.ui.widgets.history_input import HistoryInput, remember
+
 DISABLE_WORD = "DISABLE"
 
 
@@ -28,27 +30,31 @@ class CommandLine(ModalScreen[str | None]):
     CommandLine Input { border: tall $accent; }
     """
 
-    def __init__(self, words: Iterable[str], hint: str, initial: str = "") -> None:
+    def __init__(self, words: Iterable[str], hint: str, initial: str = "", history: list[str] | None = None) -> None:
         super().__init__()
         self.words = sorted(set(words))
         self.hint = hint
         self.initial = initial
+        self.history = history if history is not None else []
 
     def compose(self) -> ComposeResult:
         with Vertical(id="cmd-box"):
             yield Static(self.hint, id="cmd-help", markup=False)
-            yield Input(self.initial, placeholder=":command  (tenant democon · model Submission · q)",
-                        suggester=SuggestFromList(self.words, case_sensitive=False), id="cmd-input")
+            yield HistoryInput(self.initial, placeholder=":command  (tenant democon · model Submission · q)  "
+                               "↑ history", suggester=SuggestFromList(self.words, case_sensitive=False),
+                               id="cmd-input", history=self.history)
 
     def on_mount(self) -> None:
         inp = self.query_one(Input)
         if self.app.is_headless:
             inp.cursor_blink = False
-        inp.focus()
+        self.set_focus(inp)  # now, not after a refresh: keys typed ahead are waiting for this box
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.dismiss(event.value.strip().lstrip(":"))
+        text = event.value.strip().lstrip(":")
+        remember(self.history, text)
+        self.dismiss(text)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -80,7 +86,7 @@ class DisableScopesDialog(ModalScreen[bool]):
         inp = self.query_one(Input)
         if self.app.is_headless:
             inp.cursor_blink = False
-        inp.focus()
+        self.set_focus(inp)  # now, not after a refresh: keys typed ahead are waiting for this box
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

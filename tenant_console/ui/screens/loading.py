@@ -9,6 +9,7 @@ from textual.widgets import Static
 
 
 class LoadingScreen(Screen[None]):
+    tenant_bound = "follow"  # shows no tenant's data (the scope may be set while it is up, at start-up)
     DEFAULT_CSS = """
     LoadingScreen { align: center middle; }
     LoadingScreen #loading-box {
@@ -31,6 +32,8 @@ class LoadingScreen(Screen[None]):
 
 class LoadErrorScreen(Screen[None]):
     """A load error in full (one paragraph), with the offer to quit."""
+
+    tenant_bound = "follow"
 
     BINDINGS = [("q", "quit_with_code", "Quit"), ("enter", "quit_with_code", "Quit")]
     DEFAULT_CSS = """

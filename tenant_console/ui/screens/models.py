@@ -41,12 +41,13 @@ def model_prompt(info: ModelInfo, count: int | str | None) -> Text:
 
 class ModelBrowser(ConsoleScreen):
     crumb = "Models"
+    tenant_bound = "follow"  # recounts in the new scope
     HELP = ("Every model of the project, grouped by app. Scoped models show their dimension (and the path "
             "through which they are scoped); shared models are the same for every tenant. Counts are rows "
             "visible in the current scope, counted in the background. Enter opens a model; / filters the list, "
             "and Enter in the filter opens the best match.")
     BINDINGS = [
-        Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("slash", "filter", "Filter", key_display="/", priority=True),  # type-ahead (see app.on_event)
         Binding("escape", "back", "Back", show=False),
         Binding("r", "recount", "Recount"),
     ]
@@ -75,7 +76,6 @@ class ModelBrowser(ConsoleScreen):
         self.infos = catalog(project.registry)
         self._rebuild("")
         self.query_one("#model-list", OptionList).focus()
-        self.watch(self.console, "scope", self._scope_changed, init=False)
         self.action_recount()
 
     def _rebuild(self, text: str) -> None:
@@ -119,7 +119,7 @@ class ModelBrowser(ConsoleScreen):
     def on_screen_suspend(self) -> None:
         self._resumed.clear()
 
-    def _scope_changed(self) -> None:
+    def tenant_changed(self, scope: ScopeState) -> None:
         self.action_recount()
 
     def action_recount(self) -> None:
@@ -151,7 +151,7 @@ class ModelBrowser(ConsoleScreen):
     def action_filter(self) -> None:
         box = self.query_one("#model-filter", Input)
         box.add_class("-shown")
-        box.focus()
+        self.set_focus(box)  # now: the keys typed next go there
 
     @on(Input.Changed, "#model-filter")
     def _filter_changed(self, event: Input.Changed) -> None:

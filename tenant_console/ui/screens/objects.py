@@ -13,20 +13,23 @@ from tenant_console.core.browse import filters
 from tenant_console.core.browse.catalog import get_model, info
 from tenant_console.core.browse.paging import ListSpec
 from tenant_console.core.browse.rows import columns
+from tenant_console.core.scope import ScopeState
 from tenant_console.ui.screens.base import ConsoleScreen
+from tenant_console.ui.widgets.history_input import HistoryInput, remember
 from tenant_console.ui.widgets.object_table import ObjectTable
 
 FILTER_HINT = "/ filter: state=accepted title__icontains=ai created__gte=2026-01-01 word…  (esc clears)"
 
 
 class ObjectListScreen(ConsoleScreen):
+    tenant_bound = "follow"  # the same model and filter, re-read in the new scope
     HELP = ("The objects of one model in the current scope. The table is virtual: only the rows on screen "
             "are fetched (keyset pages), so a million rows open as fast as ten. The filter line takes Django "
             "lookups (field=value, field__lookup=value, field!=value, __in=a,b, __isnull=yes) and plain "
             "words, which must appear in some text column. Move between columns with ←/→ and sort with s "
-            "(again to reverse). :row N or :row 50% jumps anywhere.")
+            "(again to reverse). :row N or :row 50% jumps anywhere. esc clears the filter first, then goes back.")
     BINDINGS = [
-        Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("slash", "filter", "Filter", key_display="/", priority=True),  # type-ahead (see app.on_event)
         Binding("escape", "back", "Back"),
         Binding("ctrl+r", "reload", "Reload", show=False),
     ]
@@ -44,7 +47,8 @@ class ObjectListScreen(ConsoleScreen):
         self.spec = ListSpec(model_label, filter_text=filter_text)
 
     def compose_body(self) -> ComposeResult:
-        yield Input(self.spec.filter_text, placeholder=FILTER_HINT, id="object-filter")
+        yield HistoryInput(self.spec.filter_text, placeholder=FILTER_HINT, id="object-filter",
+                           history=self.console.histories["filter"])
         yield ObjectTable(self.spec, columns(self.model), id="object-table")
         yield Static("", id="object-status")
 
@@ -54,11 +58,10 @@ class ObjectListScreen(ConsoleScreen):
 
     def on_mount(self) -> None:
         self.table.focus()
-        self.watch(self.console, "scope", self._scope_changed, init=False)
         self.table.reload()
         self._status()
 
-    def _scope_changed(self) -> None:
+    def tenant_changed(self, scope: ScopeState) -> None:
         self.table.reload()
         self._status()
 
@@ -85,7 +88,7 @@ class ObjectListScreen(ConsoleScreen):
         self.console.open_object(self.model_label, event.pk)
 
     def action_filter(self) -> None:
-        self.query_one("#object-filter", Input).focus()
+        self.set_focus(self.query_one("#object-filter", Input))  # now: the keys typed next go there
 
     def apply_filter(self, text: str) -> None:
         """Check ``text`` (fields, lookups and values, compiled but not run), then reload with it."""
@@ -105,6 +108,9 @@ class ObjectListScreen(ConsoleScreen):
 
     @on(Input.Submitted, "#object-filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
+        box = self.query_one("#object-filter", HistoryInput)
+        remember(box.history, event.value)
+        box.reset_history()
         self.apply_filter(event.value)
 
     def action_back(self) -> None:
@@ -115,6 +121,9 @@ class ObjectListScreen(ConsoleScreen):
             elif box.value:
                 self.apply_filter("")
             self.table.focus()
+            return
+        if self.table.spec.filter_text:  # a filtered list: esc clears the filter before it leaves the list
+            self.apply_filter("")
             return
         super().action_back()
 

@@ -49,6 +49,7 @@ def highlighted(label: str, text: str) -> Text:
 class TenantPicker(ConsoleScreen):
     crumb = "Tenants"
     in_breadcrumbs = False
+    tenant_bound = "follow"  # it is what switches; it closes itself once the tenant is active
     HELP = ("Choose the tenant whose data you want to see. Type part of a name or slug, or a primary key; "
             "the search runs in the database. Recently used tenants come first while the box is empty. "
             "Choosing a tenant activates its scope (and any dimension it implies). ↓ moves to the results; "
@@ -86,7 +87,7 @@ class TenantPicker(ConsoleScreen):
                 yield OptionList(id=f"dim-{dim.name}")
 
     def on_mount(self) -> None:
-        self.query_one("#picker-search", Input).focus()
+        self.set_focus(self.query_one("#picker-search", Input))  # at once: type-ahead waits for it
         self.run_search()
 
     @on(Input.Changed, "#picker-search")
@@ -97,6 +98,18 @@ class TenantPicker(ConsoleScreen):
 
     @on(Input.Submitted, "#picker-search")
     def _submitted(self, event: Input.Submitted) -> None:
+        """Enter chooses the first result *of the text in the box*: if that text has not been searched
+        yet (typed faster than the debounce), it is searched first, so the highlight of an older list
+        (a recent tenant, shown while the box was empty) is never what Enter activates."""
+        if self._timer is not None:
+            self._timer.stop()
+        self.run_worker(self._submit(event.value), group="tenant-search", exclusive=True, exit_on_error=False)
+
+    async def _submit(self, text: str) -> None:
+        if self.searched_text != text:
+            await self._search(text)
+        if self.query_one("#picker-search", Input).value != text:
+            return  # typed on meanwhile: the next Enter decides
         for dim in self.dimensions:
             lst = self.query_one(f"#dim-{dim.name}", OptionList)
             if lst.option_count:
@@ -164,11 +177,8 @@ class TenantPicker(ConsoleScreen):
             self.choose(event.option.id)
 
     def choose(self, option_id: str) -> None:
+        """Activate a listed tenant. The switch runs on the app (it may close screens, this one too)."""
         choice = self._choices.get(option_id)
         if choice is None:
             return
-        self.run_worker(self._activate(choice), group="activate", exclusive=True, exit_on_error=False)
-
-    async def _activate(self, choice: Choice) -> None:
-        if await self.console.activate_tenant(choice.dimension, choice.pk, choice.label) and self.is_current:
-            self.dismiss(choice)
+        self.console.choose_tenant(choice.dimension, choice.pk, choice.label)

@@ -44,6 +44,7 @@ class ScopeBanner(Static):
         self.watch(app, "scope", self._refresh_banner, init=False)
         self.watch(app, "busy", self._refresh_banner, init=False)
         self.watch(app, "readonly", self._refresh_banner, init=False)
+        self.watch(app, "activity", self._refresh_banner, init=False)
         self._refresh_banner()
 
     def _refresh_banner(self, *_: object) -> None:
@@ -57,7 +58,10 @@ class ScopeBanner(Static):
             text.append("  │  ")
             text.append(app.project.database_label())
         text.append("  │  ")
-        text.append("READ-ONLY" if app.readonly else "WRITABLE", style="bold" if app.readonly else "bold reverse")
+        if app.activity:
+            text.append(app.activity, style="bold reverse")
+        else:
+            text.append("READ-ONLY" if app.readonly else "WRITABLE", style="bold" if app.readonly else "bold reverse")
         busy = "  │  ⏳ working… ctrl+x cancels" if app.busy else ""
         crumbs = app.breadcrumbs()
         if crumbs:
