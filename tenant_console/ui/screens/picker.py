@@ -103,10 +103,12 @@ class TenantPicker(ConsoleScreen):
         (a recent tenant, shown while the box was empty) is never what Enter activates."""
         if self._timer is not None:
             self._timer.stop()
-        self.run_worker(self._submit(event.value), group="tenant-search", exclusive=True, exit_on_error=False)
+        # its own group: a debounced search started after this must not cancel it
+        self.run_worker(self._submit(event.value), group="tenant-submit", exclusive=True, exit_on_error=False)
 
     async def _submit(self, text: str) -> None:
         if self.searched_text != text:
+            self.workers.cancel_group(self, "tenant-search")
             await self._search(text)
         if self.query_one("#picker-search", Input).value != text:
             return  # typed on meanwhile: the next Enter decides
