@@ -50,14 +50,14 @@ def test_preview_then_confirmed_delete_with_backup_and_audit(deleter, project, c
 def test_many_rows_need_the_typed_count(deleter, capsys):
     before = counts(deleter)
     args = ("conference.Submission", "--filter", "state=submitted", "--event__slug=democon")
-    code, out, err = cli(capsys, deleter.alias, *args, "--yes")
+    code, _, err = cli(capsys, deleter.alias, *args, "--yes")
     assert code == 1 and '--confirm "delete ' in err
     phrase = err.split('--confirm "', 1)[1].split('"', 1)[0]
     assert phrase.startswith("delete ") and phrase.endswith(" rows")
     assert counts(deleter) == before
-    code, out, err = cli(capsys, deleter.alias, *args, "--confirm", "delete 1 rows")
+    code, _out, err = cli(capsys, deleter.alias, *args, "--confirm", "delete 1 rows")
     assert code == 1 and counts(deleter) == before
-    code, out, err = cli(capsys, deleter.alias, *args, "--confirm", phrase)
+    code, _, err = cli(capsys, deleter.alias, *args, "--confirm", phrase)
     assert code == 0, err
     remaining = deleter.raw(lambda: Submission._base_manager.using(deleter.alias)
                             .filter(event__slug="democon", state="submitted").count())
@@ -89,10 +89,10 @@ def test_bad_input_is_exit_2_and_one_paragraph(deleter, capsys):
                  ("conference.Nope.1", "--event__slug=democon"),
                  ("conference.Submission.abc", "--event__slug=democon"),
                  ("conference.Submission.999999", "--event__slug=democon")):
-        code, out, err = cli(capsys, deleter.alias, *args)
+        code, _out, err = cli(capsys, deleter.alias, *args)
         assert code == 2, (args, err)
         assert "Traceback" not in err and err.count("\n") <= 2, err
-    code, out, err = cli(capsys, deleter.alias, "conference.Submission.1")
+    code, _, err = cli(capsys, deleter.alias, "conference.Submission.1")
     assert code == 2 and "Choose the tenant" in err
 
 

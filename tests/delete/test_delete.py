@@ -114,7 +114,7 @@ def test_objects_of_another_tenant_and_shared_models_are_not_roots(deleter):
         deleter.roots("democon", f"conference.Submission.{other}")
     with pytest.raises(DeleteRefused, match="belongs to no tenant"):
         deleter.roots("democon", "auth.User.1")
-    with pytest.raises(ConsoleError, match="There is no conference.Submission with primary key 999999"):
+    with pytest.raises(ConsoleError, match=r"There is no conference\.Submission with primary key 999999"):
         deleter.roots("democon", "conference.Submission.999999")
     with pytest.raises(ConsoleError, match="--filter takes one model"):
         deleter.roots("democon", "conference.Submission.1", filter_text="state=accepted")

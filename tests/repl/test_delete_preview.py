@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from tests.repl.conftest import other_session, repl  # noqa: F401  (fixtures)
-
 
 def test_delete_preview_in_the_repl_matches_the_core_and_deletes_nothing(repl, other_session, project, db_alias):
     from conference.models import Submission
