@@ -70,7 +70,7 @@ def check_specs(registry: ScopeRegistry, specs: Iterable[str], scope: ScopeState
 
 def _why_not(registry: ScopeRegistry, model: type[Model], label: str, pk: Any, scope: ScopeState,
              alias: str) -> str:
-    from tenant_console.core.graph.classify import ScopeColumns, tenant_labels
+    from tenant_console.core.graph.classify import tenant_labels
 
     try:
         exists = model._base_manager.using(alias).filter(pk=pk).exists()
@@ -79,7 +79,7 @@ def _why_not(registry: ScopeRegistry, model: type[Model], label: str, pk: Any, s
     if not exists:
         return f"There is no {label} with primary key {pk!r}."
     owner = ""
-    paths = ScopeColumns(registry).paths(model)
+    paths = registry.owner_paths(model)  # the registry's one answer for a row's tenants
     if paths:
         row = model._base_manager.using(alias).filter(pk=pk).values_list(*[p for _, p in paths]).first()
         if row is not None:
