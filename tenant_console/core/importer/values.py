@@ -17,6 +17,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from django.db import models
 from django.utils.encoding import is_protected_type
 
 from tenant_console.core.importer.retarget import is_new
@@ -30,12 +31,22 @@ def _carrier(field: Any, value: Any) -> Any:
     return obj
 
 
+def _value_field(field: Any) -> Any:
+    """The field whose values a column holds: a foreign key's target field (through chains of them)."""
+    while field.is_relation and getattr(field, "target_field", None) is not None and field.target_field is not field:
+        field = field.target_field
+    return field
+
+
 def serialized(field: Any, value: Any) -> Any:
     """``value`` as the export writes it for ``field`` (references: as the target's key is written)."""
     if value is None or is_new(value):
         return value
-    while field.is_relation and getattr(field, "target_field", None) is not None and field.target_field is not field:
-        field = field.target_field
+    field = _value_field(field)
+    try:
+        value = field.to_python(value)  # "12" -> 12, 1 -> True for a BooleanField, "2.5" -> Decimal
+    except Exception:
+        pass
     try:
         obj = _carrier(field, value)
         out = field.value_from_object(obj)
@@ -44,9 +55,18 @@ def serialized(field: Any, value: Any) -> Any:
         return value
 
 
-def _canonical(value: Any) -> Any:
-    if isinstance(value, bool) or value is None:
+#: Text fields whose text is the value itself: their JSON-looking text is compared as text, never parsed
+#: (a CharField holding "[1.0]" and one holding "[1]" differ). Subclasses (a translatable field storing
+#: JSON, a settings store) are compared by the data their text holds.
+PLAIN_TEXT = (models.CharField, models.TextField, models.SlugField, models.EmailField, models.URLField,
+              models.GenericIPAddressField)
+
+
+def _canonical(value: Any, parse_json: bool = True) -> Any:
+    if value is None:
         return value
+    if isinstance(value, bool):
+        return ("bool", value)  # never equal to a number (True == 1 in Python, not in JSON)
     if isinstance(value, (int, float, Decimal)):
         if isinstance(value, float) and value != value:  # NaN
             return "NaN"
@@ -61,7 +81,7 @@ def _canonical(value: Any) -> Any:
         return [_canonical(v) for v in value]
     if isinstance(value, str):
         stripped = value.strip()
-        if stripped[:1] in ("{", "["):  # JSON text (a translatable field, a settings store): compare the data
+        if parse_json and stripped[:1] in ("{", "["):  # JSON text (a translatable field...): compare the data
             try:
                 return _canonical(json.loads(stripped))
             except ValueError:
@@ -72,7 +92,7 @@ def _canonical(value: Any) -> Any:
 
 def normal(field: Any, value: Any) -> Any:
     """The one form values of ``field`` are compared in (see the module docstring)."""
-    return _canonical(serialized(field, value))
+    return _canonical(serialized(field, value), parse_json=type(_value_field(field)) not in PLAIN_TEXT)
 
 
 def same(field: Any, a: Any, b: Any) -> bool:
