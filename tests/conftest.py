@@ -27,6 +27,21 @@ for path in (str(ROOT), str(DEMO)):
 
 from tests import mariadb, pg  # noqa: E402
 
+#: ``TC_PSYCOPG2=1`` runs the suite on psycopg2 although psycopg (3) is installed: Django picks
+#: psycopg 3 whenever it can import it, so the psycopg2 run hides it (``make test`` runs the
+#: PostgreSQL read-only and transaction tests once more this way; see tests/core/test_drivers.py).
+if os.environ.get("TC_PSYCOPG2") == "1":
+    import importlib.abc
+
+    class _HidePsycopg3(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):
+            if name == "psycopg" or name.startswith("psycopg."):
+                raise ImportError(f"{name} is hidden for the psycopg2 run (TC_PSYCOPG2=1)")
+            return None
+
+    sys.meta_path.insert(0, _HidePsycopg3())
+    sys.modules.pop("psycopg", None)
+
 PG_REASON: str | None = None
 # tests/real (pretalx, pretix in their own venvs) runs apart: `make test-real` (scripts/real.py).
 collect_ignore = ["real"]
@@ -130,6 +145,18 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     for fixture, aliases in (("db_alias", SOURCE_ALIASES), ("target_alias", TARGET_ALIASES)):
         if fixture in metafunc.fixturenames and not any(fixture in str(n) for n in own):
             metafunc.parametrize(fixture, [aliases[i] for i in ids], ids=ids, indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def _lockdown_released():
+    """A test that leaves a session open would keep the whole process read-only (every new
+    connection locked) for the tests after it; release what the test armed."""
+    from tenant_console.core import lockdown
+
+    before = lockdown.depth()
+    yield
+    while lockdown.depth() > before:
+        lockdown.disarm()
 
 
 @pytest.fixture

@@ -47,6 +47,25 @@ class ReadOnlyViolation(ConsoleError):
         super().__init__(f"read-only session: {kind} refused ({reason})")
 
 
+class ReadOnlyBreach(ConsoleError):
+    """A read-only block could not prove, with the database's own counters, that nothing was written.
+
+    Raised at the end of the block when the transaction was ended or replaced
+    inside it, when the database reports a transaction id or changed rows, or
+    when the connection was closed or swapped. Distinct from a refusal: here
+    something may have been written. The CLI exits with :attr:`exit_code` (4),
+    the UI shows it as an error, the audit trail records the act as ``breach``.
+    """
+
+    exit_code = 4
+    audit_outcome = "breach"
+
+    def __init__(self, message: str, *, alias: str = "", reason: str = "") -> None:
+        super().__init__(message)
+        self.alias = alias
+        self.reason = reason
+
+
 class SessionClosed(ConsoleError):
     """Work was submitted to a session that has been closed."""
 

@@ -36,7 +36,7 @@ from typing import Any
 
 from django.db import connections, transaction
 
-from tenant_console.core.errors import ConsoleError, ReadOnlyViolation
+from tenant_console.core.errors import ConsoleError, ReadOnlyBreach, ReadOnlyViolation
 from tenant_console.core.sqlguard import (
     DIALECTS,
     INTROSPECTION_PRAGMAS,
@@ -45,6 +45,8 @@ from tenant_console.core.sqlguard import (
     VALUE_PRAGMAS,
     Lexing,
     classify_with,
+    is_denied_function,
+    normalize_sql,
 )
 
 #: Savepoint set right after the read-only transaction begins; its presence at
@@ -52,10 +54,8 @@ from tenant_console.core.sqlguard import (
 MARKER = "tenant_console_readonly"
 
 
-class ReadOnlyBreached(ConsoleError):
-    """The read-only transaction was ended from inside the block, below Django."""
-
-    audit_outcome = "breach"
+#: The old name of :class:`tenant_console.core.errors.ReadOnlyBreach`.
+ReadOnlyBreached = ReadOnlyBreach
 
 
 class StatementGuard:
@@ -72,8 +72,11 @@ class StatementGuard:
             self.refused.append(verdict.kind)
             raise ReadOnlyViolation(verdict.kind, verdict.reason, sql)
 
-    def __call__(self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
-        text = str(sql)
+    def __call__(self, execute: Callable[..., Any], sql: Any, params: Any, many: bool, context: Any) -> Any:
+        try:
+            text = normalize_sql(sql, context)
+        except ValueError as exc:
+            raise ReadOnlyViolation("STATEMENT", str(exc), repr(sql)[:200])
         self.check(text, many)
         if params is not None and not many and self.vendor != "sqlite":
             # psycopg2 (and mysqlclient) interpolate parameters on the client: check the
@@ -82,7 +85,7 @@ class StatementGuard:
             if sent is not None and sent != text:
                 self.check(sent, many)
         try:
-            return execute(sql, params, many, context)
+            return execute(text, params, many, context)  # exactly the text that was checked
         except Exception as exc:
             refusal = database_refusal(exc)
             if refusal is None:
@@ -123,7 +126,6 @@ def database_refusal(exc: BaseException) -> str | None:
 # SQLite action codes (sqlite3 module constants) that only read.
 _SQLITE_READS = {21, 20, 33}  # SQLITE_SELECT, SQLITE_READ, SQLITE_RECURSIVE
 _SQLITE_FUNCTION, _SQLITE_PRAGMA = 31, 19
-_SQLITE_DENIED_FUNCTIONS = {"load_extension", "writefile", "fts3_tokenizer", "edit"}
 
 
 def sqlite_authorizer(action: int, arg1: str | None, arg2: str | None, dbname: str | None,
@@ -141,7 +143,7 @@ def sqlite_authorizer(action: int, arg1: str | None, arg2: str | None, dbname: s
     if action in _SQLITE_READS:
         return 0  # SQLITE_OK
     if action == _SQLITE_FUNCTION:
-        return 1 if (arg2 or "").lower() in _SQLITE_DENIED_FUNCTIONS else 0
+        return 1 if is_denied_function(arg2 or "") else 0  # the guard's one deny-list
     if action == _SQLITE_PRAGMA:
         name = (arg1 or "").upper()
         if name in INTROSPECTION_PRAGMAS or (name in VALUE_PRAGMAS and arg2 is None):
@@ -162,6 +164,10 @@ class ReadOnlyState:
     vendor: str
     layers: list[str] = field(default_factory=list)
     guard: StatementGuard | None = None
+    #: The database's counters at entry, compared at the end (the proof).
+    baseline: dict[str, Any] = field(default_factory=dict)
+    #: The driver connection the block began on; the proof is about this one.
+    raw: Any = None
 
 
 def _raw_cursor(alias: str) -> Any:
@@ -179,40 +185,68 @@ def _raw_execute(alias: str, sql: str) -> None:
         cur.close()
 
 
-def _fetch_one(alias: str, sql: str) -> Any:
+def _last_result(cur: Any) -> None:
+    """psycopg 3 keeps one result per statement of a multi-statement ``execute`` (it is
+    positioned on the first); move to the last, where psycopg2 already is."""
+    if hasattr(cur, "pgresult"):  # psycopg 3 (psycopg2 has no such attribute)
+        while cur.nextset():
+            pass
+
+
+def _fetch_row(alias: str, sql: str) -> Any:
+    """The first row of the last statement in ``sql`` (no parameters: one round trip on
+    both psycopg2 and psycopg 3, which allow several statements only without them)."""
     cur = _raw_cursor(alias)
     try:
         cur.execute(sql)
-        row = cur.fetchone()
-        return row[0] if row else None
+        _last_result(cur)
+        return cur.fetchone()
     finally:
         cur.close()
 
 
+def _fetch_one(alias: str, sql: str) -> Any:
+    row = _fetch_row(alias, sql)
+    return row[0] if row else None
+
+
+#: PostgreSQL's own counters of the block's transaction, schema-qualified so that no
+#: function the user creates can stand in for them: the transaction id (NULL unless the
+#: transaction wrote), its start time (changes when a transaction ends and another
+#: begins on the connection), the backend (changes on a reconnect), and read-only.
+_PG_PROOF = ("pg_catalog.pg_current_xact_id_if_assigned()::text, pg_catalog.transaction_timestamp(), "
+             "pg_catalog.pg_backend_pid(), pg_catalog.current_setting('transaction_read_only'), "
+             # session-level advisory locks survive the rollback: a side effect past the block
+             "(SELECT pg_catalog.count(*) FROM pg_catalog.pg_locks l WHERE l.locktype = 'advisory' "
+             "AND l.pid = pg_catalog.pg_backend_pid())")
+
+
 def _begin_database_layer(alias: str, vendor: str, state: ReadOnlyState) -> tuple[Lexing, ...] | None:
     """Make the open transaction read-only at the database; return the lexings for the guard."""
+    state.raw = connections[alias].connection
     if vendor == "postgresql":
-        # One round trip after psycopg2's BEGIN: the read-only setting as the first statement
+        # One round trip after the driver's BEGIN: the read-only setting as the first statement
         # of the transaction; the session default too (reverted by the final rollback), so
         # that a transaction begun after a COMMIT sneaked in below Django is read-only as
-        # well; the marker savepoint; and a first query that verifies the settings and
-        # takes the snapshot, here at entry.
-        cur = _raw_cursor(alias)
-        try:
-            cur.execute(
-                "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; "
-                "SET default_transaction_read_only = on; "
-                f"SAVEPOINT {MARKER}; "
-                "SELECT current_setting('transaction_read_only'), current_setting('transaction_isolation'), "
-                "current_setting('standard_conforming_strings')"
-            )
-            read_only_on, isolation, scs = cur.fetchone()
-        finally:
-            cur.close()
+        # well; the marker savepoint; and a first query that verifies the settings, takes
+        # the snapshot here at entry, and reads the counters the end of the block compares.
+        row = _fetch_row(
+            alias,
+            "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; "
+            "SET default_transaction_read_only = on; "
+            f"SAVEPOINT {MARKER}; "
+            "SELECT pg_catalog.current_setting('transaction_isolation'), "
+            f"pg_catalog.current_setting('standard_conforming_strings'), {_PG_PROOF}",
+        )
+        isolation, scs, xid, started, pid, read_only_on, advisory = row
         if read_only_on != "on":
             raise ConsoleError("PostgreSQL did not accept a read-only transaction; nothing was run.")
         if isolation != "repeatable read":
             raise ConsoleError("PostgreSQL did not accept REPEATABLE READ; nothing was run.")
+        if xid is not None:
+            raise ConsoleError("PostgreSQL reports a transaction id at the start of a read-only block; nothing "
+                               "was run.")
+        state.baseline = {"started": started, "pid": pid, "advisory": advisory}
         state.layers += ["postgresql read-only transaction", "repeatable-read snapshot"]
         return (POSTGRESQL,) if scs == "on" else (POSTGRESQL_NONSTANDARD,)
     if vendor == "sqlite":
@@ -228,14 +262,35 @@ def _begin_database_layer(alias: str, vendor: str, state: ReadOnlyState) -> tupl
             cur.close()
         if str(query_only) != "1":
             raise ConsoleError("SQLite did not accept PRAGMA query_only; nothing was run.")
-        connections[alias].connection.set_authorizer(sqlite_authorizer)
+        state.raw.set_authorizer(sqlite_authorizer)
+        state.baseline = {"total_changes": state.raw.total_changes}
         state.layers += ["sqlite query_only", "sqlite authorizer"]
         return DIALECTS["sqlite"]
     if vendor == "mysql":
-        connections[alias].cursor().execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        row = _fetch_row(alias, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        del row
+        state.baseline = _mysql_counters(alias)
         state.layers.append("mysql read-only transaction")
         return DIALECTS["mysql"]
     return None
+
+
+_MYSQL_WRITE_COUNTERS = ("Handler_write", "Handler_update", "Handler_delete", "Handler_commit",
+                         "Com_insert", "Com_update", "Com_delete", "Com_replace", "Com_commit", "Com_begin")
+
+
+def _mysql_counters(alias: str) -> dict[str, Any]:
+    """This connection's write counters (session status) and thread id."""
+    cur = _raw_cursor(alias)
+    try:
+        cur.execute("SHOW SESSION STATUS WHERE Variable_name IN ("
+                    + ", ".join(f"'{name}'" for name in _MYSQL_WRITE_COUNTERS) + ")")
+        counters: dict[str, Any] = {name: int(value) for name, value in cur.fetchall()}
+        cur.execute("SELECT CONNECTION_ID()")
+        counters["thread"] = cur.fetchone()[0]
+    finally:
+        cur.close()
+    return counters
 
 
 def _marker_fetch(alias: str, sql: str) -> Any:
@@ -246,43 +301,80 @@ def _marker_fetch(alias: str, sql: str) -> Any:
     fails the same way twice.
     """
     try:
-        return _fetch_one(alias, sql)
+        return _fetch_row(alias, sql)
     except Exception as exc:
         if not (_sqlstate(exc) == "57014" or str(exc) == "interrupted"):
             raise
-    return _fetch_one(alias, sql)
+    return _fetch_row(alias, sql)
 
 
-def _breach(alias: str, vendor: str) -> str | None:
-    """Why the block's transaction is no longer the read-only one it opened, or None."""
+_ENDED = "the transaction was ended inside the read-only block (a COMMIT or ROLLBACK issued below Django)"
+_REPLACED = ("the transaction was ended and a new one begun (or the block's marker savepoint was released) "
+             "inside the read-only block")
+
+
+def _breach(alias: str, vendor: str, state: ReadOnlyState) -> str | None:
+    """Why the block cannot prove that nothing was written, or None when it can.
+
+    The proof uses the database's own counters of the connection the block began
+    on, read after the body: PostgreSQL, the transaction has no transaction id (a
+    transaction that wrote, in any savepoint, has one) and is the same transaction
+    (same start time, same backend), still read-only; SQLite, the connection's
+    ``total_changes`` did not move; MariaDB, the session's handler and command
+    counters for writes and commits did not move.
+    """
     conn = connections[alias]
     raw = conn.connection
     if raw is None:
-        return "the connection was closed inside the read-only block"
+        return "the connection was closed inside the read-only block, so nothing can be proven about it"
+    if raw is not state.raw:
+        return "the connection was replaced inside the read-only block, so nothing can be proven about it"
     if vendor == "postgresql":
-        if raw.info.transaction_status == 0:  # TRANSACTION_STATUS_IDLE: no transaction at all
-            return "the transaction was ended inside the read-only block (a COMMIT or ROLLBACK issued below Django)"
+        if raw.info.transaction_status == 0:  # IDLE (psycopg2 and psycopg 3): no transaction at all
+            return _ENDED
         try:
             # Also clears an aborted state (a statement the database refused) so we can look.
-            still_read_only = _marker_fetch(
-                alias, f"ROLLBACK TO SAVEPOINT {MARKER}; SELECT current_setting('transaction_read_only')"
+            xid, started, pid, read_only_on, advisory = _marker_fetch(
+                alias, f"ROLLBACK TO SAVEPOINT {MARKER}; SELECT {_PG_PROOF}"
             )
         except Exception:
-            return ("the transaction was ended and a new one begun (or the block's marker savepoint was released) "
-                    "inside the read-only block")
-        if still_read_only != "on":
+            return _REPLACED
+        if pid != state.baseline.get("pid"):
+            return "the connection to the server was replaced inside the read-only block"
+        if started != state.baseline.get("started"):
+            return _REPLACED.replace(" (or the block's marker savepoint was released)", "")
+        if xid is not None:
+            return f"the transaction wrote (PostgreSQL assigned it transaction id {xid})"
+        if read_only_on != "on":
             return "the transaction is no longer read-only"
+        if advisory > state.baseline.get("advisory", 0):
+            return (f"{advisory} advisory lock(s) taken in the block would outlive it (released by closing "
+                    "the connection)")
         return None
     if vendor == "sqlite":
+        changes = raw.total_changes - state.baseline.get("total_changes", 0)
+        counted = f"; SQLite counted {changes} changed row(s) on the connection (total_changes)" if changes else ""
         if not raw.in_transaction:
-            return "the transaction was ended inside the read-only block (a COMMIT or ROLLBACK issued below Django)"
+            return _ENDED + counted
         try:
             _marker_fetch(alias, f"ROLLBACK TO {MARKER}")
         except Exception:
-            return ("the transaction was ended and a new one begun (or the block's marker savepoint was released) "
-                    "inside the read-only block")
+            return _REPLACED + counted
         if str(_fetch_one(alias, "PRAGMA query_only")) != "1":
-            return "PRAGMA query_only was switched off inside the read-only block"
+            return "PRAGMA query_only was switched off inside the read-only block" + counted
+        if changes:
+            return counted[2:]
+        return None
+    if vendor == "mysql":
+        now = _mysql_counters(alias)
+        if now.get("thread") != state.baseline.get("thread"):
+            return "the connection to the server was replaced inside the read-only block"
+        moved = {k: now[k] - state.baseline.get(k, 0) for k in _MYSQL_WRITE_COUNTERS
+                 if k in now and now[k] != state.baseline.get(k, 0)}
+        # Our own SHOW / SELECT statements move none of these; a write or a COMMIT does.
+        if moved:
+            counted = ", ".join(f"{k} +{v}" for k, v in sorted(moved.items()))
+            return f"the session's write counters moved ({counted})"
         return None
     return None
 
@@ -294,7 +386,10 @@ def read_only(alias: str = "default", *, guard: bool = True) -> Iterator[ReadOnl
     Must be the outermost transaction of the connection: a nested atomic block
     is only a savepoint, whose read-only setting would revert. ``guard=False``
     leaves out the statement guard (tests use it to prove the database layer
-    holds on its own).
+    holds on its own). Ends with the proof (see :func:`_breach`); a block that
+    cannot prove it wrote nothing raises :class:`ReadOnlyBreach`, also when the
+    body raised (the breach is the more important news; the body's error is its
+    ``__context__``).
     """
     conn = connections[alias]
     if conn.in_atomic_block or not conn.get_autocommit():
@@ -306,39 +401,68 @@ def read_only(alias: str = "default", *, guard: bool = True) -> Iterator[ReadOnl
     vendor = conn.vendor
     state = ReadOnlyState(alias=alias, vendor=vendor)
     breached = True  # until the end-of-block check says otherwise
+    problem: str | None = None
     try:
         with transaction.atomic(using=alias, durable=True):
             lexings = _begin_database_layer(alias, vendor, state)
-            failed = False
             try:
                 with contextlib.ExitStack() as stack:
+                    stack.enter_context(_deferred_lockdown_guard(conn))
                     if guard:
                         state.guard = StatementGuard(vendor, lexings)
                         stack.enter_context(conn.execute_wrapper(state.guard))
                         state.layers.append("statement guard")
                     state.layers.append("rollback at end")
                     yield state
-            except BaseException:
-                failed = True
-                raise
             finally:
-                transaction.set_rollback(True, using=alias)
                 if vendor == "sqlite" and conn.connection is not None:
-                    conn.connection.set_authorizer(None)  # our own checks and the rollback follow
+                    with contextlib.suppress(Exception):
+                        conn.connection.set_authorizer(None)  # our own checks and the rollback follow
                 try:
-                    problem = _breach(alias, vendor)
-                except Exception:
-                    if not failed:
-                        raise
-                    problem = None  # keep the body's own exception
+                    problem = _breach(alias, vendor, state)
+                except Exception as exc:
+                    problem = f"the end-of-block check failed ({type(exc).__name__}: {exc})"
                 breached = problem is not None
+                # Code in the block may have closed or reconnected the connection, which leaves
+                # Django's atomic block behind; the rollback flag is then moot.
+                with contextlib.suppress(Exception):
+                    transaction.set_rollback(True, using=alias)
                 if problem:
-                    raise ReadOnlyBreached(
-                        f"The read-only block on database {alias!r} was broken: {problem}. Statements run "
-                        "after that point may have been written; check the database."
-                    )
+                    raise _breach_error(alias, problem)
+    except ReadOnlyBreach:
+        raise
+    except BaseException as exc:
+        if problem:  # leaving the atomic block failed after a breach: the breach is the news
+            raise _breach_error(alias, problem) from exc
+        raise
     finally:
         _restore_session(alias, vendor, breached)
+
+
+def _breach_error(alias: str, problem: str) -> ReadOnlyBreach:
+    return ReadOnlyBreach(
+        f"READ-ONLY BREACH: the read-only block on database {alias!r} was broken: {problem}. "
+        "The console cannot prove that nothing was written in it; statements run after that "
+        "point may have been committed. Check the database.",
+        alias=alias, reason=problem,
+    )
+
+
+@contextlib.contextmanager
+def _deferred_lockdown_guard(conn: Any) -> Iterator[None]:
+    """While the block's stricter guard checks every statement, the connection's lockdown
+    guard need not check them twice (one classification per statement). With
+    ``guard=False`` (tests of the database layer alone) it is off too."""
+    from tenant_console.core.lockdown import LockdownGuard
+
+    outer = [w for w in conn.execute_wrappers if isinstance(w, LockdownGuard)]
+    for w in outer:
+        w.deferred += 1
+    try:
+        yield
+    finally:
+        for w in outer:
+            w.deferred -= 1
 
 
 class OtherDatabaseGuard:
@@ -376,14 +500,17 @@ def only_this_database(alias: str) -> Iterator[None]:
 
 
 def _restore_session(alias: str, vendor: str, breached: bool) -> None:
-    """Undo connection-level settings: SQLite's pragma always; PostgreSQL's session default only
-    if the transaction was ended early (otherwise the final rollback has reverted it)."""
+    """Undo connection-level settings: SQLite's pragma and authorizer. A breached
+    connection is closed: code in the block may have changed any of its session
+    settings, so the next statement gets a fresh (read-only) one."""
     conn = connections[alias]
     if conn.connection is None:
         return
-    with contextlib.suppress(Exception):
-        if vendor == "sqlite":
+    if breached:
+        with contextlib.suppress(Exception):
+            conn.close()
+        return
+    if vendor == "sqlite":
+        with contextlib.suppress(Exception):
             conn.connection.set_authorizer(None)
             _raw_execute(alias, "PRAGMA query_only = OFF")
-        elif vendor == "postgresql" and breached and conn.get_autocommit():
-            _raw_execute(alias, "RESET default_transaction_read_only")

@@ -26,6 +26,7 @@ from django.db import connections
 from django.db.backends.signals import connection_created
 from django.db.models import Model
 
+from tenant_console.core import lockdown
 from tenant_console.core.backends import activate_all, disable_all
 from tenant_console.core.discovery import fill_implied
 from tenant_console.core.errors import Cancelled, ConsoleError, ScopeSelectionError, SessionClosed
@@ -65,6 +66,12 @@ class Session:
         self._in_user_code = False
         self._current_readonly = False  # whether the running call is read-only (for nested calls)
         self._connection: Any = None
+        #: Writable calls run on a connection of their own (see :mod:`lockdown`), opened for
+        #: the call and closed after it, or kept while its transaction stays open (writable REPL).
+        self._writable_conn: Any = None
+        self._writable_installed = False
+        lockdown.arm()  # every connection the process opens is read-only while a session is open
+        self._armed = True
         self._thread = threading.Thread(target=self._loop, name=f"tenant-console-{self.name}", daemon=True)
         self._thread.start()
 
@@ -112,7 +119,7 @@ class Session:
         requested = {k: str(getattr(v, "pk", v)) for k, v in selection.items()}
         with self.project.audit.act("scope_activated", scope=self._scope.as_dict(), database=self.alias,
                                     session=self.name, requested=requested) as act:
-            state = self.run(self._activate, dict(selection), scoped=False, readonly=False)
+            state = self.run(self._activate, dict(selection), scoped=False, readonly=True)
             act.scope = state.as_dict()
         return state
 
@@ -195,6 +202,14 @@ class Session:
             self._queue.put(_STOP)
         if threading.current_thread() is not self._thread:
             self._thread.join(timeout)
+        self._disarm()
+
+    def _disarm(self) -> None:
+        with self._submit_lock:
+            if not self._armed:
+                return
+            self._armed = False
+        lockdown.disarm()
 
     def __enter__(self) -> Session:
         return self
@@ -231,6 +246,10 @@ class Session:
             else:
                 fut.set_result(result)
         # Close every connection this thread opened (user code may have used other aliases).
+        if self._writable_conn is not None:
+            with contextlib.suppress(Exception):
+                self._writable_conn.close()
+            self._writable_conn = None
         with contextlib.suppress(Exception):
             connections[self.alias].close()
         with contextlib.suppress(Exception):
@@ -278,14 +297,16 @@ class Session:
             if self._in_user_code:
                 self._in_user_code = False
             else:
-                # An interrupt may have been scheduled just as the call returned: drop it
-                # so it cannot land in the loop or in the next call.
-                _set_async_exc(self._thread.ident, None)
+                # An interrupt may have been scheduled just as the call returned: take it
+                # here so it cannot land in the loop or in the next call.
+                absorb_pending_interrupt()
 
     @contextlib.contextmanager
     def context(self, *, readonly: bool, scoped: bool = True) -> Iterator[None]:
         """The context every call runs in. Only valid on the session thread."""
         with contextlib.ExitStack() as stack:
+            if not readonly and not self._current_readonly:  # never from inside a read-only call
+                stack.enter_context(self._writable_connection())
             stack.enter_context(routed_to(self.alias))
             if scoped:
                 if self._scope.disabled:
@@ -297,6 +318,32 @@ class Session:
                 stack.enter_context(only_this_database(self.alias))
                 stack.enter_context(read_only(self.alias))
             yield
+
+    @contextlib.contextmanager
+    def _writable_connection(self) -> Iterator[None]:
+        """Put the session's writable connection in place of the thread's read-only one.
+
+        Opened on the first writable call and closed when a call ends without an
+        open transaction on it, so it exists only while the user writes. Other
+        threads, and other aliases, keep read-only connections.
+        """
+        if self._writable_installed:  # a writable call inside a writable call
+            yield
+            return
+        if self._writable_conn is None:
+            self._writable_conn = lockdown.writable_connection(self.alias)
+        readonly_conn = connections[self.alias]
+        connections[self.alias] = self._writable_conn
+        self._connection, self._writable_installed = self._writable_conn, True
+        try:
+            yield
+        finally:
+            connections[self.alias] = readonly_conn
+            self._connection, self._writable_installed = readonly_conn, False
+            if not self._writable_conn.in_atomic_block:
+                with contextlib.suppress(Exception):
+                    self._writable_conn.close()
+                self._writable_conn = None
 
     def _activate(self, selection: dict[str, Any]) -> ScopeState:
         registry = self.project.registry
@@ -329,12 +376,31 @@ class Session:
         return self._scope
 
 
-def _set_async_exc(ident: int | None, exc_type: type[BaseException] | None) -> None:
-    """Raise ``exc_type`` in thread ``ident`` at its next bytecode (None clears a pending one)."""
+def _set_async_exc(ident: int | None, exc_type: type[BaseException]) -> None:
+    """Raise ``exc_type`` in thread ``ident`` at its next bytecode."""
     if ident is None:
         return
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident),
-                                               ctypes.py_object(exc_type) if exc_type else None)
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(exc_type))
+
+
+def _tick() -> None:
+    """A Python call: the interpreter checks for a pending asynchronous exception on entry."""
+
+
+def absorb_pending_interrupt() -> None:
+    """Take a ``KeyboardInterrupt`` sent to this thread that has not been raised yet, if any.
+
+    Call it on the thread itself. It replaces clearing the pending exception with
+    ``PyThreadState_SetAsyncExc(ident, NULL)``, which deadlocks the thread when a
+    ``sys.settrace`` tracer (coverage, pdb, debugpy) is active: the pending
+    exception is instead raised here, at the next check the interpreter makes (a
+    Python call or a loop's backward jump), and dropped.
+    """
+    try:
+        for _ in range(3):
+            _tick()
+    except KeyboardInterrupt:
+        pass
 
 
 def _remember_mysql_thread_id(sender: Any, connection: Any, **kwargs: Any) -> None:

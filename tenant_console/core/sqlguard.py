@@ -31,16 +31,40 @@ READ_STARTS = {"SELECT", "WITH", "VALUES", "TABLE", "SHOW"}
 WRITE_WORDS = {"INSERT", "UPDATE", "DELETE", "MERGE", "UPSERT", "REPLACE", "TRUNCATE"}
 #: ...except as a function name (SQLite and MySQL have a ``replace()`` string function).
 WRITE_WORDS_THAT_ARE_ALSO_FUNCTIONS = {"REPLACE"}
-#: Functions that change database or session state even inside a SELECT, or run
-#: SQL text given as a string (which the guard cannot see).
-STATEFUL_FUNCTIONS = re.compile(
-    r"^(NEXTVAL|SETVAL|SET_CONFIG|SETSEED|PG_ADVISORY\w*|PG_TRY_ADVISORY\w*|LO_\w+|LOWRITE|DBLINK\w*|"
-    r"PG_NOTIFY|PG_TERMINATE_BACKEND|PG_CANCEL_BACKEND|PG_RELOAD_CONF|PG_ROTATE_LOGFILE|PG_SWITCH_WAL|"
-    r"PG_WAL_REPLAY\w*|PG_\w*BACKUP\w*|PG_CREATE_\w+|PG_DROP_\w+|PG_REPLICATION_\w+|PG_LOGICAL_\w+|"
-    r"PG_FILE_WRITE|PG_IMPORT_SYSTEM_COLLATIONS|PG_STAT_RESET\w*|PG_PROMOTE|TXID_CURRENT|"
-    r"PG_CURRENT_XACT_ID|QUERY_TO_XML\w*|CURSOR_TO_XML\w*|LOAD_EXTENSION|WRITEFILE|FTS3_TOKENIZER|"
-    r"GET_LOCK|RELEASE_LOCK|RELEASE_ALL_LOCKS)$"
+#: THE deny-list of functions (one place; the SQLite authorizer asks it too): functions
+#: that change database, session or server state even inside a SELECT (sequences,
+#: settings, locks that outlive the input, large objects, notifications, other
+#: backends, replication, files, statistics), or that run SQL text given as a string
+#: (which the guard cannot see), or that reach other servers. Matched on the
+#: function's name, however it is spelled (quoted, ``U&"..."``, schema-qualified).
+DENIED_FUNCTIONS: tuple[str, ...] = (
+    # sequences and settings
+    "NEXTVAL", "SETVAL", "SET_CONFIG", "SETSEED",
+    # locks held past the statement, or across inputs
+    r"PG_ADVISORY\w*", r"PG_TRY_ADVISORY\w*", "GET_LOCK", "RELEASE_LOCK", "RELEASE_ALL_LOCKS",
+    # large objects and server files
+    r"LO_\w+", "LOWRITE", "LOREAD", "LOOPEN", "LOCLOSE", "LOCREAT", "LOUNLINK", "PG_FILE_WRITE",
+    r"PG_READ_\w*FILE", r"PG_LS_\w+", "PG_STAT_FILE",
+    # other servers and SQL run from a string
+    r"DBLINK\w*", r"QUERY_TO_XML\w*", r"CURSOR_TO_XML\w*", r"TABLE_TO_XML\w*", r"QUERY_TO_JSON\w*",
+    # other backends and the server
+    "PG_NOTIFY", "PG_TERMINATE_BACKEND", "PG_CANCEL_BACKEND", "PG_RELOAD_CONF", "PG_ROTATE_LOGFILE",
+    "PG_SWITCH_WAL", r"PG_WAL_REPLAY\w*", r"PG_\w*BACKUP\w*", r"PG_CREATE_\w+", r"PG_DROP_\w+",
+    r"PG_COPY_\w+", r"PG_REPLICATION_\w+", r"PG_LOGICAL_\w+", "PG_IMPORT_SYSTEM_COLLATIONS",
+    r"PG_STAT_RESET\w*", "PG_PROMOTE", "PG_LOG_BACKEND_MEMORY_CONTEXTS", "PG_PREWARM",
+    # transaction ids (assigning one is a write to the transaction log)
+    "TXID_CURRENT", "PG_CURRENT_XACT_ID",
+    # SQLite and MySQL
+    "LOAD_EXTENSION", "WRITEFILE", "FTS3_TOKENIZER", "EDIT",
 )
+STATEFUL_FUNCTIONS = re.compile(r"^(" + "|".join(DENIED_FUNCTIONS) + r")$")
+
+
+def is_denied_function(name: str) -> bool:
+    """Whether the function called ``name`` (any case, no schema) is on the deny-list."""
+    return STATEFUL_FUNCTIONS.match(name.upper()) is not None
+
+
 LOCK_CLAUSES = ("FOR UPDATE", "FOR NO KEY UPDATE", "FOR SHARE", "FOR KEY SHARE", "LOCK IN SHARE MODE")
 #: SQLite pragmas that only report (schema introspection); allowed as
 #: ``PRAGMA [schema.]name[(table)]``, never with ``=``.
@@ -51,6 +75,33 @@ INTROSPECTION_PRAGMAS = {
 #: SQLite pragmas whose bare form (no argument) only reads the current value.
 VALUE_PRAGMAS = {"QUERY_ONLY", "FOREIGN_KEYS", "JOURNAL_MODE", "USER_VERSION", "SCHEMA_VERSION",
                  "DATA_VERSION", "PAGE_SIZE", "PAGE_COUNT", "ENCODING"}
+
+
+def normalize_sql(sql: object, context: object = None) -> str:
+    """The statement exactly as the driver will send it, as a plain ``str``.
+
+    A ``str`` subclass is read from its character buffer (what drivers send),
+    never through an overridden ``__str__``; ``bytes`` are decoded as UTF-8 (the
+    client encoding the console requires); a psycopg ``sql.Composable`` is
+    rendered for the connection of the cursor in ``context`` (Django's
+    ``execute_wrapper`` context). Anything else is refused with ``ValueError``.
+    """
+    if type(sql) is str:
+        return sql
+    if isinstance(sql, str):
+        return str.__str__(sql)
+    if isinstance(sql, (bytes, bytearray, memoryview)):
+        try:
+            return bytes(sql).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"the statement is not valid UTF-8 ({exc})") from None
+    as_string = getattr(sql, "as_string", None)
+    if callable(as_string):
+        cursor = context.get("cursor") if isinstance(context, dict) else None
+        raw = getattr(cursor, "connection", None)
+        raw = getattr(raw, "connection", raw)  # Django's wrapper, or the driver's connection
+        return normalize_sql(as_string(raw), context)
+    raise ValueError(f"a statement of type {type(sql).__name__} is not SQL text")
 
 
 @dataclass(frozen=True)
@@ -73,12 +124,13 @@ class Lexing:
     backtick_identifiers: bool = False  # `name` (SQLite, MySQL)
     double_quote_strings: bool = False  # "text" is a string (MySQL without ANSI_QUOTES)
     mysql_comments: bool = False  # '#' comments, '-- ' needs a space, /*! ... */ is executed
+    unicode_escapes: bool = False  # U&"d\0061ta" identifiers and U&'...' strings (PostgreSQL)
 
 
 SQLITE = Lexing("sqlite", bracket_identifiers=True, backtick_identifiers=True)
-POSTGRESQL = Lexing("postgresql", e_strings=True, dollar_quotes=True, nested_comments=True)
+POSTGRESQL = Lexing("postgresql", e_strings=True, dollar_quotes=True, nested_comments=True, unicode_escapes=True)
 POSTGRESQL_NONSTANDARD = Lexing("postgresql (standard_conforming_strings off)", backslash_strings=True,
-                                e_strings=True, dollar_quotes=True, nested_comments=True)
+                                e_strings=True, dollar_quotes=True, nested_comments=True, unicode_escapes=True)
 MYSQL = Lexing("mysql", backslash_strings=True, backtick_identifiers=True, double_quote_strings=True,
                mysql_comments=True)
 DIALECTS: dict[str, tuple[Lexing, ...]] = {
@@ -172,6 +224,19 @@ def tokenize(sql: str, lexing: Lexing = POSTGRESQL) -> list[_Token]:
             if lexing.mysql_comments and sql.startswith("/*!", i):
                 raise _Refused("MySQL executes /*! ... */ comments")
             i = _skip_comment(sql, i, lexing.nested_comments)
+        elif c in "'\"" and lexing.unicode_escapes and _u_prefixed(sql, i, tokens):
+            tokens.pop()  # the U of U&"..." belongs to the name
+            j = _skip_quoted(sql, i, c, False)
+            body = sql[i + 1 : j - 1].replace(c + c, c)
+            escape = "\\"
+            m = _UESCAPE.match(sql, j)
+            if m is not None:
+                escape, j = m.group(1), m.end()
+            if c == "'":
+                append(_STRING)
+            else:
+                append(_Token(_unicode_unescape(body, escape).upper(), "ident"))
+            i = j
         elif c == '"':
             if lexing.double_quote_strings:
                 i = _skip_quoted(sql, i, '"', lexing.backslash_strings)
@@ -204,6 +269,34 @@ def tokenize(sql: str, lexing: Lexing = POSTGRESQL) -> list[_Token]:
             tokens.append(_Token(c, "punct"))
             i += 1
     return tokens
+
+
+_UESCAPE = re.compile(r"\s*UESCAPE\s*'([^'\s0-9A-Fa-f+\"])'", re.IGNORECASE)
+
+
+def _u_prefixed(sql: str, i: int, tokens: list[_Token]) -> bool:
+    """True for the quote of ``U&"..."`` or ``U&'...'`` (``U&`` directly before it)."""
+    return (i >= 2 and sql[i - 1] == "&" and sql[i - 2] in "uU" and bool(tokens) and tokens[-1] == _Token("U", "word")
+            and (i < 3 or not (sql[i - 3].isalnum() or sql[i - 3] in "_$")))
+
+
+def _unicode_unescape(body: str, escape: str) -> str:
+    """The name PostgreSQL reads from the body of ``U&"..."`` (escapes ``\\XXXX``, ``\\+XXXXXX``, doubled escape)."""
+    e = re.escape(escape)
+    pattern = re.compile(e + r"(?:(" + e + r")|\+([0-9A-Fa-f]{6})|([0-9A-Fa-f]{4}))")
+
+    def one(m: re.Match[str]) -> str:
+        if m.group(1):
+            return escape
+        code = int(m.group(2) or m.group(3), 16)
+        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+            raise _Refused("invalid Unicode escape in a U& name")
+        return chr(code)
+
+    decoded = pattern.sub(one, body)
+    if escape in pattern.sub("", body):
+        raise _Refused("invalid Unicode escape in a U& name")
+    return decoded
 
 
 def _line_comment_at(sql: str, i: int, lexing: Lexing) -> bool:
@@ -304,6 +397,10 @@ def _classify_tokens(tokens: list[_Token], lexing: Lexing) -> Verdict:
         return _classify_explain(tokens[1:], lexing)
     if first == "PRAGMA" and lexing is SQLITE:
         return _classify_pragma(tokens[1:])
+    if first == "COPY":
+        if any(t.is_word and t.text == "PROGRAM" for t in tokens):
+            return Verdict(False, "COPY ... PROGRAM", "it runs a shell command on the database server")
+        return Verdict(False, "COPY", "it reads or writes files and tables in bulk")
     if first not in READ_STARTS:
         return Verdict(False, first, "only reads are allowed")
     words = [t.text for t in tokens if t.kind == "word"]

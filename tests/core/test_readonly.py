@@ -421,9 +421,11 @@ def test_after_a_sneaked_commit_the_connection_stays_read_only(here):
         with pytest.raises(refused, match=r"read-only transaction|readonly database"):
             raw.execute("UPDATE conference_event SET name = 'pwned'")
     assert fingerprint(alias) == before
-    raw = connections[alias].connection.cursor()
+    # A breached connection is closed (its session settings cannot be trusted); the next one is fresh.
+    assert connections[alias].connection is None
+    raw = connections[alias].cursor()
     raw.execute("SHOW default_transaction_read_only" if vendor == "postgresql" else "PRAGMA query_only")
-    assert raw.fetchone()[0] in ("off", 0)  # restored after the block
+    assert raw.fetchone()[0] in ("off", 0)
 
 
 # -- SQLite copies for the snapshot and rollback tests ----------------------------------------------
@@ -565,7 +567,7 @@ def test_guard_is_per_block_and_per_thread(here, db_alias):
     def other_thread() -> None:
         try:
             conn = connections[alias]
-            seen.append((conn.in_atomic_block, len(conn.execute_wrappers)))
+            seen.append((conn.in_atomic_block, _block_guards(conn)))
         finally:
             connections[alias].close()
 
@@ -573,9 +575,15 @@ def test_guard_is_per_block_and_per_thread(here, db_alias):
         t = threading.Thread(target=other_thread)
         t.start()
         t.join()
-        assert len(connections[alias].execute_wrappers) == 1
+        assert _block_guards(connections[alias]) == 1
     assert seen == [(False, 0)]
-    assert connections[alias].execute_wrappers == []
+    assert _block_guards(connections[alias]) == 0
+
+
+def _block_guards(conn: Any) -> int:
+    from tenant_console.core.readonly import StatementGuard
+
+    return sum(isinstance(w, StatementGuard) for w in conn.execute_wrappers)
 
 
 # -- escape attempts against the database layer alone ----------------------------------------------
@@ -674,7 +682,7 @@ def test_a_late_interrupt_on_the_end_check_is_not_a_breach(sqlite_copy, monkeypa
     from tenant_console.core import readonly
 
     alias, _path, _mode = sqlite_copy
-    real = readonly._fetch_one
+    real = readonly._fetch_row
     hits: list[str] = []
 
     def interrupted_once(a: str, sql: str) -> Any:
@@ -683,7 +691,7 @@ def test_a_late_interrupt_on_the_end_check_is_not_a_breach(sqlite_copy, monkeypa
             raise sqlite3.OperationalError("interrupted")
         return real(a, sql)
 
-    monkeypatch.setattr(readonly, "_fetch_one", interrupted_once)
+    monkeypatch.setattr(readonly, "_fetch_row", interrupted_once)
     with read_only(alias):
         assert Event.objects.using(alias).count() == 5
     assert hits == ["ROLLBACK TO tenant_console_readonly"]

@@ -342,12 +342,16 @@ def test_other_databases_are_refused_in_a_read_only_session(democon, db_alias):
             democon.run(lambda o=other: connections[o].cursor().execute("DELETE FROM conference_organiser"))
     if db_alias != "default":
         with pytest.raises(ReadOnlyViolation, match=r"django\.db\.connection is always the 'default' alias"):
+            democon.run(lambda: connection.cursor().execute("SELECT 1"))
+        with pytest.raises(ReadOnlyViolation, match="DELETE refused"):  # the connection's own lockdown guard
             democon.run(lambda: connection.cursor().execute("DELETE FROM conference_organiser"))
     assert democon.run(lambda: Submission.objects.count()) == 40
-    # Outside the call the other connections of the session thread carry no leftover wrapper.
-    assert democon.run(lambda: [len(connections[o].execute_wrappers) for o in others], readonly=False) == [0] * len(
-        others
-    )
+    # Outside the call the other connections of the session thread carry no leftover wrapper: only
+    # the lockdown guard every connection gets while a session is open.
+    from tenant_console.core.lockdown import LockdownGuard
+
+    kinds = democon.run(lambda: [[type(w) for w in connections[o].execute_wrappers] for o in others], readonly=False)
+    assert kinds == [[LockdownGuard]] * len(others)
 
 
 def test_a_call_may_call_the_session_again_without_deadlock(democon):
@@ -365,3 +369,51 @@ def test_a_call_may_call_the_session_again_without_deadlock(democon):
                     timeout=10)
     with pytest.raises(ReadOnlyViolation):
         democon.run(lambda: democon.run(lambda: Organiser.objects.create(name="x", slug="x")), timeout=10)
+
+
+def test_calls_and_interrupts_work_under_a_settrace_tracer(project, db_alias):
+    """coverage, pdb and debugpy install sys.settrace tracers; the first call used to deadlock
+    (clearing a pending interrupt with PyThreadState_SetAsyncExc(ident, NULL))."""
+    import time
+
+    from tenant_console.core.errors import Cancelled
+    from tenant_console.core.repl.runner import ReplRunner
+
+    calls: list[str] = []
+
+    def tracer(frame, event, arg):
+        calls.append(event)
+        return tracer
+
+    threading.settrace(tracer)  # every thread started from now on, as coverage does
+    try:
+        s = project.session("traced", alias=db_alias)
+        runner = ReplRunner(project, project.session("traced-repl", alias=db_alias))
+    finally:
+        threading.settrace(None)  # type: ignore[arg-type]
+    try:
+        for _ in range(3):
+            assert s.run(lambda: Event.objects.count(), timeout=20) > 0
+        def spin() -> None:
+            while True:
+                time.sleep(0.01)
+
+        fut = s.submit(spin)
+        while not s.busy:
+            time.sleep(0.01)
+        time.sleep(0.05)
+        assert s.interrupt()
+        with pytest.raises(Cancelled):
+            fut.result(20)
+        assert s.run(lambda: 1 + 1, timeout=20) == 2
+        assert runner.run("1 + 1", timeout=20).ok
+        res = runner.submit("import time\nwhile True:\n    time.sleep(0.01)")
+        while not runner.in_user_code:
+            time.sleep(0.01)
+        assert runner.interrupt()
+        assert res.result(20).outcome == "interrupted"
+        assert runner.run("2 + 2", timeout=20).ok
+    finally:
+        s.close()
+        runner.close()
+    assert calls  # the tracer really ran on the session threads

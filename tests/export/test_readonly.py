@@ -104,6 +104,11 @@ def test_a_row_committed_meanwhile_is_not_in_the_export(project, out: Path) -> N
     created: list[Any] = []
 
     def commit_elsewhere() -> None:
+        # Another writer: while a session is open every connection of this process is read-only,
+        # so this one is the deliberately writable kind (as another process's would be).
+        from tenant_console.core.lockdown import writable_connection
+
+        connections[alias] = writable_connection(alias)
         created.append(TalkSlot._base_manager.using(alias).create(event_id=democon).pk)
         connections[alias].close()
 

@@ -24,13 +24,13 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from django.db import connections
 
 from tenant_console.core import scopewatch
 from tenant_console.core.audit import Act, AuditUnavailable, outcome_of
-from tenant_console.core.errors import ConsoleError, ReadOnlyViolation
+from tenant_console.core.errors import ConsoleError, ReadOnlyBreach, ReadOnlyViolation
 from tenant_console.core.repl.capture import OutputBuffer, captured
 from tenant_console.core.repl.execute import filename_for, format_exception, run_code
 from tenant_console.core.repl.namespace import NamespaceInfo, bind_tenants, build_namespace
@@ -38,6 +38,7 @@ from tenant_console.core.repl.render import Rendered, render
 from tenant_console.core.repl.sqlecho import QueryRecord, QueryRecorder
 from tenant_console.core.repl.tenancy import foreign_tenant_warning
 from tenant_console.core.repl.transaction import WriteInput, WriteTransaction
+from tenant_console.core.session import absorb_pending_interrupt
 
 if TYPE_CHECKING:
     from tenant_console.core.project import Project
@@ -46,10 +47,10 @@ if TYPE_CHECKING:
 #: Seconds a ``KeyboardInterrupt`` may take to arrive before the database statement is cancelled too.
 INTERRUPT_GRACE = 0.5
 
-ErrorKind = Literal["exception", "syntax", "refused", "interrupted"]
+ErrorKind = Literal["exception", "syntax", "refused", "interrupted", "breach"]
 
 #: Database messages that mean "the database itself refused a write" (layer 1 of read-only).
-_DB_REFUSALS = ("read-only transaction", "readonly database", "query_only")
+_DB_REFUSALS = ("read-only transaction", "readonly database", "query_only", "not authorized")
 #: What a refusal suggests; the UI replaces it with its key (``Press f3 to …``).
 WRITABLE_HINT = "Switch to writable mode (it asks first) to change data."
 #: Database messages that mean "the query was cancelled" (after ctrl+c).
@@ -313,9 +314,10 @@ class ReplRunner:
 
     def _leave_user(self) -> None:
         with self._lock:
-            if self._in_user and self._ident is not None:
-                # Drop a KeyboardInterrupt that was sent but has not been raised yet.
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._ident), None)
+            if self._in_user and self._ident == threading.get_ident():
+                # Take a KeyboardInterrupt that was sent but has not been raised yet (never by
+                # clearing it with a NULL exception: that deadlocks under sys.settrace tracers).
+                absorb_pending_interrupt()
             self._in_user = False
             self._recorder = None
 
@@ -443,6 +445,9 @@ class ReplRunner:
             result.error_kind = result.error_kind or "exception"
 
 
+_E = TypeVar("_E", bound=BaseException)
+
+
 class _Undo(Exception):
     """Carries a result out of a savepoint so the savepoint is rolled back."""
 
@@ -455,6 +460,9 @@ def _classify(exc: BaseException, *, interrupted: bool, hint: str = WRITABLE_HIN
     """The text shown for an error, and what kind of error it was."""
     if isinstance(exc, KeyboardInterrupt):
         return "KeyboardInterrupt: the input was interrupted.", "interrupted"
+    breach = _find(exc, ReadOnlyBreach)
+    if breach is not None:  # before anything else: something may have been written
+        return breach.message, "breach"
     text = str(exc)
     if interrupted and any(m in text for m in _DB_CANCELLED):
         return "KeyboardInterrupt: the running query was cancelled on the database.", "interrupted"
@@ -477,7 +485,7 @@ def _classify(exc: BaseException, *, interrupted: bool, hint: str = WRITABLE_HIN
     return format_exception(exc), "exception"
 
 
-def _find(exc: BaseException, kind: type[ReadOnlyViolation]) -> ReadOnlyViolation | None:
+def _find(exc: BaseException, kind: type[_E]) -> _E | None:
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:

@@ -85,9 +85,8 @@ class WriteTransaction:
         if conn.vendor == "sqlite":
             ended = not raw.in_transaction and bool(self.inputs)
         elif conn.vendor == "postgresql":
-            import psycopg2.extensions as ext
-
-            ended = raw.get_transaction_status() == ext.TRANSACTION_STATUS_IDLE and bool(self.inputs)
+            # psycopg2 and psycopg 3 both report it as ``info.transaction_status``; 0 is IDLE.
+            ended = raw.info.transaction_status == 0 and bool(self.inputs)
         if ended:
             self._abandon()
             raise ConsoleError(
