@@ -151,3 +151,26 @@ def test_new_rows_get_keys_above_the_imported_ones(importer, loaded):
     track_max, track_pk, link_max, link_pk = importer.run(add)
     assert track_max and track_pk > track_max
     assert link_max and link_pk > link_max
+
+
+def test_a_unique_value_that_differs_only_in_case_is_a_clash_where_the_database_says_so(importer, loaded):
+    """MariaDB's default collation is case-insensitive: a tag ``PYTHON`` beside the target's ``python`` breaks
+    the (event, tag) constraint there, and the plan says so instead of failing at the insert. On PostgreSQL
+    and SQLite (case-sensitive) the same tag is new."""
+    from conference.models import Tag
+
+    tag = importer.run(lambda: Tag._base_manager.using(importer.alias).order_by("pk").first())
+    path = loaded.with_name(f"case-{importer.alias}.jsonl.gz")
+
+    def edit(objs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [*objs, {"model": "conference.tag", "pk": 900001,
+                        "fields": {"event": tag.event_id, "tag": tag.tag.upper() + "  ", "color": "#000000"}}]
+
+    rewrite(loaded, path, edit)
+    plan = importer.plan(path)
+    item = next(it for it in plan.items["conference.tag"] if it.key == 900001)
+    if connections[importer.alias].vendor == "mysql":
+        assert item.cls == "unique_clash", (item.cls, item.detail)
+        assert item.target_pk == tag.pk and "already held by conference.tag" in item.detail
+    else:
+        assert item.cls == "new", (item.cls, item.detail)

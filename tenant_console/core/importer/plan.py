@@ -691,13 +691,28 @@ def _key(natural: bool, raw: Any, model: type[Model] | None) -> Any:
 
 
 def _norm_key(k: tuple[Any, ...], wanted: dict[tuple[Any, ...], Any]) -> tuple[Any, ...]:
+    """The wanted key that the database matched with row values ``k``.
+
+    The database's comparison decides what it returns: besides exact and textual equality, a
+    case- and trailing-space-insensitive collation (MariaDB/MySQL's default ``*_ci``, PAD SPACE)
+    returns ``Python`` for ``python``; such a row still holds the unique value, so it is matched
+    the same way rather than missed (the clash would otherwise only surface when the insert fails).
+    """
     if k in wanted:
         return k
     text = tuple(str(x) for x in k)
     for w in wanted:
         if tuple(str(x) for x in w) == text:
             return w
+    loose = tuple(_collated(x) for x in k)
+    for w in wanted:
+        if tuple(_collated(x) for x in w) == loose:
+            return w
     return k
+
+
+def _collated(value: Any) -> str:
+    return str(value).casefold().rstrip(" ") if isinstance(value, str) else str(value)
 
 
 def _any(value: Any) -> Any:
