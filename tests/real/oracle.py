@@ -109,15 +109,33 @@ def _follow(model: Any, path: str) -> Any:
     return model
 
 
-def serialise(obj: Any) -> dict[str, Any]:
+def _ref(model: Any, pk: Any, cache: dict[tuple[Any, Any], str]) -> str | None:
+    """A reference as it identifies the row across databases: the natural key where the model has one
+    (users, content types: exported without their pk, so a fresh database gives them new ones), else the pk."""
+    if pk is None:
+        return None
+    if not hasattr(model, "natural_key"):
+        return str(pk)
+    key = (model, pk)
+    if key not in cache:
+        obj = model._base_manager.filter(pk=pk).first()
+        cache[key] = json.dumps(obj.natural_key(), default=str) if obj is not None else f"missing:{pk}"
+    return cache[key]
+
+
+def serialise(obj: Any, cache: dict[tuple[Any, Any], str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for field in obj._meta.concrete_fields:
         if field.is_relation:
-            out[field.attname] = None if getattr(obj, field.attname) is None else str(getattr(obj, field.attname))
+            out[field.attname] = _ref(field.related_model, getattr(obj, field.attname), cache)
         else:
             out[field.name] = field.value_to_string(obj)
     for field in obj._meta.many_to_many:
-        out[field.name] = sorted(str(pk) for pk in getattr(obj, field.name).values_list("pk", flat=True))
+        through = getattr(obj, field.name)
+        out[field.name] = sorted(str(_ref(field.related_model, pk, cache))
+                                 for pk in through.through._base_manager.filter(
+                                     **{through.source_field_name: obj.pk}).values_list(
+                                     f"{through.target_field_name}_id", flat=True))
     return out
 
 
@@ -129,6 +147,7 @@ def rows(dimension: str, lookup: str) -> dict[str, Any]:
         tenant_model, verdict = ownership(dimension)
         tenant = tenant_model._base_manager.get(**{name: value})
         out: dict[str, Any] = {}
+        cache: dict[tuple[Any, Any], str] = {}
         from django.apps import apps
 
         for model in apps.get_models():
@@ -139,7 +158,7 @@ def rows(dimension: str, lookup: str) -> dict[str, Any]:
             qs = model._base_manager.filter(**{path: tenant.pk}).order_by("pk")
             out[label(model)] = {
                 "path": path, "kind": kind,
-                "rows": {str(obj.pk): serialise(obj) for obj in qs},
+                "rows": {str(obj.pk): serialise(obj, cache) for obj in qs},
             }
     return out
 
