@@ -68,6 +68,27 @@ def large_alias(project, target_alias, tmp_path):
     return _project_on(project, target_alias, tmp_path)
 
 
+def seed_with_cross_tenant_tag(alias: str) -> tuple[int, str, int, int]:
+    """Seed the small demo on an empty ``alias`` and tag the submission that the planted cross-tenant
+    review points at with two tags of its own event and one of the other event (3 through rows, one
+    into another tenant). Returns (submission pk, its event's slug, the foreign tag pk, the review pk)."""
+    from conference.models import Review, Submission, Tag
+    from conference.seeding import seed
+    from django.db import connections
+
+    seed(alias, events=2, submissions=5, users=12)
+    review = Review._base_manager.using(alias).get(text__startswith="Reviewed from the wrong event")
+    sub = Submission._base_manager.using(alias).get(pk=review.submission_id)
+    own = list(Tag._base_manager.using(alias).filter(event_id=sub.event_id).order_by("pk")[:2])
+    other = Tag._base_manager.using(alias).exclude(event_id=sub.event_id).order_by("pk")[0]
+    through = sub.tags.through
+    through._base_manager.using(alias).filter(submission_id=sub.pk).delete()
+    through._base_manager.using(alias).bulk_create([through(submission_id=sub.pk, tag_id=t.pk) for t in [*own, other]])
+    slug = sub.event.slug
+    connections[alias].close()
+    return sub.pk, slug, other.pk, review.pk
+
+
 async def until(pilot: Any, predicate: Callable[[], Any], what: str, timeout: float = 15.0) -> None:
     """Let the app run until ``predicate()`` is true (or fail saying what never happened)."""
     deadline = time.monotonic() + timeout

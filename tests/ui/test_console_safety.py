@@ -229,26 +229,9 @@ async def test_detail_flags_many_to_many_and_reverse_links_into_another_tenant(p
     import asyncio
 
     from tenant_console.ui.screens.detail import ObjectDetailScreen
-    from tests.ui.conftest import _project_on
+    from tests.ui.conftest import _project_on, seed_with_cross_tenant_tag
 
-    def plant():
-        from conference.models import Review, Submission, Tag
-        from conference.seeding import seed
-        from django.db import connections
-
-        seed(target_alias, events=2, submissions=5, users=12)
-        review = Review._base_manager.using(target_alias).get(text__startswith="Reviewed from the wrong event")
-        sub = Submission._base_manager.using(target_alias).get(pk=review.submission_id)
-        own = list(Tag._base_manager.using(target_alias).filter(event_id=sub.event_id).order_by("pk")[:2])
-        other = Tag._base_manager.using(target_alias).exclude(event_id=sub.event_id).order_by("pk")[0]
-        sub.tags.through._base_manager.using(target_alias).filter(submission_id=sub.pk).delete()
-        sub.tags.through._base_manager.using(target_alias).bulk_create(
-            [sub.tags.through(submission_id=sub.pk, tag_id=t.pk) for t in [*own, other]])
-        slug = sub.event.slug
-        connections[target_alias].close()
-        return sub.pk, slug, other.pk, review.pk
-
-    sub_pk, slug, other_tag, review_pk = await asyncio.to_thread(plant)
+    sub_pk, slug, other_tag, review_pk = await asyncio.to_thread(seed_with_cross_tenant_tag, target_alias)
     app = make_app(_project_on(project, target_alias, tmp_path), scope_flags=[ScopeFlag("event__slug", slug)])
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)

@@ -158,3 +158,44 @@ def test_snapshot_load_error(snap_compare):
         await screen_is(pilot, LoadErrorScreen)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+@pytest.fixture
+def cross_tenant_tag(project, tmp_path):
+    """The small demo on the empty SQLite target, with a submission tagged into another tenant."""
+    from tests.conftest import flush
+    from tests.ui.conftest import seed_with_cross_tenant_tag
+
+    flush("target")
+    sub_pk, slug, _tag, _review = seed_with_cross_tenant_tag("target")
+    apps = []
+
+    def factory():
+        app = TenantConsoleApp(_project_on(project, "target", tmp_path),
+                               startup=StartupSpec(scope_flags=[ScopeFlag("event__slug", slug)]),
+                               extension_packages=())
+        apps.append(app)
+        return app
+
+    yield factory, sub_pk
+    for app in apps:
+        app.close_session()
+    flush("target")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (140, 42)], ids=["80x24", "140x42"])
+def test_snapshot_object_detail_with_m2m_into_another_tenant(snap_compare, cross_tenant_tag, size):
+    """tags: 3 through-table rows, one into another tenant (counted, listed first, flagged), and the
+    review from the other tenant shown as a flagged reverse link."""
+    factory, sub_pk = cross_tenant_tag
+
+    async def run_before(pilot):
+        await _models(pilot)
+        pilot.app.open_object("conference.Submission", sub_pk)
+        detail = await screen_is(pilot, ObjectDetailScreen)
+        await until(pilot, lambda: detail.loaded >= 1, "the detail")
+        lst = detail.query_one("#detail-fields")
+        lst.highlighted = lst.option_count - 1  # the end: the tags and the reverse links in view
+        await settle(pilot)
+
+    assert snap_compare(factory(), terminal_size=size, run_before=run_before)
