@@ -42,6 +42,11 @@ def main() -> None:
                     {k: v for k, v in r["fields"].items() if k not in ("festival", "talk", "duplicate_of")}
                     for r in serializers.serialize("python", qs)]
         out["festivals"] = {f.slug: str(f.name) for f in Festival.objects.all()}
+        from django.db.models import F
+
+        # References between festivals: talks marked as duplicates of another festival's talk.
+        out["cross"] = {slug: Talk.objects.filter(festival__slug=slug, duplicate_of__isnull=False).exclude(
+            duplicate_of__festival=F("festival")).count() for slug in out["festivals"]}
         out["speakers"] = Speaker.objects.count()
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:

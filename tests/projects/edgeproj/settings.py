@@ -50,5 +50,7 @@ else:
         }
     }
 TENANT_CONSOLE = {
+    # Speakers are people shared between festivals (only their nullable photo leads to a festival).
+    "SHARED": ["fest.Speaker"],
     "STATE_DIR": os.environ.get("EDGEPROJ_STATE_DIR") or os.path.join(tempfile.gettempdir(), "edgeproj-state"),
 }
