@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 
-BENCHMARKS = ["console", "graph", "export", "importer", "repl"]
+BENCHMARKS = ["console", "graph", "export", "importer", "repl", "delete"]
 
 
 def main() -> int:

@@ -44,6 +44,7 @@ FEATURE_NAMES = {
     "export": "Export",
     "repl": "The REPL",
     "import": "Import review",
+    "delete": "Delete",
 }
 
 

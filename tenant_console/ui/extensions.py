@@ -32,6 +32,7 @@ EXTENSION_PACKAGES = (
     "tenant_console.ui.graph",
     "tenant_console.ui.export",
     "tenant_console.ui.importer",
+    "tenant_console.ui.delete",
 )
 
 CommandHandler = Callable[["TenantConsoleApp", str], "Awaitable[None] | None"]

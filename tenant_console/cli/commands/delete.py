@@ -99,10 +99,8 @@ def run(ctx: CliContext) -> int:
         DeleteRefused,
         apply_delete,
         backup_path,
-        find_roots,
-        preview_delete,
+        plan_delete,
         refusals,
-        tenant_slug,
     )
     from tenant_console.core.export.storage import LocalOutput, split_name
 
@@ -118,9 +116,7 @@ def run(ctx: CliContext) -> int:
         selection = ctx.resolve_scope(session)
         session.activate(selection)
         alias = session.alias
-        roots = session.run(find_roots, registry, alias, selection, args.targets, args.filter)
-        preview = session.run(preview_delete, registry, alias, selection, roots)
-        slug = session.run(tenant_slug, registry, alias, preview, selection, scoped=False)
+        roots, preview, slug = session.run(plan_delete, registry, alias, selection, args.targets, args.filter)
         if ctx.json and (args.preview or (not args.dry_run and not (args.yes or args.confirm))):
             print_json({"preview": preview.as_dict()})
         elif not ctx.json:

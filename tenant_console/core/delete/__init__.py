@@ -43,7 +43,7 @@ from tenant_console.core.errors import ConsoleError
 __all__ = [
     "TYPED_CONFIRMATION_ABOVE", "Blocker", "CascadeChanged", "CrossTenantRow", "DeletePreview", "DeleteRefused",
     "DeleteReport", "ModelRows", "apply_delete", "backup_nodes", "backup_path", "confirmation_phrase", "find_roots",
-    "preview_delete", "refusals", "roots_in_tenant", "roots_of_queryset", "tenant_slug",
+    "plan_delete", "preview_delete", "refusals", "roots_in_tenant", "roots_of_queryset", "tenant_slug",
 ]
 
 
@@ -78,6 +78,17 @@ def find_roots(registry: ScopeRegistry, alias: str, tenant_pks: Mapping[str, Any
         model, pk = parse_object_spec(spec)
         wanted.setdefault(model, []).append(pk)
     return roots_in_tenant(registry, alias, tenant_pks, wanted)
+
+
+def plan_delete(registry: ScopeRegistry, alias: str, tenant_pks: Mapping[str, Any], targets: Iterable[str],
+                filter_text: str | None = None) -> tuple[dict[type[Model], list[Any]], DeletePreview, str | None]:
+    """Roots, preview, and the tenant's slug when the tenant itself would go: what every delete starts from.
+
+    Call on the session thread (in a read-only block).
+    """
+    roots = find_roots(registry, alias, tenant_pks, targets, filter_text)
+    preview = preview_delete(registry, alias, tenant_pks, roots)
+    return roots, preview, tenant_slug(registry, alias, preview, tenant_pks)
 
 
 def tenant_slug(registry: ScopeRegistry, alias: str, preview: DeletePreview,

@@ -46,12 +46,13 @@ def link_prompt(link: Link) -> Text:
 class ObjectDetailScreen(ConsoleScreen):
     HELP = ("Every field of one object: choices by their display value, JSON pretty-printed, long text "
             "wrapped. Enter on a foreign key (or a many-to-many entry) opens that object. From here you can "
-            "open the object's related-object graph, export it, or use it in the REPL.")
+            "open the object's related-object graph, export it, use it in the REPL, or delete it (d: preview first).")
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("g", "graph", "Graph"),
         Binding("x", "export", "Export"),
         Binding("p", "repl", "Use in REPL"),
+        Binding("d", "delete", "Delete…"),
         Binding("ctrl+r", "reload", "Reload", show=False),
     ]
     DEFAULT_CSS = """
@@ -130,6 +131,9 @@ class ObjectDetailScreen(ConsoleScreen):
 
     def action_export(self) -> None:
         self.console.action_export_object(self.model_label, self.pk)
+
+    def action_delete(self) -> None:
+        self.console.open_screen("delete", model_label=self.model_label, pk=self.pk)
 
     def action_repl(self) -> None:
         self.console.action_repl_use(self.model_label, self.pk)

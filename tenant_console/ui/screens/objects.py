@@ -31,6 +31,8 @@ class ObjectListScreen(ConsoleScreen):
     BINDINGS = [
         Binding("slash", "filter", "Filter", key_display="/", priority=True),  # type-ahead (see app.on_event)
         Binding("escape", "back", "Back"),
+        Binding("d", "delete_row", "Delete…"),
+        Binding("D", "delete_filtered", "Delete all…", show=False),
         Binding("ctrl+r", "reload", "Reload", show=False),
     ]
     DEFAULT_CSS = """
@@ -112,6 +114,18 @@ class ObjectListScreen(ConsoleScreen):
         remember(box.history, event.value)
         box.reset_history()
         self.apply_filter(event.value)
+
+    def action_delete_row(self) -> None:
+        """The cascade preview of the row under the cursor (then a typed confirmation)."""
+        row = self.table.current_row()
+        if row is None:
+            self.notify("Move to a row first.", severity="warning")
+            return
+        self.console.open_screen("delete", model_label=self.model_label, pk=row.pk)
+
+    def action_delete_filtered(self) -> None:
+        """The cascade preview of every row of this list (its filter), in the tenant."""
+        self.console.open_screen("delete", filter_model=self.model_label, filter_text=self.table.spec.filter_text)
 
     def action_back(self) -> None:
         box = self.query_one("#object-filter", Input)
