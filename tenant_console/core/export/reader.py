@@ -186,8 +186,9 @@ def _read_manifest_json(path: Path) -> dict[str, Any]:
         exc.kind = "manifest"
         raise
     with fh:
-        raw = fh.read(LIMITS.max_manifest + 1)
-    if len(raw) > LIMITS.max_manifest:
+        too_big = os.fstat(fh.fileno()).st_size > LIMITS.max_manifest
+        raw = b"" if too_big else fh.read()  # (a read(n) would allocate n bytes up front)
+    if too_big:
         raise ExportFileError(f"The manifest {path} is larger than {LIMITS.max_manifest:,} bytes; a manifest never "
                               "is (it holds counts and schemas, not data). It is not an export manifest.", "manifest")
     try:

@@ -334,69 +334,85 @@ class Applier:
         return out
 
     def _write_model(self, label: str, done: int, total: int) -> int:
+        """Insert and update the model's rows batch by batch: instances exist for one batch at a time."""
         info = self.plan.infos[label]
         model = info.model
         inserts: list[Any] = []
         updates: list[Any] = []
+        update_fields: set[str] = set()
         links: dict[str, list[tuple[Any, Any]]] = {}
         replaced: dict[str, list[Any]] = {}
-        update_fields: set[str] = set()
-        for it in self.plan.items[label]:
-            d = self.res.effective(it)
-            if d not in WRITES:
-                continue
-            values = self._values(info, it)
-            obj = _instance(model, values)
-            if d == "overwrite":
-                updates.append(obj)
-                update_fields.update(f.name for f in info.local_fields
-                                     if not f.primary_key and (f.attname in values))
-            else:
-                inserts.append(obj)
-            pk = values[info.pk_attname]
-            for m in info.m2ms:
-                if m.name not in it.row.fields:
-                    continue
-                if d == "overwrite":
-                    replaced.setdefault(m.name, []).append(pk)
-                target_model = get_model(m.target)
-                detached = self._detached(it).get(m.name, set())
-                for raw in it.row.fields.get(m.name) or ():
-                    ref = (m.target, ref_key(m.natural, raw, target_model))
-                    if ref in self.res.broken or f"{ref[0]}:{key_text(ref[1])}" in detached:
-                        continue
-                    target = self.ref_target(ref)
-                    if target is not None:
-                        links.setdefault(m.name, []).append((pk, target))
+        written = 0
         qs: Any = model._base_manager.using(self.alias)
         fields = [f for f in info.local_fields]
-        batch = max(1, min(2000, self.conn.ops.bulk_batch_size(fields, inserts[:1] or [None])))
+        batch = max(1, min(2000, self.conn.ops.bulk_batch_size(fields, [None])))
+
+        def flush_inserts() -> None:
+            nonlocal done
+            qs._insert(inserts, fields=fields, using=self.alias, raw=True)
+            done += len(inserts)
+            inserts.clear()
+            self._tick(label, done, total)
+
+        def flush_updates() -> None:
+            nonlocal done
+            self._update(info, updates, sorted(update_fields))
+            done += len(updates)
+            updates.clear()
+            update_fields.clear()
+            self._tick(label, done, total)
+
         try:
-            for chunk in chunks(inserts, batch):
-                qs._insert(chunk, fields=fields, using=self.alias, raw=True)
-                done += len(chunk)
-                self._tick(label, done, total)
+            for it in self.plan.items[label]:
+                d = self.res.effective(it)
+                if d not in WRITES:
+                    continue
+                values = self._values(info, it)
+                obj = _instance(model, values)
+                written += 1
+                if d == "overwrite":
+                    updates.append(obj)
+                    update_fields.update(f.name for f in info.local_fields
+                                         if not f.primary_key and (f.attname in values))
+                    if len(updates) >= 500:
+                        flush_updates()
+                else:
+                    inserts.append(obj)
+                    if len(inserts) >= batch:
+                        flush_inserts()
+                pk = values[info.pk_attname]
+                for m in info.m2ms:
+                    if m.name not in it.row.fields:
+                        continue
+                    if d == "overwrite":
+                        replaced.setdefault(m.name, []).append(pk)
+                    target_model = get_model(m.target)
+                    detached = self._detached(it).get(m.name, set())
+                    for raw in it.row.fields.get(m.name) or ():
+                        ref = (m.target, ref_key(m.natural, raw, target_model))
+                        if ref in self.res.broken or f"{ref[0]}:{key_text(ref[1])}" in detached:
+                            continue
+                        target = self.ref_target(ref)
+                        if target is not None:
+                            links.setdefault(m.name, []).append((pk, target))
+            if inserts:
+                flush_inserts()
             if updates:
-                names = sorted(update_fields)
-                for chunk in chunks(updates, 500):
-                    self._update(info, chunk, names)
-                    done += len(chunk)
-                    self._tick(label, done, total)
+                flush_updates()
             for m in info.m2ms:
                 through = m.through._base_manager.using(self.alias)
                 for chunk in chunks(replaced.get(m.name, [])):
                     through.filter(**{f"{m.source_col}__in": chunk}).delete()
-                rows = [m.through(**{m.source_col: s, m.target_col: t}) for s, t in links.get(m.name, [])]
-                for chunk in chunks(rows, 2000):
-                    through.bulk_create(chunk)
+                for pairs in chunks(links.get(m.name, []), 2000):
+                    through.bulk_create([m.through(**{m.source_col: s, m.target_col: t}) for s, t in pairs])
                     self._tick(label, done, total)
         except IntegrityError as exc:
             raise ApplyFailed(
                 f"The database refused the {label} rows, so nothing was written (the transaction was rolled back): "
                 f"{' '.join(str(exc).split())}"
             )
-        if inserts or updates:
-            self.report.written[label] = len(inserts) + len(updates)
+        if written:
+            self.report.written[label] = written
         return done
 
     def _update(self, info: ModelInfo, objs: list[Any], names: list[str]) -> None:

@@ -136,6 +136,7 @@ def _read(path: str | Path) -> Export:
     field_names = {label: {f.name for f in model._meta.get_fields()} for label, model in models.items()}
     already = {(d.model, d.field) for d in export.schema_differences}
     pk_fields = {label: model._meta.pk for label, model in models.items()}
+    names: dict[str, str] = {}
     for n, obj in reader.objects():
         label = obj["model"].lower()
         for name in obj["fields"]:
@@ -145,5 +146,7 @@ def _read(path: str | Path) -> Export:
                     label, name, "removed", "in the file, but the model has no such field any more"))
         raw = obj.get("pk")
         pk = _pk_value(pk_fields[label], raw, label, n) if raw is not None else None
-        export.rows.setdefault(label, []).append(Row(label=label, pk=pk, fields=obj["fields"], line=n, key=pk))
+        # One string object per field name for the whole file, not one per row (json makes new ones per line).
+        fields = {names.setdefault(k, k): v for k, v in obj["fields"].items()}
+        export.rows.setdefault(label, []).append(Row(label=label, pk=pk, fields=fields, line=n, key=pk))
     return export
