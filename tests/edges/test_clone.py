@@ -43,6 +43,10 @@ def test_clone_of_the_largest_tenant_is_complete_and_the_source_untouched(edge_d
                 assert new[name] != old[name] and new[name].startswith(old[name]), (label, name)
             assert {k: v for k, v in new.items() if k not in renamed} == {
                 k: v for k, v in old.items() if k not in renamed}
+    # Slots that shared a room share the renamed room (one new value per original value).
+    rooms = {(o["room"], n["room"]) for o, n in zip(before["rows"]["democon"]["fest.slot"],
+                                                      after["rows"]["democon-copy"]["fest.slot"], strict=True)}
+    assert len(rooms) == len({old for old, _ in rooms}) == 2, rooms
     renamed_fields = {name for fields in report["report"]["renamed"].values() for name in fields}
     assert {"code", "review_code", "room"} <= renamed_fields, report
 

@@ -260,21 +260,27 @@ class Applier:
             taken: set[str] = {str(it.row.fields.get(text_field.name)) for it in self.plan.items[label]
                                if id(it) not in renamed and self.res.effective(it) in WRITES
                                and it.row.fields.get(text_field.name) is not None}
-            pending = [(it, str(it.row.fields.get(text_field.name) or "")) for it in items]
+            # One new value per original value: rows that shared a value in a multi-column set (the slots of
+            # one room) share the new one, which no row of the target or the file holds, so every set that
+            # was unique in the file stays unique.
+            by_value: dict[str, list[Item]] = {}
+            for it in items:
+                by_value.setdefault(str(it.row.fields.get(text_field.name) or ""), []).append(it)
+            pending = list(by_value)
             n = 2
             while pending and n < 10_000:
-                candidates = {id(it): _suffixed(v, n, text_field.max_length) for it, v in pending}
-                values = list(candidates.values())
-                for chunk in chunks(values):
+                candidates = {v: _suffixed(v, n, text_field.max_length) for v in pending}
+                for chunk in chunks(list(candidates.values())):
                     taken.update(str(v) for v in info.model._base_manager.using(self.alias).filter(
                         **{f"{attname}__in": chunk}).values_list(attname, flat=True))
                 left = []
-                for it, v in pending:
-                    c = candidates[id(it)]
+                for v in pending:
+                    c = candidates[v]
                     if c in taken:
-                        left.append((it, v))
-                    else:
-                        taken.add(c)
+                        left.append(v)
+                        continue
+                    taken.add(c)
+                    for it in by_value[v]:
                         self.renames.setdefault(id(it), {})[attname] = c
                         self.report.renamed.setdefault(it.ref, {})[text_field.name] = c
                 pending = left
