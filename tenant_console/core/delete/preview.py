@@ -277,12 +277,17 @@ def collect(alias: str, roots: Mapping[type[Model], Iterable[Any]], *,
 
 
 def _blockers(how: str, message: str, objs: Iterable[Model]) -> list[Blocker]:
-    relations = message.split(": ", 1)[1].rstrip(".") if ": " in message else ""
-    by_model: dict[str, list[Any]] = defaultdict(list)
+    """Blocking rows by model, each with its own relations (Django's message names all of them at once)."""
+    relations = [r.strip() for r in message.split(": ", 1)[1].rstrip(".").split(",")] if ": " in message else []
+    by_model: dict[type[Model], list[Any]] = defaultdict(list)
     for obj in objs:
-        by_model[concrete(type(obj))._meta.label_lower].append(obj.pk)
-    return [Blocker(label=label, how=how, relation=relations, pks=sorted(pks, key=str))
-            for label, pks in sorted(by_model.items())]
+        by_model[type(obj)].append(obj.pk)
+    found = []
+    for model, pks in sorted(by_model.items(), key=lambda i: i[0]._meta.label_lower):
+        own = [r for r in relations if r.strip("'").split(".")[0] == model.__name__]
+        found.append(Blocker(label=concrete(model)._meta.label_lower, how=how, relation=", ".join(own or relations),
+                             pks=sorted(pks, key=str)))
+    return found
 
 
 def _deleted_rows(registry: ScopeRegistry, collector: Collector) -> list[ModelRows]:
