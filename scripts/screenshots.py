@@ -47,12 +47,14 @@ SHOTS = {
     "repl.svg": "the REPL pane with output, over the object list",
     "export-plan.svg": "the export screen's plan for the tenant democon (refused: a cross-tenant reference)",
     "import-review.svg": "the import review of a democon export into opsfest on the demo database (conflicts)",
+    "delete-preview.svg": "the delete preview of the pycon-nordic talk whose cascade reaches democon's review",
 }
 
 GRAPH = ("tenant_console.ui.graph",)
 REPL = ("tenant_console.ui.repl",)
 EXPORT = ("tenant_console.ui.export", "tenant_console.ui.graph")
 IMPORT = ("tenant_console.ui.importer",)
+DELETE = ("tenant_console.ui.delete",)
 
 
 async def until(pilot: Any, predicate: Callable[[], Any], what: str, timeout: float = 20.0) -> None:
@@ -250,6 +252,16 @@ def import_review(path: Path) -> Callable[[Any], Awaitable[None]]:
     return flow
 
 
+async def delete_preview(pilot: Any) -> None:
+    """The talk of pycon-nordic that a democon review points at: deleting it would reach democon (refused)."""
+    from tenant_console.ui.delete.screen import DeleteScreen
+
+    app = pilot.app
+    _, submission = await asyncio.to_thread(_planted, app.session)
+    app.open_screen("delete", model_label="conference.Submission", pk=submission)
+    await until(pilot, lambda: isinstance(app.screen, DeleteScreen) and app.screen.loaded >= 1, "the preview")
+
+
 async def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--settings", default="demo.settings")
@@ -286,6 +298,8 @@ async def main(argv: list[str] | None = None) -> int:
     exported = await asyncio.to_thread(_export_democon, project, fixed / "democon.jsonl.gz")
     await shoot(project, size, out, "import-review.svg", import_review(exported), IMPORT,
                 scope_flags=[ScopeFlag("event__slug", "opsfest")])
+    await shoot(project, size, out, "delete-preview.svg", delete_preview, DELETE,
+                scope_flags=[ScopeFlag("event__slug", "pycon-nordic")])
     return 0
 
 
