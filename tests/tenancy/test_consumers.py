@@ -91,3 +91,22 @@ def test_the_repl_flags_owned_rows_of_another_tenant(planted_shop):
     assert seen["planted_category"].startswith("⚠ belongs to another tenant: organizer=Globex Live")
     assert seen["own_items"] == ""
     assert seen["other_transactions"].startswith("⚠ 3 of 3 shown objects belong to another tenant: organizer=Globex")
+
+
+def test_a_clone_copies_owned_rows_instead_of_pointing_into_the_source_tenant(shop):
+    """``import --new-tenant`` of an organizer export: the copy has its own categories, items, orders..."""
+    from tests.tenancy.shop import Shop
+
+    data = _export(shop, "acme")
+    target = Shop.create(shop.backend, f"clone-{shop.backend}")
+    try:
+        done = target.cli("import", str(data["file"]), "--new-tenant", "slug=acme2", "--new-tenant",
+                          "name=Acme Two", "--apply")
+        assert done.returncode == 0, done.stderr
+        rows = target.models("--organizer__slug=acme2")
+        assert {label: rows[label]["count"] for label in PER_ORGANIZER} == PER_ORGANIZER
+        assert target.models("--organizer__slug=acme")["shop.Category"]["count"] == 4  # the source is untouched
+        audit = target.cli("audit")
+        assert audit.returncode == 0 and "No references between tenants" in audit.stdout, audit.stdout
+    finally:
+        target.drop()
