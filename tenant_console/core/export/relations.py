@@ -14,8 +14,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from django.contrib.contenttypes.fields import GenericForeignKey
 from django.db.models import Model
+
+from tenant_console.core.graph.relations import Kind
+from tenant_console.core.graph.relations import relations_of as model_relations
 
 N = TypeVar("N")
 
@@ -54,19 +56,21 @@ class Relation:
 
 
 def relations_of(model: type[Model]) -> list[Relation]:
-    """Every reference a serialized row of ``model`` carries, in field order."""
+    """Every reference a serialized row of ``model`` carries (its own and its multi-table parents' fields).
+
+    A view of :func:`tenant_console.core.graph.relations.relations_of`, the one
+    place that reads Django's relation metadata: the forward kinds a fixture
+    row carries, named from ``model``'s side.
+    """
     found: list[Relation] = []
-    opts = model._meta
-    for f in opts.concrete_fields:
-        if f.is_relation and f.related_model is not None and (f.many_to_one or f.one_to_one):
-            found.append(Relation(model, f.name, "fk", f.related_model, f))
-    for f in opts.many_to_many:
-        through: Any = f.remote_field.through
-        if through._meta.auto_created:
-            found.append(Relation(model, f.name, "m2m", f.related_model, f))
-    for f in opts.private_fields:
-        if isinstance(f, GenericForeignKey):
-            found.append(Relation(model, f.name, "gfk", None, f))
+    for owner in (*reversed(model._meta.get_parent_list()), model):
+        for rel in model_relations(owner):
+            if rel.kind in (Kind.FK, Kind.O2O, Kind.PARENT):
+                found.append(Relation(model, rel.name, "fk", rel.target, rel.field))
+            elif rel.kind is Kind.M2M and rel.auto_through:
+                found.append(Relation(model, rel.name, "m2m", rel.target, rel.field))
+            elif rel.kind is Kind.GFK and owner is model:
+                found.append(Relation(model, rel.name, "gfk", None, rel.field))
     return found
 
 
