@@ -194,6 +194,10 @@ def test_export_contains_every_row_of_the_tenant(real: Real):
     wrong = {m: (len(v["rows"]), counts.get(m, 0)) for m, v in rows.items()
              if v["rows"] and counts.get(m, 0) != len(v["rows"])}
     total = sum(len(v["rows"]) for v in rows.values())
+    # The other way round: nothing exported as the tenant's own rows that the project does not tie to it.
+    extra = {k.lower(): v.get("count", 0) for k, v in manifest["models"].items()
+             if v.get("role") == "tenant" and v.get("count") and not rows.get(k.lower(), {}).get("rows")}
+    assert not extra, f"export: {len(extra)} models exported as the tenant's rows are not the tenant's: {extra}"
     assert not wrong, (f"export: {len(wrong)} of {sum(1 for v in rows.values() if v['rows'])} models of the tenant "
                        f"have other counts than the database ({total} rows in the tenant); "
                        f"(expected, exported): {dict(sorted(wrong.items())[:10])}")
