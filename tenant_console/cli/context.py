@@ -74,13 +74,19 @@ class CliContext:
         finished, which is then said, and its result returned. Never returns
         while the work is still running, so nothing commits behind the exit.
         """
+        from concurrent.futures import TimeoutError as FutureTimeout
+
         from tenant_console.core.errors import Cancelled
 
         future = session.submit(fn, *args, **kwargs)
         interrupted = False
         while True:
             try:
-                result = future.result()
+                # Wake up now and then: the kernel may deliver SIGINT to the session's thread, and
+                # Python only runs the handler (KeyboardInterrupt) once the main thread runs again.
+                result = future.result(timeout=0.1)
+            except FutureTimeout:
+                continue
             except KeyboardInterrupt:
                 if not interrupted:
                     interrupted = True

@@ -137,10 +137,12 @@ class Session:
         previous = self._scope
         if not (previous.is_active or previous.disabled):
             return self._scope
-        with self.project.audit.act("scope_cleared", scope=ScopeState().as_dict(), database=self.alias,
-                                    previous=previous.as_dict(), session=self.name):
-            self._scope = ScopeState()
-            self._tenants = {}
+        # Narrowing is the safe direction: it happens even when the audit trail cannot be
+        # written (the record's failure is raised afterwards).
+        self._scope = ScopeState()
+        self._tenants = {}
+        self.project.audit.record("scope_cleared", scope=self._scope.as_dict(), database=self.alias,
+                                  previous=previous.as_dict(), session=self.name)
         return self._scope
 
     def cancel(self) -> bool:

@@ -115,9 +115,10 @@ def test_scope_activation_and_disabling_do_not_happen(project, session, event_pk
             session.disable_scopes("test")
         assert not session.scope.disabled
     session.activate({"event": event_pks["democon"]})
-    with audit_to(project, bad), pytest.raises(AuditUnavailable, match="clearing the scope was not done"):
+    # Clearing a scope narrows what the session sees: it is done, and the missing record is said.
+    with audit_to(project, bad), pytest.raises(AuditUnavailable, match="a record of clearing the scope"):
         session.clear_scope()
-    assert session.scope.is_active
+    assert not session.scope.is_active and not session.scope.disabled
 
 
 def test_repl_input_writable_mode_and_commit_do_not_happen(repl: ReplRunner, project, other_session, tmp_path):
@@ -139,4 +140,8 @@ def test_repl_input_writable_mode_and_commit_do_not_happen(repl: ReplRunner, pro
             repl.commit().result(10)
         assert repl.writable and repl.dirty
     assert other_session.run(lambda: Tag._base_manager.filter(tag__startswith=MARK).count(), scoped=False) == 0
-    repl.rollback().result(10)
+    # Throwing the changes away is the safe direction: it is done, and the missing record is said.
+    with audit_to(project, bad), pytest.raises(AuditUnavailable, match="a record of the rollback"):
+        repl.rollback().result(10)
+    assert not repl.writable and not repl.dirty
+    assert other_session.run(lambda: Tag._base_manager.filter(tag__startswith=MARK).count(), scoped=False) == 0

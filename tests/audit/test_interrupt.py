@@ -76,10 +76,13 @@ def test_sigint_stops_a_writable_shell_input_rolled_back(project, db_alias):
     before = mark(project)
     code = (f"Tag.objects.create(event=event, tag='{MARK}')\nprint('CREATED', flush=True)\n"
             "import time\nfor _ in range(600):\n    time.sleep(0.05)\n")
-    rc, err = interrupt_when(["--database", db_alias, "shell", "--event__slug=democon", "--write", "-c", code],
-                             "CREATED")
-    assert rc == 130, err
-    assert Tag._base_manager.using(db_alias).filter(tag=MARK).count() == 0
+    try:
+        rc, err = interrupt_when(["--database", db_alias, "shell", "--event__slug=democon", "--write", "-c", code],
+                                 "CREATED")
+        assert rc == 130, err
+        assert Tag._base_manager.using(db_alias).filter(tag=MARK).count() == 0
+    finally:  # never leave a row behind for the other tests, even when this one fails
+        Tag._base_manager.using(db_alias).filter(tag=MARK).delete()
     ((_, ended),) = acts(project, "shell_input", before)
     assert ended["outcome"] == "interrupted" and ended["committed"] is False
 

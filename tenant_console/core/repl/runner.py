@@ -384,18 +384,21 @@ class ReplRunner:
         inputs = list(self.transaction.inputs)
         writes = self.transaction.writes
         if self.transaction.is_open:
-            with self._begin_end("repl_rollback", inputs, writes):
-                self.transaction.rollback()
+            # Throwing changes away is the safe direction: it happens even when the audit trail
+            # cannot be written (the record's failure is raised afterwards).
+            self.transaction.rollback()
+            self.project.audit.record("repl_rollback", **self._ending(inputs, writes), committed=False)
         return CommitResult(inputs, writes)
 
     def _begin_end(self, action: str, inputs: list[WriteInput], writes: int) -> Act:
         """The act of ending writable mode; ``writes`` counts the statements that wrote."""
-        return self.project.audit.begin(
-            action, scope=self.session.scope.as_dict(), database=self.alias, session=self.session.name,
-            writes=writes, inputs=[{"number": i.number, "code": i.source, "writes": i.writes, "time": i.time}
-                                   for i in inputs if i.writes] or [{"number": i.number, "code": i.source}
-                                                                     for i in inputs],
-        )
+        return self.project.audit.begin(action, **self._ending(inputs, writes))
+
+    def _ending(self, inputs: list[WriteInput], writes: int) -> dict[str, Any]:
+        return dict(scope=self.session.scope.as_dict(), database=self.alias, session=self.session.name,
+                    writes=writes, inputs=[{"number": i.number, "code": i.source, "writes": i.writes, "time": i.time}
+                                           for i in inputs if i.writes] or [{"number": i.number, "code": i.source}
+                                                                             for i in inputs])
 
     # -- completion -------------------------------------------------------------
     def complete(self, source: str, line: int, column: int) -> Future[list[Any]]:
