@@ -45,6 +45,7 @@ FEATURE_NAMES = {
     "repl": "The REPL",
     "import": "Import review",
     "delete": "Delete",
+    "auditlog": "The audit log",
 }
 
 
