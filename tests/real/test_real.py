@@ -265,3 +265,25 @@ def test_untouched_reimport_plans_no_conflicts(real: Real):
     assert not conflicts, (f"re-import of an unchanged export: {sum(conflicts.values())} not identical "
                            f"{conflicts} (identical: {totals.get('identical', 0)}); first: "
                            f"{[(c['model'], c['class'], (c.get('diff') or [{}])[0].get('field')) for c in listed[:5]]}")
+
+
+def test_clone_in_one_database_is_complete(real: Real):
+    """Issue 12, "copy last year's event": ``import --new-tenant`` of the tenant's export into the database it
+    came from applies (pretalx's submissions hold two unique fields, ``code`` and ``review_code``), the copy
+    has as many rows of every scoped and owned model, and the source tenant is untouched."""
+    dim = real.tenant["dimension"]
+    field = real.tenant["lookup"].partition("=")[0]
+    inst = real.instance("clone")
+    before = {k.lower(): v for k, v in inst.oracle("rows", dim, real.tenant["lookup"]).items()}
+    proc = inst.console("import", str(export_file(real)), "--new-tenant", f"{field}=tc-clone", "--apply", "--json")
+    ok(proc, "import --new-tenant --apply into the database the tenant came from")
+    copy = {k.lower(): v for k, v in inst.oracle("rows", dim, f"{field}=tc-clone").items()}
+    after = {k.lower(): v for k, v in inst.oracle("rows", dim, real.tenant["lookup"]).items()}
+    counts = {m: (len(v["rows"]), len(copy.get(m, {"rows": {}})["rows"])) for m, v in before.items()
+              if v["kind"] in IN_TENANT and v["rows"]}
+    assert len(counts) > 5, f"clone: only {sorted(counts)} have rows in the tenant"
+    short = {m: c for m, c in counts.items() if c[0] != c[1]}
+    assert not short, (f"clone: of {len(counts)} models with rows in the tenant, {len(short)} differ in the copy "
+                       f"(source, copy): {dict(sorted(short.items())[:8])}")
+    changed = sorted(m for m in before if before[m] != after.get(m))
+    assert not changed, f"clone: the source tenant changed in {len(changed)} models: {changed[:8]}"
