@@ -198,7 +198,7 @@ class AuditTrail:
                                    phase, f"so a record of {what} could not be written")
                 raise AuditUnavailable(
                     f"The audit trail cannot be written to {path} ({why}), {consequence}: "
-                    "every scope change, input, commit, export and import is recorded before it happens. "
+                    "every scope change, input, commit, export, import and delete is recorded before it happens. "
                     "Make that file writable, or point TENANT_CONSOLE[\"AUDIT_LOG\"] at a file that is."
                 ) from exc
             self.last_error = None

@@ -145,3 +145,15 @@ def test_repl_input_writable_mode_and_commit_do_not_happen(repl: ReplRunner, pro
         repl.rollback().result(10)
     assert not repl.writable and not repl.dirty
     assert other_session.run(lambda: Tag._base_manager.filter(tag__startswith=MARK).count(), scoped=False) == 0
+
+
+def test_delete_deletes_nothing(capsys, break_log, deleter):
+    from tests.delete.test_delete import counts, democon_submission
+
+    pk = democon_submission(deleter)
+    before = counts(deleter)
+    bad_log = break_log()
+    code, _, err = cli(capsys, "--database", deleter.alias, "delete", f"conference.Submission.{pk}",
+                       "--event__slug=democon", "--yes")
+    assert_refused(code, err, bad_log)  # the first audited act (the scope, then the delete) stops it
+    assert counts(deleter) == before
