@@ -135,16 +135,28 @@ TARGET_ALIASES = {"sqlite": "target", "postgres": "postgres_target", "mariadb": 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """``db_alias``/``target_alias``: SQLite and PostgreSQL always, MariaDB for tests marked ``mariadb``.
 
-    A test that parametrizes the fixture itself (``@pytest.mark.parametrize("db_alias", [...])``) keeps its own list.
+    A test that takes both runs every SQLite/PostgreSQL pair, and with MariaDB three more (not all
+    five): MariaDB to MariaDB, MariaDB's data into PostgreSQL, and SQLite's into MariaDB. A test that
+    parametrizes a fixture itself (``@pytest.mark.parametrize("db_alias", [...])``) keeps its own list.
     """
     ids = ["sqlite", "postgres"]
-    if metafunc.definition.get_closest_marker("mariadb"):
+    mariadb = metafunc.definition.get_closest_marker("mariadb") is not None
+    if mariadb:
         ids.append("mariadb")
     own = {name for m in metafunc.definition.iter_markers("parametrize")
            for name in ([m.args[0]] if isinstance(m.args[0], str) else m.args[0])}
-    for fixture, aliases in (("db_alias", SOURCE_ALIASES), ("target_alias", TARGET_ALIASES)):
-        if fixture in metafunc.fixturenames and not any(fixture in str(n) for n in own):
-            metafunc.parametrize(fixture, [aliases[i] for i in ids], ids=ids, indirect=True)
+    wanted = [f for f in ("db_alias", "target_alias")
+              if f in metafunc.fixturenames and not any(f in str(n) for n in own)]
+    if wanted == ["db_alias", "target_alias"]:
+        pairs = [(a, b) for a in ("sqlite", "postgres") for b in ("sqlite", "postgres")]
+        if mariadb:
+            pairs += [("mariadb", "mariadb"), ("mariadb", "postgres"), ("sqlite", "mariadb")]
+        metafunc.parametrize(wanted, [(SOURCE_ALIASES[a], TARGET_ALIASES[b]) for a, b in pairs],
+                             ids=[f"{a}-{b}" for a, b in pairs], indirect=True)
+        return
+    for fixture in wanted:
+        aliases = SOURCE_ALIASES if fixture == "db_alias" else TARGET_ALIASES
+        metafunc.parametrize(fixture, [aliases[i] for i in ids], ids=ids, indirect=True)
 
 
 @pytest.fixture(autouse=True)
