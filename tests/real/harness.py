@@ -201,6 +201,7 @@ def ensure_database(project: Project, venv: Path, kind: str) -> Path:
         (tmp / ".complete").write_text(str(time.time()))
         shutil.rmtree(final, ignore_errors=True)
         tmp.rename(final)
+        project.instance_env(final)  # pretix.cfg names absolute paths: point it at the final place
     TIMING.add(f"{project.name} {kind} database", time.monotonic() - start, True)
     return final
 
