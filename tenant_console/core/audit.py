@@ -272,5 +272,5 @@ def _described(action: str) -> str:
         "scope_cleared": "clearing the scope", "repl_writable": "switching to writable mode",
         "repl_input": "the input", "shell_input": "the input", "repl_commit": "the commit",
         "repl_rollback": "the rollback", "export": "the export", "import": "the import", "verify": "the verify",
-        "delete": "the delete",
+        "delete": "the delete", "save_list": "saving the list",
     }.get(action, f"the {action.replace('_', ' ')}")

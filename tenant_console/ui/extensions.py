@@ -34,6 +34,7 @@ EXTENSION_PACKAGES = (
     "tenant_console.ui.importer",
     "tenant_console.ui.delete",
     "tenant_console.ui.auditlog",
+    "tenant_console.ui.savelist",
 )
 
 CommandHandler = Callable[["TenantConsoleApp", str], "Awaitable[None] | None"]
