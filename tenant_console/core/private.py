@@ -66,9 +66,12 @@ def open_private(path: str | os.PathLike[str], mode: str = "w", *, encoding: str
 
 def append_private(path: str | os.PathLike[str], data: bytes) -> None:
     """Append ``data`` with one ``write`` on an ``O_APPEND`` file, so concurrent writers never interleave."""
-    path = Path(path)
-    private_dir(path.parent)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), FILE_MODE)
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags, FILE_MODE)
+    except FileNotFoundError:  # the folder is missing: create it (0700) once, then the file
+        private_dir(Path(path).parent)
+        fd = os.open(path, flags, FILE_MODE)
     try:
         written = os.write(fd, data)
         if written != len(data):
