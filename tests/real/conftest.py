@@ -33,8 +33,16 @@ TENANTS: dict[str, dict[str, Any]] = {
 }
 
 
+# Checks that fail on main today, by test id, with the finding (/work/notes/real-findings.md) that explains them.
+# Non-strict: a fix on main shows as XPASS; then delete the entry.
+KNOWN_FAILING: dict[str, str] = {}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if ENABLED:
+        for item in items:
+            if item.name in KNOWN_FAILING:
+                item.add_marker(pytest.mark.xfail(strict=False, reason=KNOWN_FAILING[item.name]))
         return
     skip = pytest.mark.skip(reason="real-project suite: run with `make test-real` (TC_REAL=1)")
     for item in items:
@@ -116,7 +124,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             if outcome in ("failed", "xfailed", "error") and rep.longrepr is not None:
                 text = str((getattr(rep.longrepr, "reprcrash", None) and rep.longrepr.reprcrash.message)
                            or rep.longrepr).strip().splitlines()
-                line += "  -- " + (text[0][:200] if text else "")
+                line += "  -- " + (text[0][:600] if text else "")
             tr.write_line(line)
     tr.write_line("")
     tr.write_line("build steps (cache " + str(harness.cache_dir()) + "):")
