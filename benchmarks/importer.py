@@ -23,7 +23,7 @@ which reports its peak resident set size (``ru_maxrss``: Python, Django and the 
 
     .venv/bin/python -m benchmarks.importer --rows 20000     # the figures of the closing note of #12
     .venv/bin/python -m benchmarks.importer --rows 200000
-    .venv/bin/python -m benchmarks.importer --full
+    .venv/bin/python -m benchmarks.importer --full --memory-only   # 1M rows: the import only (no loaddata)
 """
 
 from __future__ import annotations
@@ -184,7 +184,8 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run(project: Any, source: str, empty: str, tmp: Path, rows: int, pg: bool) -> dict[str, Any]:
+def run(project: Any, source: str, empty: str, tmp: Path, rows: int, pg: bool, memory_only: bool = False
+        ) -> dict[str, Any]:
     path = tmp / f"megacon-{source}.jsonl"
     t0 = time.perf_counter()
     export(project, source, path)
@@ -193,6 +194,8 @@ def run(project: Any, source: str, empty: str, tmp: Path, rows: int, pg: bool) -
     flush(empty)
     result["ours_empty"] = child("ours", path, empty, rows, pg)
     flush(empty)
+    if memory_only:
+        return result
     loaded = child("loaddata", path, empty, rows, pg)
     result["loaddata_empty"] = loaded["seconds"]
     result["loaddata_peak_rss_mb"] = loaded["peak_rss_mb"]
@@ -210,6 +213,8 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="About 1,000,000 rows in the tenant.")
     parser.add_argument("--pg", action="store_true", help="Also on PostgreSQL (127.0.0.1:5432).")
     parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
+    parser.add_argument("--memory-only", action="store_true",
+                        help="Only the import into the empty target (time and peak RSS); no loaddata, no 10%% run.")
     parser.add_argument("--child", choices=["ours", "loaddata"], help=argparse.SUPPRESS)
     parser.add_argument("--child-file", help=argparse.SUPPRESS)
     parser.add_argument("--child-alias", help=argparse.SUPPRESS)
@@ -232,12 +237,19 @@ def main() -> None:
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="tc-bench-import-") as tmp:
         for source, empty in pairs:
-            results[source] = run(project, source, empty, Path(tmp), rows, args.pg)
+            results[source] = run(project, source, empty, Path(tmp), rows, args.pg, args.memory_only)
     if args.json:
         print(json.dumps(results, indent=2, default=str))
         return
     for source, r in results.items():
-        e, c, ld = r["ours_empty"], r["ours_10pct"], r["loaddata_empty"]
+        e = r["ours_empty"]
+        if args.memory_only:
+            size = r["file_bytes"] / 1e6
+            print(f"\n== {source}: megacon export, {e['objects']:,} objects, {size:.1f} MB (.jsonl) ==")
+            print(f"ours, empty target: {e['total']:7.2f}s (read+verify {e['read']:.2f}s, plan {e['plan']:.2f}s, "
+                  f"apply {e['apply']:.2f}s), peak RSS {e['peak_rss_mb']:,.0f} MB")
+            continue
+        c, ld = r["ours_10pct"], r["loaddata_empty"]
         vendor = "PostgreSQL" if source.startswith("postgres") else "SQLite"
         n = e["objects"]
         print(f"\n== {vendor}: megacon export, {n:,} objects, {r['file_bytes'] / 1e6:.1f} MB (.jsonl) ==")
