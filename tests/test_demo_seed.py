@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from conference import models as m
 from conference.seeding import seed
 from django.db import connections
 from django.db.models import F
 from django_scopes import scopes_disabled
+
+pytestmark = pytest.mark.mariadb
 
 
 def _fingerprint(alias: str) -> list[tuple]:

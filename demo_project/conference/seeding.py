@@ -451,7 +451,8 @@ def seed_tenants(alias: str, count: int, report: SeedReport) -> None:
 
 
 def flush_all(alias: str) -> None:
-    """Delete every demo row (children first)."""
+    """Delete every demo row (children first; self-references cleared first, since MariaDB/MySQL checks each row)."""
+    m.Submission._base_manager.using(alias).exclude(duplicate_of=None).update(duplicate_of=None)
     for model in (
         m.ActivityLog,
         m.TalkSlot,
