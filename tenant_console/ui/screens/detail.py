@@ -53,6 +53,7 @@ class ObjectDetailScreen(ConsoleScreen):
         Binding("x", "export", "Export"),
         Binding("p", "repl", "Use in REPL"),
         Binding("d", "delete", "Delete…"),
+        Binding("c", "copy", "Copy value"),
         Binding("ctrl+r", "reload", "Reload", show=False),
     ]
     DEFAULT_CSS = """
@@ -131,6 +132,25 @@ class ObjectDetailScreen(ConsoleScreen):
 
     def action_export(self) -> None:
         self.console.action_export_object(self.model_label, self.pk)
+
+    def action_copy(self) -> None:
+        """The highlighted field's value to the clipboard (OSC 52: works over SSH in most terminals)."""
+        lst = self.query_one(OptionList)
+        index = lst.highlighted if lst.highlighted is not None else 0
+        option = lst.get_option_at_index(index) if lst.option_count else None
+        oid = option.id if option is not None else None
+        if self.view is None or not oid or not oid.startswith(("field:", "link:")):
+            self.notify("Move to a field first.", severity="warning")
+            return
+        link = self._links.get(oid)
+        if oid.startswith("link:") and link is not None:
+            text, name = f"{link.model}.{link.pk}", oid.split(":")[1]
+        else:
+            name = oid.split(":", 1)[1]
+            f = next(f for f in self.view.fields if f.name == name)
+            text = "" if f.null else f.text
+        self.app.copy_to_clipboard(text)
+        self.notify(f"Copied {name}: {text[:60]}", title="Clipboard")
 
     def action_delete(self) -> None:
         self.console.open_screen("delete", model_label=self.model_label, pk=self.pk)

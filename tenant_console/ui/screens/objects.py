@@ -31,6 +31,8 @@ class ObjectListScreen(ConsoleScreen):
     BINDINGS = [
         Binding("slash", "filter", "Filter", key_display="/", priority=True),  # type-ahead (see app.on_event)
         Binding("escape", "back", "Back"),
+        Binding("c", "copy_cell", "Copy"),
+        Binding("C", "copy_row", "Copy row", show=False),
         Binding("d", "delete_row", "Delete…"),
         Binding("D", "delete_filtered", "Delete all…", show=False),
         Binding("ctrl+r", "reload", "Reload", show=False),
@@ -114,6 +116,28 @@ class ObjectListScreen(ConsoleScreen):
         remember(box.history, event.value)
         box.reset_history()
         self.apply_filter(event.value)
+
+    def action_copy_cell(self) -> None:
+        """The value under the cursor to the clipboard (OSC 52: works over SSH in most terminals)."""
+        row = self.table.current_row()
+        if row is None:
+            self.notify("Move to a row first.", severity="warning")
+            return
+        cell = row.cells[self.table.cursor_column]
+        text = "" if cell.null else cell.text
+        self.app.copy_to_clipboard(text)
+        self.notify(f"Copied {self.table.columns[self.table.cursor_column].name}: {text[:60]}", title="Clipboard")
+
+    def action_copy_row(self) -> None:
+        """The row under the cursor, tab-separated with its column names, to the clipboard."""
+        row = self.table.current_row()
+        if row is None:
+            self.notify("Move to a row first.", severity="warning")
+            return
+        names = "\t".join(c.name for c in self.table.columns)
+        values = "\t".join("" if c.null else c.text for c in row.cells)
+        self.app.copy_to_clipboard(f"{names}\n{values}")
+        self.notify(f"Copied row #{row.pk} ({len(row.cells)} columns)", title="Clipboard")
 
     def action_delete_row(self) -> None:
         """The cascade preview of the row under the cursor (then a typed confirmation)."""
