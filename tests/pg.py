@@ -39,3 +39,16 @@ def admin(sql: str) -> None:
             cur.execute(sql)
     finally:
         conn.close()
+
+
+def admin_db(dbname: str, sql: str) -> None:
+    """Run ``sql`` as the admin user in the database ``dbname`` (autocommit)."""
+    import psycopg2
+
+    conn = psycopg2.connect(dbname=dbname, connect_timeout=5, **params())
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql)
+    finally:
+        conn.close()

@@ -40,10 +40,25 @@ class CliContext:
                 session.close()
                 raise
             self._checked = True
+        if session.alias == self.project.config.readonly_database:
+            self._check_server_read_only(session)
         for message in self.project.warnings:
             warn(message)
         self.project.warnings.clear()
         return session
+
+    def _check_server_read_only(self, session: Session) -> None:
+        """``READONLY_DATABASE``: check the role's privileges once, say when the server does not enforce it."""
+        from tenant_console.core.readonly import server_read_only
+
+        try:
+            session.server_readonly = session.run(server_read_only, session.alias, scoped=False)
+        except BaseException:
+            session.close()
+            raise
+        if not session.server_readonly.enforced:
+            warn(f"TENANT_CONSOLE['READONLY_DATABASE'] = {session.alias!r} is not read-only on the server ("
+                 + "; ".join(session.server_readonly.reasons) + "); read-only is enforced by the console only.")
 
     def resolve_scope(self, session: Session, *, allow_disabled: bool = False) -> dict[str, Any]:
         """Turn the ``--DIM[__LOOKUP]=VALUE`` flags into ``{dimension: pk}`` (on the session thread)."""

@@ -45,7 +45,7 @@ from typing import Any
 
 from tenant_console.core.errors import ConsoleError, did_you_mean
 
-KNOWN_KEYS = ("AUDIT_LOG", "DIMENSIONS", "OWNED", "SHARED", "STATE_DIR")
+KNOWN_KEYS = ("AUDIT_LOG", "DIMENSIONS", "OWNED", "READONLY_DATABASE", "SHARED", "STATE_DIR")
 KNOWN_DIMENSION_KEYS = ("activate", "disable", "label", "model", "scoped_models", "search_fields")
 #: Dimension names become command-line flags (``--event__slug=x``) and shell variables.
 _DIMENSION_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -85,6 +85,9 @@ class ConsoleConfig:
     owned: dict[str, str] = field(default_factory=dict)
     #: Models declared shared between tenants (never owned, whatever inference finds).
     shared: tuple[str, ...] = ()
+    #: A database alias (a read-only role or a standby) that every read-only session uses;
+    #: writable work goes to the project's database. None: read-only sessions use it too.
+    readonly_database: str | None = None
 
 
 def default_state_dir() -> Path:
@@ -262,8 +265,11 @@ def parse_config(raw: Any) -> ConsoleConfig:
         raise _bad(f"DIMENSIONS must be a dict of dimension name to options, not {raw_dims!r}.")
     dims = {name: parse_dimension(name, spec) for name, spec in raw_dims.items()}
     owned = _owned(raw)
+    readonly_database = raw.get("READONLY_DATABASE")
+    if readonly_database is not None and (not isinstance(readonly_database, str) or not readonly_database):
+        raise _bad(f"READONLY_DATABASE must be a database alias (a key of DATABASES), not {readonly_database!r}.")
     return ConsoleConfig(dimensions=dims, audit_log=audit_log, state_dir=state_dir,
-                         owned=owned, shared=_shared(raw, owned))
+                         owned=owned, shared=_shared(raw, owned), readonly_database=readonly_database)
 
 
 def load_config() -> ConsoleConfig:

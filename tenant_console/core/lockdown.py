@@ -65,9 +65,13 @@ class LockdownGuard:
         self.lexings = DIALECTS.get(vendor)
         #: > 0 while a read-only block's own, stricter guard is installed inside this one.
         self.deferred = 0
+        #: The driver connection this guard's wrapper was locked on. A wrapper that reconnects runs
+        #: Django's own set-up statements (MySQL: SET sql_mode ...) before connection_created locks
+        #: the new connection; those pass.
+        self.raw: Any = None
 
     def __call__(self, execute: Callable[..., Any], sql: Any, params: Any, many: bool, context: Any) -> Any:
-        if self.deferred:
+        if self.deferred or getattr(context.get("connection"), "connection", None) is not self.raw:
             return execute(sql, params, many, context)
         try:
             text = normalize_sql(sql, context)
@@ -171,8 +175,10 @@ def lock(conn: BaseDatabaseWrapper) -> None:
         _server_session_read_only(conn, "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
                                   "SHOW default_transaction_read_only", "on")
     elif vendor == "mysql":
+        # MariaDB calls the variable tx_read_only, MySQL 8 transaction_read_only.
         _server_session_read_only(conn, "SET SESSION TRANSACTION READ ONLY",
-                                  "SELECT @@SESSION.transaction_read_only", "1")
+                                  "SHOW SESSION VARIABLES WHERE Variable_name IN ('tx_read_only', "
+                                  "'transaction_read_only')", "on")
     elif vendor == "sqlite":
         _sqlite_read_only(conn)
     else:
@@ -180,8 +186,12 @@ def lock(conn: BaseDatabaseWrapper) -> None:
             f"tenant-console cannot make a {vendor} connection read-only; read-only sessions support "
             "PostgreSQL, MariaDB/MySQL and SQLite."
         )
-    if not any(isinstance(w, LockdownGuard) for w in conn.execute_wrappers):
-        conn.execute_wrappers.insert(0, LockdownGuard(vendor))
+    guards = [w for w in conn.execute_wrappers if isinstance(w, LockdownGuard)]
+    if not guards:
+        guards = [LockdownGuard(vendor)]
+        conn.execute_wrappers.insert(0, guards[0])
+    for guard in guards:
+        guard.raw = conn.connection
     _locked.add(conn)
 
 
@@ -196,7 +206,7 @@ def _server_session_read_only(conn: BaseDatabaseWrapper, set_sql: str, show_sql:
         cur.close()
     if not conn.autocommit:
         raw.commit()
-    if row is None or str(row[0]).lower() != expected:
+    if row is None or str(row[-1]).lower() != expected:
         raise ConsoleError(f"The database did not accept a read-only session ({set_sql}); nothing was run.")
 
 

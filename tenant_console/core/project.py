@@ -27,9 +27,20 @@ class Project:
     warnings: list[str] = field(default_factory=list)
 
     def session(self, name: str = "console", *, alias: str | None = None, readonly: bool = True):  # noqa: ANN201
+        """A session; a read-only one on ``TENANT_CONSOLE["READONLY_DATABASE"]`` when that is set
+        (and no alias is asked for), so that the server enforces read-only."""
         from tenant_console.core.session import Session
 
+        if alias is None and readonly and self.config.readonly_database:
+            alias = self.config.readonly_database
         return Session(self, alias=alias, name=name, readonly=readonly)
+
+    def writable_alias(self, alias: str) -> str:
+        """Where writable work of a session on ``alias`` goes: the project's database when
+        ``alias`` is the read-only database, else ``alias`` itself."""
+        if alias == self.config.readonly_database:
+            return self.alias if self.alias != alias else "default"
+        return alias
 
     def database_label(self) -> str:
         """``default (postgresql)``: alias and vendor, never hosts or passwords."""
@@ -109,6 +120,12 @@ def load_project(settings: str | None = None, pythonpath: Sequence[str] = (), da
             f"Known aliases: {', '.join(aliases)}."
         )
     config = load_config()
+    if config.readonly_database is not None and config.readonly_database not in aliases:
+        ro = config.readonly_database
+        raise ProjectLoadError(
+            f"TENANT_CONSOLE['READONLY_DATABASE'] names the database alias {ro!r}, which is not in DATABASES of "
+            f"{module}.{did_you_mean(ro, aliases)} Known aliases: {', '.join(aliases)}."
+        )
     registry = discover(config)
     routing.install()
     project = Project(

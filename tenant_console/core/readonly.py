@@ -267,30 +267,44 @@ def _begin_database_layer(alias: str, vendor: str, state: ReadOnlyState) -> tupl
         state.layers += ["sqlite query_only", "sqlite authorizer"]
         return DIALECTS["sqlite"]
     if vendor == "mysql":
-        row = _fetch_row(alias, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        del row
+        _raw_execute(alias, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         state.baseline = _mysql_counters(alias)
         state.layers.append("mysql read-only transaction")
         return DIALECTS["mysql"]
     return None
 
 
-_MYSQL_WRITE_COUNTERS = ("Handler_write", "Handler_update", "Handler_delete", "Handler_commit",
-                         "Com_insert", "Com_update", "Com_delete", "Com_replace", "Com_commit", "Com_begin")
+#: Statement counters of a MariaDB/MySQL session that only reads (or that the block itself
+#: sends); any other ``Com_*`` counter that moves during the block (an INSERT, a COMMIT, DDL,
+#: ``LOAD DATA``, ``CALL``...) means it cannot be proven that nothing was written. A statement the
+#: server refused still counts: failing loud rather than guessing.
+_MYSQL_READ_COUNTERS = ("Com_select", "Com_show_", "Com_set_option", "Com_stmt_", "Com_empty_query", "Com_help",
+                        "Com_rollback", "Com_savepoint", "Com_release_savepoint", "Com_change_db",
+                        "Com_get_diagnostics", "Com_signal", "Com_resignal", "Com_check", "Com_checksum",
+                        "Com_ha_", "Com_explain", "Com_multi")
 
 
 def _mysql_counters(alias: str) -> dict[str, Any]:
-    """This connection's write counters (session status) and thread id."""
+    """This session's statement counters (``SHOW SESSION STATUS``) and its connection id."""
     cur = _raw_cursor(alias)
     try:
-        cur.execute("SHOW SESSION STATUS WHERE Variable_name IN ("
-                    + ", ".join(f"'{name}'" for name in _MYSQL_WRITE_COUNTERS) + ")")
-        counters: dict[str, Any] = {name: int(value) for name, value in cur.fetchall()}
+        cur.execute("SHOW SESSION STATUS LIKE 'Com\\_%'")
+        counters: dict[str, Any] = {str(name): int(value) for name, value in cur.fetchall()
+                                    if not str(name).startswith(_MYSQL_READ_COUNTERS)}
         cur.execute("SELECT CONNECTION_ID()")
         counters["thread"] = cur.fetchone()[0]
     finally:
         cur.close()
     return counters
+
+
+def _mysql_drain(raw: Any) -> None:
+    """Read and drop results a statement interrupted in the driver left behind (mysqlclient)."""
+    with contextlib.suppress(Exception):
+        for _ in range(100):
+            raw.store_result()
+            if raw.next_result() != 0:
+                break
 
 
 def _marker_fetch(alias: str, sql: str) -> Any:
@@ -366,12 +380,18 @@ def _breach(alias: str, vendor: str, state: ReadOnlyState) -> str | None:
             return counted[2:]
         return None
     if vendor == "mysql":
-        now = _mysql_counters(alias)
+        try:
+            now = _mysql_counters(alias)
+        except Exception as exc:
+            if "2014" not in str(exc):  # Commands out of sync: an interrupted read left its result unread
+                raise
+            _mysql_drain(raw)
+            now = _mysql_counters(alias)
         if now.get("thread") != state.baseline.get("thread"):
             return "the connection to the server was replaced inside the read-only block"
-        moved = {k: now[k] - state.baseline.get(k, 0) for k in _MYSQL_WRITE_COUNTERS
-                 if k in now and now[k] != state.baseline.get(k, 0)}
-        # Our own SHOW / SELECT statements move none of these; a write or a COMMIT does.
+        moved = {k: v - state.baseline.get(k, 0) for k, v in now.items()
+                 if k != "thread" and v != state.baseline.get(k, 0)}
+        # Our own SHOW / SELECT statements move none of these; a write, DDL or a COMMIT does.
         if moved:
             counted = ", ".join(f"{k} +{v}" for k, v in sorted(moved.items()))
             return f"the session's write counters moved ({counted})"
@@ -514,3 +534,62 @@ def _restore_session(alias: str, vendor: str, breached: bool) -> None:
         with contextlib.suppress(Exception):
             conn.connection.set_authorizer(None)
             _raw_execute(alias, "PRAGMA query_only = OFF")
+
+
+@dataclass(frozen=True)
+class ServerReadOnly:
+    """Whether the database server itself refuses every write on a connection (a read-only role
+    or a standby), and why not when it does not."""
+
+    enforced: bool
+    reasons: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        return "read-only (enforced by the server)" if self.enforced else "read-only (enforced by the console)"
+
+
+_PG_PRIVILEGES = """
+SELECT r.rolsuper, pg_catalog.pg_is_in_recovery(), current_user,
+  (SELECT pg_catalog.count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'p', 'v', 'f') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+      AND n.nspname NOT LIKE 'pg\\_toast%%'
+      AND pg_catalog.has_table_privilege(c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE')),
+  (SELECT pg_catalog.count(*) FROM pg_catalog.pg_class c
+    WHERE CASE WHEN c.relkind = 'S' THEN pg_catalog.has_sequence_privilege(c.oid, 'UPDATE, USAGE') END),
+  (SELECT pg_catalog.count(*) FROM pg_catalog.pg_namespace n
+    WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%%'
+      AND pg_catalog.has_schema_privilege(n.oid, 'CREATE')),
+  pg_catalog.has_database_privilege(pg_catalog.current_database(), 'CREATE'),
+  pg_catalog.pg_has_role(current_user, 'pg_execute_server_program', 'MEMBER')
+FROM pg_catalog.pg_roles r WHERE r.rolname = current_user
+"""
+
+
+def server_read_only(alias: str) -> ServerReadOnly:
+    """Check the role's privileges on ``alias`` (run it on a session thread).
+
+    PostgreSQL: enforced on a standby, or for a role that is no superuser, may not run server
+    programs and has no INSERT/UPDATE/DELETE/TRUNCATE on any table, no write use of any sequence,
+    and may create nothing (schemas, objects in them). Other vendors: not checked (False).
+    """
+    conn = connections[alias]
+    if conn.vendor != "postgresql":
+        return ServerReadOnly(False, (f"the privileges are only checked on PostgreSQL, not {conn.vendor}",))
+    row = _fetch_row(alias, _PG_PRIVILEGES.replace("%%", "%"))
+    superuser, standby, role, tables, sequences, schemas, create_db, programs = row
+    if standby:
+        return ServerReadOnly(True)
+    reasons = []
+    if superuser:
+        reasons.append(f"role {role} is a superuser")
+    if programs:
+        reasons.append(f"role {role} may run server programs (COPY ... PROGRAM)")
+    if tables:
+        reasons.append(f"role {role} may write {tables} table(s)")
+    if sequences:
+        reasons.append(f"role {role} may advance {sequences} sequence(s)")
+    if schemas:
+        reasons.append(f"role {role} may create objects in {schemas} schema(s)")
+    if create_db:
+        reasons.append(f"role {role} may create schemas in the database")
+    return ServerReadOnly(not reasons, tuple(reasons))

@@ -30,7 +30,7 @@ from tenant_console.core import lockdown
 from tenant_console.core.backends import activate_all, disable_all
 from tenant_console.core.discovery import fill_implied
 from tenant_console.core.errors import Cancelled, ConsoleError, ScopeSelectionError, SessionClosed
-from tenant_console.core.readonly import only_this_database, read_only
+from tenant_console.core.readonly import ServerReadOnly, only_this_database, read_only
 from tenant_console.core.routing import routed_to
 from tenant_console.core.scope import ScopeState, TenantRef
 
@@ -52,6 +52,10 @@ class Session:
                  readonly: bool = True) -> None:
         self.project = project
         self.alias = alias or project.alias
+        #: Writable calls connect here (the primary when ``alias`` is the read-only database).
+        self.writable_alias = project.writable_alias(self.alias)
+        #: What the server's privilege check found (``READONLY_DATABASE``), when it was made.
+        self.server_readonly: ServerReadOnly | None = None
         self.name = f"{name}-{next(_ids)}"
         self.readonly = readonly
         self._scope = ScopeState()
@@ -333,7 +337,8 @@ class Session:
             yield
             return
         if self._writable_conn is None:
-            self._writable_conn = lockdown.writable_connection(self.alias)
+            # Installed under the session's alias, so ORM calls routed there write to the primary.
+            self._writable_conn = lockdown.writable_connection(self.writable_alias)
         readonly_conn = connections[self.alias]
         connections[self.alias] = self._writable_conn
         self._connection, self._writable_installed = self._writable_conn, True

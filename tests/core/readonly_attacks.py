@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 CONSOLE, DATABASE, BREACH = "console", "database", "breach"
-SQLITE, PG = "sqlite", "postgresql"
+SQLITE, PG, MY = "sqlite", "postgresql", "mysql"
 
 
 @dataclass(frozen=True)
@@ -33,8 +33,9 @@ class Attack:
     outcomes: dict[str, str]  # vendor -> expected outcome (vendors not named: not applicable)
 
 
-def _both(outcome: str) -> dict[str, str]:
-    return {SQLITE: outcome, PG: outcome}
+def _both(outcome: str, mariadb: str | None = None) -> dict[str, str]:
+    """SQLite and PostgreSQL; MariaDB too, with the same outcome unless told otherwise."""
+    return {SQLITE: outcome, PG: outcome, MY: mariadb or outcome}
 
 
 def _thread(body: str) -> str:
@@ -83,7 +84,7 @@ ATTACKS: list[Attack] = [
            "from django.db import transaction\nwith transaction.atomic(using=alias):\n    ORG()", _both(CONSOLE)),
     Attack("orm-select-for-update", "select_for_update()",
            "from conference.models import Organiser\nfrom django.db import transaction\n"
-           "list(Organiser.objects.using(alias).select_for_update())", {PG: CONSOLE}),
+           "list(Organiser.objects.using(alias).select_for_update())", {PG: CONSOLE, MY: CONSOLE}),
     Attack("set-autocommit", "connection.set_autocommit(True), then a write",
            "from django.db import connections\nconnections[alias].set_autocommit(True)\nORG()", _both(CONSOLE)),
     # -- SQL through Django's cursor ----------------------------------------------------------
@@ -93,7 +94,7 @@ ATTACKS: list[Attack] = [
     _sql("sql-create", "CREATE TABLE", "CREATE TABLE tc_evil (n integer)", _both(CONSOLE)),
     _sql("sql-drop", "DROP TABLE", "DROP TABLE tc_probe", _both(CONSOLE)),
     _sql("sql-alter", "ALTER TABLE", "ALTER TABLE tc_probe ADD COLUMN m integer", _both(CONSOLE)),
-    _sql("sql-truncate", "TRUNCATE", "TRUNCATE tc_probe", {PG: CONSOLE}),
+    _sql("sql-truncate", "TRUNCATE", "TRUNCATE tc_probe", {PG: CONSOLE, MY: CONSOLE}),
     _sql("sql-multi", "a read, then a write, in one call", "SELECT 1; INSERT INTO tc_probe (n) VALUES (1)",
          _both(CONSOLE)),
     _sql("sql-cte-write", "data-modifying WITH", "WITH x AS (DELETE FROM tc_probe RETURNING *) SELECT * FROM x",
@@ -145,7 +146,22 @@ ATTACKS: list[Attack] = [
     _sql("sql-pragma", "PRAGMA query_only = 0", "PRAGMA query_only = 0", {SQLITE: CONSOLE}),
     _sql("sql-attach", "ATTACH another database file", "ATTACH DATABASE '/tmp/tc-evil.sqlite3' AS evil",
          {SQLITE: CONSOLE}),
-    _sql("sql-replace", "REPLACE INTO", "REPLACE INTO tc_probe (n) VALUES (1)", {SQLITE: CONSOLE}),
+    _sql("sql-replace", "REPLACE INTO", "REPLACE INTO tc_probe (n) VALUES (1)", {SQLITE: CONSOLE, MY: CONSOLE}),
+    _sql("sql-mysql-exec-comment", "a write inside a MySQL executed comment /*! ... */",
+         "SELECT 1 /*! ; INSERT INTO tc_probe VALUES (1) */", {MY: CONSOLE}),
+    _sql("sql-mysql-hash-comment", "a write after a # that only MySQL reads as a comment",
+         "SELECT 1 # \n; INSERT INTO tc_probe VALUES (1)", {MY: CONSOLE}),
+    _sql("sql-mysql-get-lock", "GET_LOCK() (held past the input)", "SELECT GET_LOCK('tc', 0)", {MY: CONSOLE}),
+    _sql("sql-mysql-into-outfile", "SELECT ... INTO OUTFILE", "SELECT 1 INTO OUTFILE '/tmp/tc-evil.txt'",
+         {MY: CONSOLE}),
+    _sql("sql-mysql-load-data", "LOAD DATA", "LOAD DATA INFILE '/dev/null' INTO TABLE tc_probe", {MY: CONSOLE}),
+    _sql("sql-mysql-handler", "SET SESSION TRANSACTION READ WRITE", "SET SESSION TRANSACTION READ WRITE",
+         {MY: CONSOLE}),
+    Attack("raw-mysql-commit-update", "COMMIT; UPDATE; COMMIT on the driver's cursor",
+           _RAW + "c.execute('COMMIT')\nc.execute('UPDATE tc_probe SET n = 2')\nc.execute('COMMIT')", {MY: BREACH}),
+    Attack("raw-mysql-session-rw", "SET SESSION TRANSACTION READ WRITE, COMMIT, INSERT, COMMIT on the driver's cursor",
+           _RAW + "c.execute('COMMIT')\nc.execute('SET SESSION TRANSACTION READ WRITE')\n"
+           "c.execute('INSERT INTO tc_probe (n) VALUES (1)')\nc.execute('COMMIT')", {MY: BREACH}),
     Attack("sql-executemany", "executemany()", _CUR + "cur.executemany('INSERT INTO tc_probe (n) VALUES (%s)', "
            "[(1,), (2,)])", _both(CONSOLE)),
     _sql("sql-lowercase-comment", "a lower-case insert after a comment", "/* c */ insert into tc_probe values (1)",
@@ -155,7 +171,7 @@ ATTACKS: list[Attack] = [
            _CUR + "class Q(str):\n    def __str__(self):\n        return 'SELECT 1'\n"
            "cur.execute(Q('INSERT INTO tc_probe (n) VALUES (1)'))", _both(CONSOLE)),
     Attack("bytes-sql", "the statement as bytes", _CUR + "cur.execute(b'INSERT INTO tc_probe (n) VALUES (1)')",
-           {PG: CONSOLE}),
+           {PG: CONSOLE, MY: CONSOLE}),
     Attack("composed-sql", "a psycopg sql.Composed statement",
            _CUR + "try:\n    from psycopg import sql\nexcept ImportError:\n    from psycopg2 import sql\n"
            "cur.execute(sql.SQL('INSERT INTO {} (n) VALUES (1)').format(sql.Identifier('tc_probe')))",
@@ -163,10 +179,12 @@ ATTACKS: list[Attack] = [
     Attack("wrapper-removed", "the statement guard removed from execute_wrappers, then a write",
            "from django.db import connections\nws = list(connections[alias].execute_wrappers)\n"
            "connections[alias].execute_wrappers.clear()\ntry:\n    W()\nfinally:\n"
-           "    connections[alias].execute_wrappers.extend(ws)", _both(DATABASE)),
+           "    connections[alias].execute_wrappers.extend(ws)", _both(DATABASE, mariadb=BREACH)),
     # -- the driver's own cursor on the session connection ----------------------------------------
-    _raw("raw-insert", "INSERT on the driver's cursor", "INSERT INTO tc_probe (n) VALUES (1)", _both(DATABASE)),
-    _raw("raw-ddl", "CREATE TABLE on the driver's cursor", "CREATE TABLE tc_evil (n integer)", _both(DATABASE)),
+    _raw("raw-insert", "INSERT on the driver's cursor", "INSERT INTO tc_probe (n) VALUES (1)",
+         _both(DATABASE, mariadb=BREACH)),
+    _raw("raw-ddl", "CREATE TABLE on the driver's cursor", "CREATE TABLE tc_evil (n integer)",
+         _both(DATABASE, mariadb=BREACH)),
     _raw("raw-nextval", "nextval() on the driver's cursor",
          "SELECT nextval(pg_get_serial_sequence('conference_organiser', 'id'))", {PG: DATABASE}),
     Attack("raw-commit-begin", "ROLLBACK; BEGIN; INSERT; COMMIT on the driver's cursor",
@@ -284,11 +302,11 @@ def ORG():
 #: Attacks also run through the headless shell and the REPL core (the session API runs all).
 SURFACE_SAMPLE = ["orm-create", "sql-insert", "str-subclass", "sql-u-ident", "thread-orm", "async-acreate",
                   "raw-insert", "raw-commit-rw-remarker", "raw-sqlite-authorizer", "create-connection-raw",
-                  "pool-raw", "reconnect-orm"]
+                  "pool-raw", "reconnect-orm", "raw-mysql-commit-update"]
 
 
 def vendors_label(vendor: str) -> str:
-    return {SQLITE: "SQLite", PG: "PostgreSQL"}[vendor]
+    return {SQLITE: "SQLite", PG: "PostgreSQL", MY: "MariaDB"}[vendor]
 
 
 def markdown_table() -> str:
@@ -297,8 +315,8 @@ def markdown_table() -> str:
              "| --- | --- | --- | --- | --- | --- |"]
     label = {CONSOLE: "refused by the console", DATABASE: "refused by the database", BREACH: "detected: breach"}
     for n, a in enumerate(ATTACKS, 1):
-        cells = [label[a.outcomes[v]] if v in a.outcomes else "n/a" for v in (SQLITE, PG)]
-        lines.append(f"| {n} | {a.title} | `{a.id}` | {cells[0]} | {cells[1]} | not tested yet |")
+        cells = [label[a.outcomes[v]] if v in a.outcomes else "n/a" for v in (SQLITE, PG, MY)]
+        lines.append(f"| {n} | {a.title} | `{a.id}` | {' | '.join(cells)} |")
     return "\n".join(lines) + "\n"
 
 

@@ -31,12 +31,20 @@ from tests.core.readonly_attacks import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.mariadb  # db_alias: SQLite, PostgreSQL and MariaDB
 
 
 def _direct(alias: str) -> Any:
     cfg = settings.DATABASES[alias]
     if cfg["ENGINE"].endswith("sqlite3"):
         return sqlite3.connect(cfg["NAME"], isolation_level=None)
+    if cfg["ENGINE"].endswith("mysql"):
+        import MySQLdb
+
+        conn = MySQLdb.connect(host=cfg["HOST"], port=int(cfg["PORT"]), user=cfg["USER"], password=cfg["PASSWORD"],
+                               database=cfg["NAME"])
+        conn.autocommit(True)
+        return conn
     import psycopg2
 
     conn = psycopg2.connect(dbname=cfg["NAME"], connect_timeout=5, **pg.params())
@@ -55,8 +63,8 @@ def _probe(alias: str, sql: str) -> Any:
 
 
 def counts(alias: str) -> tuple[int, int]:
-    (probe,), = _probe(alias, "SELECT count(*) FROM tc_probe")
-    (orgs,), = _probe(alias, "SELECT count(*) FROM conference_organiser WHERE slug LIKE 'tc-%'")
+    ((probe,),) = _probe(alias, "SELECT count(*) FROM tc_probe")
+    ((orgs,),) = _probe(alias, "SELECT count(*) FROM conference_organiser WHERE slug LIKE 'tc-%'")
     return probe, orgs
 
 
@@ -88,7 +96,8 @@ def outcome_of(exc: BaseException | None) -> str:
         return CONSOLE
     if isinstance(exc, ReadOnlyViolation):
         return DATABASE if exc.reason.startswith("the database refused it") else CONSOLE
-    if isinstance(exc, (DatabaseError, sqlite3.Error)) or type(exc).__module__.startswith(("psycopg", "sqlite3")):
+    driver_error = type(exc).__module__.startswith(("psycopg", "sqlite3", "MySQLdb"))
+    if isinstance(exc, (DatabaseError, sqlite3.Error)) or driver_error:
         return DATABASE
     if isinstance(exc, ConsoleError) or type(exc).__name__ == "TransactionManagementError":
         return CONSOLE

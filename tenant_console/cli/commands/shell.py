@@ -41,7 +41,8 @@ def _namespace(ctx: CliContext, session: Session) -> dict[str, Any]:
 
 
 def _banner(ctx: CliContext, session: Session, ns: dict[str, Any], write: bool) -> str:
-    mode = "WRITABLE: each input is committed" if write else "read-only: writes are refused"
+    ro = session.server_readonly.describe() if session.server_readonly else "read-only"
+    mode = "WRITABLE: each input is committed" if write else f"{ro}: writes are refused"
     bound = ", ".join(sorted(d for d in ctx.project.registry.dimensions if d in ns))
     return (
         f"tenant-console shell on {ctx.project.database_label()} - scope: {session.scope.describe()} - {mode}.\n"
