@@ -95,7 +95,9 @@ class ObjectListScreen(ConsoleScreen):
         self.set_focus(self.query_one("#object-filter", Input))  # now: the keys typed next go there
 
     def apply_filter(self, text: str) -> None:
-        """Check ``text`` (fields, lookups and values, compiled but not run), then reload with it."""
+        """Check ``text`` (fields, lookups and values, compiled but not run), then reload with it.
+        Typed or given with ``:filter``, it joins the filter history (↑ in the filter line)."""
+        remember(self.console.histories["filter"], text)
         self.run_worker(self._apply_filter(text), group="filter", exclusive=True, exit_on_error=False)
 
     async def _apply_filter(self, text: str) -> None:
@@ -112,9 +114,7 @@ class ObjectListScreen(ConsoleScreen):
 
     @on(Input.Submitted, "#object-filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
-        box = self.query_one("#object-filter", HistoryInput)
-        remember(box.history, event.value)
-        box.reset_history()
+        self.query_one("#object-filter", HistoryInput).reset_history()
         self.apply_filter(event.value)
 
     def action_copy_cell(self) -> None:
