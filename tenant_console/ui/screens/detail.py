@@ -53,7 +53,7 @@ class ObjectDetailScreen(ConsoleScreen):
         Binding("x", "export", "Export"),
         Binding("p", "repl", "Use in REPL"),
         Binding("d", "delete", "Delete…"),
-        Binding("c", "copy", "Copy value"),
+        Binding("c", "copy", "Copy value", show=False),
         Binding("ctrl+r", "reload", "Reload", show=False),
     ]
     DEFAULT_CSS = """

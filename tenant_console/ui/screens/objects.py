@@ -31,7 +31,7 @@ class ObjectListScreen(ConsoleScreen):
     BINDINGS = [
         Binding("slash", "filter", "Filter", key_display="/", priority=True),  # type-ahead (see app.on_event)
         Binding("escape", "back", "Back"),
-        Binding("c", "copy_cell", "Copy"),
+        Binding("c", "copy_cell", "Copy", show=False),
         Binding("C", "copy_row", "Copy row", show=False),
         Binding("d", "delete_row", "Delete…"),
         Binding("D", "delete_filtered", "Delete all…", show=False),
