@@ -300,3 +300,28 @@ async def test_up_arrow_recalls_commands_and_filters(sqlite_ui_project, make_app
         rooms = await screen_is(pilot, ObjectListScreen)
         await pilot.press("/", "up")
         assert rooms.query_one("#object-filter").value == "name__icontains=a"
+
+
+async def test_colon_in_the_import_path_box_after_a_failed_plan_is_the_command_line(sqlite_ui_project, make_app,
+                                                                                     tmp_path):
+    from tenant_console.ui.importer.screen import ImportScreen
+
+    bad = tmp_path / "nothing.jsonl"
+    bad.write_text("{}\n")
+    pks = await _event_pks(sqlite_ui_project.alias)
+    app = make_app(sqlite_ui_project, scope_flags=[ScopeFlag("event__slug", "democon")], extension_packages=ALL)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await screen_is(pilot, ModelBrowser)
+        app.open_screen("import", path=str(bad))
+        review = await screen_is(pilot, ImportScreen)
+        await until(pilot, lambda: review.state == "failed", "the failed plan")
+        box = review.query_one("#import-path")
+        box.focus()
+        await pilot.pause()
+        await pilot.press(":", *"tenant opsfest", "enter")
+        await until(pilot, lambda: app.scope.pks().get("event") == pks["opsfest"], "the switch")
+        assert box.value == str(bad), "nothing was typed into the path"
+        assert app.screen is review  # the review follows a tenant switch
+        await pilot.press("end", *"x:y")  # editing the path: a colon is a character like any other
+        assert box.value == str(bad) + "x:y"

@@ -45,6 +45,19 @@ HEADERS = {"unique_clash": "unique clash", "key_clash": "key clash", "missing_re
 SHOWN = 2000  # conflicts listed at once; bulk decisions cover the rest
 
 
+class PathInput(Input):
+    """The export path box. ``:`` typed into an empty box, or into one that still holds the path just
+    planned (after a failed plan the box keeps the focus), is the console's command line, not part of a
+    path: switching tenant there (``:tenant x``) must not type ``:tenant x`` after the path."""
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        screen = self.screen
+        if character == ":" and (not self.value or (isinstance(screen, ImportScreen) and self.value == screen.path
+                                                    and screen.state in ("failed", "planned"))):
+            return False
+        return super().check_consume_key(key, character)
+
+
 class ImportScreen(ConsoleScreen):
     HELP = ("Review an import before anything is written. Every conflict needs a decision: k keep, o overwrite, "
             "n new key, u use existing, r rename, s skip, x allow a reference into another tenant (only for "
@@ -118,8 +131,8 @@ class ImportScreen(ConsoleScreen):
     def compose_body(self) -> ComposeResult:
         with Vertical():
             with Horizontal(id="import-top"):
-                yield Input(self.path, placeholder="export file (.jsonl.gz or .manifest.json), enter to plan",
-                            id="import-path")
+                yield PathInput(self.path, placeholder="export file (.jsonl.gz or .manifest.json), enter to plan",
+                                id="import-path")
             yield Static("Give the export file to plan the import.", id="import-status")
             yield DataTable(id="import-summary", cursor_type="none", zebra_stripes=True)
             with Horizontal(id="import-work"):
