@@ -67,16 +67,22 @@ def install() -> bool:
     except ImportError:
         return False
     with _install_lock:
-        if not isinstance(module.state, _WatchedState):
-            module.state = _WatchedState(module.state)  # type: ignore[assignment]
+        current = getattr(module, "state", None)
+        if isinstance(current, _WatchedState):
+            return True
+        if not isinstance(current, contextvars.ContextVar):  # a django-scopes laid out differently
+            return False
+        module.state = _WatchedState(current)  # type: ignore[assignment]
     return True
 
 
 @contextlib.contextmanager
 def watching() -> Iterator[list[dict[str, Any]]]:
     """Collect the scopes code enters inside the block (described, never queried)."""
-    install()
     watch = _Watch()
+    if not install():
+        yield watch.changes  # nothing to watch: scopes entered by code go unnoticed (and unrecorded)
+        return
     from django_scopes import state as module
 
     watch.seen(module.state.var.get(None))  # type: ignore[attr-defined]
