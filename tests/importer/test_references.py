@@ -174,3 +174,26 @@ def test_a_unique_value_that_differs_only_in_case_is_a_clash_where_the_database_
         assert item.target_pk == tag.pk and "already held by conference.tag" in item.detail
     else:
         assert item.cls == "new", (item.cls, item.detail)
+
+
+def test_two_rows_of_the_file_that_the_collation_makes_equal_are_duplicates(importer, loaded):
+    """Within one file too: tags ``fresh-topic`` and ``FRESH-TOPIC `` cannot both exist on MariaDB (case- and
+    trailing-space-insensitive collation), so the later is a duplicate there; elsewhere both are new."""
+    from conference.models import Tag
+
+    tag = importer.run(lambda: Tag._base_manager.using(importer.alias).order_by("pk").first())
+    path = loaded.with_name(f"case-in-file-{importer.alias}.jsonl.gz")
+
+    def edit(objs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        new = [{"model": "conference.tag", "pk": 900101 + i,
+                "fields": {"event": tag.event_id, "tag": text, "color": "#000000"}}
+               for i, text in enumerate(["fresh-topic", "FRESH-TOPIC "])]
+        return [*objs, *new]
+
+    rewrite(loaded, path, edit)
+    plan = importer.plan(path)
+    classes = [it.cls for it in plan.items["conference.tag"] if it.key in (900101, 900102)]
+    if connections[importer.alias].vendor == "mysql":
+        assert classes == ["new", "duplicate"]
+    else:
+        assert classes == ["new", "new"]

@@ -202,6 +202,38 @@ class Planner:
         self.plan = Plan(export=export, alias=alias, vendor=connections[alias].vendor, retarget=self.retarget,
                          infos=self.infos)
         self._fk_value_cache: dict[Ref, Any] = {}
+        self._collations: dict[tuple[str, str], Callable[[Any], str]] = {}
+
+    def _compared(self, info: ModelInfo, attname: str) -> Callable[[Any], str]:
+        """How the target database compares values of a column for uniqueness, as a key function.
+
+        Text, except on MariaDB/MySQL, whose collations (the default ones are ``*_ci``) ignore case,
+        and trailing spaces unless they are ``NO PAD``: asked once per column from
+        ``information_schema``.
+        """
+        table = str(info.model._meta.db_table)
+        key = (table, attname)
+        if key not in self._collations:
+            compare: Callable[[Any], str] = str
+            if self.plan.vendor == "mysql":
+                from django.db import connections
+
+                column = info.fields_by_attname[attname].column
+                with connections[self.alias].cursor() as cur:
+                    cur.execute("SELECT COLLATION_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
+                                "AND TABLE_NAME = %s AND COLUMN_NAME = %s", [table, column])
+                    row = cur.fetchone()
+                collation = str(row[0] or "").lower() if row else ""
+                fold, pad = "_ci" in collation, bool(collation) and "nopad" not in collation
+
+                def compare(value: Any, fold: bool = fold, pad: bool = pad) -> str:
+                    if not isinstance(value, str):
+                        return str(value)
+                    value = value.rstrip(" ") if pad else value
+                    return value.casefold() if fold else value
+
+            self._collations[key] = compare
+        return self._collations[key]
 
     def _add_related_infos(self, info: ModelInfo) -> None:
         for label in [fk.target for fk in info.fks] + ([info.parent_link.target] if info.parent_link else []):
@@ -293,7 +325,7 @@ class Planner:
                 values = self.incoming_values(info, it)
                 if any(values.get(n) is None or is_new(values.get(n)) or n not in values for n in names):
                     continue
-                key = tuple(str(values[n]) for n in names)
+                key = tuple(self._compared(info, n)(values[n]) for n in names)
                 first = seen.setdefault(key, it)
                 if first is it:
                     continue
