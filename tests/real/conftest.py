@@ -35,7 +35,11 @@ TENANTS: dict[str, dict[str, Any]] = {
 
 # Checks that fail on main today, by test id, with the finding (/work/notes/real-findings.md) that explains them.
 # Non-strict: a fix on main shows as XPASS; then delete the entry.
-KNOWN_FAILING: dict[str, str] = {}
+KNOWN_FAILING: dict[str, str] = {
+    "test_import_into_fresh_database_reproduces_the_tenant[pretix]":
+        "F6: pretix MultiStringField (Question.dependency_values) comes back as ['[]'] after export -> import: "
+        "Django's serializer writes str(list) for a field without value_to_string",
+}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
