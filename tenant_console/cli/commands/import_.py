@@ -158,7 +158,8 @@ def _undecided_message(resolution: Any) -> str:
     parts = ", ".join(f"{k} {v:,}" for k, v in sorted(by_class.items()))
     missing = by_class.get("missing_ref")
     extra = (f" {missing:,} objects reference objects that are neither in the file nor in the target; they can "
-             "only be skipped." if missing else "")
+             "be skipped, or detached (--default missing_ref=detach) where every such reference is nullable." if missing
+             else "")
     bad = by_class.get("invalid_value", 0) + by_class.get("duplicate", 0)
     if bad:
         extra += (f" {bad:,} objects have a value the target does not accept or repeat a key or unique value of the "

@@ -133,8 +133,10 @@ class Applier:
         self.report.counts = self.res.counts(self.plan)
         self.report.cross_tenant = [{"ref": it.ref, "references": [c.text() for c in it.cross]}
                                     for it in self.res.allowed_cross_tenant(self.plan)]
-        self.report.detached = [{"ref": it.ref, "references": [c.text() for c in it.cross]}
-                                for it in self.plan.all_items() if self.res.decision(it) == "detach"]
+        self.report.detached = [
+            {"ref": it.ref, "references": [c.text() for c in it.cross]
+             + [f"{name} -> {to}, which exists nowhere" for name, to, _n in it.missing]}
+            for it in self.plan.all_items() if self.res.decision(it) == "detach"]
         self.report.dropped_links = list(self.res.dropped_links)
         self.report.seconds = time.perf_counter() - started
         return self.report
@@ -303,11 +305,12 @@ class Applier:
         for f in info.plain:
             if f.name in fields:
                 out[f.attname] = f.to_python(fields[f.name])
+        detached = self._detached(it)
         for fk in info.fks:
             if fk.name not in fields:
                 continue
             raw = fields[fk.name]
-            if raw is None:
+            if raw is None or fk.name in detached:
                 out[fk.attname] = None
                 continue
             target = self.ref_target((fk.target, ref_key(fk.natural, raw, get_model(fk.target))))
@@ -324,19 +327,18 @@ class Applier:
                 override: Any = info.model._meta.get_field(name)
                 out[override.attname] = override.to_python(value)
         out.update(self.renames.get(id(it), {}))
-        for name in self._detached(it):
-            fk_info = next((fk for fk in info.fks if fk.name == name), None)
-            if fk_info is not None:
-                out[fk_info.attname] = None
         return out
 
     def _detached(self, it: Item) -> dict[str, set[str]]:
-        """``detach``: the references into another tenant to drop, ``{field: {"label:key", ...}}``."""
+        """``detach``: the references to drop (into another tenant, or to rows that exist nowhere),
+        ``{field: {"label:key", ...}}``."""
         if self.res.decision(it) != "detach":
             return {}
         out: dict[str, set[str]] = {}
         for c in it.cross:
             out.setdefault(c.field, set()).add(c.to)
+        for name, to, _nullable in it.missing:
+            out.setdefault(name, set()).add(to)
         return out
 
     def _write_model(self, label: str, done: int, total: int) -> int:

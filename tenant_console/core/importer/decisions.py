@@ -12,6 +12,10 @@ them can be dropped: a nullable FK is set to NULL, a many-to-many link is left o
 or generic FK cannot be detached). It writes the object as ``allow_cross_tenant`` would, but
 creates no reference between tenants, so it may be given as a default.
 
+``detach`` also imports a ``missing_ref`` object whose references to rows that exist nowhere are
+all nullable FKs or many-to-many links (an export made with ``--cross-tenant omit``, loaded into
+another database): those FKs are set to NULL, those links left out.
+
 ``allow_cross_tenant`` is the only way to import an object that references another
 tenant's row (class ``cross_tenant_reference``): it keeps the reference and writes the
 object as its class without the reference would (``new``: insert, ``changed``:
@@ -102,7 +106,10 @@ def allowed(item: Item, info: ModelInfo) -> tuple[str, ...]:
         same = () if item.other_tenant or not single_holder(item) else ("use_existing", "overwrite")
         return (*same, *(("rename",) if can_rename(info, item) else ()), "skip")
     if cls == "missing_ref":
-        return ("keep", "skip") if item.target_pk is not None else ("skip",)
+        # detach: written without the references to rows that exist nowhere, where each is nullable.
+        detach = ("detach",) if (item.base in ("new", "changed") and item.missing
+                                 and all(nullable for _f, _to, nullable in item.missing)) else ()
+        return (("keep", "skip") if item.target_pk is not None else ("skip",)) + detach
     if cls == CROSS:
         return _allowed_cross(item, info)
     return ("skip",)

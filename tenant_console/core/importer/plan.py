@@ -69,6 +69,8 @@ class Item:
     #: for it) and the references into another tenant.
     base_cls: str | None = None
     cross: Sequence[Any] = ()
+    #: ``missing_ref``: (field, "label:key", nullable) of every reference to a row that exists nowhere.
+    missing: Sequence[tuple[str, str, bool]] = ()
 
     @property
     def base(self) -> str:
@@ -673,21 +675,21 @@ class Planner:
         keep their class and are listed in :attr:`Plan.dangling_generic` (flagged, not refused).
         """
         needed: dict[str, set[Any]] = {}
-        pending: list[tuple[Item, str, str, Ref, Any]] = []
+        pending: list[tuple[Item, str, str, Ref, Any, bool]] = []
         for it in self.plan.all_items():
             if it.cls in ("invalid_value", "duplicate"):
                 continue
-            for kind, name, ref, _detachable in self.refs.all_refs(it.row):
+            for kind, name, ref, detachable in self.refs.all_refs(it.row):
                 if ref in self.plan.index:
                     continue
                 target = self.target_ref(ref)
                 if is_new(target):
                     continue
                 if target is None:
-                    pending.append((it, kind, name, ref, None))
+                    pending.append((it, kind, name, ref, None, detachable))
                     continue
                 needed.setdefault(ref[0], set()).add(target)
-                pending.append((it, kind, name, ref, target))
+                pending.append((it, kind, name, ref, target, detachable))
         present: dict[str, set[str]] = {}
         for label, keys in needed.items():
             model = get_model(label)
@@ -696,7 +698,7 @@ class Planner:
                 for chunk in chunks(sorted(keys, key=str)):
                     got.update(str(pk) for pk in self.qs(model).filter(pk__in=chunk).values_list("pk", flat=True))
             present[label] = got
-        for it, kind, name, ref, target in pending:
+        for it, kind, name, ref, target, detachable in pending:
             if target is not None and str(target) in present.get(ref[0], set()):
                 continue
             if kind == "gfk":
@@ -706,10 +708,13 @@ class Planner:
                 continue
             self.plan.missing.add(ref)
             if it.cls in ("new", "changed", "identical"):
+                it.base_cls = it.cls
                 it.cls = "missing_ref"
                 it.detail = f"{name} -> {ref[0]} {key_text(ref[1])}, which is neither in the file nor in the target"
             elif it.cls == "missing_ref":
                 it.detail += f"; {name} -> {ref[0]} {key_text(ref[1])}"
+            if it.cls == "missing_ref":
+                it.missing = (*it.missing, (name, f"{ref[0]}:{key_text(ref[1])}", detachable))
 
 
 def _key(natural: bool, raw: Any, model: type[Model] | None) -> Any:
