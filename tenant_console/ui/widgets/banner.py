@@ -26,6 +26,75 @@ def scope_text(scope: ScopeState, has_dimensions: bool) -> str:
     return "  ".join(f"{t.dimension}: {t.label}" for t in scope.tenants)
 
 
+def short_scope_text(scope: ScopeState, has_dimensions: bool) -> str:
+    """The scope for a narrow terminal: the tenants' labels without their dimension names."""
+    if scope.disabled:
+        return "⚠ SCOPES DISABLED"
+    if not scope.tenants:
+        return "no tenant (t picks)" if has_dimensions else "unscoped project"
+    return "  ".join(t.label for t in scope.tenants)
+
+
+SEP = "  │  "
+BUSY = "⏳ working… ctrl+x cancels"
+
+
+def banner_line(*, scope: str, short_scope: str, database: str, state: str, state_style: str,
+                crumbs: list[str], busy: bool, width: int) -> Text:
+    """The banner's one line, fitted to ``width`` cells by giving up the least important first.
+
+    The scope and the read-only state are what the banner is for, so they stay at every width
+    (the scope shortened, then cut, only when nothing else is left to give up). Then comes the
+    last breadcrumb (where you are), then the earlier crumbs, the database label and the busy hint
+    (shortened to ⏳). The order of giving up: the busy hint's words, the database label, earlier
+    crumbs (fit_crumbs drops them from the left), the separators' padding, the scope's dimension
+    names, the last crumb, and finally the end of the scope text.
+    """
+    busy_variants = [BUSY, "⏳ ctrl+x"] if busy else [""]
+    db_variants = [database, ""] if database else [""]
+
+    def build(scope_part: str, db: str, crumb_text: str, busy_part: str, sep: str) -> Text:
+        text = Text()
+        text.append(scope_part, style="bold")
+        if db:
+            text.append(sep)
+            text.append(db)
+        text.append(sep)
+        text.append(state, style=state_style)
+        if crumb_text:
+            text.append(sep)
+            text.append(crumb_text, style="italic")
+        if busy_part:
+            text.append(sep)
+            text.append(busy_part)
+        return text
+
+    def fixed_len(scope_part: str, db: str, busy_part: str, sep: str) -> int:
+        return build(scope_part, db, "", busy_part, sep).cell_len + (len(sep) if crumbs else 0)
+
+    last = "… › " + crumbs[-1] if len(crumbs) > 1 else (crumbs[-1] if crumbs else "")
+    # Try, from the richest to the barest, for a line where at least the last crumb fits whole.
+    for sep, scope_part in ((SEP, scope), (" │ ", scope), (" │ ", short_scope)):
+        for db in db_variants:
+            for busy_part in busy_variants:
+                room = width - fixed_len(scope_part, db, busy_part, sep)
+                if not crumbs and room >= 0:
+                    return build(scope_part, db, "", busy_part, sep)
+                if crumbs and room >= len(last):
+                    return build(scope_part, db, fit_crumbs(crumbs, room), busy_part, sep)
+    # Too narrow for the last crumb: scope and state first, the crumb cut into what is left.
+    sep, busy_part = " │ ", busy_variants[-1]
+    room = width - fixed_len(short_scope, "", busy_part, sep)
+    if crumbs and room >= 8:
+        return build(short_scope, "", fit_crumbs(crumbs, room), busy_part, sep)
+    tail = sep + state + (sep + busy_part if busy_part else "")
+    scope_room = width - Text(tail).cell_len
+    scope_part = short_scope
+    if Text(scope_part).cell_len > scope_room:
+        scope_part = scope_part[: max(scope_room - 1, 1)] + "…"
+    return build(scope_part, "", "", busy_part, sep)
+
+
 class ScopeBanner(Static):
     DEFAULT_CSS = """
     ScopeBanner {
@@ -52,24 +121,16 @@ class ScopeBanner(Static):
         scope = app.scope
         self.set_class(scope.disabled, "-disabled")
         self.set_class(not scope.disabled and not scope.tenants, "-none")
-        text = Text()
-        text.append(scope_text(scope, app.has_dimensions), style="bold")
-        if app.project is not None:
-            text.append("  │  ")
-            text.append(app.project.database_label())
-        text.append("  │  ")
         if app.activity:
-            text.append(app.activity, style="bold reverse")
+            state, state_style = app.activity, "bold reverse"
         else:
-            text.append("READ-ONLY" if app.readonly else "WRITABLE", style="bold" if app.readonly else "bold reverse")
-        busy = "  │  ⏳ working… ctrl+x cancels" if app.busy else ""
-        crumbs = app.breadcrumbs()
-        if crumbs:
-            text.append("  │  ")
-            width = (self.content_size.width or app.size.width - 2) - len(text.plain) - len(busy)
-            text.append(fit_crumbs(crumbs, width), style="italic")
-        text.append(busy)
-        self.update(text)
+            state, state_style = ("READ-ONLY", "bold") if app.readonly else ("WRITABLE", "bold reverse")
+        width = self.content_size.width or app.size.width - 2
+        self.update(banner_line(
+            scope=scope_text(scope, app.has_dimensions),
+            short_scope=short_scope_text(scope, app.has_dimensions),
+            database=app.project.database_label() if app.project is not None else "",
+            state=state, state_style=state_style, crumbs=app.breadcrumbs(), busy=app.busy, width=width))
 
     def on_resize(self) -> None:
         self._refresh_banner()
