@@ -1,4 +1,4 @@
-"""``app_label.Model.pk`` object specs (gestore's syntax), checked with clear messages.
+"""Object specs: ``app_label.Model.pk`` (gestore's syntax) and every form the console prints.
 
 Used by the ``graph`` command, the export of objects, and the console's
 re-rooting. Parsing needs no database; :func:`fetch_object` does (call it on a
@@ -7,6 +7,7 @@ session thread). Lookups use the base manager, so a scope never hides a root.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.apps import apps
@@ -36,20 +37,42 @@ def resolve_model(label: str) -> type[Model]:
         raise ConsoleError(f"There is no model {label!r} in this project.{model_suggestion(label)}")
 
 
+#: ``conference.Submission #12``, ``Submission #12`` (breadcrumbs, detail titles, graph labels) and
+#: ``conference.submission:12`` (graph node keys); ``app_label.Model.pk`` is split by hand below.
+_HASH_FORM = re.compile(r"^(?P<model>[A-Za-z_][\w.]*?)\s*#\s*(?P<pk>\S.*)$")
+_KEY_FORM = re.compile(r"^(?P<model>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?):(?P<pk>\S.*)$")
+
+
 def parse_object_spec(spec: str) -> tuple[type[Model], Any]:
-    """``conference.Submission.12`` -> (Submission, 12); the pk is converted by the pk field."""
-    parts = spec.split(".", 2)
-    if len(parts) != 3 or not all(parts):
-        raise ConsoleError(
-            f"{spec!r} is not an object; write app_label.Model.pk, for example conference.Submission.12."
-        )
-    model = resolve_model(f"{parts[0]}.{parts[1]}")
+    """An object in any form the console prints -> (model, pk); the pk is converted by the pk field.
+
+    ``conference.Submission.12`` (the command-line form), ``conference.submission:12`` (graph
+    keys), ``conference.Submission #12`` and ``Submission #12`` (titles and breadcrumbs; a bare
+    model name must be unique across apps). Model labels are case-insensitive.
+    """
+    text = spec.strip()
+    match = _HASH_FORM.match(text) or _KEY_FORM.match(text)
+    if match:
+        model_text, raw_pk = match["model"], match["pk"].strip()
+        if "." not in model_text:
+            from tenant_console.core.browse.catalog import resolve_model as resolve_name
+
+            model_text = resolve_name(model_text)
+    else:
+        parts = text.split(".", 2)
+        if len(parts) != 3 or not all(parts):
+            raise ConsoleError(
+                f"{spec!r} is not an object; write app_label.Model.pk (conference.Submission.12), "
+                "or as the console shows it: conference.submission:12 or conference.Submission #12."
+            )
+        model_text, raw_pk = f"{parts[0]}.{parts[1]}", parts[2]
+    model = resolve_model(model_text)
     pk_field = concrete(model)._meta.pk
     try:
-        pk = pk_field.to_python(parts[2])
+        pk = pk_field.to_python(raw_pk)
     except (ValidationError, ValueError, TypeError):
         raise ConsoleError(
-            f"{spec!r}: {parts[2]!r} is not a valid primary key for {model._meta.label} "
+            f"{spec!r}: {raw_pk!r} is not a valid primary key for {model._meta.label} "
             f"(its primary key is a {pk_field.get_internal_type()})."
         )
     return model, pk
