@@ -136,6 +136,43 @@ def test_filters_match_the_orm(project, session, democon, text, expected):
     assert got == want
 
 
+@pytest.mark.parametrize(("text", "expected", "note"), [
+    ("state=Accepted", lambda qs: qs.filter(state="accepted"),
+     "state=Accepted: matched the label 'Accepted' (stored as 'accepted')."),
+    ("state!=WITHDRAWN", lambda qs: qs.exclude(state="withdrawn"),
+     "state!=WITHDRAWN: matched the label 'Withdrawn' (stored as 'withdrawn')."),
+    ("state__in=Accepted,confirmed", lambda qs: qs.filter(state__in=["accepted", "confirmed"]),
+     "state__in=Accepted: matched the label 'Accepted' (stored as 'accepted')."),
+    ("state=accepted", lambda qs: qs.filter(state="accepted"), None),
+    ("state=paid", lambda qs: qs.filter(state="paid"),
+     "state=paid: 'paid' is neither a value nor a label of the choices (submitted (Submitted), "
+     "accepted (Accepted), rejected (Rejected), confirmed (Confirmed), withdrawn (Withdrawn)); compared as typed."),
+])
+def test_choices_match_by_value_or_label_and_say_which(project, session, democon, text, expected, note):
+    """A field with choices takes the stored value or the label shown in the list (any case); the
+    check says when it was the label, and when the text is neither (instead of silently matching nothing)."""
+    from conference.models import Submission
+
+    got = session.run(paging.count, project.registry, ListSpec("conference.Submission", filter_text=text), democon)
+    want = session.run(lambda: expected(Submission.objects.all()).count())
+    assert got == want
+    if "paid" not in text:
+        assert got > 0
+    notes = session.run(filters.check, "conference.Submission", text, scoped=False)
+    assert notes == ([note] if note else [])
+
+
+def test_choice_labels_that_differ_from_their_value(project, session, democon):
+    """Question.variant stores 'boolean' under the label 'Yes/No' and 'choices' under 'Choice'."""
+    from conference.models import Question
+
+    for text, stored in (("variant=yes/no", "boolean"), ("variant=Choice", "choices"), ("variant=choices", "choices")):
+        got = session.run(paging.count, project.registry, ListSpec("conference.Question", filter_text=text), democon)
+        assert got == session.run(lambda s=stored: Question.objects.filter(variant=s).count()), text
+    notes = session.run(filters.check, "conference.Question", "variant=yes/no variant=choices", scoped=False)
+    assert notes == ["variant=yes/no: matched the label 'Yes/No' (stored as 'boolean')."]
+
+
 @pytest.mark.parametrize(("text", "message"), [
     ("stat=accepted", "has no field 'stat'. Did you mean 'state'?"),
     ("created__gte=yesterday", "does not fit conference.Submission"),

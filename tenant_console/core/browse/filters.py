@@ -101,8 +101,34 @@ def _split_lookup(model: type[Model], path: str) -> tuple[models.Field, str]:
     return fld, "exact"
 
 
-def _value(fld: models.Field, lookup: str, raw: str) -> object:
+def _choice(fld: models.Field, path: str, raw: str, notes: list[str] | None) -> object:
+    """A value typed (after ``path``, e.g. ``state=``) for a field with choices: the stored value
+    as is, or a choice's label (any case) turned into its stored value. ``notes`` gets one line
+    saying which matched when it was the label, or that the text is neither (then it is compared
+    as typed: stored data may hold values that the choices no longer list)."""
+    choices = [(value, str(label)) for value, label in fld.flatchoices if value not in (None, "")]
+    if any(str(value) == raw for value, _ in choices):
+        return raw
+    by_label = [(value, label) for value, label in choices if label.casefold() == raw.casefold()]
+    if by_label:
+        value, label = by_label[0]
+        if notes is not None:
+            notes.append(f"{path}{raw}: matched the label {label!r} (stored as {str(value)!r}).")
+        return value
+    if notes is not None:
+        listed = ", ".join(f"{value} ({label})" for value, label in choices[:8])
+        more = ", …" if len(choices) > 8 else ""
+        notes.append(f"{path}{raw}: {raw!r} is neither a value nor a label of the choices "
+                     f"({listed}{more}); compared as typed.")
+    return raw
+
+
+def _value(fld: models.Field, lookup: str, raw: str, path: str = "", notes: list[str] | None = None) -> object:
     last = lookup.split("__")[-1]
+    if fld.choices and last in ("exact", "iexact", "in") and raw.lower() not in ("none", "null"):
+        if last == "in":
+            return [_choice(fld, path, v.strip(), notes) for v in raw.split(",") if v.strip()]
+        return _choice(fld, path, raw, notes)
     if last == "isnull":
         if raw.lower() in _TRUE:
             return True
@@ -137,12 +163,13 @@ def _crosses_many(model: type[Model], path: str) -> bool:
     return False
 
 
-def build_q(model: type[Model], parsed: ParsedFilter) -> Q:
-    """The ``Q`` for a parsed filter on ``model``; raises :class:`FilterError`."""
+def build_q(model: type[Model], parsed: ParsedFilter, notes: list[str] | None = None) -> Q:
+    """The ``Q`` for a parsed filter on ``model``; raises :class:`FilterError`. A value typed for a
+    field with choices may be the stored value or its label; ``notes`` is told which matched."""
     q = Q()
     for term in parsed.terms:
         fld, lookup = _split_lookup(model, term.path)
-        value = _value(fld, lookup, term.value)
+        value = _value(fld, lookup, term.value, term.path + ("!=" if term.negate else "="), notes)
         if value is None:
             base = term.path[: -len("__exact")] if term.path.endswith("__exact") else term.path
             one = Q(**{f"{base}__isnull": True})
@@ -164,13 +191,14 @@ def build_q(model: type[Model], parsed: ParsedFilter) -> Q:
     return q
 
 
-def apply(qs: QuerySet, text: str) -> QuerySet:
-    """``qs`` filtered by the filter line ``text``; the SQL is compiled here so bad values fail early."""
+def apply(qs: QuerySet, text: str, notes: list[str] | None = None) -> QuerySet:
+    """``qs`` filtered by the filter line ``text``; the SQL is compiled here so bad values fail early.
+    ``notes`` (if given) collects what the user should know, e.g. that a choice's label matched."""
     parsed = parse(text)
     if parsed.empty:
         return qs
     try:
-        q = build_q(qs.model, parsed)
+        q = build_q(qs.model, parsed, notes)
         if any(_crosses_many(qs.model, term.path) for term in parsed.terms if not term.negate):
             # A lookup across a to-many relation (speakers__username=...) joins one row per match, so an
             # object would be listed once per matching speaker. A semi-join (pk IN (SELECT pk ...)) keeps
@@ -189,9 +217,13 @@ def apply(qs: QuerySet, text: str) -> QuerySet:
     return filtered
 
 
-def check(model_label: str, text: str) -> None:
-    """Raise :class:`FilterError` if ``text`` does not fit the model (compiles SQL, runs nothing)."""
+def check(model_label: str, text: str) -> list[str]:
+    """Raise :class:`FilterError` if ``text`` does not fit the model (compiles SQL, runs nothing).
+    Returns the notes for the user: which choice values were matched by their label, and values
+    that are neither a choice's value nor its label."""
     from tenant_console.core.browse.catalog import get_model
 
     model = get_model(model_label)
-    apply(model._base_manager.all(), text)
+    notes: list[str] = []
+    apply(model._base_manager.all(), text, notes)
+    return notes

@@ -20,11 +20,21 @@ from textual.widgets.option_list import Option
 from tenant_console.core.browse.detail import FieldView, Link, ObjectView, object_view
 from tenant_console.ui.screens.base import ConsoleScreen
 
-NAME_WIDTH = 20
+NAME_WIDTH = 20  # the name column at least; it widens to the longest name of the object
+MAX_NAME_WIDTH = 40  # a name longer than this puts its value on the next line
 
 
-def field_prompt(f: FieldView) -> Any:
-    name = Text(f"{f.name:<{NAME_WIDTH}}", style="bold")
+def name_width(fields: list[FieldView]) -> int:
+    """The width of the name column: the longest name plus two spaces, between NAME_WIDTH and
+    MAX_NAME_WIDTH, so that no name runs into its value."""
+    longest = max((len(f.name) for f in fields), default=0)
+    return max(NAME_WIDTH, min(MAX_NAME_WIDTH, longest + 2))
+
+
+def field_prompt(f: FieldView, width: int = NAME_WIDTH) -> Any:
+    """One field: its name in a column ``width`` wide, then its value; JSON and long text go below
+    the name, and so does any value whose name is too long for the column (never run together)."""
+    name = Text(f"{f.name:<{width}}", style="bold")
     if f.kind == "json":
         return Group(name, Syntax(f.text, "json", theme="ansi_dark", background_color="default",
                                   word_wrap=True))
@@ -33,6 +43,8 @@ def field_prompt(f: FieldView) -> Any:
         style = "bold yellow"
     if f.kind == "text":
         return Group(name, Text(f.text, style=style))
+    if len(f.name) >= width:
+        return Group(Text(f.name, style="bold"), Text(" " * width) + Text(f.text, style=style))
     return name + Text(f.text, style=style)
 
 
@@ -108,11 +120,12 @@ class ObjectDetailScreen(ConsoleScreen):
         self.query_one("#detail-title", Static).update(Text(f"{view.model} — {view.label}"))
         lst.clear_options()
         self._links.clear()
+        width = name_width(view.fields)
         for f in view.fields:
             oid = f"field:{f.name}"
             if f.kind in ("fk", "generic") and len(f.links) == 1:
                 self._links[oid] = f.links[0]
-            lst.add_option(Option(field_prompt(f), id=oid))
+            lst.add_option(Option(field_prompt(f, width), id=oid))
             if f.kind == "m2m":
                 for i, link in enumerate(f.links):
                     lid = f"link:{f.name}:{i}"

@@ -23,7 +23,15 @@ from tenant_console.ui.screens.base import ConsoleScreen
 PENDING = "…"
 
 
-def model_prompt(info: ModelInfo, count: int | str | None) -> Text:
+def column_widths(infos: list[ModelInfo]) -> tuple[int, int]:
+    """The widths of the name and scope columns: the longest of each plus two spaces, so that a
+    long model name (GlobalSettings_SettingsStore) never runs into its scope; at least 28 and 34."""
+    name = max((len(i.name) for i in infos), default=0) + 2
+    scope = max((len(i.scope_text()) for i in infos), default=0) + 2
+    return max(name, 28), max(scope, 34)
+
+
+def model_prompt(info: ModelInfo, count: int | str | None, widths: tuple[int, int] = (28, 34)) -> Text:
     if count is None:
         shown = Text("needs tenant", style="dim italic")
     elif isinstance(count, str):
@@ -32,8 +40,9 @@ def model_prompt(info: ModelInfo, count: int | str | None) -> Text:
         shown = Text(f"{count:,}", style="bold")
     scope_style = "magenta" if info.tenant_of else ("cyan" if info.scoped else "dim")
     line = Text("  ")
-    line.append(f"{info.name:<28}")
-    line.append(f"{info.scope_text():<34}", style=scope_style)
+    name_width, scope_width = widths
+    line.append(f"{info.name:<{name_width}}")
+    line.append(f"{info.scope_text():<{scope_width}}", style=scope_style)
     line.append(" " * max(0, 14 - len(shown)))
     line.append_text(shown)
     return line
@@ -60,6 +69,7 @@ class ModelBrowser(ConsoleScreen):
     def __init__(self) -> None:
         super().__init__()
         self.infos: list[ModelInfo] = []
+        self.widths = (28, 34)  # name and scope columns, from the project's longest (on mount)
         self.counts: dict[str, int | str | None] = {}
         self.rounds = 0  # completed counting rounds (tests wait on this)
         self.counted_scope: ScopeState | None = None  # the scope of the last completed round
@@ -74,6 +84,7 @@ class ModelBrowser(ConsoleScreen):
         if project is None:
             return
         self.infos = catalog(project.registry)
+        self.widths = column_widths(self.infos)
         self._rebuild("")
         self.query_one("#model-list", OptionList).focus()
         self.action_recount()
@@ -90,7 +101,8 @@ class ModelBrowser(ConsoleScreen):
             if info.app_label != app_label:
                 app_label = info.app_label
                 lst.add_option(Option(Text(app_label, style="bold underline"), disabled=True))
-            lst.add_option(Option(model_prompt(info, self.counts.get(info.label, PENDING)), id=info.label))
+            lst.add_option(Option(model_prompt(info, self.counts.get(info.label, PENDING), self.widths),
+                                  id=info.label))
         best = self._best_match(text) if text else old
         if best:
             try:
@@ -142,7 +154,7 @@ class ModelBrowser(ConsoleScreen):
                 count = "error"
             self.counts[info.label] = count
             try:
-                lst.replace_option_prompt(info.label, model_prompt(info, count))
+                lst.replace_option_prompt(info.label, model_prompt(info, count, self.widths))
             except Exception:
                 pass  # filtered out of the list right now
         self.rounds += 1

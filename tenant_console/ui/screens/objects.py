@@ -102,11 +102,13 @@ class ObjectListScreen(ConsoleScreen):
 
     async def _apply_filter(self, text: str) -> None:
         try:
-            await self.console.db(filters.check, self.model_label, text, scoped=False, quiet=True)
+            notes = await self.console.db(filters.check, self.model_label, text, scoped=False, quiet=True)
         except Exception as exc:
             self.console.report(exc.__cause__ or exc, "Filter")
             self.query_one("#object-filter", Input).focus()
             return
+        if notes:  # a choice matched by its label, or a value that is neither value nor label
+            self.notify("\n".join(notes), title="Filter")
         self.query_one("#object-filter", Input).value = text
         self.table.reload(replace(self.table.spec, filter_text=text))
         self._status()

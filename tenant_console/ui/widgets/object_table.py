@@ -161,14 +161,20 @@ class ObjectTable(ScrollView, can_focus=True):
         self._deferred: Callable[[], None] | None = None
 
     def _fit_widths(self, rows: list[Row]) -> None:
-        """Size columns to the first page seen (once, so widths stay put while scrolling)."""
-        self._fitted = True
+        """Size columns to the rows shown: the first page sets them, later pages (a jump with G or
+        :row, scrolling on) only widen a column whose values are longer, up to its kind's maximum,
+        so an id like 150000 is never cut as 150… and columns do not jump back while scrolling."""
+        if not rows:
+            return
         widths = []
         for i, col in enumerate(self.columns):
             longest = max(len(r.cells[i].text) for r in rows)
-            widths.append(max(len(col.title) + 2, min(MAX_WIDTH.get(col.kind, 20), longest)))
-        self._widths = widths
-        self._resize()
+            fitted = max(len(col.title) + 2, min(MAX_WIDTH.get(col.kind, 20), longest))
+            widths.append(max(fitted, self._widths[i]) if self._fitted else fitted)
+        self._fitted = True
+        if widths != self._widths:
+            self._widths = widths
+            self._resize()
 
     @property
     def console(self) -> TenantConsoleApp:
@@ -199,8 +205,7 @@ class ObjectTable(ScrollView, can_focus=True):
             if generation != self.state.generation:
                 return
             self.cache.put(0, first)
-            if not self._fitted and first:
-                self._fit_widths(first)
+            self._fit_widths(first)
             if len(first) < PAGE:
                 total = len(first)  # the whole list fits in one page: no COUNT needed
             else:
@@ -284,8 +289,7 @@ class ObjectTable(ScrollView, can_focus=True):
             if generation != self.state.generation:
                 return
             self.cache.put(index, rows)
-            if not self._fitted and rows:
-                self._fit_widths(rows)
+            self._fit_widths(rows)
             self.fetches += 1
             self.refresh()
         finally:
