@@ -179,3 +179,17 @@ async def test_model_list_and_detail_keep_columns_apart(sqlite_ui_project, make_
                 assert option.prompt.plain.startswith(f"{f.name}  "), option.prompt.plain
                 checked += 1
         assert checked > 5
+
+
+def test_a_name_just_shorter_than_the_widest_column_keeps_two_spaces():
+    from tenant_console.core.browse.detail import FieldView
+    from tenant_console.ui.screens.detail import MAX_NAME_WIDTH, field_prompt, name_width
+
+    for length in (MAX_NAME_WIDTH - 3, MAX_NAME_WIDTH - 2, MAX_NAME_WIDTH - 1, MAX_NAME_WIDTH):
+        f = FieldView("n" * length, "value", "v")
+        lines = _plain(field_prompt(f, name_width([f])))
+        if length <= MAX_NAME_WIDTH - 2:
+            assert lines == ["n" * length + " " * (name_width([f]) - length) + "v"]
+            assert name_width([f]) - length >= 2
+        else:
+            assert lines == ["n" * length, " " * MAX_NAME_WIDTH + "v"]

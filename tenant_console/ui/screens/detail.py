@@ -43,7 +43,7 @@ def field_prompt(f: FieldView, width: int = NAME_WIDTH) -> Any:
         style = "bold yellow"
     if f.kind == "text":
         return Group(name, Text(f.text, style=style))
-    if len(f.name) >= width:
+    if len(f.name) > width - 2:  # keep at least two spaces between a name and its value
         return Group(Text(f.name, style="bold"), Text(" " * width) + Text(f.text, style=style))
     return name + Text(f.text, style=style)
 
