@@ -57,7 +57,8 @@ test-django6: venv6
 # Django uses psycopg 3 when it is installed (it is a dev dependency); the read-only and transaction
 # tests on PostgreSQL run once more on psycopg2, with psycopg 3 hidden (tests/conftest.py, TC_PSYCOPG2).
 PSYCOPG2_TESTS := tests/core/test_drivers.py tests/core/test_readonly.py tests/core/test_readonly_attacks.py \
-                  tests/core/test_session.py tests/repl/test_writable.py tests/repl/test_runner.py
+                  tests/core/test_session.py tests/core/test_server_readonly.py tests/repl/test_writable.py \
+                  tests/repl/test_runner.py
 test-psycopg2: venv
 	TC_PSYCOPG2=1 $(VENV)/bin/python -m pytest -q -p no:cacheprovider -k postgres $(PSYCOPG2_TESTS)
 

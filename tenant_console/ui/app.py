@@ -178,6 +178,15 @@ class TenantConsoleApp(App[None]):
                 for warning in await self.session.call(check_database, self.session.alias, scoped=False,
                                                        readonly=False):
                     self.notify(warning, severity="warning", timeout=10)
+            if project.config.readonly_database == self.session.alias:
+                from tenant_console.core.readonly import server_read_only
+
+                server = await self.session.call(server_read_only, self.session.alias, scoped=False)
+                self.session.server_readonly = server
+                if not server.enforced:
+                    self.notify(f"READONLY_DATABASE {self.session.alias!r} is not read-only on the server ("
+                                + "; ".join(server.reasons) + "); read-only is enforced by the console only.",
+                                severity="warning", timeout=15)
             selection = await self._resolve_flags()
             if selection:  # before the first screen, so that it counts in the right scope at once
                 self._scope_activated(await asyncio.to_thread(self.session.activate, selection))

@@ -124,7 +124,9 @@ class ScopeBanner(Static):
         if app.activity:
             state, state_style = app.activity, "bold reverse"
         else:
-            state, state_style = ("READ-ONLY", "bold") if app.readonly else ("WRITABLE", "bold reverse")
+            server = getattr(getattr(app, "session", None), "server_readonly", None)
+            label = "READ-ONLY (enforced by the server)" if server is not None and server.enforced else "READ-ONLY"
+            state, state_style = (label, "bold") if app.readonly else ("WRITABLE", "bold reverse")
         width = self.content_size.width or app.size.width - 2
         self.update(banner_line(
             scope=scope_text(scope, app.has_dimensions),
