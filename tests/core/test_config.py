@@ -327,3 +327,29 @@ def test_fill_implied_adds_and_checks_the_organiser(db_alias):
             fill_implied(registry, {"event": event, "organiser": other}, db_alias)
     finally:
         connections[db_alias].close()
+
+
+def test_ownership_keys_are_parsed():
+    config = parse_config({"OWNED": {"shop.Transaction": "position__order__event__organizer"},
+                           "SHARED": ["shop.Banner", "shop.Currency"]})
+    assert config.owned == {"shop.Transaction": "position__order__event__organizer"}
+    assert config.shared == ("shop.Banner", "shop.Currency")
+    assert parse_config({}).owned == {} and parse_config({}).shared == ()
+
+
+@pytest.mark.parametrize(("raw", "message"), [
+    ({"OWNED": "shop.Note"}, "OWNED must map model labels to the field path"),
+    ({"OWNED": {"Note": "event"}}, "OWNED has the key 'Note', which is not a model label"),
+    ({"OWNED": {"shop.Note": "event.organizer"}}, "OWNED['shop.Note'] is 'event.organizer', which is not a field path"),
+    ({"OWNED": {"shop.Note": ""}}, "OWNED['shop.Note'] is '', which is not a field path"),
+    ({"SHARED": "shop.Note"}, "SHARED must be a list of model labels"),
+    ({"SHARED": ["shop"]}, "SHARED contains 'shop', which is not a model label"),
+    ({"SHARED": ["shop.Note", "shop.Note"]}, "SHARED names a model twice"),
+    ({"OWNED": {"shop.Note": "event"}, "SHARED": ["shop.Note"]}, "'shop.Note' is in both OWNED and SHARED"),
+    ({"OWNER": {}}, "Did you mean 'OWNED'?"),
+])
+def test_bad_ownership_keys_name_the_key(raw, message):
+    with pytest.raises(ConsoleError) as exc:
+        parse_config(raw)
+    assert message in str(exc.value)
+    assert str(exc.value).startswith("The TENANT_CONSOLE setting is invalid:")
