@@ -199,3 +199,49 @@ def test_snapshot_object_detail_with_m2m_into_another_tenant(snap_compare, cross
         await settle(pilot)
 
     assert snap_compare(factory(), terminal_size=size, run_before=run_before)
+
+
+@pytest.fixture
+def megacon_10k(project, tmp_path):
+    """The small demo plus 'megacon' with 10,000 submissions on the empty SQLite target: the first
+    page has three-digit ids, the end five-digit ones."""
+    from conference.seeding import seed
+    from django.db import connections
+
+    from tests.conftest import flush
+
+    flush("target")
+    seed("target", events=2, submissions=5, users=12, large=100_000)
+    connections["target"].close()
+    apps = []
+
+    def factory():
+        app = TenantConsoleApp(_project_on(project, "target", tmp_path),
+                               startup=StartupSpec(scope_flags=[ScopeFlag("event__slug", "megacon")]),
+                               extension_packages=())
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        app.close_session()
+    flush("target")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (140, 42)], ids=["80x24", "140x42"])
+def test_snapshot_object_list_after_a_deep_jump(snap_compare, megacon_10k, size):
+    """:row 9999 then G: the five-digit ids at the end are shown whole (the id column widened)."""
+    async def run_before(pilot):
+        await _models(pilot)
+        pilot.app.open_model("conference.Submission")
+        screen = await screen_is(pilot, ObjectListScreen)
+        table = screen.table
+        await until(pilot, lambda: table.cache.row(0) is not None, "rows")
+        await pilot.press("colon", *"row 9999", "enter")
+        await until(pilot, lambda: table.cursor_row == 9998 and table.cache.row(9998) is not None, ":row")
+        await pilot.press("G")
+        await until(pilot, lambda: table.cursor_row == table.row_count - 1
+                    and table.cache.row(table.row_count - 1) is not None, "the end")
+        await settle(pilot)
+
+    assert snap_compare(megacon_10k(), terminal_size=size, run_before=run_before)
