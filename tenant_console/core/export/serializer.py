@@ -23,7 +23,8 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.serializers.jsonl import Serializer as JsonlSerializer
-from django.db.models import Model
+from django.db.models import CompositePrimaryKey, Field, Model
+from django.utils.encoding import is_protected_type
 
 #: Natural keys kept per model before the cache is cleared (keeps memory flat).
 CACHE_LIMIT = 50_000
@@ -41,6 +42,31 @@ class ExactJSONEncoder(DjangoJSONEncoder):
                 raise ValueError("JSON can't represent timezone-aware times.")
             return o.isoformat()
         return super().default(o)
+
+
+def field_value(field: Any, obj: Model) -> Any:
+    """What a fixture row holds for ``field`` of ``obj``: the value if it is a protected type, else its text.
+
+    Django's serializer writes ``field.value_to_string(obj)``, which for a field
+    that does not define it is ``str()`` of the Python value: a list kept in a
+    text column (pretix's ``MultiStringField``) becomes ``"['a', 'b']"``, which the
+    field reads back as one element, so ``dumpdata`` and ``loaddata`` corrupt it
+    silently. Where the field keeps Django's default and the value is not text,
+    the column's own text (``get_prep_value``) is written instead, if the field
+    reads that text back to the same value; otherwise Django's form stays.
+    Export and the importer's comparisons both ask this function.
+    """
+    value = field.value_from_object(obj)
+    if is_protected_type(value):
+        return value
+    if type(field).value_to_string is Field.value_to_string and not isinstance(value, str):
+        try:
+            prepared = field.get_prep_value(value)
+            if isinstance(prepared, str) and field.to_python(prepared) == value:
+                return prepared
+        except Exception:  # the field cannot take its own value back: keep Django's form
+            pass
+    return field.value_to_string(obj)
 
 
 class NaturalKeyCache:
@@ -88,6 +114,11 @@ class ExportSerializer(JsonlSerializer):  # type: ignore[misc]
     def _init_options(self) -> None:
         self.options.setdefault("cls", ExactJSONEncoder)
         super()._init_options()  # type: ignore[misc]
+
+    def _value_from_field(self, obj: Model, field: Any) -> Any:
+        if isinstance(field, CompositePrimaryKey):
+            return super()._value_from_field(obj, field)  # type: ignore[misc]
+        return field_value(field, obj)
 
     def end_object(self, obj: Model) -> None:
         # json.dumps (one shot) uses the C encoder; json.dump streams through the pure-Python one.

@@ -18,8 +18,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import models
-from django.utils.encoding import is_protected_type
 
+from tenant_console.core.export.serializer import field_value
 from tenant_console.core.importer.retarget import is_new
 
 
@@ -48,9 +48,7 @@ def serialized(field: Any, value: Any) -> Any:
     except Exception:
         pass
     try:
-        obj = _carrier(field, value)
-        out = field.value_from_object(obj)
-        return out if is_protected_type(out) else field.value_to_string(obj)
+        return field_value(field, _carrier(field, value))
     except Exception:  # a value the field cannot even represent: compare it as it is
         return value
 
