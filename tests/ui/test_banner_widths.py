@@ -76,3 +76,20 @@ async def test_banner_in_the_console_at_width(sqlite_ui_project, make_app, colum
             assert line.startswith("event: DemoCon 2026 (democon)")
             assert line.endswith(f"Models › conference.Submission › #{pk}")
             assert "default (sqlite)" in line
+
+
+@pytest.mark.parametrize("width", [58, 78, 98, 138])
+def test_server_enforced_read_only_shortens_before_the_scope(width):
+    """'READ-ONLY (enforced by the server)' becomes 'READ-ONLY' once the database label is gone,
+    before the scope or the last crumb give way."""
+    text = banner_line(scope=SCOPE, short_scope=SHORT, database="default (postgresql)",
+                       state="READ-ONLY (enforced by the server)", short_state="READ-ONLY", state_style="bold",
+                       crumbs=CRUMBS, busy=False, width=width)
+    line = text.plain
+    assert text.cell_len <= width and SHORT in line and "READ-ONLY" in line
+    if width >= 78:
+        assert line.endswith("#41")
+    if width >= 138:
+        assert "READ-ONLY (enforced by the server)" in line and "default (postgresql)" in line
+    if "postgresql" not in line and width < 98:
+        assert "enforced" not in line

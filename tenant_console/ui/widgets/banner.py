@@ -40,7 +40,7 @@ BUSY = "⏳ working… ctrl+x cancels"
 
 
 def banner_line(*, scope: str, short_scope: str, database: str, state: str, state_style: str,
-                crumbs: list[str], busy: bool, width: int) -> Text:
+                crumbs: list[str], busy: bool, width: int, short_state: str = "") -> Text:
     """The banner's one line, fitted to ``width`` cells by giving up the least important first.
 
     The scope and the read-only state are what the banner is for, so they stay at every width
@@ -48,12 +48,14 @@ def banner_line(*, scope: str, short_scope: str, database: str, state: str, stat
     last breadcrumb (where you are), then the earlier crumbs, the database label and the busy hint
     (shortened to ⏳). The order of giving up: the busy hint's words, the database label, earlier
     crumbs (fit_crumbs drops them from the left), the separators' padding, the scope's dimension
-    names, the last crumb, and finally the end of the scope text.
+    names, the last crumb, and finally the end of the scope text. ``short_state`` (``READ-ONLY``
+    for ``READ-ONLY (enforced by the server)``) replaces ``state`` once the database label is gone.
     """
+    short_state = short_state or state
     busy_variants = [BUSY, "⏳ ctrl+x"] if busy else [""]
     db_variants = [database, ""] if database else [""]
 
-    def build(scope_part: str, db: str, crumb_text: str, busy_part: str, sep: str) -> Text:
+    def build(scope_part: str, db: str, crumb_text: str, busy_part: str, sep: str, state: str = state) -> Text:
         text = Text()
         text.append(scope_part, style="bold")
         if db:
@@ -69,31 +71,32 @@ def banner_line(*, scope: str, short_scope: str, database: str, state: str, stat
             text.append(busy_part)
         return text
 
-    def fixed_len(scope_part: str, db: str, busy_part: str, sep: str) -> int:
-        return build(scope_part, db, "", busy_part, sep).cell_len + (len(sep) if crumbs else 0)
+    def fixed_len(scope_part: str, db: str, busy_part: str, sep: str, state: str = state) -> int:
+        return build(scope_part, db, "", busy_part, sep, state).cell_len + (len(sep) if crumbs else 0)
 
     last = "… › " + crumbs[-1] if len(crumbs) > 1 else (crumbs[-1] if crumbs else "")
     # Try, from the richest to the barest, for a line where at least the last crumb fits whole.
-    for sep, scope_part in ((SEP, scope), (" │ ", scope), (" │ ", short_scope)):
-        for db in db_variants:
+    tiers = [(SEP, scope, state, db_variants), (SEP, scope, short_state, [""]),
+             (" │ ", scope, short_state, [""]), (" │ ", short_scope, short_state, [""])]
+    for sep, scope_part, state_part, dbs in tiers:
+        for db in dbs:
             for busy_part in busy_variants:
-                room = width - fixed_len(scope_part, db, busy_part, sep)
+                room = width - fixed_len(scope_part, db, busy_part, sep, state_part)
                 if not crumbs and room >= 0:
-                    return build(scope_part, db, "", busy_part, sep)
+                    return build(scope_part, db, "", busy_part, sep, state_part)
                 if crumbs and room >= len(last):
-                    return build(scope_part, db, fit_crumbs(crumbs, room), busy_part, sep)
+                    return build(scope_part, db, fit_crumbs(crumbs, room), busy_part, sep, state_part)
     # Too narrow for the last crumb: scope and state first, the crumb cut into what is left.
     sep, busy_part = " │ ", busy_variants[-1]
-    room = width - fixed_len(short_scope, "", busy_part, sep)
+    room = width - fixed_len(short_scope, "", busy_part, sep, short_state)
     if crumbs and room >= 8:
-        return build(short_scope, "", fit_crumbs(crumbs, room), busy_part, sep)
-    tail = sep + state + (sep + busy_part if busy_part else "")
+        return build(short_scope, "", fit_crumbs(crumbs, room), busy_part, sep, short_state)
+    tail = sep + short_state + (sep + busy_part if busy_part else "")
     scope_room = width - Text(tail).cell_len
     scope_part = short_scope
     if Text(scope_part).cell_len > scope_room:
         scope_part = scope_part[: max(scope_room - 1, 1)] + "…"
-    return build(scope_part, "", "", busy_part, sep)
-
+    return build(scope_part, "", "", busy_part, sep, short_state)
 
 class ScopeBanner(Static):
     DEFAULT_CSS = """
@@ -127,12 +130,14 @@ class ScopeBanner(Static):
             server = getattr(getattr(app, "session", None), "server_readonly", None)
             label = "READ-ONLY (enforced by the server)" if server is not None and server.enforced else "READ-ONLY"
             state, state_style = (label, "bold") if app.readonly else ("WRITABLE", "bold reverse")
+        short_state = "READ-ONLY" if state.startswith("READ-ONLY") else state
         width = self.content_size.width or app.size.width - 2
         self.update(banner_line(
             scope=scope_text(scope, app.has_dimensions),
             short_scope=short_scope_text(scope, app.has_dimensions),
             database=app.project.database_label() if app.project is not None else "",
-            state=state, state_style=state_style, crumbs=app.breadcrumbs(), busy=app.busy, width=width))
+            state=state, short_state=short_state, state_style=state_style, crumbs=app.breadcrumbs(),
+            busy=app.busy, width=width))
 
     def on_resize(self) -> None:
         self._refresh_banner()
