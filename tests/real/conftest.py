@@ -35,11 +35,7 @@ TENANTS: dict[str, dict[str, Any]] = {
 
 # Checks that fail on main today, by test id, with the finding (/work/notes/real-findings.md) that explains them.
 # Non-strict: a fix on main shows as XPASS; then delete the entry.
-KNOWN_FAILING: dict[str, str] = {
-    "test_import_into_fresh_database_reproduces_the_tenant[pretix]":
-        "F6: pretix MultiStringField (Question.dependency_values) comes back as ['[]'] after export -> import: "
-        "Django's serializer writes str(list) for a field without value_to_string",
-}
+KNOWN_FAILING: dict[str, str] = {}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
