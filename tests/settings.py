@@ -41,3 +41,11 @@ if os.environ.get("TC_TEST_MARIADB_NAME"):
 
 MEDIA_ROOT = os.path.join(_tmp, "media")
 TENANT_CONSOLE = {"STATE_DIR": os.path.join(_tmp, "state")}
+
+# The suite reads audit records from the logger (caplog, on the root logger): like a project that wants
+# them in its own logging, it names the logger, so records propagate (see core/audit.route_records).
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "loggers": {"tenant_console.audit": {"level": "INFO", "propagate": True}},
+}

@@ -52,6 +52,21 @@ class AuditUnavailable(ConsoleError):
     exit_code = 2
 
 
+def route_records(audit_log: Path | None, logging_config: Mapping[str, Any] | None) -> None:
+    """Whether records also travel up to the project's root logger.
+
+    Projects such as pretalx and pretix print INFO from the root logger on the
+    console, so every command would repeat its audit records on stderr. While the
+    file trail is on and the project's ``LOGGING`` does not name the logger
+    (``tenant_console`` or ``tenant_console.audit``), records stay off the root
+    logger; a project that wants them in its logging names the logger. With
+    ``AUDIT_LOG = None`` the logger is the only trail, so records always propagate.
+    """
+    loggers = (logging_config or {}).get("loggers") or {}
+    named = any(name in loggers for name in ("tenant_console", "tenant_console.audit"))
+    logger.propagate = audit_log is None or named
+
+
 def os_user() -> dict[str, Any]:
     """The process's user from its uid (``$USER`` is only what the environment claims)."""
     uid = os.getuid() if hasattr(os, "getuid") else None

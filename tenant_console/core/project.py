@@ -110,6 +110,7 @@ def load_project(settings: str | None = None, pythonpath: Sequence[str] = (), da
     from django.db import connections
 
     from tenant_console.core import routing
+    from tenant_console.core.audit import route_records
     from tenant_console.core.config import load_config
     from tenant_console.core.discovery import discover
 
@@ -128,6 +129,7 @@ def load_project(settings: str | None = None, pythonpath: Sequence[str] = (), da
         )
     registry = discover(config)
     routing.install()
+    route_records(config.audit_log, getattr(dj_settings, "LOGGING", None))
     project = Project(
         settings_module=module,
         alias=database,

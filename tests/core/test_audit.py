@@ -208,3 +208,20 @@ def test_the_project_trail_is_configured_from_settings(project):
     assert project.audit.path == expected
     assert project.audit.settings_module == "tests.settings"
     assert project.audit.alias == "default"
+
+
+def test_records_reach_the_root_logger_only_where_the_project_asks(tmp_path):
+    from tenant_console.core.audit import logger, route_records
+
+    before = logger.propagate
+    try:
+        route_records(tmp_path / "audit.jsonl", {"version": 1, "root": {"handlers": ["console"]}})
+        assert logger.propagate is False  # pretalx/pretix print root INFO on the console: not the trail
+        route_records(tmp_path / "audit.jsonl", {"loggers": {"tenant_console.audit": {"level": "INFO"}}})
+        assert logger.propagate is True
+        route_records(tmp_path / "audit.jsonl", {"loggers": {"tenant_console": {}}})
+        assert logger.propagate is True
+        route_records(None, None)  # AUDIT_LOG = None: the logger is the only trail
+        assert logger.propagate is True
+    finally:
+        logger.propagate = before
