@@ -170,9 +170,14 @@ def test_disabled_scopes_show_every_tenant_in_both_backends(report):
 
 
 def test_activations_and_disabling_are_audited(report):
-    records = [r for r in report["audit"] if str(r.get("session", "")).startswith("probe")]
+    # each act is a "started" record and an outcome record with the same act id: count the outcomes
+    every = [r for r in report["audit"] if str(r.get("session", "")).startswith("probe")]
+    started = {r["act"] for r in every if r["outcome"] == "started"}
+    records = [r for r in every if r["outcome"] != "started"]
+    assert {r["act"] for r in records if r.get("act")} == started  # every act that began has its outcome
     actions = [r["action"] for r in records]
     assert actions.count("scope_activated") == 4
+    assert all(r["outcome"] == "ok" for r in records)
     assert actions[-1] == "scopes_disabled"
     assert records[-1]["reason"] == "probe"
     workspace_scopes = [
