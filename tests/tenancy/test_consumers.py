@@ -91,6 +91,10 @@ def test_the_repl_flags_owned_rows_of_another_tenant(planted_shop):
     assert seen["planted_category"].startswith("⚠ belongs to another tenant: organizer=Globex Live")
     assert seen["own_items"] == ""
     assert seen["other_transactions"].startswith("⚠ 3 of 3 shown objects belong to another tenant: organizer=Globex")
+    # the model browser counts every row and says what the default manager shows (Question.objects hides some)
+    count, default, manager = seen["question_counts"]
+    assert manager == "objects" and default is not None and 0 < default < count
+    assert seen["order_counts"][1] is None  # a plain default manager hides nothing: nothing to say
 
 
 def test_a_clone_copies_owned_rows_instead_of_pointing_into_the_source_tenant(shop):

@@ -18,7 +18,7 @@ from tenant_console.cli.output import print_json, print_table
 from tenant_console.core.discovery import ScopeRegistry, model_label
 from tenant_console.core.errors import ConsoleError, did_you_mean
 from tenant_console.core.tenancy.ownership import Kind
-from tenant_console.core.tenancy.rows import hides_rows, tenant_rows
+from tenant_console.core.tenancy.rows import tenant_rows
 
 NAME = "models"
 HELP = "List models with their row counts and scope dimensions."
@@ -77,19 +77,13 @@ def count_rows(rows: list[dict[str, Any]], tenant_pks: dict[str, Any], registry:
 
 def count_through_default_managers(rows: list[dict[str, Any]], tenant_pks: dict[str, Any],
                                    registry: ScopeRegistry) -> None:
-    """``default_count``: what the default manager shows where it may hide rows (run inside the scope).
+    """``default_count`` of every counted row (:func:`core.browse.counts.count_through_default_manager`)."""
+    from tenant_console.core.browse.counts import count_through_default_manager
 
-    Left out (None) where the default manager cannot hide rows, and for models
-    it refuses to read while no tenant is chosen.
-    """
     for row in rows:
         row["default_count"] = None
-        if row.get("count") is None:
-            continue
-        model = apps.get_model(row["model"])
-        if not hides_rows(model) or (row["scoped"] and not tenant_pks):
-            continue
-        row["default_count"] = tenant_rows(registry, model, tenant_pks, through_default_manager=True).count()
+        if row.get("count") is not None:
+            row["default_count"] = count_through_default_manager(registry, apps.get_model(row["model"]), tenant_pks)
 
 
 def _count_cell(row: dict[str, Any], no_counts: bool) -> str:

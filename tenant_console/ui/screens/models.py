@@ -16,7 +16,7 @@ from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
 from tenant_console.core.browse.catalog import ModelInfo, catalog
-from tenant_console.core.browse.counts import count_model
+from tenant_console.core.browse.counts import count_model_and_default
 from tenant_console.core.scope import ScopeState
 from tenant_console.ui.screens.base import ConsoleScreen
 
@@ -31,7 +31,8 @@ def column_widths(infos: list[ModelInfo]) -> tuple[int, int]:
     return max(name, 28), max(scope, 34)
 
 
-def model_prompt(info: ModelInfo, count: int | str | None, widths: tuple[int, int] = (28, 34)) -> Text:
+def model_prompt(info: ModelInfo, count: int | str | None, widths: tuple[int, int] = (28, 34),
+                 through_default: str = "") -> Text:
     if count is None:
         shown = Text("needs tenant", style="dim italic")
     elif isinstance(count, str):
@@ -45,6 +46,8 @@ def model_prompt(info: ModelInfo, count: int | str | None, widths: tuple[int, in
     line.append(f"{info.scope_text():<{scope_width}}", style=scope_style)
     line.append(" " * max(0, 14 - len(shown)))
     line.append_text(shown)
+    if through_default:  # the project's default manager hides some of them (drafts)
+        line.append(f"  {through_default}", style="yellow")
     return line
 
 
@@ -71,6 +74,8 @@ class ModelBrowser(ConsoleScreen):
         self.infos: list[ModelInfo] = []
         self.widths = (28, 34)  # name and scope columns, from the project's longest (on mount)
         self.counts: dict[str, int | str | None] = {}
+        #: "72 through objects" where the project's default manager shows fewer of the tenant's rows.
+        self.through_default: dict[str, str] = {}
         self.rounds = 0  # completed counting rounds (tests wait on this)
         self.counted_scope: ScopeState | None = None  # the scope of the last completed round
         self._resumed = asyncio.Event()
@@ -101,7 +106,8 @@ class ModelBrowser(ConsoleScreen):
             if info.app_label != app_label:
                 app_label = info.app_label
                 lst.add_option(Option(Text(app_label, style="bold underline"), disabled=True))
-            lst.add_option(Option(model_prompt(info, self.counts.get(info.label, PENDING), self.widths),
+            lst.add_option(Option(model_prompt(info, self.counts.get(info.label, PENDING), self.widths,
+                                               self.through_default.get(info.label, "")),
                                   id=info.label))
         best = self._best_match(text) if text else old
         if best:
@@ -147,14 +153,19 @@ class ModelBrowser(ConsoleScreen):
         lst = self.query_one("#model-list", OptionList)
         for info in self.infos:
             await self._resumed.wait()  # the screen in front gets the session first
+            through = ""
             try:
-                count: int | str | None = await console.db(count_model, console.project.registry, info.label,
-                                                           scope, quiet=True)
+                count: int | str | None
+                count, default, manager = await console.db(count_model_and_default, console.project.registry,
+                                                           info.label, scope, quiet=True)
+                if default is not None and default != count:
+                    through = f"{default:,} through {manager}"
             except Exception:
                 count = "error"
             self.counts[info.label] = count
+            self.through_default[info.label] = through
             try:
-                lst.replace_option_prompt(info.label, model_prompt(info, count, self.widths))
+                lst.replace_option_prompt(info.label, model_prompt(info, count, self.widths, through))
             except Exception:
                 pass  # filtered out of the list right now
         self.rounds += 1

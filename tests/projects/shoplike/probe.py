@@ -1,4 +1,4 @@
-"""Test helper: the REPL's other-tenant warning on owned models, printed as JSON.
+"""Test helper: the REPL's other-tenant warning on owned models, and the console's counts, printed as JSON.
 
 Run as ``python -m shoplike.probe`` (``tests/projects`` on ``PYTHONPATH``) against
 a database seeded with ``--plant``: with acme active, its planted item's
@@ -12,6 +12,7 @@ from typing import Any
 
 
 def main() -> None:
+    from tenant_console.core.browse.counts import count_model_and_default
     from tenant_console.core.project import load_project
     from tenant_console.core.repl.tenancy import foreign_tenant_warning
 
@@ -35,6 +36,10 @@ def main() -> None:
             }
 
         result = session.run(check)
+        # the model browser's count: every row of the tenant, and what Question.objects shows of them
+        result["question_counts"] = list(session.run(count_model_and_default, registry, "shop.Question",
+                                                     session.scope))
+        result["order_counts"] = list(session.run(count_model_and_default, registry, "shop.Order", session.scope))
     finally:
         session.close()
     print(json.dumps(result))
