@@ -82,7 +82,10 @@ async def test_d_previews_then_a_typed_confirmation_deletes_with_a_backup(seeded
         assert await _db(_count, alias, Review, submission_id=pk) == 0
         backup = Path(screen.report.backup)
         assert backup.exists() and backup.parent == seeded.config.state_dir / "deleted"
-        assert "Deleted" in notifications(app)[-1]
+        assert any(n.startswith("Deleted") for n in notifications(app))
+        await pilot.press("escape")  # the detail beneath re-read its object: it is gone
+        detail = await screen_is(pilot, ObjectDetailScreen)
+        await until(pilot, lambda: detail.view is None and detail.loaded >= 2, "the detail's reload")
         records = [r for r in seeded.audit.read() if r["action"] == "delete"]
         assert [r["outcome"] for r in records[-2:]] == ["started", "ok"]
         assert records[-1]["backup"] == str(backup) and records[-1]["source"] == "console"

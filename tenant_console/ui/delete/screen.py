@@ -295,9 +295,19 @@ class DeleteScreen(ConsoleScreen):
         except ConsoleError as exc:
             self.notify(exc.message, title="Audit trail", severity="error")
         self.state = "done"
+        self._refresh_beneath()
         self._status(f"[b green]Deleted {self.report.total:,} rows[/] in one transaction. Backup: "
                      f"{_escape(str(self.report.backup))}  (restore: :import {_escape(str(self.report.backup))})")
         self.notify(f"Deleted {self.report.total:,} rows; backup {self.report.backup}", title="Deleted")
+
+    def _refresh_beneath(self) -> None:
+        """The screens under this one show data the delete changed: lists, counts and details re-read it."""
+        for screen in self.app.screen_stack:
+            if screen is self:
+                continue
+            refresh = getattr(screen, "action_reload", None) or getattr(screen, "action_recount", None)
+            if callable(refresh):
+                refresh()
 
     def _status(self, markup: str) -> None:
         self.query_one("#delete-status", Static).update(markup)
