@@ -330,8 +330,8 @@ def _updated_rows(registry: ScopeRegistry, collector: Collector) -> list[ModelRo
     out = []
     for model, entry in _ordered({m: e for m, e in rows.items()}):
         if model in deleted:  # rows updated and then deleted stay in the delete list only
-            gone = set(collector.data.get(model, ()))
-            entry.pks = [pk for pk in entry.pks if pk not in {o.pk for o in gone}]
+            gone = {o.pk for o in collector.data.get(model, ())}
+            entry.pks = [pk for pk in entry.pks if pk not in gone]
         if entry.pks:
             out.append(entry)
     return out
