@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import urllib.parse
+
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from tenant_console.core.errors import ProjectLoadError
@@ -18,9 +21,35 @@ def describe_database(alias: str) -> str:
     return f"{conn.vendor} database {settings.get('NAME')!r} on {host}:{port}"
 
 
+def sqlite_file(name: object) -> str | None:
+    """The file a SQLite ``NAME`` opens, or None for an in-memory database.
+
+    Django opens SQLite with ``uri=True``: a name is a URI only when it starts with ``file:``.
+    """
+    database = os.fspath(name) if isinstance(name, (str, os.PathLike)) else str(name or "")
+    if not database.startswith("file:"):
+        return None if database in ("", ":memory:") else database
+    parsed = urllib.parse.urlsplit(database)
+    if parsed.path in ("", ":memory:") or dict(urllib.parse.parse_qsl(parsed.query)).get("mode") == "memory":
+        return None
+    return urllib.parse.unquote(parsed.path)
+
+
 def check_connection(alias: str = DEFAULT_DB_ALIAS) -> None:
-    """Open the connection and run ``SELECT 1``; raise a one-paragraph error if it fails."""
+    """Open the connection and run ``SELECT 1``; raise a one-paragraph error if it fails.
+
+    A SQLite file that does not exist is reported before connecting: opening it would create an
+    empty file, and looking at a database must never create one (a mistyped NAME or path).
+    """
     conn = connections[alias]
+    if conn.vendor == "sqlite":
+        path = sqlite_file(conn.settings_dict.get("NAME"))
+        if path is not None and not os.path.exists(path):
+            raise ProjectLoadError(
+                f"The {describe_database(alias)} (alias {alias!r}) does not exist; nothing was created. "
+                "Check the NAME in DATABASES (relative names are read from the current directory), "
+                "or run manage.py migrate to create it."
+            )
     try:
         conn.ensure_connection()
         with conn.cursor() as cur:

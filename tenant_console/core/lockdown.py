@@ -233,13 +233,13 @@ def _readonly_uri(database: str) -> str | None:
 
     Django opens SQLite with ``uri=True``: a name is a URI only when it starts with ``file:``.
     """
+    from tenant_console.core.checks import sqlite_file
+
+    if sqlite_file(database) is None:
+        return None
     if not database.startswith("file:"):
-        if database in ("", ":memory:"):
-            return None
         return "file:" + urllib.parse.quote(database) + "?mode=ro"
     parsed = urllib.parse.urlsplit(database)
     query = [(k, v) for k, v in urllib.parse.parse_qsl(parsed.query) if k != "mode"]
-    if parsed.path in ("", ":memory:") or dict(urllib.parse.parse_qsl(parsed.query)).get("mode") == "memory":
-        return None
     query.append(("mode", "ro"))
     return urllib.parse.urlunsplit(parsed._replace(query=urllib.parse.urlencode(query)))

@@ -276,6 +276,16 @@ def test_database_that_cannot_be_reached():
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("url", ["sqlite:///{path}", "sqlite:///file:{path}?mode=rwc"])
+def test_a_missing_sqlite_file_is_reported_and_never_created(tmp_path, url):
+    """Real-project finding F14: looking at a mistyped SQLite path created an empty file."""
+    path = tmp_path / "nosuch.sqlite3"
+    result = run_cli("--settings", "demo.settings", "models", env={"DATABASE_URL": url.format(path=path)})
+    assert result.returncode == 2
+    assert "does not exist; nothing was created" in result.stderr and "Traceback" not in result.stderr
+    assert not path.exists()
+
+
 def test_unapplied_migrations_warn_and_name_the_apps(tmp_path):
     db = tmp_path / "partial.sqlite3"
     env = {"DATABASE_URL": f"sqlite:///{db}"}
