@@ -36,6 +36,7 @@ from tenant_console.core.delete.preview import (
     preview_delete,
     roots_in_tenant,
     roots_of_queryset,
+    whole_tenant_roots,
 )
 from tenant_console.core.discovery import ScopeRegistry
 from tenant_console.core.errors import ConsoleError
@@ -44,6 +45,7 @@ __all__ = [
     "TYPED_CONFIRMATION_ABOVE", "Blocker", "CascadeChanged", "CrossTenantRow", "DeletePreview", "DeleteRefused",
     "DeleteReport", "ModelRows", "apply_delete", "backup_nodes", "backup_path", "confirmation_phrase", "find_roots",
     "plan_delete", "preview_delete", "refusals", "roots_in_tenant", "roots_of_queryset", "tenant_slug",
+    "whole_tenant_roots",
 ]
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -157,11 +157,23 @@ def write_backup(project: Any, preview: DeletePreview, tenant_pks: Mapping[str, 
 def apply_delete(project: Any, alias: str, tenant_pks: Mapping[str, Any], roots: Mapping[type[Model], list[Any]],
                  *, expected: str, backup: Output | None, allow_cross_tenant: bool = False,
                  tenant_confirmation: str | None = None, tenant_slug: str | None = None,
-                 dry_run: bool = False, cancel: threading.Event | None = None) -> DeleteReport:
-    """Re-check, back up and delete in one transaction (see the module doc). Raises on any refusal."""
+                 dry_run: bool = False, cancel: threading.Event | None = None,
+                 whole_tenant: bool = False, before_delete: Callable[[], None] | None = None) -> DeleteReport:
+    """Re-check, back up and delete in one transaction (see the module doc). Raises on any refusal.
+
+    ``whole_tenant``: ``roots`` are every row of the tenant (see :func:`preview_delete`); the
+    re-check then also collects every row again, so a row added since the preview changes the
+    fingerprint. ``before_delete`` runs inside the transaction after the re-check and the backup,
+    just before Django deletes (a move checks there that the source still holds what it copied);
+    it raises to stop the delete, rolled back.
+    """
     registry: ScopeRegistry = project.registry
     with transaction.atomic(using=alias):
-        preview = preview_delete(registry, alias, tenant_pks, roots)
+        if whole_tenant:
+            from tenant_console.core.delete.preview import whole_tenant_roots
+
+            roots = whole_tenant_roots(registry, alias, tenant_pks)
+        preview = preview_delete(registry, alias, tenant_pks, roots, whole_tenant=whole_tenant)
         if preview.fingerprint() != expected:
             raise CascadeChanged(preview)
         reasons = refusals(preview, allow_cross_tenant=allow_cross_tenant,
@@ -174,6 +186,8 @@ def apply_delete(project: Any, alias: str, tenant_pks: Mapping[str, Any], roots:
                 raise ConsoleError("A delete needs a backup to write before it deletes anything.")
             report.backup_sha256 = write_backup(project, preview, tenant_pks, backup)
             report.backup = backup.display
+        if before_delete is not None:
+            before_delete()
         if cancel is not None and cancel.is_set():
             raise Cancelled("The delete was interrupted before anything was deleted"
                             + (f"; the backup {report.backup} stays." if report.backup else "."))

@@ -30,7 +30,7 @@ from typing import Any
 
 from django.db import connections
 from django.db.models import Model, QuerySet
-from django.db.models.deletion import Collector, ProtectedError, RestrictedError
+from django.db.models.deletion import PROTECT, RESTRICT, Collector, ProtectedError, RestrictedError
 from django.test.utils import CaptureQueriesContext
 
 from tenant_console.core.discovery import ScopeRegistry
@@ -239,11 +239,18 @@ def roots_of_queryset(registry: ScopeRegistry, alias: str, tenant_pks: Mapping[s
 
 
 def preview_delete(registry: ScopeRegistry, alias: str, tenant_pks: Mapping[str, Any],
-                   roots: Mapping[type[Model], Iterable[Any]], *, origin: Any = None) -> DeletePreview:
-    """Run Django's collector over ``roots`` and place every row it reaches against the tenant."""
+                   roots: Mapping[type[Model], Iterable[Any]], *, origin: Any = None,
+                   whole_tenant: bool = False) -> DeletePreview:
+    """Run Django's collector over ``roots`` and place every row it reaches against the tenant.
+
+    ``whole_tenant``: the roots are every row of the tenant (:func:`whole_tenant_roots`), so a
+    ``PROTECT``/``RESTRICT`` reference from one of the tenant's rows to another does not block (both
+    go); references from rows of other tenants or shared rows still block or are refused as always.
+    """
     connection = connections[alias]
     with CaptureQueriesContext(connection) as queries:
-        collector, blockers = collect(alias, roots, origin=origin)
+        collector, blockers = collect(alias, roots, origin=origin,
+                                      tenant=(registry, tenant_pks) if whole_tenant else None)
         deletes = _deleted_rows(registry, collector)
         updates = _updated_rows(registry, collector)
         cross, tenants_deleted = _place(registry, alias, tenant_pks, deletes, updates)
@@ -257,10 +264,55 @@ def preview_delete(registry: ScopeRegistry, alias: str, tenant_pks: Mapping[str,
                          tenants_deleted=tenants_deleted, queries=len(queries), collector=collector)
 
 
-def collect(alias: str, roots: Mapping[type[Model], Iterable[Any]], *,
-            origin: Any = None) -> tuple[Collector, list[Blocker]]:
-    """Django's collector over the roots (batched by ``bulk_batch_size``), and what blocks it."""
-    collector = Collector(using=alias, origin=origin)
+class WholeTenantCollector(Collector):
+    """Django's collector for deleting every row of a tenant at once.
+
+    Every row of the tenant is a root. A ``PROTECT`` or ``RESTRICT`` reference from
+    one of the tenant's rows to another (pretix's and the demo's ``Submission.event``)
+    must not block, since both rows go: for those relations the tenant's own rows
+    are left out of the related rows (they are collected as roots), and the order
+    Django would have derived from the relation is recorded, so that the referencing
+    rows are deleted first (InnoDB checks every foreign key at once). Every other
+    relation, and rows of other tenants or shared rows on any relation, are
+    collected, blocked or refused exactly as Django does.
+    """
+
+    def __init__(self, *args: Any, registry: ScopeRegistry, tenant_pks: Mapping[str, Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.registry = registry
+        self.tenant_pks = dict(tenant_pks)
+
+    def related_objects(self, related_model: Any, related_fields: Any, objs: Any) -> QuerySet:
+        qs = super().related_objects(related_model, related_fields, objs)
+        if not any(f.remote_field.on_delete in (PROTECT, RESTRICT) for f in related_fields):
+            return qs
+        q = self.registry.tenant_q(related_model, self.tenant_pks)
+        if q is None or not q:
+            return qs
+        if objs and concrete(type(objs[0])) is not concrete(related_model):
+            self.add_dependency(type(objs[0]), related_model)  # the referencing rows go first
+        return qs.exclude(q)
+
+
+def whole_tenant_roots(registry: ScopeRegistry, alias: str,
+                       tenant_pks: Mapping[str, Any]) -> dict[type[Model], list[Any]]:
+    """Every row of the tenant, by model (the tenant objects included): the roots of a whole-tenant delete."""
+    roots: dict[type[Model], list[Any]] = {}
+    for model in sorted({concrete(m) for m in registry.in_tenant_models()}, key=lambda m: m._meta.label_lower):
+        pks = list(tenant_rows(registry, model, tenant_pks, alias).order_by("pk").values_list("pk", flat=True))
+        if pks:
+            roots[model] = pks
+    return roots
+
+
+def collect(alias: str, roots: Mapping[type[Model], Iterable[Any]], *, origin: Any = None,
+            tenant: tuple[ScopeRegistry, Mapping[str, Any]] | None = None) -> tuple[Collector, list[Blocker]]:
+    """Django's collector over the roots (batched by ``bulk_batch_size``), and what blocks it.
+
+    ``tenant`` (registry, tenant keys): the roots are the whole tenant (:class:`WholeTenantCollector`).
+    """
+    collector = (WholeTenantCollector(using=alias, origin=origin, registry=tenant[0], tenant_pks=tenant[1])
+                 if tenant is not None else Collector(using=alias, origin=origin))
     blockers: list[Blocker] = []
     step = in_batch_size(alias)
     for model, pks in roots.items():

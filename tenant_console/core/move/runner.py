@@ -1,0 +1,538 @@
+"""Moving a tenant between databases: export, import, verify, delete the source, each step journaled.
+
+The phases, and what a process killed in each leaves (see ``docs/scale.md``):
+
+=============  ===========================================  ==========================================
+phase          what it does                                 killed here, the journal says / resume does
+=============  ===========================================  ==========================================
+planned        journal written, nothing else                ``planned``: export
+exported       export from one read-only snapshot of the    ``planned``: export again (the temporary
+               source (:func:`run_export`) and the          files of the killed one are removed by it)
+               tenant's digest in the same snapshot
+importing      plan against the target, decisions as in     ``importing``: the import is one
+               ``import``, apply in one transaction         transaction; resume looks whether the tenant
+                                                            is in the target (committed) or not (again)
+imported       recorded after the commit                    ``imported``: verify
+verified       the target's digest equals the source's      ``verified`` or ``verify_failed``
+deleting       the whole tenant deleted from the source     one transaction; resume looks whether the
+               through ``core.delete`` (backup first), only tenant is still in the source
+               if the source still equals the export
+done           nothing left to do
+=============  ===========================================  ==========================================
+
+A rollback undoes in reverse: if the source was deleted, it is restored from
+the delete's backup and checked against the export's digest; then the tenant
+is removed from the target through ``core.delete`` (with a backup), but only
+if the target still holds exactly what the move wrote. Export files and
+backups stay in the move's folder.
+
+Call :class:`Mover` from one thread (the CLI's main thread, a UI worker);
+every database call goes through a session of its own alias.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from tenant_console.core.errors import ConsoleError
+from tenant_console.core.graph.relations import concrete
+from tenant_console.core.move.digest import TenantDigest, count_rows, tenant_digest
+from tenant_console.core.move.journal import (
+    EXPORT_NAME,
+    SOURCE_BACKUP_NAME,
+    TARGET_BACKUP_NAME,
+    Journal,
+)
+
+if TYPE_CHECKING:
+    from tenant_console.core.project import Project
+    from tenant_console.core.session import Session
+
+#: Called with ``(phase, point)`` at every step of a move (``("import", "committed")``): the console's
+#: progress and the kill trials of the tests listen here. An observer that raises stops the move there.
+CHECKPOINTS: list[Callable[[str, str], None]] = []
+
+
+class MoveRefused(ConsoleError):
+    """The move stopped on purpose (a check failed); what was done stands and the journal says where."""
+
+    exit_code = 1
+    audit_outcome = "refused"
+
+
+@dataclass
+class Where:
+    """Where the tenant is now, read from both databases (what ``--status`` shows)."""
+
+    phase: str
+    source_rows: int
+    target_rows: int
+    source_has_tenant: bool
+    target_has_tenant: bool
+    exported_rows: int | None
+    source_counts: dict[str, int]
+    target_counts: dict[str, int]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"phase": self.phase, "source_rows": self.source_rows, "target_rows": self.target_rows,
+                "source_has_tenant": self.source_has_tenant, "target_has_tenant": self.target_has_tenant,
+                "exported_rows": self.exported_rows, "source_counts": self.source_counts,
+                "target_counts": self.target_counts}
+
+
+class MoveJob:
+    """Progress and cancellation shared with the caller (CLI or console)."""
+
+    def __init__(self, progress: Callable[[str, str], None] | None = None) -> None:
+        self.progress = progress
+        self.cancelled = threading.Event()
+
+    def cancel(self) -> None:
+        self.cancelled.set()
+
+    def tell(self, phase: str, text: str) -> None:
+        if self.progress is not None:
+            self.progress(phase, text)
+
+
+def checkpoint(phase: str, point: str) -> None:
+    for observer in list(CHECKPOINTS):
+        observer(phase, point)
+
+
+class Mover:
+    """Runs, resumes, rolls back or describes the move of ``journal``.
+
+    ``decide(plan)`` returns the import's resolution (every conflict decided) or
+    raises; the CLI passes the ``import`` command's own ``--default``/``--decisions``.
+    ``call(session, fn, *args, **kwargs)`` runs ``fn`` on a session and waits (the
+    CLI's waits through ctrl+c); by default ``session.run``.
+    """
+
+    def __init__(self, project: Project, journal: Journal, *, job: MoveJob | None = None,
+                 decide: Callable[[Any], Any] | None = None,
+                 call: Callable[..., Any] | None = None) -> None:
+        self.project = project
+        self.journal = journal
+        self.job = job or MoveJob()
+        self.decide = decide
+        self.call = call or (lambda session, fn, *a, **kw: session.run(fn, *a, **kw))
+        self.registry = project.registry
+        self.tenant: dict[str, Any] = dict(journal.tenant)
+        self._sessions: dict[str, Session] = {}
+
+    # -- sessions -------------------------------------------------------------------
+    def session(self, alias: str) -> Session:
+        if alias not in self._sessions:
+            self._sessions[alias] = self.project.session(f"move-{alias}", alias=alias, readonly=True)
+        return self._sessions[alias]
+
+    def close(self) -> None:
+        for s in self._sessions.values():
+            s.close()
+        self._sessions.clear()
+
+    def read(self, alias: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return self.call(self.session(alias), fn, *args, readonly=True, scoped=False, **kwargs)
+
+    def write(self, alias: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return self.call(self.session(alias), fn, *args, readonly=False, scoped=False, **kwargs)
+
+    @property
+    def source(self) -> str:
+        return self.journal.source_alias
+
+    @property
+    def target(self) -> str:
+        return self.journal.target_alias
+
+    def has_tenant(self, alias: str) -> bool:
+        """Whether the tenant object(s) exist on ``alias`` (the commit marker of an import or a delete)."""
+        def exists() -> bool:
+            return all(self.registry.dimensions[d].model._base_manager.db_manager(alias).filter(pk=pk).exists()
+                       for d, pk in self.tenant.items())
+
+        return bool(self.read(alias, exists))
+
+    # -- forward ---------------------------------------------------------------------
+    def run(self) -> str:
+        """Take the move from its journal's phase to ``done``; returns the final phase. Raises to stop."""
+        j = self.journal
+        if j.phase in ("restoring_source", "source_restored", "removing_target", "rolled_back"):
+            raise MoveRefused(f"This move is being or was rolled back (phase {j.phase}); it cannot be resumed. "
+                              f"Finish the rollback with --rollback {j.path}, then start a new move.")
+        if j.phase == "planned":
+            self.export()
+        if j.phase == "exported":
+            self.import_()
+        if j.phase == "importing":
+            if self.has_tenant(self.target):
+                j.set_phase("imported", note="the import had committed when the previous process stopped "
+                            "(the tenant is in the target); verifying")
+            else:
+                self.import_(again=True)
+        if j.phase in ("imported", "verify_failed"):
+            self.verify()
+        if j.phase == "verified":
+            if j.delete_source:
+                self.delete_source()
+            else:
+                j.set_phase("done", note="verified; the source was kept (no --delete-source)")
+        if j.phase == "deleting":
+            self.delete_source(again=True)
+        return j.phase
+
+    def export(self) -> None:
+        from tenant_console.core.export.runner import ExportJob, ExportRequest, run_export
+        from tenant_console.core.export.storage import LocalOutput
+
+        j = self.journal
+        self.job.tell("export", f"exporting {j.tenant_label} from {self.source} (one read-only snapshot)")
+        checkpoint("export", "start")
+        output = LocalOutput(j.file(EXPORT_NAME))
+        request = ExportRequest(tenant_pks=dict(self.tenant), output=output,
+                                cross_tenant=str(j.options.get("cross_tenant") or "refuse"), overwrite=True)
+        session = self.session(self.source)
+        session.activate(self.tenant)
+        job = ExportJob()
+        job.cancelled = self.job.cancelled
+
+        def export_and_digest() -> tuple[Any, TenantDigest]:
+            # one call, one read-only transaction: the file and the digest come from the same snapshot
+            outcome = run_export(self.project, request, job, self.source)
+            checkpoint("export", "written")
+            return outcome, tenant_digest(self.registry, self.source, self.tenant)
+
+        outcome, digest = self.call(session, export_and_digest, readonly=True)
+        checkpoint("export", "done")
+        j.set_phase("exported", export={"file": EXPORT_NAME, "sha256": outcome.result.sha256,
+                                        "objects": outcome.result.objects, "bytes": outcome.result.bytes},
+                    source_digest=digest.as_dict())
+        self.job.tell("export", f"{outcome.result.objects:,} objects, {digest.total:,} rows of the tenant")
+
+    def _read_export(self) -> Any:
+        from tenant_console.core.importer import read_export
+
+        j = self.journal
+        assert j.export is not None
+        export = read_export(j.file(j.export["file"]))
+        if export.sha256 != j.export["sha256"]:
+            raise MoveRefused(f"The export {export.data_path} is not the one this move wrote (SHA-256 "
+                              f"{export.sha256}, the journal says {j.export['sha256']}); nothing was imported. "
+                              f"Roll back (--rollback {j.path}) and move again.")
+        return export
+
+    def import_(self, *, again: bool = False) -> None:
+        from tenant_console.core.importer import Retarget, apply_import, build_plan
+        from tenant_console.core.importer.report import end_import, import_act
+
+        j = self.journal
+        export = self._read_export()
+        self.job.tell("import", f"planning the import into {self.target}")
+        checkpoint("import", "plan")
+        plan = self.read(self.target, build_plan, export, self.target, self.registry, Retarget(), None)
+        for dim, pk in self.tenant.items():
+            label = concrete(self.registry.dimensions[dim].model)._meta.label_lower
+            item = next((i for i in plan.items.get(label, []) if str(i.key) == str(pk)), None)
+            if item is None or item.cls != "new":
+                cls = item.cls if item is not None else "missing from the export"
+                raise MoveRefused(
+                    f"The tenant {j.tenant_label} already exists in {self.target} (it plans as {cls}); a move "
+                    f"creates the tenant there and never merges into an existing one. Nothing was imported. Use "
+                    f"`import` to merge, or remove the tenant from {self.target} first.")
+        if self.decide is None:
+            raise MoveRefused("No decisions were given for the import's conflicts.")
+        decisions, resolution = self.decide(plan)
+        j.set_phase("importing", imported={"plan": plan.totals(), "again": again})
+        act = import_act(self.project, plan, decisions)
+        self.job.tell("import", f"writing {sum(plan.totals().values()):,} objects into {self.target} "
+                      "(one transaction)")
+        checkpoint("import", "start")
+        try:
+            report = self.write(self.target, apply_import, plan, resolution, cancel=self.job.cancelled)
+        except BaseException as exc:
+            act.fail(exc, written=False)
+            raise
+        end_import(act, report)
+        checkpoint("import", "committed")
+        j.set_phase("imported", imported={"plan": plan.totals(), "totals": report.totals,
+                                          "written": report.written, "seconds": round(report.seconds, 3)})
+        self.job.tell("import", f"written: {sum(report.written.values()):,} rows")
+
+    def verify(self) -> None:
+        j = self.journal
+        assert j.source_digest is not None
+        self.job.tell("verify", f"counting and checksumming the tenant's rows in {self.target}")
+        checkpoint("verify", "start")
+        there = self.read(self.target, tenant_digest, self.registry, self.target, self.tenant)
+        here = TenantDigest.from_dict(self.source, j.source_digest)
+        diffs = here.differences(there)
+        if diffs:
+            j.set_phase("verify_failed", target_digest=there.as_dict(),
+                        note="verification failed: " + "; ".join(diffs[:20]))
+            raise MoveRefused(
+                f"The tenant did not arrive as it was exported: {'; '.join(diffs[:10])}"
+                f"{'; ...' if len(diffs) > 10 else ''}. The source was not touched, so the tenant is complete in "
+                f"{self.source} and a differing copy is in {self.target}. Look at what the import decided (skipped "
+                f"or renamed rows do not arrive as they were), then roll back (--rollback {j.path}) or, after "
+                f"repairing the target, verify again (--resume {j.path}).")
+        j.set_phase("verified", target_digest=there.as_dict())
+        self.job.tell("verify", f"{there.total:,} rows in {len(there.models)} models: counts and checksums equal")
+
+    def delete_source(self, *, again: bool = False) -> None:
+        from tenant_console.core.delete import preview_delete, refusals, tenant_slug, whole_tenant_roots
+        from tenant_console.core.export.storage import LocalOutput
+
+        j = self.journal
+        backup = j.file(SOURCE_BACKUP_NAME)
+        if again and not self.has_tenant(self.source):
+            self._record_deleted(backup, note="the delete had committed when the previous process stopped")
+            return
+        # The tenant is still in the source, so no delete committed: a backup here was written inside a
+        # delete transaction that was rolled back (killed, or refused at its last check) and is stale.
+        _remove_export(backup)
+        self.job.tell("delete", f"previewing the delete of {j.tenant_label} from {self.source}")
+        checkpoint("delete", "preview")
+        roots = self.read(self.source, whole_tenant_roots, self.registry, self.source, self.tenant)
+        preview = self.read(self.source, preview_delete, self.registry, self.source, self.tenant, roots,
+                            whole_tenant=True)
+        slug = self.read(self.source, tenant_slug, self.registry, self.source, preview, self.tenant)
+        reasons = refusals(preview, allow_cross_tenant=False, tenant_confirmation=slug, tenant_slug=slug)
+        if reasons:
+            j.set_phase("verified", note="the source could not be deleted: " + " ".join(reasons))
+            raise MoveRefused(f"The tenant is complete and verified in both databases, but it cannot be deleted from "
+                              f"{self.source}: {' '.join(reasons)} Nothing was deleted. Resolve that, then "
+                              f"--resume {j.path}; or keep both copies, or roll back (--rollback {j.path}).")
+        j.set_phase("deleting", deleted={"backup": SOURCE_BACKUP_NAME, "rows": preview.total})
+        act = self.project.audit.begin("delete", scope={d: str(pk) for d, pk in self.tenant.items()},
+                                       database=self.source, roots=preview.roots[:20], counts=preview.counts(),
+                                       updated=preview.total_updated, tenant_deleted=preview.tenants_deleted,
+                                       backup=str(backup), move=j.id, whole_tenant=True)
+        expected = TenantDigest.from_dict(self.source, j.source_digest or {})
+
+        def unchanged() -> None:
+            checkpoint("delete", "check")
+            now = tenant_digest(self.registry, self.source, self.tenant)
+            diffs = expected.differences(now)
+            if diffs:
+                raise MoveRefused(
+                    f"The tenant changed in {self.source} since it was exported ({'; '.join(diffs[:5])}), so the "
+                    f"copy in {self.target} is stale; nothing was deleted. Stop writes to the tenant, roll back "
+                    f"(--rollback {j.path}) and move again.")
+            checkpoint("delete", "start")
+
+        from tenant_console.core.delete import apply_delete
+
+        self.job.tell("delete", f"deleting {preview.total:,} rows from {self.source} (backup first, one transaction)")
+        try:
+            report = self.write(self.source, apply_delete, self.project, self.source, self.tenant, {},
+                                expected=preview.fingerprint(), backup=LocalOutput(backup), tenant_confirmation=slug,
+                                tenant_slug=slug, cancel=self.job.cancelled, whole_tenant=True,
+                                before_delete=unchanged)
+        except BaseException as exc:
+            act.fail(exc, deleted=False)
+            if isinstance(exc, MoveRefused):
+                j.set_phase("verified", note=exc.message)
+            raise
+        act.end("ok", deleted=report.deleted, total=report.total, backup_sha256=report.backup_sha256)
+        checkpoint("delete", "committed")
+        self._record_deleted(backup, sha256=report.backup_sha256, total=report.total)
+
+    def _record_deleted(self, backup: Any, *, sha256: str | None = None, total: int | None = None,
+                        note: str | None = None) -> None:
+        import hashlib
+
+        if sha256 is None and backup.exists():
+            sha256 = hashlib.sha256(backup.read_bytes()).hexdigest()
+        left = self.read(self.source, count_rows, self.registry, self.source, self.tenant)
+        if any(left.values()):
+            raise MoveRefused(f"The tenant object is gone from {self.source} but {sum(left.values()):,} of its rows "
+                              f"are still there ({', '.join(f'{k} {v}' for k, v in left.items() if v)}).")
+        self.journal.set_phase("done", note=note, deleted={"backup": SOURCE_BACKUP_NAME, "sha256": sha256,
+                                                             "rows": total, "committed": True})
+        self.job.tell("delete", f"deleted from {self.source}; backup {backup}")
+
+    # -- rollback ----------------------------------------------------------------------
+    def rollback(self) -> str:
+        """Undo the move as far as it went (see the module doc); returns the final phase."""
+        j = self.journal
+        if j.phase == "rolled_back":
+            return j.phase
+        if j.phase in ("planned", "exported"):
+            j.set_phase("rolled_back", note="nothing had been written to either database")
+            return j.phase
+        source_gone = (j.phase in ("done", "deleting", "restoring_source")
+                       and j.delete_source and not self.has_tenant(self.source))
+        if source_gone or j.phase == "restoring_source":
+            self.restore_source()
+        if j.phase in ("importing", "imported", "verified", "verify_failed", "deleting", "done", "source_restored",
+                       "removing_target"):
+            self.remove_target()
+        return j.phase
+
+    def restore_source(self) -> None:
+        from tenant_console.core.importer import Decisions, Retarget, apply_import, build_plan, read_export, resolve
+        from tenant_console.core.importer.report import end_import, import_act
+
+        j = self.journal
+        backup = j.file(SOURCE_BACKUP_NAME)
+        if j.phase != "restoring_source":
+            j.set_phase("restoring_source")
+        if not self.has_tenant(self.source):
+            self.job.tell("rollback", f"restoring {j.tenant_label} into {self.source} from {backup}")
+            export = read_export(backup)
+            if j.deleted and j.deleted.get("sha256") and export.sha256 != j.deleted["sha256"]:
+                raise MoveRefused(f"The delete's backup {backup} is not the one the move wrote (SHA-256 differs); "
+                                  "nothing was restored.")
+            plan = self.read(self.source, build_plan, export, self.source, self.registry, Retarget(), None)
+            decisions = Decisions()
+            decisions.set_default("overwrite", "changed")  # rows the delete changed (SET_NULL) go back as they were
+            resolution = resolve(plan, decisions)
+            if not resolution.complete:
+                raise MoveRefused(f"The source cannot be restored from {backup} as it is: "
+                                  f"{len(resolution.undecided):,} rows conflict with what {self.source} holds now "
+                                  f"(first: {resolution.undecided[0].item.ref} {resolution.undecided[0].reason}). "
+                                  f"Nothing was restored and the target was not touched; restore it with "
+                                  f"`tenant-console --database {self.source} import {backup}` and decisions.")
+            act = import_act(self.project, plan, decisions)
+            checkpoint("restore", "start")
+            try:
+                report = self.write(self.source, apply_import, plan, resolution, cancel=self.job.cancelled)
+            except BaseException as exc:
+                act.fail(exc, written=False)
+                raise
+            end_import(act, report)
+            checkpoint("restore", "committed")
+        expected = TenantDigest.from_dict(self.source, j.source_digest or {})
+        now = self.read(self.source, tenant_digest, self.registry, self.source, self.tenant)
+        diffs = expected.differences(now)
+        if diffs:
+            raise MoveRefused(f"The tenant was restored into {self.source} but differs from what was exported "
+                              f"({'; '.join(diffs[:5])}); the target was not touched, so the tenant is in both. "
+                              f"Compare them before going on.")
+        j.set_phase("source_restored")
+
+    def remove_target(self) -> None:
+        from tenant_console.core.delete import apply_delete, preview_delete, refusals, tenant_slug, whole_tenant_roots
+        from tenant_console.core.export.storage import LocalOutput
+
+        j = self.journal
+        backup = j.file(TARGET_BACKUP_NAME)
+        if j.phase != "removing_target":
+            j.set_phase("removing_target")
+        if self.has_tenant(self.target):
+            expected_data = j.target_digest or j.source_digest or {}
+            expected = TenantDigest.from_dict(self.target, expected_data)
+            now = self.read(self.target, tenant_digest, self.registry, self.target, self.tenant)
+            diffs = expected.differences(now)
+            if diffs:
+                raise MoveRefused(
+                    f"The tenant's copy in {self.target} is not what the move wrote ({'; '.join(diffs[:5])}): it was "
+                    f"changed since, and removing it would lose those changes. Nothing was removed; the tenant is "
+                    f"in both databases. Delete it from {self.target} yourself (`tenant-console --database "
+                    f"{self.target} delete ...`) if that is really meant.")
+            _remove_export(backup)  # a removal that was rolled back (the tenant is still there) left it
+            roots = self.read(self.target, whole_tenant_roots, self.registry, self.target, self.tenant)
+            preview = self.read(self.target, preview_delete, self.registry, self.target, self.tenant, roots,
+                                whole_tenant=True)
+            slug = self.read(self.target, tenant_slug, self.registry, self.target, preview, self.tenant)
+            reasons = refusals(preview, allow_cross_tenant=False, tenant_confirmation=slug, tenant_slug=slug)
+            if reasons:
+                raise MoveRefused(f"The tenant cannot be removed from {self.target}: {' '.join(reasons)} Nothing "
+                                  "was removed; the tenant is in both databases.")
+            self.job.tell("rollback", f"removing {preview.total:,} rows from {self.target} (backup first)")
+            act = self.project.audit.begin("delete", scope={d: str(pk) for d, pk in self.tenant.items()},
+                                           database=self.target, counts=preview.counts(), backup=str(backup),
+                                           move=j.id, whole_tenant=True, rollback=True)
+            checkpoint("remove", "start")
+            try:
+                report = self.write(self.target, apply_delete, self.project, self.target, self.tenant, {},
+                                    expected=preview.fingerprint(), backup=LocalOutput(backup),
+                                    tenant_confirmation=slug, tenant_slug=slug, cancel=self.job.cancelled,
+                                    whole_tenant=True)
+            except BaseException as exc:
+                act.fail(exc, deleted=False)
+                raise
+            act.end("ok", deleted=report.deleted, total=report.total, backup_sha256=report.backup_sha256)
+            checkpoint("remove", "committed")
+        shared = _shared_new(j)
+        j.set_phase("rolled_back", note=(f"{shared:,} shared rows the import created in {self.target} (users, "
+                                         "content types...) were left there" if shared else None))
+
+    # -- status ------------------------------------------------------------------------------
+    def where(self) -> Where:
+        j = self.journal
+        src = self.read(self.source, count_rows, self.registry, self.source, self.tenant)
+        tgt = self.read(self.target, count_rows, self.registry, self.target, self.tenant)
+        exported = sum(int(d["count"]) for d in j.source_digest.values()) if j.source_digest else None
+        return Where(phase=j.phase, source_rows=sum(src.values()), target_rows=sum(tgt.values()),
+                     source_has_tenant=self.has_tenant(self.source), target_has_tenant=self.has_tenant(self.target),
+                     exported_rows=exported, source_counts=src, target_counts=tgt)
+
+
+def _shared_new(j: Journal) -> int:
+    """How many rows of shared models the import wrote (they stay in the target after a rollback)."""
+    imported = j.imported or {}
+    written: Mapping[str, int] = imported.get("written") or {}
+    digest = j.source_digest or {}
+    return sum(int(n) for label, n in written.items() if label not in digest and isinstance(n, int))
+
+
+def _remove_export(path: Any) -> None:
+    from tenant_console.core.export.storage import manifest_name
+
+    for p in (path, type(path)(manifest_name(str(path)))):
+        with contextlib.suppress(FileNotFoundError):
+            p.unlink()
+
+
+def describe(journal: Journal, where: Where) -> list[str]:
+    """``--status`` in sentences: where the tenant is, and what to do next."""
+    src, tgt = journal.source_alias, journal.target_alias
+    no_src = "" if where.source_has_tenant else " (no tenant object)"
+    no_tgt = "" if where.target_has_tenant else " (no tenant object)"
+    lines = [f"Move {journal.id}: {journal.tenant_label} from {src} to {tgt}; phase {journal.phase}"
+             f"{' (with --delete-source)' if journal.delete_source else ''}.",
+             f"  {src}: {where.source_rows:,} rows of the tenant{no_src}; {tgt}: {where.target_rows:,} rows{no_tgt}"
+             + (f"; exported: {where.exported_rows:,}." if where.exported_rows is not None else ".")]
+    in_src = where.source_has_tenant or where.source_rows > 0
+    in_tgt = where.target_has_tenant or where.target_rows > 0
+    verified = journal.phase in ("verified", "deleting", "done") and journal.target_digest is not None
+    if in_src and in_tgt:
+        state = ("a verified copy" if verified and where.target_rows == where.exported_rows
+                 else "an UNVERIFIED or differing copy")
+        lines.append(f"The tenant is in BOTH databases: complete in {src}, and {state} in {tgt}. "
+                     "Applications must use only one of them.")
+    elif in_src:
+        lines.append(f"The tenant is in {src} only; {tgt} holds none of its rows.")
+    elif in_tgt:
+        lines.append(f"The tenant is in {tgt} only (moved; deleted from {src}, backup "
+                     f"{journal.file(SOURCE_BACKUP_NAME)}).")
+    else:
+        lines.append(f"The tenant is in NEITHER database. Restore it with `tenant-console --database {src} import "
+                     f"{journal.file(SOURCE_BACKUP_NAME)} --apply` (the delete's backup) or from the export "
+                     f"{journal.file(EXPORT_NAME)}.")
+    advice = {
+        "planned": "Resume to export, or roll back (nothing was written anywhere).",
+        "exported": "Resume to import, or roll back (nothing was written to either database).",
+        "importing": "The import was interrupted (it is one transaction: all or nothing); resume or roll back.",
+        "imported": "Resume to verify, or roll back.",
+        "verified": ("Resume to delete the source." if journal.delete_source else "Resume to finish.")
+        + " Or roll back.",
+        "verify_failed": "Verification failed; roll back, or repair the target and resume to verify again.",
+        "deleting": "The delete of the source was interrupted (one transaction); resume or roll back.",
+        "done": "The move is complete." + (" Roll back restores the source from its backup and removes the target."
+                                             if journal.delete_source else " Roll back removes the target's copy."),
+        "restoring_source": "A rollback was interrupted while restoring the source; run --rollback again.",
+        "source_restored": "A rollback restored the source; run --rollback again to remove the target's copy.",
+        "removing_target": "A rollback was interrupted while removing the target's copy; run --rollback again.",
+        "rolled_back": "The move was rolled back.",
+    }[journal.phase]
+    lines.append(advice)
+    for note in journal.notes[-3:]:
+        lines.append(f"  note: {note}")
+    return lines
