@@ -64,6 +64,8 @@ class Session:
         self._closed = False
         self._submit_lock = threading.Lock()  # a submit never slips in behind close()
         self._running = threading.Event()
+        self._current: Future[Any] | None = None  # the call running now (see cancel_call)
+        self._current_lock = threading.Lock()
         #: Held while deciding to raise KeyboardInterrupt in the session thread, and while
         #: that thread leaves user code, so the exception can only land inside a call.
         self._interrupt_lock = threading.Lock()
@@ -111,9 +113,28 @@ class Session:
         """Blocking form of :meth:`submit`, for the CLI and tests. Never call it from the event loop."""
         return self.submit(fn, *args, **kwargs).result(timeout)
 
-    async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Awaitable form of :meth:`submit`, for the app."""
-        return await asyncio.wrap_future(self.submit(fn, *args, **kwargs))
+    async def call(self, fn: Callable[..., T], *args: Any, cancel_if_abandoned: bool = False, **kwargs: Any) -> T:
+        """Awaitable form of :meth:`submit`, for the app.
+
+        A call whose awaiting task is cancelled is dropped if it has not started; with
+        ``cancel_if_abandoned`` (a read whose answer nobody wants any more: a search the user
+        typed past) its running statement is cancelled on the database too (:meth:`cancel_call`).
+        """
+        fut = self.submit(fn, *args, **kwargs)
+        try:
+            return await asyncio.wrap_future(fut)
+        except asyncio.CancelledError:
+            if cancel_if_abandoned:
+                self.cancel_call(fut)
+            raise
+
+    def cancel_call(self, fut: Future[Any]) -> bool:
+        """Stop one submitted call: dropped while queued, its statement cancelled on the database while it
+        runs. Any other call (queued or running) is left alone. True if it was dropped or cancelled."""
+        if fut.cancel():
+            return True
+        with self._current_lock:  # the loop cannot move on to the next call meanwhile
+            return self._current is fut and self.cancel()
 
     def activate(self, selection: Mapping[str, Any]) -> ScopeState:
         """Activate tenants given as ``{dimension: pk or instance}``; implied dimensions are filled in.
@@ -234,6 +255,8 @@ class Session:
             try:
                 if not fut.set_running_or_notify_cancel():
                     continue
+                with self._current_lock:
+                    self._current = fut
                 self._running.set()
                 self._current_readonly = ro
                 try:
@@ -242,6 +265,8 @@ class Session:
                 finally:
                     self._current_readonly = False
                     self._leave_user_code()
+                    with self._current_lock:
+                        self._current = None
                     self._running.clear()
             except KeyboardInterrupt:
                 if not fut.done():

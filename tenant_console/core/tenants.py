@@ -1,23 +1,43 @@
 """Finding tenants: search in the database, and resolve ``--event__slug=democon`` flags.
 
-Searches never load all tenants: one query with ``icontains`` over the search
-fields (plus an exact primary-key match), limited, ordered so that exact and
-prefix matches come first. Call these on a session thread.
+Searches never load all tenants, and at a million tenants they use what the
+database offers before they read the table (:func:`find_tenants`):
+
+1. an exact primary key, and a **prefix** of the *key field* (the first search
+   field with an index of its own, usually ``slug``), read in index order; when
+   that fills the page, the search is done (``strategy == "prefix"``);
+2. otherwise the rest of the page comes from the text *inside* any search
+   field: on PostgreSQL with ``pg_trgm`` and a trigram index on every search
+   field (``CREATE INDEX ... USING gin (name gin_trgm_ops)``) that is an index
+   search (``"trigram"``), anywhere else a scan of the table (``"scan"``).
+
+Whatever answers, the result is the one a single ranked scan would give
+(exact pk, then key-prefix matches, then the other matches, each by key):
+``find_tenants(..., strategy="scan")`` is that scan, and the tests compare the
+two. Translatable names (django-i18nfield's JSON in a text column) are
+searched in their stored, escaped form too. Call these on a session thread.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, FieldError, ValidationError
-from django.db import DatabaseError
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db import DatabaseError, connections, models
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.db.models.functions import Lower
+from django.db.models.lookups import Lookup
 
 from tenant_console.core.discovery import SECRET_NAME_PARTS, Dimension, ScopeRegistry, looks_secret
 from tenant_console.core.errors import ScopeSelectionError, did_you_mean
+
+#: Strategies, cheapest first: ``list`` (empty text, index order), ``prefix`` (pk and key prefix,
+#: index range), ``trigram`` (pg_trgm index), ``scan`` (every row read).
+STRATEGIES = ("list", "prefix", "trigram", "scan")
+#: pg_trgm finds nothing to look up in a text shorter than a trigram: such a search reads the table.
+TRIGRAM_MIN = 3
 
 
 @dataclass(frozen=True)
@@ -36,12 +56,141 @@ class TenantHit:
         }
 
 
-def _pk_filter(dim: Dimension, text: str) -> Q:
+@dataclass(frozen=True)
+class SearchPlan:
+    """What the database offers for searching one tenant table (found once per process)."""
+
+    vendor: str
+    key: str | None  # the indexed text field searched by prefix, or None
+    trigram_installed: bool = False
+    trigram_fields: tuple[str, ...] = ()  # search fields with a pg_trgm index on the plain column
+
+
+@dataclass(frozen=True)
+class TenantSearch:
+    """The hits of one search and how the database found them."""
+
+    dimension: str
+    text: str
+    strategy: str
+    plan: SearchPlan
+    search_fields: tuple[str, ...]
+    hits: list[TenantHit] = field(default_factory=list)
+
+    def describe(self) -> str:
+        """One line for people: which index answered, or that the table was read."""
+        key = self.plan.key
+        prefix = f"{key} prefix (index)" if key else ""
+        if self.strategy == "list":
+            return f"by {key} (index)" if key else "by primary key (index)"
+        if self.strategy == "prefix":
+            return prefix
+        then = f"{prefix}, then " if prefix else ""
+        fields = ", ".join(self.search_fields)
+        if self.strategy == "trigram":
+            return f"{then}trigram index ({fields})"
+        if self.plan.vendor != "postgresql":
+            why = f"{self.plan.vendor} has no trigram index"
+        elif len(self.text) < TRIGRAM_MIN and _trigram_covers(self.plan, self.search_fields):
+            why = f"fewer than {TRIGRAM_MIN} characters"
+        elif not self.plan.trigram_installed:
+            why = "pg_trgm is not installed"
+        else:
+            missing = [f for f in self.search_fields if f not in self.plan.trigram_fields]
+            why = f"no trigram index on {', '.join(missing)}"
+        return f"{then}full scan ({why})"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"strategy": self.strategy, "strategy_text": self.describe()}
+
+
+class _ILike(Lookup):
+    """``column ILIKE pattern`` (PostgreSQL): what a pg_trgm index on the plain column answers
+    (Django's ``icontains`` is ``UPPER(column::text) LIKE ...``, which it does not)."""
+
+    lookup_name = "tc_ilike"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} ILIKE {rhs}", (*lhs_params, *rhs_params)
+
+
+_PLANS: dict[tuple[str, str, str], SearchPlan] = {}
+
+
+def forget_search_plans() -> None:
+    """Look again at the indexes next time (after creating or dropping one)."""
+    _PLANS.clear()
+
+
+def search_plan(dim: Dimension, alias: str | None = None) -> SearchPlan:
+    """The key field and the trigram indexes of ``dim``'s table on ``alias`` (cached per process)."""
+    from django.db import router
+
+    alias = alias or router.db_for_read(dim.model)
+    conn = connections[alias]
+    cache_key = (alias, str(conn.settings_dict.get("NAME")), dim.model._meta.db_table)
+    found = _PLANS.get(cache_key)
+    if found is None:
+        installed, trigram = (_trigram_indexes(conn, dim) if conn.vendor == "postgresql" else (False, ()))
+        found = _PLANS[cache_key] = SearchPlan(conn.vendor, _key_field(dim), installed, trigram)
+    return found
+
+
+def _key_field(dim: Dimension) -> str | None:
+    """The first search field that is a text column with an index of its own (unique or db_index, or
+    first in an index or unique constraint): a prefix of it is an index range."""
+    meta = dim.model._meta
+    leading = {idx.fields[0].lstrip("-") for idx in meta.indexes if getattr(idx, "fields", None)}
+    leading |= {c.fields[0] for c in meta.constraints
+                if isinstance(c, models.UniqueConstraint) and c.fields and c.condition is None}
+    leading |= {fields[0] for fields in meta.unique_together if fields}
+    for name in dim.search_fields:
+        try:
+            f = meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        if not isinstance(f, models.CharField) or f.get_internal_type() not in ("CharField", "SlugField"):
+            continue
+        if f.unique or getattr(f, "db_index", False) or name in leading or f.attname in leading:
+            return name
+    return None
+
+
+_TRIGRAM_SQL = """
+SELECT a.attname
+FROM pg_index i
+CROSS JOIN LATERAL unnest(i.indkey::int2[], i.indclass::oid[]) AS k(attnum, opclass)
+JOIN pg_opclass oc ON oc.oid = k.opclass
+JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+WHERE i.indrelid = %s::regclass AND i.indisvalid AND i.indpred IS NULL AND k.attnum > 0
+  AND oc.opcname IN ('gin_trgm_ops', 'gist_trgm_ops')
+"""
+
+
+def _trigram_indexes(conn: Any, dim: Dimension) -> tuple[bool, tuple[str, ...]]:
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
+        if cur.fetchone() is None:
+            return False, ()
+        cur.execute(_TRIGRAM_SQL, [conn.ops.quote_name(dim.model._meta.db_table)])
+        columns = {row[0] for row in cur.fetchall()}
+    by_column = {f.column: f.name for f in dim.model._meta.concrete_fields}
+    return True, tuple(by_column[c] for c in sorted(columns) if c in by_column)
+
+
+def _trigram_covers(plan: SearchPlan, search_fields: tuple[str, ...]) -> bool:
+    return bool(search_fields) and set(search_fields) <= set(plan.trigram_fields)
+
+
+def _pk_filter(dim: Dimension, text: str) -> Q | None:
     try:
         value = dim.model._meta.pk.to_python(text)
     except (ValidationError, ValueError, TypeError):
-        return Q(pk__in=[])
-    return Q(pk=value) if value not in (None, "") else Q(pk__in=[])
+        return None
+    return Q(pk=value) if value not in (None, "") else None
 
 
 def _text_forms(text: str) -> list[str]:
@@ -51,40 +200,102 @@ def _text_forms(text: str) -> list[str]:
     return [text] if escaped == text else [text, escaped]
 
 
+def _prefix_filter(plan: SearchPlan, text: str) -> Q | None:
+    """Key values that start with ``text`` as typed or in lower case (slugs are lower case), written
+    so that the key's index answers: a range on SQLite (whose LIKE ignores case and so no index),
+    ``LIKE 'text%'`` elsewhere (PostgreSQL's planner turns it into an index range)."""
+    if plan.key is None:
+        return None
+    q = Q()
+    for form in dict.fromkeys([text, text.lower()]):
+        if plan.vendor == "sqlite":
+            q |= Q(**{f"{plan.key}__gte": form, f"{plan.key}__lt": form + "\U0010ffff"})
+        else:
+            q |= Q(**{f"{plan.key}__startswith": form})
+    return q
+
+
+def _contains_filter(dim: Dimension, plan: SearchPlan, text: str, alias: str) -> Q:
+    """Any search field containing ``text`` (any case): ``ILIKE`` on PostgreSQL (a trigram index
+    answers it where there is one), ``icontains`` elsewhere."""
+    q = Q()
+    for name in dim.search_fields:
+        for form in _text_forms(text):
+            if plan.vendor == "postgresql":
+                pattern = f"%{connections[alias].ops.prep_for_like_query(form)}%"
+                q |= Q(_ILike(F(name), Value(pattern)))
+            else:
+                q |= Q(**{f"{name}__icontains": form})
+    return q
+
+
+def _order(dim: Dimension, plan: SearchPlan) -> list[Any]:
+    if plan.key:
+        return [plan.key, "pk"]
+    return [Lower(dim.search_fields[0]), "pk"] if dim.search_fields else ["pk"]
+
+
+def _hits(dim: Dimension, qs: Any, limit: int) -> list[TenantHit]:
+    if limit <= 0:
+        return []
+    fields = list(dict.fromkeys(["pk", *dim.search_fields, *dim.label_fields()]))
+    return [TenantHit(dim.name, obj.pk, dim.label(obj), {n: getattr(obj, n) for n in dim.search_fields})
+            for obj in qs.only(*[f for f in fields if f != "pk"])[:limit]]
+
+
+def find_tenants(dim: Dimension, text: str = "", limit: int = 20, alias: str | None = None,
+                 strategy: str | None = None) -> TenantSearch:
+    """Best matches for ``text`` (the first ``limit`` tenants by key when empty), and how they were found.
+
+    ``strategy="scan"`` answers with one ranked query over the whole table, the
+    reference the index strategies must equal.
+    """
+    from django.db import router
+
+    alias = alias or router.db_for_read(dim.model)
+    plan = search_plan(dim, alias)
+    qs = dim.model._base_manager.using(alias).all()
+    text = text.strip()
+    order = _order(dim, plan)
+    if not text:
+        return TenantSearch(dim.name, text, "list", plan, dim.search_fields, _hits(dim, qs.order_by(*order), limit))
+    by_pk = _pk_filter(dim, text)
+    prefix = _prefix_filter(plan, text)
+    contains = _contains_filter(dim, plan, text, alias)
+    if strategy == "scan":
+        anywhere = contains
+        whens = []
+        for rank, q in enumerate((by_pk, prefix)):
+            if q is not None:
+                anywhere |= q
+                whens.append(When(q, then=Value(rank)))
+        ranked = qs.filter(anywhere)
+        if whens:
+            ranked = ranked.annotate(_tc_rank=Case(*whens, default=Value(2), output_field=IntegerField()))
+            ranked = ranked.order_by("_tc_rank", *order)
+        else:
+            ranked = ranked.order_by(*order)
+        return TenantSearch(dim.name, text, "scan", plan, dim.search_fields, _hits(dim, ranked, limit))
+    hits: list[TenantHit] = []
+    seen = Q()
+    if by_pk is not None:
+        hits += _hits(dim, qs.filter(by_pk), limit)
+        seen |= by_pk
+    used = "prefix"
+    if prefix is not None:
+        found = qs.filter(prefix)
+        hits += _hits(dim, (found.exclude(seen) if seen else found).order_by(*order), limit - len(hits))
+        seen |= prefix
+    if len(hits) < limit:
+        used = "trigram" if (_trigram_covers(plan, dim.search_fields) and len(text) >= TRIGRAM_MIN) else "scan"
+        rest = qs.filter(contains)
+        hits += _hits(dim, (rest.exclude(seen) if seen else rest).order_by(*order), limit - len(hits))
+    return TenantSearch(dim.name, text, used, plan, dim.search_fields, hits)
+
+
 def search_tenants(dim: Dimension, text: str = "", limit: int = 20, alias: str | None = None) -> list[TenantHit]:
     """Best matches for ``text`` (all tenants' first ``limit`` when empty), searched in the database."""
-    qs = dim.model._base_manager.all()
-    if alias:
-        qs = qs.using(alias)
-    text = text.strip()
-    order: list[Any] = []
-    if text:
-        q = _pk_filter(dim, text)
-        for name in dim.search_fields:
-            for form in _text_forms(text):
-                q |= Q(**{f"{name}__icontains": form})
-        qs = qs.filter(q)
-        if dim.search_fields:
-            first = dim.search_fields[0]
-            lowered = text.lower()
-            rank = Case(
-                When(_pk_filter(dim, text), then=Value(0)),
-                *[When(**{f"{n}__iexact": text}, then=Value(1)) for n in dim.search_fields],
-                # A whole translation of a JSON-stored name ("en": "DemoCon") is as good as an exact match.
-                *[When(**{f"{n}__icontains": json.dumps(text)}, then=Value(1)) for n in dim.search_fields],
-                *[When(**{f"{n}__istartswith": lowered}, then=Value(2)) for n in dim.search_fields],
-                default=Value(3),
-                output_field=IntegerField(),
-            )
-            qs = qs.annotate(_tc_rank=rank)
-            order = ["_tc_rank", Lower(first), "pk"]
-    if not order:
-        order = [dim.search_fields[0], "pk"] if dim.search_fields else ["pk"]
-    fields = list(dict.fromkeys(["pk", *dim.search_fields, *dim.label_fields()]))
-    hits: list[TenantHit] = []
-    for obj in qs.order_by(*order).only(*[f for f in fields if f != "pk"])[:limit]:
-        hits.append(TenantHit(dim.name, obj.pk, dim.label(obj), {n: getattr(obj, n) for n in dim.search_fields}))
-    return hits
+    return find_tenants(dim, text, limit, alias).hits
 
 
 def parse_scope_flag(registry: ScopeRegistry, flag: str, value: str) -> tuple[str, str]:

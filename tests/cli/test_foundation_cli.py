@@ -38,6 +38,18 @@ def test_tenants_exact_match_ranks_first_and_limit_applies(capsys, db_alias, eve
     assert json.loads(out)["dimensions"]["event"]["tenants"][0]["fields"]["slug"] == "opsfest"
 
 
+def test_tenants_search_says_how_it_was_found(capsys, db_alias):
+    """The output names what answered: the slug's index for a prefix, a scan (or trigram index) for text
+    inside a name."""
+    code, out, _ = cli(capsys, "--database", db_alias, "tenants", "--search", "pycon", "--limit", "1", "--json")
+    event = json.loads(out)["dimensions"]["event"]
+    assert code == 0 and event["strategy"] == "prefix" and event["strategy_text"] == "slug prefix (index)"
+    code, out, _ = cli(capsys, "--database", db_alias, "tenants", "--search", "Nordic")
+    assert code == 0 and "  found by slug prefix (index), then full scan (" in out and "pycon-nordic" in out
+    code, out, _ = cli(capsys, "--database", db_alias, "tenants")
+    assert "found by" not in out  # nothing searched
+
+
 def test_tenants_table_output(capsys):
     code, out, _ = cli(capsys, "tenants")
     assert code == 0

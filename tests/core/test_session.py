@@ -234,6 +234,44 @@ def test_a_cancelled_future_is_skipped(democon):
     assert ran == []
 
 
+def test_cancel_call_stops_only_the_call_it_names(democon, db_alias):
+    """A stale search: cancel_call drops it while queued, cancels its statement while it runs, and
+    touches nothing else (a call queued behind it runs; naming a call that is not running does not
+    cancel the one that is)."""
+    slow = democon.submit(_sleep_query, db_alias)
+    queued = democon.submit(lambda: Submission.objects.count())
+    dropped = democon.submit(lambda: Submission.objects.count())
+    _wait_until(lambda: democon.busy)
+    time.sleep(0.3)
+    assert democon.cancel_call(dropped) is True and dropped.cancelled()
+    assert democon.cancel_call(queued) is True  # still queued behind the slow one: dropped too
+    other = democon.submit(lambda: Submission.objects.count())
+    finished: Future[int] = Future()
+    finished.set_running_or_notify_cancel()
+    finished.set_result(1)
+    assert democon.cancel_call(finished) is False  # not the running call: the slow one goes on
+    time.sleep(0.2)
+    assert not slow.done()
+    assert democon.cancel_call(slow) is True
+    with pytest.raises(Cancelled):
+        slow.result(10)
+    assert other.result(10) == 40
+
+
+async def test_an_abandoned_call_is_cancelled_on_the_database(democon, db_alias):
+    """``call(..., cancel_if_abandoned=True)``: when the awaiting task is cancelled (a keystroke made the
+    search stale), the statement stops and the next call runs at once."""
+    task = asyncio.ensure_future(democon.call(_sleep_query, db_alias, cancel_if_abandoned=True))
+    await asyncio.to_thread(_wait_until, lambda: democon.busy)
+    await asyncio.sleep(0.3)
+    started = time.monotonic()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert await democon.call(lambda: Submission.objects.count()) == 40
+    assert time.monotonic() - started < 5
+
+
 # -- close ------------------------------------------------------------------------------------------
 def _backend_id(alias: str) -> Any:
     conn = connections[alias]

@@ -114,6 +114,21 @@ def test_tenants_search_by_name(real: Real):
         f"{real.tenant['search_finds']}: {proc.stdout[:400]}")
 
 
+def test_tenants_search_strategy(real: Real):
+    """The tenant table's slug is the indexed key: a slug prefix is answered by its index, a name by a
+    search inside the (translatable) names, and the output says which."""
+    dim, slug = real.tenant["dimension"], real.tenant["lookup"].split("=", 1)[1]
+    proc = ok(real.source.console("tenants", "--dimension", dim, "--search", slug[:3], "--limit", "1", "--json"),
+              "tenants --search prefix")
+    found = as_json(proc, "tenants --search prefix")["dimensions"][dim]
+    assert found["strategy"] == "prefix" and found["strategy_text"] == "slug prefix (index)", found
+    assert [t["fields"]["slug"] for t in found["tenants"]] == [slug], found
+    proc = ok(real.source.console("tenants", "--dimension", dim, "--search", real.tenant["search"]),
+              "tenants --search name")
+    assert "found by slug prefix (index), then full scan (" in proc.stdout, proc.stdout[:600]
+    assert real.tenant["search_finds"] in proc.stdout, proc.stdout[:600]
+
+
 # ---------------------------------------------------------------- graph, audit
 
 

@@ -265,8 +265,8 @@ def test_recent_tenants_are_checked_against_the_database(project, session, event
     assert n_queries == 1
     assert session.run(check_recent, dim, [], session.alias, scoped=False) == []
     # typing in the box: the search only, the remembered ones are not shown (nor checked)
-    hits, recent = session.run(search_with_recent, dim, "nordic", 10, session.alias, entries, scoped=False)
-    assert [h.label for h in hits] == ["PyCon Nordic (pycon-nordic)"] and recent == []
+    found, recent = session.run(search_with_recent, dim, "nordic", 10, session.alias, entries, scoped=False)
+    assert [h.label for h in found.hits] == ["PyCon Nordic (pycon-nordic)"] and recent == []
 
 
 def test_every_model_lists_and_shows_its_objects(project, session, democon):

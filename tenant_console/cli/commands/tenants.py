@@ -7,7 +7,7 @@ import argparse
 from tenant_console.cli.context import CliContext
 from tenant_console.cli.output import print_json, print_table
 from tenant_console.core.errors import ConsoleError, did_you_mean
-from tenant_console.core.tenants import search_tenants
+from tenant_console.core.tenants import find_tenants
 
 NAME = "tenants"
 TAKES_SCOPE = False
@@ -17,7 +17,9 @@ ORDER = 10
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--search", default="", help="Text searched (icontains) in the tenant's search fields, or a pk."
+        "--search", default="",
+        help="Text searched in the tenant's search fields (a prefix of the indexed key field first, then inside any "
+        "of them: a trigram index where PostgreSQL has one), or a pk. The output says which answered.",
     )
     parser.add_argument("--limit", type=int, default=20, help="At most this many tenants per dimension (default 20).")
     parser.add_argument("--dimension", help="Only this dimension.")
@@ -37,7 +39,7 @@ def run(ctx: CliContext) -> int:
     chosen = [dims[args.dimension]] if args.dimension else list(dims.values())
     with ctx.open_session("tenants") as session:
         results = {
-            dim.name: session.run(search_tenants, dim, args.search, args.limit, session.alias, scoped=False)
+            dim.name: session.run(find_tenants, dim, args.search, args.limit, session.alias, scoped=False)
             for dim in chosen
         }
     if ctx.json:
@@ -48,9 +50,10 @@ def run(ctx: CliContext) -> int:
                     name: {
                         "model": dims[name].model_label,
                         "search_fields": list(dims[name].search_fields),
-                        "tenants": [h.as_dict() for h in hits],
+                        "tenants": [h.as_dict() for h in found.hits],
+                        **found.as_dict(),
                     }
-                    for name, hits in results.items()
+                    for name, found in results.items()
                 },
             }
         )
@@ -58,9 +61,11 @@ def run(ctx: CliContext) -> int:
     if not dims:
         print("No scope dimensions were found in this project.")
         return 0
-    for name, hits in results.items():
-        dim = dims[name]
+    for name, found in results.items():
+        dim, hits = dims[name], found.hits
         print(f"{name} ({dim.model_label}; searched in {', '.join(dim.search_fields) or 'pk only'})")
+        if args.search.strip():
+            print(f"  found by {found.describe()}")
         if hits:
             print_table(
                 ["pk", "label", *dim.search_fields],

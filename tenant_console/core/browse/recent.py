@@ -18,6 +18,7 @@ from tenant_console.core.private import replace_private
 
 if TYPE_CHECKING:
     from tenant_console.core.discovery import Dimension
+    from tenant_console.core.tenants import TenantSearch
 
 MAX_RECENT = 8
 
@@ -103,11 +104,12 @@ def check_recent(dim: Dimension, entries: list[RecentTenant], alias: str | None 
 
 
 def search_with_recent(dim: Dimension, text: str, limit: int, alias: str | None,
-                       recent: list[RecentTenant]) -> tuple[list[Any], list[RecentTenant]]:
-    """What the tenant picker shows for one dimension, in one session call: the search hits
-    and the remembered tenants that still exist (checked only when the box is empty)."""
-    from tenant_console.core.tenants import search_tenants
+                       recent: list[RecentTenant]) -> tuple[TenantSearch, list[RecentTenant]]:
+    """What the tenant picker shows for one dimension, in one session call: the search (its hits and
+    how the database found them) and the remembered tenants that still exist (checked only when the
+    box is empty)."""
+    from tenant_console.core.tenants import find_tenants
 
-    hits = search_tenants(dim, text, limit, alias)
+    found = find_tenants(dim, text, limit, alias)
     checked = check_recent(dim, recent, alias) if recent and not text.strip() else []
-    return hits, checked
+    return found, checked

@@ -1,11 +1,14 @@
 """The tenant picker: one list per scope dimension, searched in the database as you type.
 
-Searches are debounced and run on the session thread (``search_tenants``: icontains
-over the search fields plus an exact pk, limited), so 100,000 tenants cost one
-indexed-or-not LIKE query per keystroke pause, never a full load. With an empty
-box, the recently used tenants of this project and database come first; they are
-checked against the database in the same call (a re-seeded database drops the
-ones that are gone and refreshes the labels of the rest).
+Searches are debounced and run on the session thread (``find_tenants``: an exact
+pk and a prefix of the indexed slug first, then a trigram index or a scan for the
+text inside the names; each dimension's title says which answered), so a million
+tenants cost index reads per keystroke pause, never a full load. A keystroke
+cancels the search still running for the text before it (dropped if queued,
+cancelled on the database if running), so a slow scan never holds up the next
+one. With an empty box, the recently used tenants of this project and database
+come first; they are checked against the database in the same call (a re-seeded
+database drops the ones that are gone and refreshes the labels of the rest).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from rich.markup import escape
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -24,7 +28,7 @@ from textual.widgets.option_list import Option
 
 from tenant_console.core.browse.recent import RecentTenant, search_with_recent
 from tenant_console.core.discovery import Dimension
-from tenant_console.core.tenants import TenantHit
+from tenant_console.core.tenants import TenantHit, TenantSearch
 from tenant_console.ui.screens.base import ConsoleScreen
 
 DEBOUNCE = 0.15
@@ -81,10 +85,16 @@ class TenantPicker(ConsoleScreen):
         yield Input(self.initial, placeholder="Search tenants: name, slug or primary key…", id="picker-search")
         with Vertical(id="picker-lists"):
             for dim in self.dimensions:
-                fields = ", ".join(dim.search_fields) or "pk only"
-                yield Static(f"{dim.name} — {dim.model_label}  [dim](search: {fields}, pk)[/dim]",
-                             classes="dimension-title")
+                yield Static(self._title(dim), classes="dimension-title", id=f"title-{dim.name}")
                 yield OptionList(id=f"dim-{dim.name}")
+
+    @staticmethod
+    def _title(dim: Dimension, found: TenantSearch | None = None) -> str:
+        """``event — conference.Event  (search: slug, name, pk)``, and once text was searched, how the
+        database found it (``· slug prefix (index)``)."""
+        fields = ", ".join(dim.search_fields) or "pk only"
+        how = f" · {found.describe()}" if found is not None and found.text else ""
+        return f"{dim.name} — {dim.model_label}  [dim](search: {fields}, pk{escape(how)})[/dim]"
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#picker-search", Input))  # at once: type-ahead waits for it
@@ -94,6 +104,8 @@ class TenantPicker(ConsoleScreen):
     def _typed(self, event: Input.Changed) -> None:
         if self._timer is not None:
             self._timer.stop()
+        if self.searched_text != event.value:
+            self.workers.cancel_group(self, "tenant-search")  # its text is gone: stop it on the database
         self._timer = self.set_timer(DEBOUNCE, self.run_search)
 
     @on(Input.Submitted, "#picker-search")
@@ -131,13 +143,14 @@ class TenantPicker(ConsoleScreen):
             return
         for dim in self.dimensions:
             remembered = console.recent.get(dim.name) if console.recent and not text.strip() else []
-            hits: list[TenantHit]
+            found: TenantSearch
             recent: list[RecentTenant]
-            hits, recent = await console.db(search_with_recent, dim, text, LIMIT, console.session.alias,
-                                            remembered, scoped=False)
+            found, recent = await console.db(search_with_recent, dim, text, LIMIT, console.session.alias,
+                                             remembered, scoped=False, cancel_if_abandoned=True)
             if console.recent is not None and remembered and recent != remembered:
                 console.recent.replace(dim.name, recent)  # forget what the database no longer has
-            self._fill(dim, text.strip(), hits, recent)
+            self._fill(dim, text.strip(), found.hits, recent)
+            self.query_one(f"#title-{dim.name}", Static).update(self._title(dim, found))
         self.searches += 1
         self.searched_text = text
 
