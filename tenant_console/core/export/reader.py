@@ -28,6 +28,7 @@ import json
 import os
 import re
 import stat
+import sys
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -429,6 +430,12 @@ class ExportReader:
 
     def objects(self) -> Iterator[tuple[int, dict[str, Any]]]:
         """``(line number, object)`` for each object of the data, checked against the manifest as read."""
+        for n, obj, _raw in self.records():
+            yield n, obj
+
+    def records(self) -> Iterator[tuple[int, dict[str, Any], bytes]]:
+        """``(line number, object, the line's bytes)``: :meth:`objects` with the text each object was read from
+        (the importer keeps that text on disk instead of the parsed objects in memory)."""
         models: dict[str, Any] = self.manifest["models"]
         known = {label: set((entry.get("schema") or {}).get("fields") or {})
                  for label, entry in models.items()}
@@ -462,7 +469,7 @@ class ExportReader:
                     self.problem("parse", f"line {n:,} of {name} is not a serialized Django object (it needs "
                                           "\"model\" and \"fields\")")
                     continue
-                label = obj["model"].lower()
+                label = sys.intern(obj["model"].lower())  # one string per model, not one per object
                 if label not in models:
                     self.problem("counts", f"line {n:,} of {name} is a {obj['model']!r} object, but the manifest "
                                            "does not list that model; the data and the manifest do not belong "
@@ -478,7 +485,7 @@ class ExportReader:
                     self.problem("fields", f"line {n:,} of {name}: {label} has the field(s) "
                                            f"{', '.join(sorted(extra))} that the manifest's schema does not list")
                     continue
-                yield n, obj
+                yield n, obj, raw
         if self.lines and not complete:
             self.problem("truncated", f"line {self.lines:,} of {name}, the last one, has no newline: the file was "
                                       "cut off")

@@ -4,12 +4,15 @@ The file is read by :class:`~tenant_console.core.export.reader.ExportReader`, th
 of the export format (``verify`` uses it too): manifest, size and SHA-256, streamed lines
 with limits, counts against the manifest. On top of it this module checks what needs the
 project's models (another project's export, models renamed since, primary keys that are not
-keys) and records the schema differences. Each problem is an :class:`ImportInputError` with
+keys) and records the schema differences. The objects' values go to a
+:class:`~tenant_console.core.importer.store.RowStore` on disk as they are read; in memory, an
+object is its :class:`Row` (model, key, line). Each problem is an :class:`ImportInputError` with
 one paragraph; nothing is read from or written to a database here.
 """
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,21 +24,38 @@ from tenant_console.core.export.reader import ExportFileError, ExportReader
 from tenant_console.core.importer.errors import ImportInputError
 from tenant_console.core.importer.meta import get_model
 from tenant_console.core.importer.schema import SchemaDifference, compare
+from tenant_console.core.importer.store import RowStore
 
 
-@dataclass(slots=True)
 class Row:
-    """One object of the file: its model, its key in the file, its raw serialized fields."""
+    """One object of the file: its model, its key in the file, its line; its fields are read when asked.
 
-    label: str
-    pk: Any  # the pk as a Python value, or None for rows serialized with their natural key
-    fields: dict[str, Any]
-    line: int
-    key: Any = None  # identity in the file: the pk, or the natural key tuple (filled in by the planner)
+    The fields stay in the export's :class:`~tenant_console.core.importer.store.RowStore` (on disk) and
+    are parsed again when a step needs them; a row built with ``fields`` keeps that dict instead.
+    """
+
+    __slots__ = ("_src", "key", "label", "line", "pk")
+
+    def __init__(self, label: str, pk: Any, fields: dict[str, Any] | None = None, line: int = 0, key: Any = None,
+                 store: RowStore | None = None) -> None:
+        self.label = label
+        self.pk = pk  # the pk as a Python value, or None for rows serialized with their natural key
+        self.line = line
+        self.key = key  # identity in the file: the pk, or the natural key tuple (filled in by the planner)
+        self._src: Any = fields if store is None else store
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        """The raw serialized fields (as the file has them)."""
+        src = self._src
+        return src if type(src) is dict else src.fields(self.line)
 
     @property
     def ref(self) -> str:
         return f"{self.label}:{key_text(self.key)}"
+
+    def __repr__(self) -> str:
+        return f"Row({self.label}:{key_text(self.key)}, line {self.line})"
 
 
 def key_text(key: Any) -> str:
@@ -56,6 +76,8 @@ class Export:
     rows: dict[str, list[Row]] = field(default_factory=dict)
     models: dict[str, type[Model]] = field(default_factory=dict)
     schema_differences: list[SchemaDifference] = field(default_factory=list)
+    #: Where the rows' fields are kept while the export is in use (see :mod:`.store`).
+    store: RowStore | None = None
 
     @property
     def scope(self) -> dict[str, str]:
@@ -111,24 +133,6 @@ def _pk_value(pk_field: Any, raw: Any, label: str, line: int) -> Any:
 
 
 
-def _compact(carriers: dict[str, type], label: str, fields: dict[str, Any]) -> dict[str, Any]:
-    """The row's fields as a dict that shares its key table with the other rows of its model.
-
-    The dicts ``json`` makes hold a key table each (about 40% of a row's memory). The ``__dict__`` of
-    instances of one class share theirs (CPython's key-sharing dictionaries) as long as the keys come in
-    the same order, which an export's rows of one model do; set as attributes, the fields end up in
-    such a dict. It is an ordinary ``dict`` to everything that reads it; a row with other keys or
-    another order simply gets a table of its own.
-    """
-    cls = carriers.get(label)
-    if cls is None:
-        cls = carriers[label] = type("Fields", (), {"__module__": __name__})
-    carrier = cls()
-    for name, value in fields.items():
-        setattr(carrier, name, value)
-    return carrier.__dict__
-
-
 def read_export(path: str | Path) -> Export:
     """Read and verify an export; raise :class:`ImportInputError` on the first problem."""
     try:
@@ -154,9 +158,10 @@ def _read(path: str | Path) -> Export:
     field_names = {label: {f.name for f in model._meta.get_fields()} for label, model in models.items()}
     already = {(d.model, d.field) for d in export.schema_differences}
     pk_fields = {label: model._meta.pk for label, model in models.items()}
-    carriers: dict[str, type] = {}
-    for n, obj in reader.objects():
-        label = obj["model"].lower()
+    store = export.store = RowStore()
+    for n, obj, text in reader.records():
+        store.add(n, text)
+        label = sys.intern(obj["model"].lower())
         for name in obj["fields"]:
             if name not in field_names[label] and (label, name) not in already:
                 already.add((label, name))
@@ -164,6 +169,6 @@ def _read(path: str | Path) -> Export:
                     label, name, "removed", "in the file, but the model has no such field any more"))
         raw = obj.get("pk")
         pk = _pk_value(pk_fields[label], raw, label, n) if raw is not None else None
-        fields = _compact(carriers, label, obj["fields"])
-        export.rows.setdefault(label, []).append(Row(label=label, pk=pk, fields=fields, line=n, key=pk))
+        export.rows.setdefault(label, []).append(Row(label=label, pk=pk, line=n, key=pk, store=store))
+    store.finish()
     return export
