@@ -302,3 +302,46 @@ def test_clone_in_one_database_is_complete(real: Real):
                        f"(source, copy): {dict(sorted(short.items())[:8])}")
     changed = sorted(m for m in before if before[m] != after.get(m))
     assert not changed, f"clone: the source tenant changed in {len(changed)} models: {changed[:8]}"
+
+
+# ---------------------------------------------------------------- move (issue 15)
+
+
+def test_move_to_another_database_then_roll_back(real: Real):
+    """``move --delete-source`` of the tenant into a fresh, migrated database given as a second alias: the target
+    then holds every row the project ties to the tenant (the oracle, model by model), the source none, pretix's
+    own ``check_order_transactions`` passes on the target; ``--rollback`` puts the source back as it was."""
+    dim = real.tenant["dimension"]
+    src = real.instance("move-source")
+    dst = real.instance("move-target", empty=True)
+    (src.directory / "tc_move_settings.py").write_text(
+        f"from {real.project.settings} import *  # noqa: F403\n"
+        f"from {real.project.settings} import DATABASES\n\n"
+        f"DATABASES['shard2'] = {{**DATABASES['default'], 'NAME': {str(dst.directory / 'db.sqlite3')!r}}}\n")
+    slug = real.tenant["lookup"].partition("=")[2]
+    journal = real.root / "move-journal"
+
+    def console(*args: str) -> Any:
+        return src.run("-m", "tenant_console", "--settings", "tc_move_settings", "--pythonpath", str(src.directory),
+                       *args)
+
+    before = {k.lower(): v for k, v in src.oracle("rows", dim, real.tenant["lookup"]).items()}
+    out = as_json(ok(console("move", real.tenant["flag"], "--from", "default", "--to", "shard2", "--delete-source",
+                             "--confirm-tenant", slug, "--journal", str(journal), "--json"), "move"), "move")
+    assert out["phase"] == "done" and out["source_digest"] == out["target_digest"]
+    moved = {k.lower(): v for k, v in dst.oracle("rows", dim, real.tenant["lookup"]).items()}
+    wanted = {m: len(v["rows"]) for m, v in before.items() if v["kind"] in IN_TENANT and v["rows"]}
+    got = {m: len(moved.get(m, {"rows": {}})["rows"]) for m in wanted}
+    assert wanted == got, f"move: (rows in the source before, rows in the target) differ: " \
+                          f"{ {m: (wanted[m], got[m]) for m in wanted if wanted[m] != got[m]} }"
+    differ = sorted(m for m in wanted if before[m]["rows"] != moved[m]["rows"])
+    assert not differ, f"move: values differ in the target for {differ[:8]}"
+    status = ok(console("move", "--status", str(journal)), "move --status")
+    assert "The tenant is in shard2 only" in status.stdout, status.stdout
+    if real.name == "pretix":
+        check = ok(dst.manage("check_order_transactions"), "check_order_transactions (target)")
+        assert "Error in order" not in check.stdout, check.stdout[:800]
+    ok(console("move", "--rollback", str(journal)), "move --rollback")
+    after = {k.lower(): v for k, v in src.oracle("rows", dim, real.tenant["lookup"]).items()}
+    changed = sorted(m for m in wanted if before[m]["rows"] != after.get(m, {"rows": {}})["rows"])
+    assert not changed, f"move --rollback: the source differs from before the move in {changed[:8]}"
