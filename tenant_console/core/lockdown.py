@@ -18,7 +18,18 @@ user code can use it:
   changes later (``:memory:`` databases, which cannot be reopened, get
   ``PRAGMA query_only`` and the read-only authorizer instead);
 - and on every vendor the statement guard (:class:`LockdownGuard`) as the outermost
-  execute wrapper of the Django connection.
+  execute wrapper of the Django connection;
+- on PostgreSQL and MariaDB/MySQL also a guard at the driver (:func:`_install_driver_guard`):
+  the driver connection's cursors (psycopg2 and psycopg 3 ``cursor_factory``) and mysqlclient's
+  ``query`` check every statement sent on them that did not come through Django's (already
+  checked) execute path, so that ``raw.cursor().execute("SET SESSION ... READ WRITE")`` on any
+  thread is refused like the same statement through Django.
+
+Every locked PostgreSQL and MariaDB/MySQL connection is also *tracked* (:class:`Tracked`: its server
+backend id, its thread, on MariaDB its session's row-change counters at connect). A side thread can
+still get below the driver guard (a cursor of the driver's own class, mysqlclient's C ``query``);
+what the servers let one prove about such a connection is checked when it closes and at the end of
+every read-only block (:func:`side_breach`); see docs/readonly.md for what remains.
 
 Writable mode never relaxes this: it uses a connection of its own
 (:func:`writable_connection`), created when the user switches and closed
@@ -46,6 +57,11 @@ _armed = 0
 _writable: weakref.WeakSet[BaseDatabaseWrapper] = weakref.WeakSet()
 _locked: weakref.WeakSet[BaseDatabaseWrapper] = weakref.WeakSet()
 _DISPATCH_UID = "tenant_console.lockdown"
+#: Every locked PostgreSQL/MariaDB connection, by its Django wrapper (see :class:`Tracked`).
+_tracked: weakref.WeakKeyDictionary[BaseDatabaseWrapper, Tracked] = weakref.WeakKeyDictionary()
+#: Problems found on tracked connections as they closed, reported by the next block's proof.
+_evidence: list[str] = []
+_local = threading.local()
 
 #: What Django itself sends inside a transaction on a locked connection (the database's
 #: read-only setting already holds for them); everything else must be a read.
@@ -73,18 +89,248 @@ class LockdownGuard:
     def __call__(self, execute: Callable[..., Any], sql: Any, params: Any, many: bool, context: Any) -> Any:
         if self.deferred or getattr(context.get("connection"), "connection", None) is not self.raw:
             return execute(sql, params, many, context)
-        try:
-            text = normalize_sql(sql, context)
-        except ValueError as exc:
-            raise ReadOnlyViolation("STATEMENT", str(exc), repr(sql)[:200])
-        upper = text.lstrip().upper()
-        if not many and upper.startswith(_TRANSACTION_CONTROL) and ";" not in text:
+        text = check_statement(sql, many, self.vendor, context)
+        with trusted(self.raw):  # checked here: the driver guard need not check it again
             return execute(text, params, many, context)
-        verdict = classify_with(text, many=many, vendor=self.vendor, lexings=self.lexings)
-        if not verdict.allowed:
-            raise ReadOnlyViolation(verdict.kind, f"{verdict.reason}; every connection is read-only in this "
-                                                  "session", text)
-        return execute(text, params, many, context)
+
+
+def check_statement(sql: Any, many: bool, vendor: str, context: Any = None) -> str:
+    """The lockdown's rule for a statement on a read-only connection: reads, and Django's own
+    transaction statements (the database's read-only setting holds for them). Returns the text
+    exactly as it is to be sent; raises :class:`ReadOnlyViolation` otherwise."""
+    try:
+        text = normalize_sql(sql, context)
+    except ValueError as exc:
+        raise ReadOnlyViolation("STATEMENT", str(exc), repr(sql)[:200])
+    upper = text.lstrip().upper()
+    if not many and upper.startswith(_TRANSACTION_CONTROL) and ";" not in text:
+        return text
+    verdict = classify_with(text, many=many, vendor=vendor, lexings=DIALECTS.get(vendor))
+    if not verdict.allowed:
+        raise ReadOnlyViolation(verdict.kind, f"{verdict.reason}; every connection is read-only in this "
+                                              "session", text)
+    return text
+
+
+@contextlib.contextmanager
+def trusted(raw: Any) -> Iterator[None]:
+    """Statements this thread sends on the driver connection ``raw`` inside the block pass the driver
+    guard unchecked: the console's own statements, and Django's, which its execute wrappers checked."""
+    previous = getattr(_local, "raw", None)
+    _local.raw = raw
+    try:
+        yield
+    finally:
+        _local.raw = previous
+
+
+def _driver_checked(raw: Any, vendor: str, sql: Any, params: Any, many: bool, cursor: Any) -> Any:
+    """What the driver guard lets through for ``sql`` sent on ``raw`` (the checked text), or raises."""
+    if getattr(_local, "raw", None) is raw:
+        return sql
+    record = _by_raw.get(id(raw))
+    if record is not None and record.suspended:
+        return sql
+    text = check_statement(sql, many, vendor, {"cursor": cursor})
+    if params is not None and not many:
+        mogrify = getattr(cursor, "mogrify", None)
+        if mogrify is not None:
+            try:
+                sent = mogrify(text, params)
+            except Exception:
+                sent = None  # the driver will refuse to run it as well
+            if sent is not None:
+                check_statement(sent, False, vendor)
+    return text
+
+
+_guarded_classes: dict[type, type] = {}
+
+
+def _guarded_cursor_class(base: Any, vendor: str) -> type:
+    """A subclass of the driver cursor class ``base`` whose statements pass :func:`_driver_checked`."""
+    cls = _guarded_classes.get(base)
+    if cls is not None:
+        return cls
+
+    def execute(self: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
+        params = args[0] if args else kwargs.get("vars", kwargs.get("params"))
+        query = _driver_checked(self.connection, vendor, query, params, False, self)
+        return base.execute(self, query, *args, **kwargs)
+
+    def executemany(self: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
+        query = _driver_checked(self.connection, vendor, query, None, True, self)
+        return base.executemany(self, query, *args, **kwargs)
+
+    def refused(name: str) -> Callable[..., Any]:
+        def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+            if getattr(_local, "raw", None) is not self.connection:
+                raise ReadOnlyViolation(name.upper(), f"{name}() on the driver's cursor; every connection is "
+                                                      "read-only in this session")
+            return getattr(base, name)(self, *args, **kwargs)
+        return method
+
+    namespace: dict[str, Any] = {"execute": execute, "executemany": executemany, "__module__": __name__}
+    for name in ("callproc", "copy_expert", "copy_from", "copy_to", "copy", "stream"):
+        if hasattr(base, name):
+            namespace[name] = refused(name)
+    cls = type(f"Guarded{base.__name__}", (base,), namespace)
+    _guarded_classes[base] = cls
+    return cls
+
+
+class Tracked:
+    """What the lockdown knows about one locked PostgreSQL or MariaDB/MySQL connection.
+
+    ``backend`` is the server's id for it (``pg_backend_pid()``, ``CONNECTION_ID()``), ``thread``
+    the thread that opened it, ``baseline`` (MariaDB/MySQL) its session's counters at connect,
+    ``factory``/``query`` the driver guard installed on it (to see that it is still there).
+    """
+
+    def __init__(self, raw: Any, vendor: str, settings: dict[str, Any]) -> None:
+        self.raw = raw
+        self.vendor = vendor
+        self.server = (settings.get("HOST"), str(settings.get("PORT")), settings.get("NAME"))
+        self.thread = threading.current_thread()
+        self.backend: Any = None
+        self.baseline: dict[str, int] = {}
+        self.factory: Any = None
+        self.query: Any = None
+        self.suspended = 0
+        self.checked = False  # the close check ran
+
+    def describe(self) -> str:
+        return f"connection {self.backend} (thread {self.thread.name})"
+
+
+_by_raw: dict[int, Tracked] = {}
+
+
+def _install_driver_guard(conn: BaseDatabaseWrapper, record: Tracked) -> None:
+    raw = conn.connection
+    if record.vendor == "postgresql":
+        record.factory = _guarded_cursor_class(raw.cursor_factory or type(raw.cursor()), "postgresql")
+        raw.cursor_factory = record.factory
+    elif record.vendor == "mysql":
+        plain = type(raw).query
+        raw_ref = weakref.ref(raw)  # no cycle through the connection's own __dict__
+
+        def query(q: Any) -> Any:
+            this = raw_ref()
+            checked = _driver_checked(this, "mysql", q, None, False, None)
+            if isinstance(q, (bytes, bytearray)) and isinstance(checked, str):
+                checked = checked.encode("utf-8")
+            return plain(this, checked)
+
+        record.query = query
+        raw.query = query
+
+
+def _track(conn: BaseDatabaseWrapper) -> None:
+    """Track the just-locked server connection ``conn`` and put the driver guard on it."""
+    if conn.vendor not in ("postgresql", "mysql"):
+        return
+    raw = conn.connection
+    record = Tracked(raw, conn.vendor, conn.settings_dict)
+    if conn.vendor == "postgresql":
+        record.backend = raw.info.backend_pid  # psycopg2 and psycopg 3, no round trip
+    else:
+        from tenant_console.core.readonly import mysql_counters
+
+        record.backend = int(raw.thread_id())
+        cur = raw.cursor()
+        try:
+            record.baseline = mysql_counters(cur)
+        finally:
+            cur.close()
+        if not conn.autocommit:
+            raw.commit()
+    _install_driver_guard(conn, record)
+    old = _tracked.get(conn)
+    if old is not None:
+        _by_raw.pop(id(old.raw), None)
+    _tracked[conn] = record
+    _by_raw[id(raw)] = record
+    # A thread that ends without closing its connection leaves the wrapper to the garbage collector:
+    # ask the connection then (below) or at the next block's end, whichever comes first.
+    weakref.finalize(conn, _check_when_collected, record)
+    if "_close" not in conn.__dict__:
+        ref = weakref.ref(conn)
+
+        def _close() -> Any:
+            wrapper = ref()
+            if wrapper is None:
+                return None
+            _check_on_close(wrapper)
+            return type(wrapper)._close(wrapper)  # type: ignore[attr-defined]
+
+        conn._close = _close  # type: ignore[attr-defined]
+
+
+def _check_on_close(conn: BaseDatabaseWrapper) -> None:
+    """Before a tracked connection closes (its server session, and its counters, end with it): what
+    can be proven about it now; a problem is kept for the next read-only block to report."""
+    record = _tracked.pop(conn, None)
+    if record is None:
+        return
+    _by_raw.pop(id(record.raw), None)
+    from tenant_console.core.readonly import side_connection_problem
+
+    problem = side_connection_problem(record, conn.connection, idle=True)
+    if problem:
+        with _lock:
+            _evidence.append(problem)
+
+
+def _check_when_collected(record: Tracked) -> None:
+    if _by_raw.get(id(record.raw)) is not record:
+        return  # closed through Django (checked then) or replaced
+    _by_raw.pop(id(record.raw), None)
+    from tenant_console.core.readonly import side_connection_problem
+
+    try:
+        problem = side_connection_problem(record, record.raw, idle=True)
+    except Exception as exc:  # never raise from the garbage collector
+        problem = f"{record.describe()} could not be checked ({type(exc).__name__})"
+    if problem:
+        with _lock:
+            _evidence.append(problem)
+    with contextlib.suppress(Exception):
+        record.raw.close()
+
+
+def forget(conn: BaseDatabaseWrapper) -> None:
+    """Stop tracking ``conn`` (its read-only block just reported a breach on it: no second report when
+    it closes)."""
+    record = _tracked.pop(conn, None)
+    if record is not None:
+        _by_raw.pop(id(record.raw), None)
+
+
+def take_evidence() -> list[str]:
+    """The problems found on tracked connections as they closed since the last call."""
+    with _lock:
+        found = list(_evidence)
+        _evidence.clear()
+    return found
+
+
+def tracked() -> list[tuple[BaseDatabaseWrapper, Tracked]]:
+    """The tracked connections still open (or at least not closed through Django)."""
+    return list(_tracked.items())
+
+
+@contextlib.contextmanager
+def driver_guard_suspended(conn: BaseDatabaseWrapper) -> Iterator[None]:
+    """Tests of the database layer alone (``read_only(guard=False)``): the driver guard of ``conn`` is off."""
+    record = _tracked.get(conn)
+    if record is not None:
+        record.suspended += 1
+    try:
+        yield
+    finally:
+        if record is not None:
+            record.suspended -= 1
 
 
 def is_armed() -> bool:
@@ -159,6 +405,9 @@ def _on_connection_created(sender: Any, connection: BaseDatabaseWrapper, **kwarg
         # A wrapper locked while armed that reconnects now: it is an ordinary connection again.
         connection.execute_wrappers[:] = [w for w in connection.execute_wrappers if not isinstance(w, LockdownGuard)]
         _locked.discard(connection)
+        old = _tracked.pop(connection, None)
+        if old is not None:
+            _by_raw.pop(id(old.raw), None)
         return
     try:
         lock(connection)
@@ -192,6 +441,7 @@ def lock(conn: BaseDatabaseWrapper) -> None:
         conn.execute_wrappers.insert(0, guards[0])
     for guard in guards:
         guard.raw = conn.connection
+    _track(conn)
     _locked.add(conn)
 
 

@@ -30,6 +30,7 @@ Django's back (a ``COMMIT`` on the driver's connection), the block raises
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -85,13 +86,21 @@ class StatementGuard:
             if sent is not None and sent != text:
                 self.check(sent, many)
         try:
-            return execute(text, params, many, context)  # exactly the text that was checked
+            with _passing(context):  # checked here: the lockdown's driver guard need not check it again
+                return execute(text, params, many, context)  # exactly the text that was checked
         except Exception as exc:
             refusal = database_refusal(exc)
             if refusal is None:
                 raise
             self.refused.append(_first_word(text))
             raise ReadOnlyViolation(_first_word(text), f"the database refused it: {refusal}", text) from exc
+
+
+def _passing(context: Any) -> Any:
+    from tenant_console.core.lockdown import trusted
+
+    wrapper = (context or {}).get("connection")
+    return trusted(getattr(wrapper, "connection", None))
 
 
 def _mogrify(context: Any, sql: str, params: Any) -> str | None:
@@ -171,18 +180,28 @@ class ReadOnlyState:
 
 
 def _raw_cursor(alias: str) -> Any:
-    """A cursor of the driver, below Django's execute wrappers (for our own statements)."""
+    """A cursor of the driver, below Django's execute wrappers (for our own statements; use it
+    inside :func:`_trusted`, so that the lockdown's driver guard lets them through)."""
     conn = connections[alias]
     conn.ensure_connection()
     return conn.connection.cursor()
 
 
+def _trusted(alias: str) -> Any:
+    from tenant_console.core.lockdown import trusted
+
+    conn = connections[alias]
+    conn.ensure_connection()
+    return trusted(conn.connection)
+
+
 def _raw_execute(alias: str, sql: str) -> None:
-    cur = _raw_cursor(alias)
-    try:
-        cur.execute(sql)
-    finally:
-        cur.close()
+    with _trusted(alias):
+        cur = _raw_cursor(alias)
+        try:
+            cur.execute(sql)
+        finally:
+            cur.close()
 
 
 def _last_result(cur: Any) -> None:
@@ -196,13 +215,14 @@ def _last_result(cur: Any) -> None:
 def _fetch_row(alias: str, sql: str) -> Any:
     """The first row of the last statement in ``sql`` (no parameters: one round trip on
     both psycopg2 and psycopg 3, which allow several statements only without them)."""
-    cur = _raw_cursor(alias)
-    try:
-        cur.execute(sql)
-        _last_result(cur)
-        return cur.fetchone()
-    finally:
-        cur.close()
+    with _trusted(alias):
+        cur = _raw_cursor(alias)
+        try:
+            cur.execute(sql)
+            _last_result(cur)
+            return cur.fetchone()
+        finally:
+            cur.close()
 
 
 def _fetch_one(alias: str, sql: str) -> Any:
@@ -274,27 +294,69 @@ def _begin_database_layer(alias: str, vendor: str, state: ReadOnlyState) -> tupl
     return None
 
 
-#: Statement counters of a MariaDB/MySQL session that only reads (or that the block itself
-#: sends); any other ``Com_*`` counter that moves during the block (an INSERT, a COMMIT, DDL,
-#: ``LOAD DATA``, ``CALL``...) means it cannot be proven that nothing was written. A statement the
-#: server refused still counts: failing loud rather than guessing.
+#: Statement counters of a MariaDB/MySQL session that only read (or that the block itself sends).
 _MYSQL_READ_COUNTERS = ("Com_select", "Com_show_", "Com_set_option", "Com_stmt_", "Com_empty_query", "Com_help",
                         "Com_rollback", "Com_savepoint", "Com_release_savepoint", "Com_change_db",
                         "Com_get_diagnostics", "Com_signal", "Com_resignal", "Com_check", "Com_checksum",
-                        "Com_ha_", "Com_explain", "Com_multi")
+                        "Com_ha_", "Com_explain", "Com_multi", "Com_commit", "Com_begin", "Com_xa_",
+                        "Com_execute_sql", "Com_execute_immediate", "Com_prepare_sql", "Com_dealloc_sql")
+#: Rows the session changed in real tables (InnoDB, MyISAM...; MariaDB counts internal temporary
+#: tables apart, in ``Handler_tmp_*``). A statement the server refused moves none of them.
+_MYSQL_ROW_COUNTERS = ("Handler_write", "Handler_update", "Handler_delete")
+#: Statements after which a transaction can be read-write although the session was read-only:
+#: ``SET`` (``SET SESSION TRANSACTION READ WRITE``, ``SET tx_read_only = 0``), ``START TRANSACTION
+#: READ WRITE``, ``XA START``, a prepared or dynamic statement, a procedure (whose body may do either).
+_MYSQL_READ_WRITE_ENTRY = ("Com_set_option", "Com_begin", "Com_xa_start", "Com_stmt_execute", "Com_execute_sql",
+                           "Com_execute_immediate", "Com_call_procedure")
+_MYSQL_STATUS = ("SHOW SESSION STATUS WHERE Variable_name LIKE 'Com\\_%' OR Variable_name IN "
+                 "('Handler_write', 'Handler_update', 'Handler_delete')")
+
+
+def mysql_counters(cur: Any) -> dict[str, int]:
+    """A MariaDB/MySQL session's own counters, read on its driver cursor ``cur``: its statement counters
+    (``Com_*``), its row changes (``Handler_write/update/delete``) and whether the session itself is
+    read-only (``session_read_only``)."""
+    cur.execute(_MYSQL_STATUS)
+    counters = {str(name): int(value) for name, value in cur.fetchall()}
+    cur.execute("SHOW SESSION VARIABLES WHERE Variable_name IN ('tx_read_only', 'transaction_read_only')")
+    rows = cur.fetchall()
+    counters["session_read_only"] = int(bool(rows) and all(str(v).upper() in ("ON", "1") for _n, v in rows))
+    return counters
+
+
+def mysql_writes(before: dict[str, int], after: dict[str, int]) -> str | None:
+    """Why the session may have written between two :func:`mysql_counters` readings, or None.
+
+    Rows changed in real tables are writes. A writing or DDL statement (``Com_insert``,
+    ``Com_create_table``...) counts although the server refused it, so it counts only where it could
+    have run: on a session that was not read-only itself, or after a statement that can make a
+    transaction read-write (``SET``, ``START TRANSACTION``, ``XA START``, prepared statements, ``CALL``).
+    A statement that the read-only transaction or session refused is no breach.
+    """
+    moved = {k: v - before.get(k, 0) for k, v in after.items() if k != "session_read_only" and v != before.get(k, 0)}
+    rows = {k: v for k, v in moved.items() if k in _MYSQL_ROW_COUNTERS}
+    if rows:
+        counted = ", ".join(f"{k} +{v}" for k, v in sorted(rows.items()))
+        return f"the session changed rows ({counted})"
+    writes = {k: v for k, v in moved.items() if k.startswith("Com_") and not k.startswith(_MYSQL_READ_COUNTERS)}
+    entry = {k: v for k, v in moved.items() if k in _MYSQL_READ_WRITE_ENTRY}
+    if writes and (entry or not before.get("session_read_only", 0)):
+        counted = ", ".join(f"{k} +{v}" for k, v in sorted({**writes, **entry}.items()))
+        why = "after a statement that can make it read-write" if entry else "on a session that is not read-only"
+        return f"writing statements ran {why} ({counted})"
+    return None
 
 
 def _mysql_counters(alias: str) -> dict[str, Any]:
-    """This session's statement counters (``SHOW SESSION STATUS``) and its connection id."""
-    cur = _raw_cursor(alias)
-    try:
-        cur.execute("SHOW SESSION STATUS LIKE 'Com\\_%'")
-        counters: dict[str, Any] = {str(name): int(value) for name, value in cur.fetchall()
-                                    if not str(name).startswith(_MYSQL_READ_COUNTERS)}
-        cur.execute("SELECT CONNECTION_ID()")
-        counters["thread"] = cur.fetchone()[0]
-    finally:
-        cur.close()
+    """The session connection's counters (:func:`mysql_counters`) and its connection id."""
+    with _trusted(alias):
+        cur = _raw_cursor(alias)
+        try:
+            counters: dict[str, Any] = mysql_counters(cur)
+            cur.execute("SELECT CONNECTION_ID()")
+            counters["thread"] = cur.fetchone()[0]
+        finally:
+            cur.close()
     return counters
 
 
@@ -387,16 +449,122 @@ def _breach(alias: str, vendor: str, state: ReadOnlyState) -> str | None:
                 raise
             _mysql_drain(raw)
             now = _mysql_counters(alias)
-        if now.get("thread") != state.baseline.get("thread"):
+        if now.pop("thread") != state.baseline.get("thread"):
             return "the connection to the server was replaced inside the read-only block"
-        moved = {k: v - state.baseline.get(k, 0) for k, v in now.items()
-                 if k != "thread" and v != state.baseline.get(k, 0)}
-        # Our own SHOW / SELECT statements move none of these; a write, DDL or a COMMIT does.
-        if moved:
-            counted = ", ".join(f"{k} +{v}" for k, v in sorted(moved.items()))
-            return f"the session's write counters moved ({counted})"
-        return None
+        # Our own SHOW / SELECT statements move none of these; a write does.
+        return mysql_writes({k: v for k, v in state.baseline.items() if k != "thread"}, now)
     return None
+
+
+def _driver_guard_removed(record: Any, raw: Any) -> str | None:
+    """Whether the lockdown's driver guard, or the driver's read-only default, was changed on ``raw``."""
+    if record.vendor == "postgresql":
+        if getattr(raw, "cursor_factory", None) is not record.factory:
+            return "its driver cursor class was replaced (below the console's driver guard)"
+        if getattr(raw, "readonly", None) is False or getattr(raw, "read_only", None) is False:
+            return "the driver was told to begin READ WRITE transactions on it"
+    elif raw.__dict__.get("query") is not record.query:
+        return "the console's driver guard was removed from it"
+    return None
+
+
+def _raw_closed(raw: Any) -> bool:
+    closed = getattr(raw, "closed", None)  # psycopg2: int, psycopg 3: bool
+    if closed is not None:
+        return bool(closed)
+    return not getattr(raw, "open", True)  # mysqlclient
+
+
+def side_connection_problem(record: Any, current: Any, *, idle: bool) -> str | None:
+    """What cannot be proven about one tracked connection (:class:`tenant_console.core.lockdown.Tracked`)
+    of the process, or None; ``current`` is its wrapper's driver connection now.
+
+    Only when ``idle`` (its thread is done with it: it is closing, or the thread ended) is it asked
+    itself: PostgreSQL, whether its session still begins read-only transactions (it has no counter of
+    what it committed); MariaDB/MySQL, its session's counters against those at connect
+    (:func:`mysql_writes`), which also see writes made and committed after it was turned read-write
+    and back. A connection closed below Django on MariaDB cannot be asked any more: reported.
+    """
+    raw = record.raw
+    who = record.describe()
+    if current is not raw or _raw_closed(raw):
+        if record.vendor == "mysql" and not record.checked:
+            return f"{who} was closed below Django, so its session's counters could not be read"
+        return None
+    removed = _driver_guard_removed(record, raw)
+    if removed:
+        return f"on {who} {removed}"
+    if not idle:
+        return None
+    from tenant_console.core.lockdown import trusted
+
+    try:
+        with trusted(raw):
+            cur = raw.cursor()
+            try:
+                if record.vendor == "postgresql":
+                    cur.execute("SELECT pg_catalog.current_setting('default_transaction_read_only')")
+                    (default_ro,) = cur.fetchone()
+                    if default_ro != "on":
+                        return (f"{who} was turned back to READ WRITE (default_transaction_read_only = "
+                                f"{default_ro}); what it committed cannot be proven")
+                    return None
+                _mysql_drain(raw)
+                now = mysql_counters(cur)
+            finally:
+                cur.close()
+    except Exception as exc:
+        if record.vendor == "postgresql":
+            return None  # it had nothing more to prove than its setting (see docs/readonly.md)
+        return f"{who} could not be checked ({type(exc).__name__}: {exc})"
+    record.checked = True
+    problem = mysql_writes(record.baseline, now)
+    if problem is None and not now.get("session_read_only"):
+        problem = "the session was turned back to READ WRITE"
+    return f"on {who} {problem}" if problem else None
+
+
+def side_breach(alias: str) -> str | None:
+    """The proof for the process's other connections (see docs/readonly.md): problems found as tracked
+    connections closed since the last block; for those still open, their driver guard, and what the
+    server shows of them from this block's connection (PostgreSQL: an open transaction that wrote has
+    a ``backend_xid``; MariaDB: ``INNODB_TRX.trx_rows_modified``); those whose thread is done with them
+    are asked themselves (:func:`side_connection_problem`)."""
+    from tenant_console.core.lockdown import take_evidence, tracked
+
+    conn = connections[alias]
+    problems = take_evidence()
+    live: list[Any] = []
+    me = threading.current_thread()
+    for wrapper, record in tracked():
+        if wrapper is conn:
+            continue
+        idle = record.thread is me or not record.thread.is_alive()
+        problem = side_connection_problem(record, wrapper.connection, idle=idle)
+        if problem:
+            problems.append(problem)
+        elif not idle and record.vendor == conn.vendor and record.server == (
+                conn.settings_dict.get("HOST"), str(conn.settings_dict.get("PORT")), conn.settings_dict.get("NAME")):
+            live.append(record)
+    if live:
+        ids = ", ".join(str(int(r.backend)) for r in live)
+        if conn.vendor == "postgresql":
+            row = _fetch_row(alias, "SELECT pg_catalog.pg_stat_clear_snapshot(); SELECT pg_catalog.string_agg("
+                                    f"pid::text, ', ') FROM pg_catalog.pg_stat_activity WHERE pid IN ({ids}) "
+                                    "AND backend_xid IS NOT NULL")
+            if row and row[0]:
+                problems.append(f"connection(s) {row[0]} of this process hold a transaction that wrote")
+        else:
+            try:
+                row = _fetch_row(alias, "SELECT GROUP_CONCAT(trx_mysql_thread_id) FROM information_schema.INNODB_TRX "
+                                        f"WHERE trx_mysql_thread_id IN ({ids}) AND trx_rows_modified > 0")
+            except Exception as exc:
+                row = (f"{ids} (INNODB_TRX could not be read: {exc})",)
+            if row and row[0]:
+                problems.append(f"connection(s) {row[0]} of this process hold a transaction that wrote")
+    if not problems:
+        return None
+    return "another connection of this process: " + "; ".join(problems)
 
 
 @contextlib.contextmanager
@@ -427,7 +595,7 @@ def read_only(alias: str = "default", *, guard: bool = True) -> Iterator[ReadOnl
             lexings = _begin_database_layer(alias, vendor, state)
             try:
                 with contextlib.ExitStack() as stack:
-                    stack.enter_context(_deferred_lockdown_guard(conn))
+                    stack.enter_context(_deferred_lockdown_guard(conn, strict=guard))
                     if guard:
                         state.guard = StatementGuard(vendor, lexings)
                         stack.enter_context(conn.execute_wrapper(state.guard))
@@ -440,6 +608,8 @@ def read_only(alias: str = "default", *, guard: bool = True) -> Iterator[ReadOnl
                         conn.connection.set_authorizer(None)  # our own checks and the rollback follow
                 try:
                     problem = _breach(alias, vendor, state)
+                    if problem is None and vendor != "sqlite":
+                        problem = side_breach(alias)
                 except Exception as exc:
                     problem = f"the end-of-block check failed ({type(exc).__name__}: {exc})"
                 breached = problem is not None
@@ -469,17 +639,21 @@ def _breach_error(alias: str, problem: str) -> ReadOnlyBreach:
 
 
 @contextlib.contextmanager
-def _deferred_lockdown_guard(conn: Any) -> Iterator[None]:
+def _deferred_lockdown_guard(conn: Any, strict: bool = True) -> Iterator[None]:
     """While the block's stricter guard checks every statement, the connection's lockdown
     guard need not check them twice (one classification per statement). With
     ``guard=False`` (tests of the database layer alone) it is off too."""
-    from tenant_console.core.lockdown import LockdownGuard
+    from tenant_console.core.lockdown import LockdownGuard, driver_guard_suspended
 
     outer = [w for w in conn.execute_wrappers if isinstance(w, LockdownGuard)]
     for w in outer:
         w.deferred += 1
     try:
-        yield
+        if strict:
+            yield
+        else:
+            with driver_guard_suspended(conn):
+                yield
     finally:
         for w in outer:
             w.deferred -= 1
@@ -527,6 +701,9 @@ def _restore_session(alias: str, vendor: str, breached: bool) -> None:
     if conn.connection is None:
         return
     if breached:
+        from tenant_console.core.lockdown import forget
+
+        forget(conn)  # the breach is reported; its close need not report it again
         with contextlib.suppress(Exception):
             conn.close()
         return

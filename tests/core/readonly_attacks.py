@@ -20,6 +20,7 @@ for docs/readonly.md, and a test checks that the file matches.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 CONSOLE, DATABASE, BREACH = "console", "database", "breach"
 SQLITE, PG, MY = "sqlite", "postgresql", "mysql"
@@ -51,7 +52,29 @@ def _thread(body: str) -> str:
 
 _CUR = "from django.db import connections\ncur = connections[alias].cursor()\n"
 _RAW = ("from django.db import connections\nconnections[alias].ensure_connection()\n"
-        "raw = connections[alias].connection\nc = raw.cursor()\n")
+        "raw = connections[alias].connection\nc = bare(raw)\n")
+
+
+#: A side thread's driver connection (``vendor``: its vendor), and what the side-thread attacks send on it.
+_SIDE = ("connections[alias].ensure_connection()\nraw = connections[alias].connection\n"
+         "vendor = connections[alias].vendor\n")
+_PG_SESSION_RW = "c.execute('SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE')\n"
+_PG_DEFAULT_RW = "c.execute('SET default_transaction_read_only = off')\n"
+_MY_SESSION_RW = "c.execute('SET SESSION TRANSACTION READ WRITE')\n"
+_W_COMMIT = "c.execute('INSERT INTO tc_probe (n) VALUES (1)')\nraw.commit()\n"
+#: A thread that writes in an open transaction and holds it past the end of the block (then rolls back
+#: and restores its session, so that nothing stays behind).
+_OPEN_WRITE = (
+    "import threading\nfrom django.db import connections\nwrote, done = threading.Event(), threading.Event()\n"
+    "def work():\n    try:\n        connections[alias].ensure_connection()\n"
+    "        raw = connections[alias].connection\n        c = bare(raw)\n"
+    "        c.execute('SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE')\n"
+    "        raw.autocommit = False\n        c.execute('INSERT INTO tc_probe (n) VALUES (1)')\n        wrote.set()\n"
+    "        done.wait(3)\n        raw.rollback()\n        raw.autocommit = True\n"
+    "        c.execute('SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY')\n"
+    "    finally:\n        wrote.set()\n        connections.close_all()\n"
+    "t = threading.Thread(target=work)\nt.start()\nwrote.wait(10)\nLATER.append(lambda: (done.set(), t.join()))\n"
+)
 
 
 def _sql(id: str, title: str, sql: str, outcomes: dict[str, str]) -> Attack:
@@ -60,7 +83,8 @@ def _sql(id: str, title: str, sql: str, outcomes: dict[str, str]) -> Attack:
 
 
 def _raw(id: str, title: str, sql: str, outcomes: dict[str, str]) -> Attack:
-    """A statement on the driver's own cursor (below every Django wrapper)."""
+    """A statement on a cursor of the driver's own class (below every Django wrapper and the
+    console's driver guard: ``bare`` in the prelude)."""
     return Attack(id, title, _RAW + f"c.execute({sql!r})", outcomes)
 
 
@@ -158,7 +182,7 @@ ATTACKS: list[Attack] = [
     _sql("sql-mysql-handler", "SET SESSION TRANSACTION READ WRITE", "SET SESSION TRANSACTION READ WRITE",
          {MY: CONSOLE}),
     Attack("raw-mysql-commit-update", "COMMIT; UPDATE; COMMIT on the driver's cursor",
-           _RAW + "c.execute('COMMIT')\nc.execute('UPDATE tc_probe SET n = 2')\nc.execute('COMMIT')", {MY: BREACH}),
+           _RAW + "c.execute('COMMIT')\nc.execute('UPDATE tc_probe SET n = 2')\nc.execute('COMMIT')", {MY: DATABASE}),
     Attack("raw-mysql-session-rw", "SET SESSION TRANSACTION READ WRITE, COMMIT, INSERT, COMMIT on the driver's cursor",
            _RAW + "c.execute('COMMIT')\nc.execute('SET SESSION TRANSACTION READ WRITE')\n"
            "c.execute('INSERT INTO tc_probe (n) VALUES (1)')\nc.execute('COMMIT')", {MY: BREACH}),
@@ -179,12 +203,12 @@ ATTACKS: list[Attack] = [
     Attack("wrapper-removed", "the statement guard removed from execute_wrappers, then a write",
            "from django.db import connections\nws = list(connections[alias].execute_wrappers)\n"
            "connections[alias].execute_wrappers.clear()\ntry:\n    W()\nfinally:\n"
-           "    connections[alias].execute_wrappers.extend(ws)", _both(DATABASE, mariadb=BREACH)),
+           "    connections[alias].execute_wrappers.extend(ws)", {SQLITE: DATABASE, PG: CONSOLE, MY: CONSOLE}),
     # -- the driver's own cursor on the session connection ----------------------------------------
     _raw("raw-insert", "INSERT on the driver's cursor", "INSERT INTO tc_probe (n) VALUES (1)",
-         _both(DATABASE, mariadb=BREACH)),
+         _both(DATABASE)),
     _raw("raw-ddl", "CREATE TABLE on the driver's cursor", "CREATE TABLE tc_evil (n integer)",
-         _both(DATABASE, mariadb=BREACH)),
+         _both(DATABASE)),
     _raw("raw-nextval", "nextval() on the driver's cursor",
          "SELECT nextval(pg_get_serial_sequence('conference_organiser', 'id'))", {PG: DATABASE}),
     Attack("raw-commit-begin", "ROLLBACK; BEGIN; INSERT; COMMIT on the driver's cursor",
@@ -233,7 +257,7 @@ ATTACKS: list[Attack] = [
     Attack("create-connection-raw", "connections.create_connection(alias), driver cursor write",
            "from django.db import connections\nc2 = connections.create_connection(alias)\n"
            "try:\n    c2.ensure_connection()\n"
-           "    c2.connection.cursor().execute('INSERT INTO tc_probe (n) VALUES (1)')\n"
+           "    bare(c2.connection).execute('INSERT INTO tc_probe (n) VALUES (1)')\n"
            "    c2.connection.commit()\nfinally:\n    c2.close()", _both(DATABASE)),
     Attack("create-connection-rw-session", "create_connection(), SET SESSION ... READ WRITE refused on it",
            "from django.db import connections\nc2 = connections.create_connection(alias)\n"
@@ -245,7 +269,7 @@ ATTACKS: list[Attack] = [
            _thread("connections[alias].cursor().execute('INSERT INTO tc_probe (n) VALUES (1)')"), _both(CONSOLE)),
     Attack("thread-raw", "threading.Thread, driver cursor INSERT and commit",
            _thread("connections[alias].ensure_connection()\n"
-                   "connections[alias].connection.cursor().execute('INSERT INTO tc_probe (n) VALUES (1)')\n"
+                   "bare(connections[alias].connection).execute('INSERT INTO tc_probe (n) VALUES (1)')\n"
                    "connections[alias].connection.commit()"), _both(DATABASE)),
     Attack("thread-atomic", "threading.Thread, transaction.atomic() and a create",
            _thread("from django.db import transaction\nwith transaction.atomic(using=alias):\n    ORG()"),
@@ -259,7 +283,7 @@ ATTACKS: list[Attack] = [
     Attack("pool-raw", "ThreadPoolExecutor, driver cursor INSERT",
            "from concurrent.futures import ThreadPoolExecutor\nfrom django.db import connections\n"
            "def w():\n    try:\n        connections[alias].ensure_connection()\n"
-           "        connections[alias].connection.cursor().execute('INSERT INTO tc_probe (n) VALUES (1)')\n"
+           "        bare(connections[alias].connection).execute('INSERT INTO tc_probe (n) VALUES (1)')\n"
            "        connections[alias].connection.commit()\n    finally:\n        connections.close_all()\n"
            "with ThreadPoolExecutor(2) as ex:\n    ex.submit(w).result()", _both(DATABASE)),
     Attack("async-acreate", "asyncio.run(Model.objects.acreate(...))",
@@ -274,9 +298,46 @@ ATTACKS: list[Attack] = [
     Attack("sync-to-async-raw", "sync_to_async(thread_sensitive=False), driver cursor INSERT",
            "import asyncio\nfrom asgiref.sync import sync_to_async\nfrom django.db import connections\n"
            "def w():\n    try:\n        connections[alias].ensure_connection()\n"
-           "        connections[alias].connection.cursor().execute('INSERT INTO tc_probe (n) VALUES (1)')\n"
+           "        bare(connections[alias].connection).execute('INSERT INTO tc_probe (n) VALUES (1)')\n"
            "        connections[alias].connection.commit()\n    finally:\n        connections.close_all()\n"
            "asyncio.run(sync_to_async(w, thread_sensitive=False)())", _both(DATABASE)),
+    # -- the driver connection's own cursors (the driver guard), and side threads turned back to READ WRITE --
+    Attack("raw-cursor-insert", "INSERT on the driver connection's cursor()",
+           "from django.db import connections\nconnections[alias].ensure_connection()\n"
+           "connections[alias].connection.cursor().execute('INSERT INTO tc_probe (n) VALUES (1)')",
+           {SQLITE: DATABASE, PG: CONSOLE, MY: CONSOLE}),
+    Attack("raw-cursor-session-rw", "SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE on the driver's cursor()",
+           "from django.db import connections\nconnections[alias].ensure_connection()\n"
+           "connections[alias].connection.cursor().execute('SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE')",
+           {PG: CONSOLE}),
+    Attack("thread-raw-session-rw", "threading.Thread, driver cursor(): SET SESSION CHARACTERISTICS ... READ WRITE, "
+           "INSERT, commit", _thread(_SIDE + "c = raw.cursor()\n" + _PG_SESSION_RW + _W_COMMIT), {PG: CONSOLE}),
+    Attack("thread-raw-default-rw", "threading.Thread, driver cursor(): SET default_transaction_read_only = off, "
+           "INSERT, commit", _thread(_SIDE + "c = raw.cursor()\n" + _PG_DEFAULT_RW + _W_COMMIT), {PG: CONSOLE}),
+    Attack("thread-raw-mysql-session-rw", "threading.Thread, driver cursor(): SET SESSION TRANSACTION READ WRITE, "
+           "INSERT, commit", _thread(_SIDE + "c = raw.cursor()\n" + _MY_SESSION_RW + _W_COMMIT), {MY: CONSOLE}),
+    Attack("thread-raw-mysql-query", "threading.Thread, the driver connection's query(): SET SESSION TRANSACTION "
+           "READ WRITE", _thread(_SIDE + "raw.query(b'SET SESSION TRANSACTION READ WRITE')"), {MY: CONSOLE}),
+    Attack("thread-bare-session-rw", "threading.Thread, below the driver guard: the session turned back to READ "
+           "WRITE, INSERT, commit", _thread(_SIDE + "c = bare(raw)\n" + "if vendor == 'postgresql':\n    "
+                                            + _PG_SESSION_RW + "else:\n    " + _MY_SESSION_RW + _W_COMMIT),
+           {PG: BREACH, MY: BREACH}),
+    Attack("thread-bare-default-rw", "threading.Thread, below the driver guard: SET default_transaction_read_only = "
+           "off, INSERT, commit", _thread(_SIDE + "c = bare(raw)\n" + _PG_DEFAULT_RW + _W_COMMIT), {PG: BREACH}),
+    Attack("thread-bare-rw-restored", "threading.Thread, below the driver guard: READ WRITE, INSERT, commit, READ "
+           "ONLY again", _thread(_SIDE + "c = bare(raw)\n" + _MY_SESSION_RW + _W_COMMIT
+                                 + "c.execute('SET SESSION TRANSACTION READ ONLY')\n"), {MY: BREACH}),
+    Attack("thread-factory-swapped", "threading.Thread, the driver's cursor class put back, READ WRITE, INSERT, "
+           "commit, READ ONLY again", _thread(_SIDE + "raw.cursor_factory = type(bare(raw))\nc = raw.cursor()\n"
+                                               + _PG_SESSION_RW + _W_COMMIT
+                                               + "c.execute('SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY')\n"),
+           {PG: BREACH}),
+    Attack("thread-query-replaced", "threading.Thread, the driver guard replaced on query(), READ WRITE, INSERT, "
+           "commit", _thread(_SIDE + "raw.query = lambda q: type(raw).query(raw, q)\nc = raw.cursor()\n"
+                             + _MY_SESSION_RW + _W_COMMIT),
+           {MY: BREACH}),
+    Attack("thread-open-write", "threading.Thread below the driver guard holds a transaction that wrote when the "
+           "block ends", _OPEN_WRITE, {PG: BREACH}),
     # -- the session API -----------------------------------------------------------------------
     Attack("session-nested-writable", "a read-only call submitting a writable one to its own session",
            "SESSION.run(ORG, readonly=False)", _both(CONSOLE)),
@@ -288,9 +349,35 @@ ATTACKS: list[Attack] = [
 ]
 
 
+def bare_cursor(raw: Any) -> Any:
+    """A cursor of the driver's own class on the driver connection ``raw``: below the console's
+    driver guard (what an attacker who knows the console would use)."""
+    module = type(raw).__module__
+    if module.startswith("psycopg2"):
+        import psycopg2.extensions
+
+        return psycopg2.extensions.cursor(raw)
+    if module.startswith("psycopg"):
+        import psycopg
+
+        return psycopg.ClientCursor(raw)
+    if module.startswith("MySQLdb"):
+        from MySQLdb import _mysql
+
+        class Bare:
+            def execute(self, sql: str) -> None:
+                _mysql.connection.query(raw, sql)
+                _mysql.connection.store_result(raw)
+
+        return Bare()
+    return raw.cursor()
+
+
 #: Code run before every attack: the names the attacks use.
 PRELUDE = """\
 alias = {alias!r}
+LATER = []  # run by the test after the block (threads an attack leaves running)
+from tests.core.readonly_attacks import bare_cursor as bare
 def W():
     from django.db import connections
     connections[alias].cursor().execute('INSERT INTO tc_probe (n) VALUES (1)')

@@ -78,6 +78,9 @@ def probe(db_alias):
 
 
 def _cleanup(alias: str) -> None:
+    from tenant_console.core.lockdown import take_evidence
+
+    take_evidence()  # what an earlier test's side connections left is not this test's news
     _probe(alias, "DELETE FROM tc_probe")
     _probe(alias, "DELETE FROM conference_organiser WHERE slug LIKE 'tc-%'")
     for extra in ("DROP TABLE IF EXISTS tc_evil",):
@@ -140,6 +143,8 @@ def test_session_api(attack, probe, project):
             session.run(exec, attack.code, ns, timeout=60)
         except BaseException as exc:
             error = exc
+        for later in ns.get("LATER", []):
+            later()
         got = outcome_of(error)
         # the session survives every attempt and still reads
         assert session.run(_select_one, alias) == 1

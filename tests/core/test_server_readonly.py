@@ -16,6 +16,7 @@ from django.db import connections
 from tenant_console.core.errors import ReadOnlyBreach, ReadOnlyViolation
 from tenant_console.core.readonly import server_read_only
 from tests import pg
+from tests.core.readonly_attacks import bare_cursor
 
 ALIAS = "postgres_ro"
 
@@ -73,7 +74,7 @@ def test_read_only_sessions_use_the_replica_and_writes_go_to_the_primary(project
         def raw_escape() -> None:  # past every console layer: the role has no INSERT privilege
             conn = connections[replica]
             conn.ensure_connection()
-            cur = conn.connection.cursor()
+            cur = bare_cursor(conn.connection)  # below the console's driver guard too
             cur.execute("ROLLBACK")
             cur.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE")
             cur.execute("COMMIT")
