@@ -1,7 +1,8 @@
 """A dry run or a failed import leaves the target's sequences as they were (issue 12).
 
 PostgreSQL's ``nextval`` (many-to-many rows get their ids from it) and ``setval`` (the reset after
-writing) are not undone by a rollback; the apply step reads them first and puts them back. SQLite
+writing) are not undone by a rollback, nor is MariaDB's ``AUTO_INCREMENT`` (InnoDB moves it past
+every inserted key, rolled back or not); the apply step reads them first and puts them back. SQLite
 has no separate sequences: there, nothing at all changes either.
 """
 
@@ -21,6 +22,13 @@ def sequences(alias: str) -> dict[str, Any]:
     from django.db import connections
 
     conn = connections[alias]
+    if conn.vendor == "mysql":
+        with conn.cursor() as cur:
+            cur.execute("SELECT TABLE_NAME, AUTO_INCREMENT FROM information_schema.TABLES "
+                        "WHERE TABLE_SCHEMA = DATABASE() AND AUTO_INCREMENT IS NOT NULL")
+            out = dict(cur.fetchall())
+        conn.close()
+        return out
     if conn.vendor != "postgresql":
         return {}
     with conn.cursor() as cur:
@@ -47,7 +55,7 @@ def test_dry_run_leaves_sequences_as_they_were(importer, make_export):
     assert table_state(importer.alias) == before_rows
     # The control: a real import does move them (so the check above can see a move).
     importer.apply(plan, res)
-    if importer.alias.startswith("postgres"):
+    if importer.alias.startswith(("postgres", "mariadb")):
         assert sequences(importer.alias) != before_seq
 
 

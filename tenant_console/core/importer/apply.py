@@ -9,9 +9,9 @@ inserted and updated in bulk per model in dependency order, foreign keys are che
 (deferred constraints; on MariaDB/MySQL, which cannot defer them, checking is off for the
 writes; then every written table is checked explicitly, with the offending row named), and
 sequences are reset on PostgreSQL (MariaDB/MySQL's AUTO_INCREMENT follows explicit keys by
-itself; like any rolled-back InnoDB insert, a dry run or a failed import can leave it
-advanced). A dry run does all of it and rolls back; a dry run or a failed import also puts
-PostgreSQL's sequences back (they are not transactional). Killing the process at any point
+itself). A dry run does all of it and rolls back; a dry run or a failed import also puts
+PostgreSQL's sequences back and MariaDB/MySQL's AUTO_INCREMENT counters (neither is
+transactional: a rolled-back insert leaves them advanced). Killing the process at any point
 leaves the target as it was: the transaction never commits.
 """
 
@@ -92,33 +92,10 @@ class Applier:
         started = time.perf_counter()
         labels = dependency_order(list(self.plan.items), self.plan.infos)
         written = [lb for lb in labels if any(self.res.effective(it) in WRITES for it in self.plan.items[lb])]
+        counters: dict[str, int] = {}
         try:
-            with transaction.atomic(using=self.alias, durable=True):
-                self._lock(written)
-                self._recheck()
-                sequences = self._read_sequences(written)
-                try:
-                    # A savepoint, so that after a failure the transaction can still put the sequences back.
-                    with transaction.atomic(using=self.alias):
-                        self._assign_keys(labels)
-                        self._rename()
-                        total = sum(1 for it in self.plan.all_items() if self.res.effective(it) in WRITES)
-                        done = 0
-                        with self._references_checked_at_the_end():
-                            for lb in labels:
-                                done = self._write_model(lb, done, total)
-                        self._reset_sequences(written)
-                        self._check_constraints(written)
-                        self._check_cancel()
-                except BaseException:
-                    try:
-                        self._restore_sequences(sequences)
-                    except DatabaseError:
-                        pass  # the connection is gone; the first error is the one to report
-                    raise
-                if self.dry_run:
-                    self._restore_sequences(sequences)
-                    transaction.set_rollback(True, using=self.alias)
+            with self._auto_increments_restored(counters):
+                self._transaction(labels, written, counters)
         except IntegrityError as exc:
             raise ApplyFailed(
                 f"The database refused the import, so nothing was written (the transaction was rolled back): "
@@ -140,6 +117,54 @@ class Applier:
         self.report.dropped_links = list(self.res.dropped_links)
         self.report.seconds = time.perf_counter() - started
         return self.report
+
+    def _transaction(self, labels: list[str], written: list[str], counters: dict[str, int]) -> None:
+        with transaction.atomic(using=self.alias, durable=True):
+            self._lock(written)
+            self._recheck()
+            sequences = self._read_sequences(written)
+            counters.update(self._read_auto_increments(written))
+            try:
+                # A savepoint, so that after a failure the transaction can still put the sequences back.
+                with transaction.atomic(using=self.alias):
+                    self._assign_keys(labels)
+                    self._rename()
+                    total = sum(1 for it in self.plan.all_items() if self.res.effective(it) in WRITES)
+                    done = 0
+                    with self._references_checked_at_the_end():
+                        for lb in labels:
+                            done = self._write_model(lb, done, total)
+                    self._reset_sequences(written)
+                    self._check_constraints(written)
+                    self._check_cancel()
+            except BaseException:
+                try:
+                    self._restore_sequences(sequences)
+                except DatabaseError:
+                    pass  # the connection is gone; the first error is the one to report
+                raise
+            if self.dry_run:
+                self._restore_sequences(sequences)
+                transaction.set_rollback(True, using=self.alias)
+
+    @contextlib.contextmanager
+    def _auto_increments_restored(self, counters: dict[str, int]) -> Iterator[None]:
+        """MariaDB/MySQL: after a dry run or a failed import (rolled back), put the written tables'
+        ``AUTO_INCREMENT`` back to what :meth:`_read_auto_increments` read (``counters``). InnoDB never
+        sets it below the largest key in the table plus one, so a key another writer took meanwhile is
+        safe. ``ALTER TABLE`` commits, so this runs after the transaction, never inside it."""
+        try:
+            yield
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self._restore_auto_increments(counters)
+            raise
+        if self.dry_run:
+            try:
+                self._restore_auto_increments(counters)
+            except DatabaseError as exc:
+                self.report.notes.append(f"AUTO_INCREMENT could not be put back ({' '.join(str(exc).split())}); "
+                                         "the next new rows' keys will leave a gap")
 
     # -- steps -----------------------------------------------------------------
     def _lock(self, labels: list[str]) -> None:
@@ -488,6 +513,34 @@ class Applier:
                     last, called = cur.fetchone()
                     out.append((name, int(last), bool(called)))
         return out
+
+    def _read_auto_increments(self, labels: list[str]) -> dict[str, int]:
+        """MariaDB/MySQL: the written tables' ``AUTO_INCREMENT`` (the next key InnoDB would give)."""
+        if self.conn.vendor != "mysql" or not labels:
+            return {}
+        return self._read_auto_increments_of(self._sequence_tables(labels))
+
+    def _restore_auto_increments(self, counters: dict[str, int]) -> None:
+        if not counters:
+            return
+        now = self._read_auto_increments_of(list(counters))
+        qn = self.conn.ops.quote_name
+        with self.conn.cursor() as cur:
+            cur.execute("SELECT @@SESSION.lock_wait_timeout")
+            (wait,) = cur.fetchone()
+            cur.execute("SET SESSION lock_wait_timeout = 10")  # a long transaction on the table: give up
+            try:
+                for table, value in sorted(counters.items()):
+                    if now.get(table, value) != value:
+                        cur.execute(f"ALTER TABLE {qn(table)} AUTO_INCREMENT = {int(value)}")
+            finally:
+                cur.execute(f"SET SESSION lock_wait_timeout = {int(wait)}")
+
+    def _read_auto_increments_of(self, tables: list[str]) -> dict[str, int]:
+        with self.conn.cursor() as cur:
+            cur.execute("SELECT TABLE_NAME, AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = "
+                        f"DATABASE() AND TABLE_NAME IN ({', '.join(['%s'] * len(tables))})", tables)
+            return {str(name): int(value) for name, value in cur.fetchall() if value is not None}
 
     def _restore_sequences(self, sequences: list[tuple[str, int, bool]]) -> None:
         if not sequences:

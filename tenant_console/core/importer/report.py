@@ -24,6 +24,8 @@ class ImportReport:
     #: Objects imported without their references into another tenant (decision ``detach``).
     detached: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
+    #: What the apply step could not put back (a MariaDB AUTO_INCREMENT after a dry run, say).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def totals(self) -> dict[str, int]:
@@ -43,7 +45,7 @@ class ImportReport:
             "totals": self.totals, "counts": self.counts, "written": self.written,
             "new_keys_count": len(self.new_keys), "new_keys": keys, "renamed": self.renamed,
             "dropped_links": [list(x) for x in self.dropped_links], "seconds": round(self.seconds, 3),
-            "cross_tenant_allowed": self.cross_tenant, "detached": self.detached,
+            "cross_tenant_allowed": self.cross_tenant, "detached": self.detached, "notes": self.notes,
         }
 
     def lines(self, keys_limit: int = 20) -> list[str]:
@@ -52,6 +54,7 @@ class ImportReport:
         out = [f"{head}: {self.file} into {self.database} ({self.vendor}) in {self.seconds:.1f}s"]
         totals = ", ".join(f"{d} {n:,}" for d, n in sorted(self.totals.items()))
         out.append(f"  decisions: {totals}")
+        out += [f"  note: {note}" for note in self.notes]
         for label, c in sorted(self.counts.items()):
             out.append(f"  {label:<36} " + ", ".join(f"{d} {n:,}" for d, n in sorted(c.items())))
         if self.new_keys:
