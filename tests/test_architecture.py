@@ -45,7 +45,11 @@ def test_core_never_imports_textual_or_the_ui():
 
 
 def test_ui_never_touches_the_orm_directly():
-    """The UI gets data through core functions run on a Session thread, never django.db itself."""
+    """The UI gets data through core functions run on a Session thread, never django.db itself.
+
+    This checks imports; that the UI never *calls* the database on the event loop (through a core
+    function run straight from a handler, say) is checked at run time, by every test in tests/ui
+    (the autouse guard of tests/ui/conftest.py, tests/ui/loopguard.py)."""
     offenders = {}
     for path in UI.rglob("*.py"):
         bad = {n for n in _imports(path) if n == "django.db" or n.startswith("django.db.")}
@@ -60,3 +64,14 @@ def test_import_contracts_hold():
     result = subprocess.run([str(exe)], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "BROKEN" not in result.stdout
+
+
+def test_the_runtime_check_is_on_for_the_whole_ui_suite():
+    """The event-loop guard is an autouse fixture of tests/ui, so no UI test can leave it out."""
+    conftest = ROOT / "tests" / "ui" / "conftest.py"
+    tree = ast.parse(conftest.read_text())
+    guards = [f for f in tree.body if isinstance(f, ast.FunctionDef) and f.name == "no_orm_on_the_event_loop"]
+    assert guards, "tests/ui/conftest.py lost its event-loop guard"
+    autouse = [kw for d in guards[0].decorator_list if isinstance(d, ast.Call) for kw in d.keywords
+               if kw.arg == "autouse" and getattr(kw.value, "value", False) is True]
+    assert autouse, "the event-loop guard must be autouse"

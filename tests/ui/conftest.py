@@ -129,3 +129,14 @@ async def screen_is(pilot: Any, cls: type, timeout: float = 40.0) -> Any:
                 f"the {cls.__name__} screen", timeout=timeout)
     await pilot.pause()
     return pilot.app.screen
+
+
+@pytest.fixture(autouse=True)
+def no_orm_on_the_event_loop():
+    """The whole UI suite fails a test whose console used the database on the event loop (or off the
+    session from UI code): tests/ui/loopguard.py."""
+    from tests.ui.loopguard import orm_off_the_event_loop
+
+    with orm_off_the_event_loop() as guard:
+        yield guard
+    assert not guard.violations, "The console used the database off its session thread:\n" + guard.report()
