@@ -1,7 +1,8 @@
 """The review screen of an import.
 
-Reading and verifying the file runs in a thread (no ORM); the plan runs on the
-console's session (read-only); the apply runs on a writable session of its own,
+Reading and verifying the file runs in a thread (no ORM); the plan, and the resolution of
+the decisions after every key (0.2-1 s at 30k objects), run on the console's session
+(read-only), never on the event loop; the apply runs on a writable session of its own,
 opened for the apply and closed after it. Nothing can be applied while anything is
 undecided, and the final confirmation names the database and the tenant.
 
@@ -17,6 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -98,6 +101,13 @@ class ImportScreen(ConsoleScreen):
         self.report: Any = None
         self.retarget: Any = None
         self.plans = 0
+        #: Decisions are resolved on the session thread; keys typed meanwhile still count (their
+        #: decisions are in ``self.decisions``), and apply and save wait for the resolution.
+        self.resolving = False
+        self._resolved = asyncio.Event()
+        self._resolved.set()
+        self._resolve_generation = 0
+        self._items: list[Any] = []  # the conflicts and undecided objects, in the plan's order
         self._listed: list[Any] = []
         #: The side-by-side rows on show: (field, incoming, existing, differs).
         self.side: list[tuple[str, str, str, bool]] = []
@@ -149,9 +159,13 @@ class ImportScreen(ConsoleScreen):
         conflicts.add_columns("object", "class", "decision", "detail")
         self.query_one("#import-progress", ProgressBar).display = False
         if self.path:
+            # Opened on a file (--review, :import FILE): the review is what the user came for, so the
+            # keys go to the conflict list from the start, never into the path box (real-project
+            # finding F15: a, d or k typed while the plan ran ended up in the path).
+            self.set_focus(conflicts, scroll_visible=False)
             self.start_plan()
         else:
-            self.query_one("#import-path", Input).focus()
+            self.set_focus(self.query_one("#import-path", Input), scroll_visible=False)
 
     # -- planning ----------------------------------------------------------------
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -167,7 +181,7 @@ class ImportScreen(ConsoleScreen):
         self.run_worker(self._plan(), exclusive=True, group="import-plan", exit_on_error=False)
 
     async def _plan(self) -> None:
-        from tenant_console.core.importer import Decisions, Retarget, build_plan, read_export, resolve
+        from tenant_console.core.importer import Decisions, Retarget, build_plan, read_export
 
         self.state = "planning"
         self._status(f"Reading and verifying {self.path} ...")
@@ -177,25 +191,37 @@ class ImportScreen(ConsoleScreen):
             self.state = "failed"
             self._status(f"[b red]Cannot import:[/] {exc.message}")
             self.notify(exc.message, title="Import", severity="error")
+            self._focus_path()
             return
         console = self.console
-        self._status(f"Planning {self.export.describe()} against {console.project.database_label()} ...")
+        project, session = console.project, console.session
+        assert project is not None and session is not None
+        self._status(f"Planning {self.export.describe()} against {project.database_label()} ...")
         retarget = self.retarget or Retarget()
+        decisions = Decisions()
         try:
-            self.plan = await console.db(build_plan, self.export, console.session.alias, console.project.registry,
+            self.plan = await console.db(build_plan, self.export, session.alias, project.registry,
                                          retarget, scoped=False)
+            decisions.implied = self.plan.retarget.implied()
+            self.resolution, self._items = await console.db(resolve_items, self.plan, decisions, scoped=False)
         except Exception:
             self.state = "failed"
             self._status("[b red]The plan failed[/] (see the notification).")
+            self._focus_path()
             return
-        self.decisions = Decisions()
-        self.decisions.implied = self.plan.retarget.implied()
-        self.resolution = resolve(self.plan, self.decisions)
+        self.decisions = decisions
         self.plans += 1
         self.state = "planned"
         self._fill_summary()
         self._fill_conflicts()
         self._refresh_status()
+        # A plan on show: the keys (decide, a, d, ctrl+s) belong to the conflict list, also when the
+        # plan was started from the path box and when nothing needs deciding.
+        self.set_focus(self.query_one("#import-conflicts", DataTable), scroll_visible=False)
+
+    def _focus_path(self) -> None:
+        """No plan to review: the path box, to correct the file name (``:`` there still opens the command line)."""
+        self.set_focus(self.query_one("#import-path", Input), scroll_visible=False)
 
     # -- tables ------------------------------------------------------------------
     def _fill_summary(self) -> None:
@@ -206,20 +232,11 @@ class ImportScreen(ConsoleScreen):
         totals = self.plan.totals()
         table.add_row(Text("total", style="bold"), *[_count(totals.get(c, 0), c, bold=True) for c in CLASSES])
 
-    def _work_items(self) -> list[Any]:
-        seen: dict[str, Any] = {}
-        for it in self.plan.conflicts():
-            seen.setdefault(it.ref, it)
-        for u in self.resolution.undecided:
-            seen.setdefault(u.item.ref, u.item)
-        return list(seen.values())
-
     def _fill_conflicts(self, keep_cursor: bool = False) -> None:
         table = self.query_one("#import-conflicts", DataTable)
         row = table.cursor_row if keep_cursor else 0
         table.clear()
-        items = self._work_items()
-        self._listed = items[:SHOWN]
+        self._listed = self._items[:SHOWN]
         reasons = {id(u.item): u.reason for u in self.resolution.undecided}
         for it in self._listed:
             decision = self.resolution.decision(it)
@@ -229,7 +246,6 @@ class ImportScreen(ConsoleScreen):
             table.add_row(it.ref, it.cls, shown, detail[:90], key=it.ref)
         if self._listed:
             table.move_cursor(row=min(row, len(self._listed) - 1))
-            table.focus()
             self._show_side(self._listed[table.cursor_row])
         else:
             self.query_one("#import-side", Static).update("No conflicts: everything can be imported as planned.")
@@ -314,20 +330,55 @@ class ImportScreen(ConsoleScreen):
                     "(where it is possible).")
 
     def _resolve(self) -> None:
-        from tenant_console.core.importer import resolve
+        """Resolve the decisions made so far on the session thread (the last key wins; the list and
+        the status follow when it is done)."""
+        self._resolve_generation += 1
+        self.resolving = True
+        self._resolved.clear()
+        self.run_worker(self._resolve_on_session(copy.deepcopy(self.decisions), self._resolve_generation),
+                        group="import-resolve", exit_on_error=False)
 
-        self.resolution = resolve(self.plan, self.decisions)
+    async def _resolve_on_session(self, decisions: Any, generation: int) -> None:
+        try:
+            resolution, items = await self.console.db(resolve_items, self.plan, decisions, scoped=False)
+        finally:
+            if generation == self._resolve_generation:
+                self.resolving = False
+                self._resolved.set()
+        if generation != self._resolve_generation:
+            return  # a later key is being resolved
+        self.resolution, self._items = resolution, items
         self._fill_conflicts(keep_cursor=True)
         self._refresh_status()
 
+    def _when_resolved(self, action: Callable[[], None]) -> None:
+        """Run ``action`` now, or once the decisions typed so far are resolved (``s`` then ``a`` at typing
+        speed applies the decided plan, never the one before the last key)."""
+        if not self.resolving:
+            action()
+            return
+
+        async def later() -> None:
+            await self._resolved.wait()
+            action()
+
+        self.run_worker(later(), group="import-after-resolve", exit_on_error=False)
+
     def action_save(self) -> None:
+        self._when_resolved(self._save)
+
+    def _save(self) -> None:
+        self.run_worker(self._save_on_session(), group="import-save", exit_on_error=False)
+
+    async def _save_on_session(self) -> None:
         if self.plan is None:
             return
         path = _decisions_path(self.plan.export.data_path)
-        try:
-            self.decisions.save(path, self.plan, self.resolution.undecided)
-        except OSError as exc:
-            self.notify(f"Cannot write {path}: {exc}", severity="error")
+        try:  # the whole plan is walked and a file written: on the session thread, not the event loop
+            await self.console.db(self.decisions.save, path, self.plan, self.resolution.undecided, scoped=False,
+                                  quiet=True)
+        except Exception as exc:  # the app's Reported, quiet: the cause is said here
+            self.notify(f"Cannot write {path}: {exc.__cause__ or exc}", severity="error")
             return
         left = len(self.resolution.undecided)
         todo = (f' {left:,} undecided objects are in it with "decision": null to fill in.' if left else "")
@@ -350,6 +401,9 @@ class ImportScreen(ConsoleScreen):
 
     # -- apply -------------------------------------------------------------------
     def action_apply(self, dry_run: bool) -> None:
+        self._when_resolved(lambda: self._confirm_apply(dry_run))
+
+    def _confirm_apply(self, dry_run: bool) -> None:
         if self.state != "planned":
             return
         if not self.resolution.complete:
@@ -364,6 +418,7 @@ class ImportScreen(ConsoleScreen):
                 totals[d] = totals.get(d, 0) + n
         what = ", ".join(f"{d} {n:,}" for d, n in sorted(totals.items()))
         verb = "Rehearse (dry run, rolled back)" if dry_run else "[b]Write[/b]"
+        assert self.console.project is not None
         text = (f"{verb} the import of [b]{self.plan.export.data_path.name}[/b]\n"
                 f"into database [b]{self.console.project.database_label()}[/b] ({self.plan.alias}),\n"
                 f"tenant: [b]{self.plan.retarget.text()}[/b]\n\n{what}")
@@ -379,6 +434,7 @@ class ImportScreen(ConsoleScreen):
         from tenant_console.core.importer.report import end_import, import_act
 
         console = self.console
+        assert console.project is not None
         bar = self.query_one("#import-progress", ProgressBar)
         bar.display = True
         bar.update(total=None, progress=0)
@@ -432,14 +488,30 @@ class ImportScreen(ConsoleScreen):
     def _refresh_status(self) -> None:
         plan = self.plan
         n = len(self.resolution.undecided)
+        assert self.console.project is not None
         target = f"{self.console.project.database_label()}, {plan.retarget.text()}"
         if n:
-            more = f" (first {SHOWN:,} listed)" if len(self._work_items()) > SHOWN else ""
+            more = f" (first {SHOWN:,} listed)" if len(self._items) > SHOWN else ""
             self._status(f"{plan.export.describe()} → {target}. [b red]{n:,} undecided[/]{more}; "
                          "nothing can be applied until every conflict has a decision.")
         else:
             self._status(f"{plan.export.describe()} → {target}. [b green]Everything is decided[/]: "
                          "a applies (after a confirmation), d rehearses.")
+
+
+def resolve_items(plan: Any, decisions: Any) -> tuple[Any, list[Any]]:
+    """The decisions resolved against the plan, and the objects the review lists: every conflict and
+    everything still undecided (a dependent of a skipped object), once each, in the plan's order.
+    Walks the whole plan: run it on the session thread."""
+    from tenant_console.core.importer import resolve
+
+    resolution = resolve(plan, decisions)
+    seen: dict[str, Any] = {}
+    for it in plan.conflicts():
+        seen.setdefault(it.ref, it)
+    for u in resolution.undecided:
+        seen.setdefault(u.item.ref, u.item)
+    return resolution, list(seen.values())
 
 
 def _count(n: int, cls: str, bold: bool = False) -> Text:
