@@ -532,6 +532,10 @@ class TenantConsoleApp(App[None]):
     def run_command_line(self, text: str) -> None:
         word, _, arg = text.strip().lstrip(":").partition(" ")
         cmd = self.extensions.find(word)
+        if cmd is None and self.project is not None and commands.names_a_model(word):
+            # :Submission 41, :Submission CEPRNX, :conference.Submission (the model's list)
+            self.run_worker(commands.open_by_key(self, f"{word} {arg}"), group="command", exit_on_error=False)
+            return
         if cmd is None:
             from tenant_console.core.errors import did_you_mean
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tenant_console.ui.extensions import Extensions
+from tenant_console.ui.extensions import CommandHandler, Extensions
 
 if TYPE_CHECKING:
     from tenant_console.ui.app import TenantConsoleApp
@@ -43,6 +43,48 @@ def _model(app: TenantConsoleApp, arg: str) -> None:
     app.open_model(arg)
 
 
+async def open_by_key(app: TenantConsoleApp, arg: str) -> None:
+    """``:open Submission CEPRNX`` (and ``:Submission CEPRNX``, ``:conference.Submission 41``): the object
+    of that model in the scope whose primary key or own unique code is the text, looked up on the session
+    thread by the one rule for opening objects (core/browse/access.py); no text: the model's list."""
+    from tenant_console.core.browse.access import find_object
+    from tenant_console.core.browse.catalog import resolve_model
+
+    model_text, _, key = arg.strip().partition(" ")
+    if not model_text:
+        app.notify("Name a model and a primary key or code: :Submission 41, :Submission CEPRNX.",
+                   title="Open", severity="warning")
+        return
+    try:
+        label = resolve_model(model_text)
+    except Exception as exc:
+        app.report(exc, "Open")
+        return
+    if not key.strip():
+        app.open_model(label)
+        return
+    if app.project is None:
+        return
+    try:
+        found = await app.db(find_object, app.project.registry, label, key, app.scope, quiet=True)
+    except Exception as exc:  # the app's Reported, quiet: its cause is the message for people
+        app.report(exc.__cause__ or exc, "Not found")
+        return
+    app.open_object(found.label, found.pk)
+
+
+def names_a_model(word: str) -> bool:
+    """Whether a ``:`` word that is no command is a model (``:Submission CEPRNX``): a label or a model
+    name of the project (an ambiguous bare name too, so that its message names the candidates)."""
+    from tenant_console.core.browse.catalog import resolve_model
+
+    try:
+        resolve_model(word)
+    except Exception as exc:
+        return "ambiguous" in str(exc)
+    return True
+
+
 def _row(app: TenantConsoleApp, arg: str) -> None:
     from tenant_console.ui.screens.objects import ObjectListScreen
 
@@ -76,7 +118,7 @@ def _selected(app: TenantConsoleApp) -> tuple[str, object] | None:
     return None
 
 
-def _on_selected(action: str) -> object:
+def _on_selected(action: str) -> CommandHandler:
     def run(app: TenantConsoleApp, arg: str) -> None:
         picked = _selected(app)
         if picked is not None:
@@ -90,6 +132,8 @@ def register_builtin(ext: Extensions) -> None:
                 aliases=("t", "tenants", "scope"), usage="tenant [TEXT]")
     ext.command("model", "Open a model's objects (app.Model or a unique name); no name: the model list",
                 _model, aliases=("m", "models"), usage="model [NAME]")
+    ext.command("open", "Open an object by primary key or its own code (also :MODEL KEY, e.g. :Submission CEPRNX)",
+                open_by_key, aliases=("o",), usage="open MODEL PK|CODE", palette=False)
     ext.command("row", "Jump to a row of the object list: a number, N%, or end", _row, aliases=("go",),
                 usage="row N|N%|end", palette=False)
     ext.command("filter", "Filter the object list (Django lookups and words)", _filter, aliases=("f",),
