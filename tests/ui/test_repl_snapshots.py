@@ -77,3 +77,14 @@ def test_snapshot_cross_tenant_warning(make, snap_compare):
         await run(pilot, "Review.objects.filter(submission__event__slug='pycon-nordic').get().submission")
 
     assert snap_compare(make(), terminal_size=SIZE, run_before=before)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (140, 42)], ids=["80x24", "140x42"])
+def test_snapshot_repl_table(make, snap_compare, size):
+    """A model queryset's table: the id and the first-read columns whole at 80 columns, the rest named
+    under it; at 140 columns more of them, dates written as the object table writes them."""
+    async def before(pilot):
+        await ready(pilot)
+        await run(pilot, "Submission.objects.order_by('-pk')[:6]")
+
+    assert snap_compare(make(), terminal_size=size, run_before=before)

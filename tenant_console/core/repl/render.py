@@ -2,9 +2,16 @@
 
 The REPL shows the value of an expression without ``print()``. A queryset
 becomes a small table of its first rows plus the total count; a model instance
-becomes its fields; anything else is pretty-printed. This module produces only
-strings and rows (the UI decides colours and borders) and must run on the
-session thread, because rendering a queryset runs queries inside the scope.
+becomes its fields; anything else is pretty-printed. Values in tables and
+objects are written by the object table's own function
+(:func:`tenant_console.core.browse.rows.format_value`: ``2026-05-04 09:30:00``,
+not ``datetime.datetime(...)``). A table also says in which order its columns
+are read (:attr:`Rendered.priority`: the key, the object's own code, short
+text, choices, links, then the rest), so that the UI keeps the first ones
+whole on a narrow terminal and names the ones it leaves out. This module
+produces only strings and rows (the UI decides colours, borders and widths) and
+must run on the session thread, because rendering a queryset runs queries
+inside the scope.
 """
 
 from __future__ import annotations
@@ -14,10 +21,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from django.db import models
 from django.db.models import Manager, Model, QuerySet
 
+from tenant_console.core.browse.access import code_fields
+from tenant_console.core.browse.rows import format_value
+
 MAX_ROWS = 10
-MAX_COLUMNS = 8
+#: Columns a table carries at most (the UI shows those that fit and names the rest).
+MAX_COLUMNS = 16
 MAX_CELL = 40
 MAX_TEXT = 20_000
 
@@ -35,6 +47,13 @@ class Rendered:
     note: str = ""
     #: Said in red with the value: the shown objects belong to another tenant (see :mod:`.tenancy`).
     warning: str = ""
+    #: Column indexes in the order a person reads them, the key first (empty: left to right).
+    priority: tuple[int, ...] = ()
+
+    def reading_order(self) -> tuple[int, ...]:
+        """:attr:`priority`, completed with any column it leaves out, left to right."""
+        seen = [i for i in self.priority if 0 <= i < len(self.columns)]
+        return tuple(seen + [i for i in range(len(self.columns)) if i not in seen])
 
     def as_text(self) -> str:
         """A plain-text form (for the headless shell, logs and tests)."""
@@ -57,9 +76,9 @@ TenantCheck = Callable[[Sequence[Model]], str]
 
 
 def cell(value: Any, limit: int = MAX_CELL) -> str:
-    """One short line for a table cell."""
-    text = value if isinstance(value, str) else repr(value) if not isinstance(value, Model) else str(value)
-    text = " ".join(str(text).split()) if "\n" in str(text) or "\t" in str(text) else str(text)
+    """One short line for a table cell, written as the object table writes it (one function for both)."""
+    text = str(value) if isinstance(value, Model) else format_value(value)
+    text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -67,13 +86,35 @@ def label(model: type[Model]) -> str:
     return f"{model._meta.app_label}.{model.__name__}"
 
 
-def _model_columns(model: type[Model]) -> tuple[list[tuple[str, str]], int]:
-    """``[(header, attname)]`` for the concrete fields, pk first, and how many were left out."""
+def _reading_rank(model: type[Model], f: models.Field) -> int:
+    """How early a person looks at a column: the key, the object's own code, short text, choices, links,
+    numbers and dates, long text and JSON last (found from the field's kind, never from its name)."""
+    if f.primary_key:
+        return 0
+    if f.name in code_fields(model):
+        return 1
+    if f.choices:
+        return 3
+    if f.is_relation:
+        return 4
+    if isinstance(f, models.CharField):
+        return 2
+    if isinstance(f, (models.TextField, models.JSONField, models.BinaryField)):
+        return 6
+    return 5
+
+
+def _model_columns(model: type[Model]) -> tuple[list[tuple[str, str]], int, tuple[int, ...]]:
+    """``[(header, attname)]`` for the concrete fields, pk first, how many were left out, and the
+    reading order of those kept (the key first)."""
     fields = list(model._meta.concrete_fields)
     pk = model._meta.pk
     fields.sort(key=lambda f: f is not pk)
-    cols = [(f.name, f.attname) for f in fields]
-    return cols[:MAX_COLUMNS], max(0, len(cols) - MAX_COLUMNS)
+    ranked = sorted(range(len(fields)), key=lambda i: (_reading_rank(model, fields[i]), i))
+    kept = sorted(ranked[:MAX_COLUMNS])
+    cols = [(fields[i].name, fields[i].attname) for i in kept]
+    priority = tuple(kept.index(i) for i in ranked[:MAX_COLUMNS])
+    return cols, max(0, len(fields) - MAX_COLUMNS), priority
 
 
 def _model_rows(objs: Sequence[Model], cols: list[tuple[str, str]]) -> tuple[tuple[str, ...], ...]:
@@ -111,10 +152,10 @@ def render_queryset(qs: QuerySet, rows: int = MAX_ROWS, check: TenantCheck | Non
         body = tuple((cell(v),) for v in head)
         return Rendered("table", title=title, columns=("value",), rows=body, total=total,
                         note=_note(len(head), total, 0))
-    cols, hidden = _model_columns(model)
+    cols, hidden, priority = _model_columns(model)
     return Rendered("table", title=title, columns=tuple(h for h, _ in cols), rows=_model_rows(head, cols),
                     total=total, note=_note(len(head), total, hidden),
-                    warning=check(head) if check is not None and head else "")
+                    warning=check(head) if check is not None and head else "", priority=priority)
 
 
 def render_instance(obj: Model, check: TenantCheck | None = None) -> Rendered:
@@ -157,12 +198,12 @@ def render(value: Any, rows: int = MAX_ROWS, width: int = 100, check: TenantChec
     if isinstance(value, (list, tuple)) and value and all(isinstance(v, Model) for v in value) \
             and len({type(v) for v in value}) == 1:
         model = type(value[0])
-        cols, hidden = _model_columns(model)
+        cols, hidden, priority = _model_columns(model)
         head = list(value[:rows])
         return Rendered("table", title=f"{type(value).__name__} of {label(model)}",
                         columns=tuple(h for h, _ in cols), rows=_model_rows(head, cols), total=len(value),
                         note=_note(len(head), len(value), hidden),
-                        warning=check(head) if check is not None else "")
+                        warning=check(head) if check is not None else "", priority=priority)
     try:
         text = pprint.pformat(value, width=width, sort_dicts=False)
     except Exception:

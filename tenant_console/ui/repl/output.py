@@ -15,6 +15,7 @@ from rich.text import Text
 from tenant_console.core.repl.render import Rendered
 from tenant_console.core.repl.runner import RunResult
 from tenant_console.core.repl.sqlecho import QueryRecord
+from tenant_console.ui.repl.table import FittedTable
 
 PROMPT_STYLE = "bold cyan"
 WRITABLE_PROMPT_STYLE = "bold red"
@@ -37,18 +38,16 @@ def render_output(chunks: list[tuple[str, str]]) -> RenderableType:
 def render_value(value: Rendered) -> RenderableType:
     if value.kind == "text":
         return Syntax(value.text, "python", theme="monokai", background_color="default", word_wrap=True)
-    table = Table(show_edge=False,
-                  header_style="bold", caption=value.note or None, caption_justify="left",
-                  caption_style="dim", pad_edge=False, expand=False)
+    table: RenderableType
     if value.kind == "object":
-        table.show_header = False
+        table = Table(show_edge=False, show_header=False, caption=value.note or None, caption_justify="left",
+                      caption_style="dim", pad_edge=False, expand=False)
         table.add_column(style="cyan", no_wrap=True)
         table.add_column(overflow="fold")
-    else:
-        for name in value.columns:
-            table.add_column(name, overflow="ellipsis", max_width=42, no_wrap=True)
-    for row in value.rows:
-        table.add_row(*row)
+        for row in value.rows:
+            table.add_row(*row)
+    else:  # the columns that fit the log's width, the key and the first-read ones whole
+        table = FittedTable(value)
     parts: list[RenderableType] = [Text(value.title, style="bold")] if value.title else []
     parts.append(table)
     if value.warning:  # another tenant's object, reached around the scope (a forward FK)
