@@ -65,7 +65,7 @@ class CliContext:
         from tenant_console.core.tenants import parse_scope_flag, resolve_tenant
 
         registry = self.project.registry
-        parsed = [(flag, *parse_scope_flag(registry, flag.name, flag.value)) for flag in self.scope_flags]
+        parsed = [(flag, *parse_scope_flag(registry, flag.name, flag.given)) for flag in self.scope_flags]
 
         def resolve() -> dict[str, Any]:
             selection: dict[str, Any] = {}
@@ -74,7 +74,7 @@ class CliContext:
                     from tenant_console.core.errors import ScopeSelectionError
 
                     raise ScopeSelectionError(f"The dimension {dim!r} was given twice ({flag.text}).")
-                selection[dim] = resolve_tenant(registry, dim, lookup, flag.value, alias=session.alias)
+                selection[dim] = resolve_tenant(registry, dim, lookup, flag.given, alias=session.alias)
             return selection
 
         return session.run(resolve, scoped=False, readonly=True)

@@ -21,6 +21,16 @@ class ScopeFlag:
     def text(self) -> str:
         return f"--{self.name}={self.value}"
 
+    @property
+    def given(self) -> str:
+        """The value, which a scope flag needs (``--event`` alone is a mistake, said in one paragraph)."""
+        if self.value is None:
+            raise ConsoleError(
+                f"The option --{self.name} needs a value, as in --{self.name}=democon. Scope options have the "
+                "form --DIMENSION=PK or --DIMENSION__LOOKUP=VALUE (for example --event__slug=democon)."
+            )
+        return self.value
+
 
 def split_scope_flags(extras: list[str]) -> tuple[list[ScopeFlag], list[str]]:
     """Take ``--x=y`` / ``--x y`` pairs out of argparse's leftovers; return (flags, rest)."""
@@ -48,11 +58,7 @@ def split_scope_flags(extras: list[str]) -> tuple[list[ScopeFlag], list[str]]:
 def require_values(flags: list[ScopeFlag]) -> None:
     """Every scope flag needs a value (``--event`` alone is a mistake)."""
     for flag in flags:
-        if flag.value is None:
-            raise ConsoleError(
-                f"The option --{flag.name} needs a value, as in --{flag.name}=democon. Scope options have the "
-                "form --DIMENSION=PK or --DIMENSION__LOOKUP=VALUE (for example --event__slug=democon)."
-            )
+        flag.given  # noqa: B018 (raises for a flag without a value)
 
 
 def check_scope_flags(

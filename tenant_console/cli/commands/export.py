@@ -16,8 +16,10 @@ from tenant_console.core.errors import ConsoleError
 
 if TYPE_CHECKING:
     from tenant_console.core.export.plan import ExportPlan
+    from tenant_console.core.export.runner import ExportJob
     from tenant_console.core.export.storage import Output
     from tenant_console.core.export.writer import WriteProgress
+    from tenant_console.core.session import Session
 
 NAME = "export"
 HELP = "Export a tenant or objects (read-only, streamed, loaddata-compatible, with a manifest)."
@@ -188,7 +190,7 @@ def run(ctx: CliContext) -> int:
             # same folder, which removes them).
             with _signals_interrupt():
                 outcome = ctx.run_to_end(session, run_export, ctx.project, request, job, session.alias,
-                                         on_interrupt=lambda: (job.cancel(), session.cancel()), what="the export",
+                                         on_interrupt=lambda: _cancel(job, session), what="the export",
                                          stopped="Nothing was written (the temporary files were removed).")
         except CrossTenantRefused as exc:
             if ctx.json:
@@ -237,3 +239,9 @@ def _manifest_display(output: Output) -> str:
         return f"{output.storage_alias}:{output.manifest_name}"
     assert isinstance(output, LocalOutput)
     return str(output.manifest_path)
+
+
+def _cancel(job: ExportJob, session: Session) -> None:
+    """The first ctrl+c: stop the export job between rows, and its running statement on the server."""
+    job.cancel()
+    session.cancel()

@@ -114,9 +114,9 @@ def _print(result: GraphResult, rules: WalkRules, labels: dict[str, dict[str, st
     by_class = result.counts_by_classification()
     rows = []
     for model, n in sorted(result.counts().items()):
-        c = by_class.get(model, {})
-        rows.append([model, n, c.get("tenant", 0) + c.get("scoped", 0) + c.get("unassigned", 0) or "",
-                     c.get("shared", "") or "", c.get("other-tenant", "") or ""])
+        counts = by_class.get(model, {})
+        rows.append([model, n, counts.get("tenant", 0) + counts.get("scoped", 0) + counts.get("unassigned", 0) or "",
+                     counts.get("shared", "") or "", counts.get("other-tenant", "") or ""])
     rows.append(["total", len(result.nodes), "", "", ""])
     own = "in tenant" if result.reference else "scoped"
     print_table(["model", "objects", own, "shared", "other tenant"], rows, right=(1, 2, 3, 4))

@@ -153,7 +153,7 @@ class DeleteScreen(ConsoleScreen):
                      f"({preview.vendor}) in {', '.join(preview.scope.values())}", style="bold")
         tree.reset(title)
         tree.root.expand()
-        other_by_model = {}
+        other_by_model: dict[str, list[Any]] = {}
         for c in preview.cross_tenant:
             other_by_model.setdefault(c.label, []).append(c)
         for entry in preview.deletes:

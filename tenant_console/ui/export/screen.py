@@ -91,6 +91,9 @@ class ExportScreen(ConsoleScreen):
         super().__init__()
         self.objects = list(objects or [])
         self.tenant = tenant or not self.objects
+        #: A tenant export follows the console to the new tenant (re-planned); an export of objects
+        #: (which belong to the old one) is closed.
+        self.tenant_bound = "follow" if self.tenant else "close"
         self.policy = "refuse"
         self.output_path = output
         self._output_defaulted = not output  # the name comes from the plan (and follows a tenant switch)
@@ -106,13 +109,7 @@ class ExportScreen(ConsoleScreen):
         self.crumb = "export " + ("tenant" if self.tenant else self.objects[0] + (
             f" (+{len(self.objects) - 1})" if len(self.objects) > 1 else ""))
 
-    # -- tenant switches (see ConsoleScreen.tenant_bound) --------------------------
-    @property  # type: ignore[override]
-    def tenant_bound(self) -> str:
-        """A tenant export follows the console to the new tenant (re-planned); an export of objects
-        (which belong to the old one) is closed."""
-        return "follow" if self.tenant else "close"
-
+    # -- tenant switches (see ConsoleScreen.tenant_bound, set in __init__) ---------------
     def tenant_switch_blocker(self) -> str | None:
         if self.state == "exporting":
             return "An export is being written: wait for it, or cancel it (c) on the export screen, first."

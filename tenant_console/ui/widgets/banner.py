@@ -137,7 +137,7 @@ class ScopeBanner(Static):
             short_scope=short_scope_text(scope, app.has_dimensions),
             database=app.project.database_label() if app.project is not None else "",
             state=state, short_state=short_state, state_style=state_style, crumbs=app.breadcrumbs(),
-            busy=app.busy, width=width))
+            busy=app.busy > 0, width=width))
 
     def on_resize(self) -> None:
         self._refresh_banner()
