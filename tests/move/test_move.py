@@ -142,3 +142,19 @@ def test_bad_input_is_one_paragraph_and_does_nothing(pair, tmp_path):
     # nothing of djangocon-lab was written anywhere by the refused commands; the opsfest move is intact
     assert pair.digest(pair.target, pair.event_pk()).total == 0
     assert json.loads((pair.tmp / "j" / "journal.json").read_text())["phase"] == "done"
+
+
+@pytest.mark.parametrize("pair", [PAIRS[0]], indirect=True)
+def test_without_from_the_projects_router_says_where_the_tenant_lives(pair):
+    """A router-sharded project: without --from, the tenant is looked up on --database and the project's own
+    DATABASE_ROUTERS (db_for_write with the tenant as instance hint) name its shard, which becomes the source."""
+    pk = pair.event_pk()
+    before = pair.digest(pair.source, pk)
+    r = pair.cli("--settings", "tests.move.router_settings", "move", "--event__slug=djangocon-lab", "--to",
+                 pair.target, "--journal", str(pair.tmp / "j"))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "The project's router tests.move.router_settings.ShardRouter puts DjangoCon Lab" in r.stdout
+    assert f"in '{pair.source}' (--from {pair.source})" in r.stdout
+    assert pair.journal()["source"]["alias"] == pair.source == "target"
+    assert pair.journal()["options"]["routed_by"] == "tests.move.router_settings.ShardRouter"
+    assert pair.digest(pair.target, pk).as_dict() == before.as_dict()

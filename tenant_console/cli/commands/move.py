@@ -143,7 +143,16 @@ def _start(ctx: CliContext) -> int:
         if source is None:
             source, routed_by = _locate(ctx, first, selection)
             _check_aliases(source, args.target)
-        label, slug = first.run(_label_and_slug, project.registry, selection, source, scoped=False, readonly=True)
+        if source == first.alias:
+            label, slug = first.run(_label_and_slug, project.registry, selection, source, scoped=False,
+                                    readonly=True)
+    if source != first.alias:  # the routers put the tenant elsewhere: it is looked up there (its key may differ)
+        with project.session("move-locate", alias=source) as there:
+            for message in there.run(check_database, source, scoped=False, readonly=False):
+                warn(message)
+            selection = ctx.resolve_scope(there)
+            label, slug = there.run(_label_and_slug, project.registry, selection, source, scoped=False,
+                                    readonly=True)
     with project.session("move-check", alias=args.target) as other:
         for message in other.run(check_database, args.target, scoped=False, readonly=False):
             warn(message)
