@@ -332,3 +332,82 @@ async def test_a_plan_started_from_the_path_box_moves_the_focus_to_the_review(ap
         await pilot.press("s")  # a decision, not a letter in the path
         await settled(pilot, screen)
         assert path_box.value == str(export_file) and screen.resolution.complete
+
+
+@pytest.fixture
+def slow_apply(monkeypatch):
+    """Each batch of the apply takes 0.2 s longer, so that a quit can come while it runs; ``started`` is
+    set at the first batch."""
+    import threading
+    import time
+
+    from tenant_console.core.importer.apply import Applier
+
+    started = threading.Event()
+    tick = Applier._tick
+
+    def slow_tick(self, label, done, total):
+        started.set()
+        time.sleep(0.2)
+        tick(self, label, done, total)
+
+    monkeypatch.setattr(Applier, "_tick", slow_tick)
+    return started
+
+
+async def _quit_while_applying(app, pilot, export_file, slow_apply, key: str):
+    from tenant_console.ui.importer.confirm import ApplyRunning
+
+    screen = await open_review(pilot, export_file)
+    await pilot.press("s")  # the one conflict
+    await pilot.press("a")
+    await screen_is(pilot, ConfirmApply)
+    await pilot.press("y")
+    await until(pilot, lambda: slow_apply.is_set() and screen.state == "applying", "the apply to start", timeout=30)
+    await pilot.press("ctrl+q")
+    dialog = await screen_is(pilot, ApplyRunning)
+    text = str(dialog.query_one("#running-text").render())
+    assert "An import is running" in text and "rolled back whole" in text
+    await pilot.press(key)
+    return screen
+
+
+def _imported(target: str) -> int:
+    from conference.models import Submission
+
+    return Submission._base_manager.using(target).filter(event__slug="democon").count()
+
+
+async def test_quit_during_apply_cancels_it_on_the_database(app_on_target, export_file, project, slow_apply):
+    """ctrl+q while an import is applied, then c: the import is cancelled and rolled back before the
+    console quits, and the audit trail says interrupted, nothing written."""
+    app = app_on_target()
+    async with app.run_test(size=SIZE) as pilot:
+        await _quit_while_applying(app, pilot, export_file, slow_apply, "c")
+        await until(pilot, lambda: not app.is_running or app._exit, "the console to quit", timeout=30)
+    assert await asyncio.to_thread(_imported, "target") == 0
+    record = [r for r in project.audit.outcomes() if r["action"] == "import"][-1]
+    assert record["outcome"] == "interrupted" and record["written"] is False, record
+    assert "rolled back" in record["error"]
+
+
+async def test_quit_during_apply_waits_for_it(app_on_target, export_file, project, slow_apply):
+    """ctrl+q, then w: the console quits once the import has committed; the audit trail says ok."""
+    app = app_on_target()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _quit_while_applying(app, pilot, export_file, slow_apply, "w")
+        await until(pilot, lambda: not app.is_running or app._exit, "the console to quit", timeout=60)
+        assert screen.state == "done"
+    assert await asyncio.to_thread(_imported, "target") == 40
+    record = [r for r in project.audit.outcomes() if r["action"] == "import"][-1]
+    assert record["outcome"] == "ok"
+
+
+async def test_quit_during_apply_can_stay(app_on_target, export_file, project, slow_apply):
+    """ctrl+q, then esc: nothing stops, the console stays, the import finishes."""
+    app = app_on_target()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _quit_while_applying(app, pilot, export_file, slow_apply, "escape")
+        await until(pilot, lambda: screen.state == "done", "the apply", timeout=60)
+        assert app.is_running and app.screen is screen
+    assert await asyncio.to_thread(_imported, "target") == 40

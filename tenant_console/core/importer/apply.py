@@ -96,17 +96,13 @@ class Applier:
         try:
             with self._auto_increments_restored(counters):
                 self._transaction(labels, written, counters)
-        except IntegrityError as exc:
-            raise ApplyFailed(
-                f"The database refused the import, so nothing was written (the transaction was rolled back): "
-                f"{' '.join(str(exc).split())}"
-            )
-        except DatabaseError as exc:  # DataError and the like: a value the plan should have refused
-            raise ApplyFailed(
-                "The database refused a value of the import, so nothing was written (the transaction was rolled "
-                f"back): {' '.join(str(exc).split())[:500]}. The plan checks every value with its field's rules; "
-                "please report this file."
-            )
+        except DatabaseError as exc:
+            if self.cancel is not None and self.cancel.is_set():  # the statement was cancelled on the database
+                from tenant_console.core.errors import Cancelled
+
+                raise Cancelled("The import was cancelled on the database; the transaction was rolled back and "
+                                "nothing was written.") from exc
+            self._refused(exc)
         self.report.counts = self.res.counts(self.plan)
         self.report.cross_tenant = [{"ref": it.ref, "references": [c.text() for c in it.cross]}
                                     for it in self.res.allowed_cross_tenant(self.plan)]
@@ -117,6 +113,19 @@ class Applier:
         self.report.dropped_links = list(self.res.dropped_links)
         self.report.seconds = time.perf_counter() - started
         return self.report
+
+    @staticmethod
+    def _refused(exc: DatabaseError) -> None:
+        if isinstance(exc, IntegrityError):
+            raise ApplyFailed(
+                f"The database refused the import, so nothing was written (the transaction was rolled back): "
+                f"{' '.join(str(exc).split())}"
+            )
+        raise ApplyFailed(  # DataError and the like: a value the plan should have refused
+            "The database refused a value of the import, so nothing was written (the transaction was rolled "
+            f"back): {' '.join(str(exc).split())[:500]}. The plan checks every value with its field's rules; "
+            "please report this file."
+        )
 
     def _transaction(self, labels: list[str], written: list[str], counters: dict[str, int]) -> None:
         with transaction.atomic(using=self.alias, durable=True):

@@ -35,3 +35,32 @@ class ConfirmApply(ModalScreen[bool]):
 
     def action_no(self) -> None:
         self.dismiss(False)
+
+
+class ApplyRunning(ModalScreen[str]):
+    """Quitting while an import is applied: ``w`` waits for it (then quits), ``c`` cancels it on the
+    database (it rolls back, nothing is written; then quits), ``esc`` stays. The apply is one
+    transaction, so nothing in between exists."""
+
+    BINDINGS = [Binding("w", "choose('wait')", "Wait, then quit"),
+                Binding("c", "choose('cancel')", "Cancel it, then quit"),
+                Binding("escape,s", "choose('stay')", "Stay")]
+    DEFAULT_CSS = """
+    ApplyRunning { align: center middle; }
+    ApplyRunning #running-box { width: 84; height: auto; border: heavy $error; background: $panel; padding: 1 2; }
+    """
+
+    def __init__(self, reason: str, what: str) -> None:
+        super().__init__()
+        self.reason = reason
+        self.what = what
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="running-box"):
+            yield Static(f"[b]{self.what}[/b] is running. {self.reason}\n\nIt is one transaction: it either "
+                         "commits whole or is rolled back whole.", id="running-text")
+            yield Static("\n[b]w[/b] wait for it to finish, then quit · [b]c[/b] cancel it on the database "
+                         "(rolled back, nothing written), then quit · [b]esc[/b] stay", id="running-keys")
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(choice)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -30,7 +31,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, ProgressBar, Static
 
-from tenant_console.core.errors import ConsoleError
+from tenant_console.core.errors import Cancelled, ConsoleError
 from tenant_console.ui.screens.base import ConsoleScreen
 
 #: The plan's classes (core.importer.plan.CLASSES; not imported here because that module needs Django's
@@ -108,12 +109,57 @@ class ImportScreen(ConsoleScreen):
         self._resolved.set()
         self._resolve_generation = 0
         self._items: list[Any] = []  # the conflicts and undecided objects, in the plan's order
+        #: The apply running now (its worker, writable session and cancel event), for a quit that asks.
+        self._apply_worker: Any = None
+        self._apply_session: Any = None
+        self._apply_cancel: threading.Event | None = None
+        self._apply_dry_run = False
         self._listed: list[Any] = []
         #: The side-by-side rows on show: (field, incoming, existing, differs).
         self.side: list[tuple[str, str, str, bool]] = []
 
     # -- tenant switches (see ConsoleScreen.tenant_bound) --------------------------
     tenant_bound = "follow"
+
+    def on_unmount(self) -> None:
+        guards = getattr(self.app, "leave_guards", None)
+        if isinstance(guards, list) and self.confirm_leave in guards:
+            guards.remove(self.confirm_leave)
+
+    async def confirm_leave(self, reason: str) -> bool:
+        """A leave guard (quitting: ctrl+q, :q, :quit): while an import is applied, ask to wait for it or to
+        cancel it on the database (rolled back); either way the audit trail gets what really happened,
+        and the console quits only once the apply has ended. False: stay."""
+        worker = self._apply_worker
+        if self.state != "applying" or worker is None or worker.is_finished:
+            return True
+        what = "A dry run of an import" if self._apply_dry_run else "An import"
+        answer: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+        from tenant_console.ui.importer.confirm import ApplyRunning
+
+        self.app.push_screen(ApplyRunning(reason, what),
+                             lambda choice: answer.set_result(choice) if not answer.done() else None)
+        choice = await answer
+        if choice not in ("wait", "cancel"):
+            return False
+        if worker.is_finished:  # it ended while the question was open
+            return True
+        if choice == "cancel":
+            self.cancel_apply()
+            self._status("[b yellow]Cancelling the import on the database ...[/]")
+        else:
+            self._status("[b]Waiting for the import to finish, then quitting ...[/]")
+        await worker.wait()
+        return True
+
+    def cancel_apply(self) -> None:
+        """Stop the running apply: between batches (its cancel event) and the statement running now,
+        on the database (``Session.cancel``: PostgreSQL cancel, MariaDB ``KILL QUERY``, SQLite
+        interrupt). It rolls back; one that has already passed its last check commits, and says so."""
+        if self._apply_cancel is not None:
+            self._apply_cancel.set()
+        if self._apply_session is not None:
+            self._apply_session.cancel()
 
     def tenant_switch_blocker(self) -> str | None:
         if self.state == "applying":
@@ -153,6 +199,9 @@ class ImportScreen(ConsoleScreen):
             yield Static("", id="import-report")
 
     def on_mount(self) -> None:
+        guards = getattr(self.app, "leave_guards", None)
+        if isinstance(guards, list) and self.confirm_leave not in guards:
+            guards.append(self.confirm_leave)
         summary = self.query_one("#import-summary", DataTable)
         summary.add_columns("model", *[HEADERS.get(c, c) for c in CLASSES])
         conflicts = self.query_one("#import-conflicts", DataTable)
@@ -425,7 +474,9 @@ class ImportScreen(ConsoleScreen):
 
         def done(confirmed: bool | None) -> None:
             if confirmed:
-                self.run_worker(self._apply(dry_run), exclusive=True, group="import-apply", exit_on_error=False)
+                self._apply_dry_run = dry_run
+                self._apply_worker = self.run_worker(self._apply(dry_run), exclusive=True, group="import-apply",
+                                                     exit_on_error=False)
 
         self.app.push_screen(ConfirmApply(text, dry_run=dry_run), done)
 
@@ -452,12 +503,14 @@ class ImportScreen(ConsoleScreen):
             self.notify(exc.message, title="Import not started", severity="error")
             return
         session = console.project.session("import-apply", alias=self.plan.alias, readonly=False)
+        cancel = threading.Event()
+        self._apply_session, self._apply_cancel = session, cancel
         console.readonly = False
         console.activity = ("DRY RUN: import, rolled back at the end" if dry_run
                             else f"WRITING: import into {self.plan.alias}")
         try:
             future = session.submit(apply_import, self.plan, self.resolution, dry_run=dry_run, progress=progress,
-                                    readonly=False, scoped=False)
+                                    cancel=cancel, readonly=False, scoped=False)
             self.report = await asyncio.wrap_future(future)
         except Exception as exc:
             message = exc.message if isinstance(exc, ConsoleError) else f"{type(exc).__name__}: {exc}"
@@ -465,12 +518,17 @@ class ImportScreen(ConsoleScreen):
                 await asyncio.to_thread(act.fail, exc, written=False)
             self.state = "planned"
             self._status(f"[b red]Nothing was imported:[/] {message}")
-            self.notify(message, title="Import failed", severity="error")
+            self.notify(message, title="Import cancelled" if isinstance(exc, Cancelled) else "Import failed",
+                        severity="error")
             return
         finally:
+            self._apply_session = self._apply_cancel = None
             console.readonly = True
             console.activity = ""
             await asyncio.to_thread(session.close)
+        if cancel.is_set() and not dry_run:
+            self.notify("The import had already passed its last check when the cancel came: it was committed.",
+                        title="Import committed", severity="warning")
         try:
             await asyncio.to_thread(end_import, act, self.report)
         except ConsoleError as exc:
