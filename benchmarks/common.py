@@ -51,7 +51,7 @@ def prepare(rows: int = 1_000_000, tenants: int = 100_000, aliases: tuple[str, .
     bench_dir()
     if any(a.startswith("postgres") for a in aliases):
         os.environ["TC_BENCH_PG"] = "1"
-        for name in ("tc_bench_large", "tc_bench_empty"):
+        for name in (os.environ.get("TC_BENCH_PG_DB", "tc_bench_large"), "tc_bench_empty"):
             try:
                 _pg_admin(f'CREATE DATABASE "{name}"')
             except Exception:

@@ -19,7 +19,9 @@ if os.environ.get("TC_BENCH_PG"):
         "PORT": os.environ.get("TC_PG_PORT", "5432"),
         "USER": os.environ.get("TC_PG_USER", "postgres"),
     }
-    DATABASES["postgres"] = {**_pg, "NAME": "tc_bench_large"}
+    # TC_BENCH_PG_DB: the large database's name (benchmarks that build their own size name their own, so that
+    # runs from several checkouts or sizes never reseed each other's database on the shared server)
+    DATABASES["postgres"] = {**_pg, "NAME": os.environ.get("TC_BENCH_PG_DB", "tc_bench_large")}
     DATABASES["postgres_empty"] = {**_pg, "NAME": "tc_bench_empty"}
     DATABASES["postgres_console"] = {**_pg, "NAME": "tc_bench_console"}  # benchmarks/console.py
 MEDIA_ROOT = os.path.join(_dir, "media")

@@ -30,6 +30,7 @@ Django's back (a ``COMMIT`` on the driver's connection), the block raises
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -241,18 +242,54 @@ _PG_PROOF = ("pg_catalog.pg_current_xact_id_if_assigned()::text, pg_catalog.tran
              "AND l.pid = pg_catalog.pg_backend_pid())")
 
 
-def _begin_database_layer(alias: str, vendor: str, state: ReadOnlyState) -> tuple[Lexing, ...] | None:
+#: What ``pg_export_snapshot()`` returns (``%08X-%08X-%d``); nothing else is put into ``SET TRANSACTION SNAPSHOT``.
+_SNAPSHOT_ID = re.compile(r"^[0-9A-F]{8}-[0-9A-F]{8}-[0-9]{1,10}$")
+
+
+def export_snapshot(alias: str) -> str:
+    """PostgreSQL: the identifier of the snapshot of the read-only block open on ``alias`` (``pg_export_snapshot()``).
+
+    Other connections that begin their read-only block with ``read_only(alias, snapshot=...)``
+    see exactly what this one sees, for as long as this block stays open (``pg_dump -j``
+    shares its snapshot the same way). Exporting a snapshot writes nothing and takes no
+    transaction id: the block's end-of-block proof still holds.
+    """
+    conn = connections[alias]
+    if conn.vendor != "postgresql":
+        raise ConsoleError(f"Only PostgreSQL can share a snapshot between connections, not {conn.vendor}.")
+    if not conn.in_atomic_block or conn.savepoint_ids:
+        raise ConsoleError("A snapshot can only be shared from the top of a read-only block (not inside a "
+                           "savepoint); nothing was run.")
+    # PostgreSQL exports no snapshot from a subtransaction: step out of the block's marker savepoint for this one
+    # statement and set it again (nothing happened inside it that could be lost; the end-of-block proof needs it).
+    _raw_execute(alias, f"RELEASE SAVEPOINT {MARKER}")
+    try:
+        snapshot = str(_fetch_one(alias, "SELECT pg_catalog.pg_export_snapshot()"))
+    finally:
+        _raw_execute(alias, f"SAVEPOINT {MARKER}")
+    if not _SNAPSHOT_ID.match(snapshot):
+        raise ConsoleError(f"PostgreSQL returned an unexpected snapshot identifier {snapshot!r}; nothing was run.")
+    return snapshot
+
+
+def _begin_database_layer(alias: str, vendor: str, state: ReadOnlyState,
+                          snapshot: str | None = None) -> tuple[Lexing, ...] | None:
     """Make the open transaction read-only at the database; return the lexings for the guard."""
     state.raw = connections[alias].connection
+    if snapshot is not None and (vendor != "postgresql" or not _SNAPSHOT_ID.match(snapshot)):
+        raise ConsoleError(f"Cannot take the shared snapshot {snapshot!r} on {vendor}; nothing was run.")
     if vendor == "postgresql":
         # One round trip after the driver's BEGIN: the read-only setting as the first statement
-        # of the transaction; the session default too (reverted by the final rollback), so
+        # of the transaction (and the shared snapshot, if one was given, before any query); the
+        # session default too (reverted by the final rollback), so
         # that a transaction begun after a COMMIT sneaked in below Django is read-only as
         # well; the marker savepoint; and a first query that verifies the settings, takes
         # the snapshot here at entry, and reads the counters the end of the block compares.
+        shared = f"SET TRANSACTION SNAPSHOT '{snapshot}'; " if snapshot is not None else ""
         row = _fetch_row(
             alias,
             "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; "
+            f"{shared}"
             "SET default_transaction_read_only = on; "
             f"SAVEPOINT {MARKER}; "
             "SELECT pg_catalog.current_setting('transaction_isolation'), "
@@ -568,13 +605,15 @@ def side_breach(alias: str) -> str | None:
 
 
 @contextlib.contextmanager
-def read_only(alias: str = "default", *, guard: bool = True) -> Iterator[ReadOnlyState]:
+def read_only(alias: str = "default", *, guard: bool = True, snapshot: str | None = None) -> Iterator[ReadOnlyState]:
     """Run the body in a read-only, always-rolled-back transaction on ``alias``.
 
     Must be the outermost transaction of the connection: a nested atomic block
     is only a savepoint, whose read-only setting would revert. ``guard=False``
     leaves out the statement guard (tests use it to prove the database layer
-    holds on its own). Ends with the proof (see :func:`_breach`); a block that
+    holds on its own). ``snapshot`` (PostgreSQL, from :func:`export_snapshot` on
+    another connection whose block is still open) makes this block see that
+    block's snapshot. Ends with the proof (see :func:`_breach`); a block that
     cannot prove it wrote nothing raises :class:`ReadOnlyBreach`, also when the
     body raised (the breach is the more important news; the body's error is its
     ``__context__``).
@@ -592,7 +631,7 @@ def read_only(alias: str = "default", *, guard: bool = True) -> Iterator[ReadOnl
     problem: str | None = None
     try:
         with transaction.atomic(using=alias, durable=True):
-            lexings = _begin_database_layer(alias, vendor, state)
+            lexings = _begin_database_layer(alias, vendor, state, snapshot)
             try:
                 with contextlib.ExitStack() as stack:
                     stack.enter_context(_deferred_lockdown_guard(conn, strict=guard))

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from django.db import connections
-from django.db.models.signals import post_init
 
 from tenant_console.core.errors import Cancelled, ReadOnlyViolation
 from tenant_console.core.export.runner import ExportJob
@@ -26,35 +25,45 @@ def _track_count(alias: str) -> int:
     return n
 
 
-def test_a_signal_handler_that_writes_makes_the_export_fail_cleanly(project, db_alias, event_pks,
-                                                                    out: Path) -> None:
-    from conference.models import Tag, Track
+def _on_read(monkeypatch: pytest.MonkeyPatch, hook: Any) -> None:
+    """Run ``hook`` for every Tag row the export reads: project code in a field's ``from_db_value``.
+
+    (The export reads plain columns, not model instances, so ``post_init`` handlers no longer run
+    in it; a field's converters do, as for any query.)
+    """
+    from conference.models import Tag
+
+    def from_db_value(value: Any, expression: Any, connection: Any) -> Any:
+        hook()
+        return value
+
+    monkeypatch.setattr(Tag._meta.get_field("color"), "from_db_value", from_db_value, raising=False)
+
+
+def test_project_code_that_writes_while_rows_are_read_makes_the_export_fail_cleanly(
+        project, db_alias, event_pks, out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from conference.models import Event, Track
 
     before = _track_count(db_alias)
-
-    def write_on_load(sender: Any, instance: Any, **kwargs: Any) -> None:
-        Track._base_manager.create(event_id=instance.event_id, name="written during an export")
-
-    post_init.connect(write_on_load, sender=Tag, weak=False)
-    try:
-        with pytest.raises(ReadOnlyViolation, match="INSERT refused"):
-            export(project, db_alias, out / "x.jsonl.gz", tenant={"event": event_pks["democon"]},
-                   cross_tenant="omit")
-    finally:
-        post_init.disconnect(write_on_load, sender=Tag)
+    event_id = Event._base_manager.using(db_alias).get(slug="democon").pk
+    connections[db_alias].close()
+    _on_read(monkeypatch, lambda: Track._base_manager.create(event_id=event_id, name="written during an export"))
+    with pytest.raises(ReadOnlyViolation, match="INSERT refused"):
+        export(project, db_alias, out / "x.jsonl.gz", tenant={"event": event_pks["democon"]},
+               cross_tenant="omit")
+    monkeypatch.undo()
     assert leftovers(out) == []  # no data, no manifest, no temporary file
     assert _track_count(db_alias) == before
     records = project.audit.outcomes()
     assert records[-1]["action"] == "export" and records[-1]["outcome"] == "refused"
 
 
-def test_a_handler_that_swallows_the_refusal_still_writes_nothing(project, db_alias, event_pks, out: Path) -> None:
-    from conference.models import Tag
-
+def test_code_that_swallows_the_refusal_still_writes_nothing(project, db_alias, event_pks, out: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[str] = []
     before = _track_count(db_alias)
 
-    def sneaky(sender: Any, instance: Any, **kwargs: Any) -> None:
+    def sneaky() -> None:
         from django.db import connection
 
         try:
@@ -63,12 +72,10 @@ def test_a_handler_that_swallows_the_refusal_still_writes_nothing(project, db_al
         except ReadOnlyViolation as exc:
             seen.append(exc.kind)
 
-    post_init.connect(sneaky, sender=Tag, weak=False)
-    try:
-        outcome = export(project, db_alias, out / "x.jsonl.gz", tenant={"event": event_pks["democon"]},
-                         cross_tenant="omit")
-    finally:
-        post_init.disconnect(sneaky, sender=Tag)
+    _on_read(monkeypatch, sneaky)
+    outcome = export(project, db_alias, out / "x.jsonl.gz", tenant={"event": event_pks["democon"]},
+                     cross_tenant="omit")
+    monkeypatch.undo()
     assert seen and set(seen) == {"UPDATE"}
     assert outcome.result is not None and outcome.result.counts["conference.tag"] == 8
     assert _track_count(db_alias) == before

@@ -14,6 +14,7 @@ import hashlib
 import os
 import secrets
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +34,13 @@ class FileCopier:
         os.mkdir(self.tmp, DIR_MODE)  # not there yet (random name): created private, never reused
         self.sha256: dict[str, str] = {}
         self.missing: list[str] = []
+        self._lock = threading.Lock()  # export --jobs: several connections' rows name files
 
     def copy(self, storage: Any, name: str) -> None:
+        with self._lock:
+            self._copy(storage, name)
+
+    def _copy(self, storage: Any, name: str) -> None:
         if name in self.sha256 or name in self.missing:
             return
         dest = (self.tmp / name).resolve()

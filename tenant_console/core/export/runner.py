@@ -14,9 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.db import connections
+
 from tenant_console.core.errors import Cancelled, ConsoleError
 from tenant_console.core.export.files import FileCopier
 from tenant_console.core.export.manifest import build_manifest, write_manifest
+from tenant_console.core.export.parallel import check_jobs
 from tenant_console.core.export.plan import ExportPlan, Planner, batch_size, parse_model_labels
 from tenant_console.core.export.storage import LocalOutput, Output
 from tenant_console.core.export.writer import WriteProgress, WriteResult, write_data
@@ -42,6 +45,8 @@ class ExportRequest:
     with_files: str | None = None
     overwrite: bool = False
     dry_run: bool = False
+    #: Connections that write the models side by side, sharing one snapshot (PostgreSQL only; see ``parallel``).
+    jobs: int = 1
 
     @property
     def kind(self) -> str:
@@ -125,12 +130,14 @@ def run_export(project: Project, request: ExportRequest, job: ExportJob | None =
     job = job or ExportJob()
     alias = alias or _current_alias(project)
     output = request.output
+    check_jobs(connections[alias].vendor, request.jobs)
     if request.dry_run:
         job.plan = build_plan(project, request, alias)
         return ExportOutcome(plan=job.plan)
     act = project.audit.begin("export", scope={d: str(pk) for d, pk in request.tenant_pks.items()}, database=alias,
                               kind=request.kind, roots=request.objects,
-                              output=output.display if output else None)
+                              output=output.display if output else None,
+                              **({"jobs": request.jobs} if request.jobs > 1 else {}))
     files: FileCopier | None = None
     plan: ExportPlan | None = None
     try:
@@ -148,7 +155,7 @@ def run_export(project: Project, request: ExportRequest, job: ExportJob | None =
         if request.with_files:
             files = FileCopier(request.with_files, overwrite=request.overwrite)
         result = write_data(plan, output.data_tmp, compressed=output.compressed, chunk=min(CHUNK, batch_size(alias)),
-                            progress=job.progress, cancel=job.cancelled, files=files)
+                            progress=job.progress, cancel=job.cancelled, files=files, jobs=request.jobs)
         _check_counts(plan, result)
         if files is not None:
             result.files_sha256 = dict(files.sha256)
@@ -172,7 +179,8 @@ def run_export(project: Project, request: ExportRequest, job: ExportJob | None =
         act.fail(exc, written=False)
         raise
     act.end("ok", rules=plan.rules, roots=plan.roots, output=output.display, sha256=result.sha256,
-            objects=result.objects, bytes=result.bytes, dangling=len(manifest["dangling"]))
+            objects=result.objects, bytes=result.bytes, dangling=len(manifest["dangling"]),
+            **({"jobs": result.jobs, "snapshot": result.snapshot} if result.jobs > 1 else {}))
     return ExportOutcome(plan=plan, result=result, manifest=manifest, output=output.display)
 
 

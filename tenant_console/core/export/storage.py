@@ -96,6 +96,21 @@ def remove_pending() -> None:
 atexit.register(remove_pending)
 
 
+def part_path(data_tmp: Path) -> Path:
+    """A new temporary file beside ``data_tmp`` for one part of it (``export --jobs``), named and tracked as the
+    export's own temporary files are (removed at exit, and by the next export if the process was killed)."""
+    stem = re.sub(r"\.tmp-[0-9a-f-]+$", "", data_tmp.name)
+    path = data_tmp.with_name(f"{stem}{tmp_suffix()}")
+    _track(path)
+    return path
+
+
+def discard_part(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+    _untrack(path)
+
+
 def _pid_alive(pid: int) -> bool:
     if pid == os.getpid():
         return True

@@ -1,10 +1,15 @@
 """Streaming the planned rows into a fixture file, hashing the bytes as they are written.
 
-Rows are read with ``.iterator(chunk_size=...)`` (server-side cursors on
-PostgreSQL), serialized a chunk at a time and written at once, so memory does not
-depend on the size of the export. The SHA-256 is taken over the bytes as stored
-(after gzip), which is what ``verify`` and the import recompute. gzip is written
-with a fixed mtime and no file name, so the same rows give the same bytes.
+Rows are read a chunk at a time (server-side cursors on PostgreSQL), turned into lines
+by :class:`~tenant_console.core.export.serializer.RowEncoder` and written at once, so
+memory does not depend on the size of the export. The SHA-256 is taken over the bytes
+as stored (after gzip), which is what ``verify`` and the import recompute.
+
+Each model is one *part*: in a ``.jsonl.gz`` file, one gzip member per model (with a
+fixed mtime and no file name), concatenated, which every gzip reader reads as one
+stream (``gzip``, ``loaddata``, ``zcat``). So the same rows give the same bytes whether
+one connection wrote every part in order or several wrote them side by side
+(``jobs``, PostgreSQL only: :mod:`tenant_console.core.export.parallel`).
 """
 
 from __future__ import annotations
@@ -17,17 +22,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, cast
-
-from django.db.models import FileField, Model
+from typing import Any, BinaryIO, Protocol, cast
 
 from tenant_console.core.errors import Cancelled
 from tenant_console.core.export.files import FileCopier
-from tenant_console.core.export.plan import ExportPlan
-from tenant_console.core.export.serializer import ExportSerializer, NaturalKeyCache, fetch_links, m2m_fields
+from tenant_console.core.export.plan import ExportPlan, Selection
+from tenant_console.core.export.serializer import NaturalKeyCache, RowEncoder
 from tenant_console.core.private import open_private
 
 Progress = Callable[["WriteProgress"], None]
+#: gzip level of the data file (6: zlib's default, what ``gzip`` writes).
+GZIP_LEVEL = 6
 
 
 @dataclass
@@ -57,6 +62,9 @@ class WriteResult:
     file_names: list[str] = field(default_factory=list)
     files_missing: list[str] = field(default_factory=list)
     files_sha256: dict[str, str] = field(default_factory=dict)
+    #: How many connections wrote the file, and the PostgreSQL snapshot they shared (``jobs`` > 1).
+    jobs: int = 1
+    snapshot: str | None = None
 
 
 class HashingWriter(io.RawIOBase):
@@ -78,59 +86,114 @@ class HashingWriter(io.RawIOBase):
         return len(data)
 
 
+class Counter:
+    """Rows written so far, by every writer of an export (read by the one that reports progress)."""
+
+    def __init__(self) -> None:
+        self.done = 0
+        self._lock = threading.Lock()
+
+    def add(self, n: int) -> None:
+        with self._lock:
+            self.done += n
+
+
+class StopFlag(Protocol):
+    """What tells a writer to stop (a ``threading.Event``, or an export's combined flag)."""
+
+    def is_set(self) -> bool: ...
+
+
+def write_part(sel: Selection, alias: str, out: BinaryIO, *, compressed: bool, chunk: int, cache: NaturalKeyCache,
+               file_names: list[str], files: FileCopier | None = None, cancel: StopFlag | None = None,
+               counter: Counter | None = None, tick: Callable[[str], None] | None = None) -> int:
+    """Write every row of ``sel`` to ``out`` (one gzip member when ``compressed``); returns the row count.
+
+    Runs inside a read-only block on ``alias`` (on any thread that has one).
+    """
+    encoder = RowEncoder(sel.model, alias, cache)
+    gz: gzip.GzipFile | None = None
+    sink: Any = out
+    written = 0
+    try:
+        for qs in sel.querysets(alias, chunk):
+            for rows in encoder.batches(qs, chunk):
+                names: list[tuple[Any, str]] = []
+                data = encoder.encode(rows, names).encode("utf-8")
+                if compressed and gz is None:
+                    sink = gz = gzip_member(out)
+                sink.write(data)
+                written += len(rows)
+                for f, name in names:
+                    file_names.append(name)
+                    if files is not None:
+                        files.copy(f.storage, name)
+                if counter is not None:
+                    counter.add(len(rows))
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled("The export was cancelled; nothing was written.")
+                if tick is not None:
+                    tick(sel.label)
+    finally:
+        if gz is not None:
+            gz.close()  # the member's trailer; ``out`` stays open
+    return written
+
+
+def gzip_member(out: BinaryIO) -> gzip.GzipFile:
+    """A gzip member written to ``out`` (fixed mtime, no file name: the same rows give the same bytes)."""
+    return gzip.GzipFile(fileobj=out, mode="wb", mtime=0, filename="", compresslevel=GZIP_LEVEL)
+
+
+def empty_gzip() -> bytes:
+    """One empty gzip member: the whole data file of an export without rows (a valid, empty gzip stream)."""
+    buf = io.BytesIO()
+    gzip_member(buf).close()
+    return buf.getvalue()
+
+
 def write_data(plan: ExportPlan, path: Path, *, compressed: bool, chunk: int,
                progress: Progress | None = None, cancel: threading.Event | None = None,
-               files: FileCopier | None = None) -> WriteResult:
-    """Write every selected row of ``plan`` to ``path``; call on the session thread."""
+               files: FileCopier | None = None, jobs: int = 1) -> WriteResult:
+    """Write every selected row of ``plan`` to ``path``; call on the session thread, in its read-only block.
+
+    ``jobs`` > 1 (PostgreSQL) writes the models on that many connections sharing this
+    block's snapshot (:func:`tenant_console.core.export.parallel.write_parallel`); the
+    file is the same.
+    """
+    if jobs > 1:
+        from tenant_console.core.export.parallel import write_parallel
+
+        return write_parallel(plan, path, compressed=compressed, chunk=chunk, progress=progress, cancel=cancel,
+                              files=files, jobs=jobs)
     result = WriteResult()
     cache = NaturalKeyCache(plan.alias)
+    counter = Counter()
     started = time.monotonic()
-    last_report = 0.0
+    last = [0.0]
+
+    def tick(label: str) -> None:
+        now = time.monotonic()
+        if progress is not None and now - last[0] > 0.1:
+            last[0] = now
+            progress(WriteProgress(counter.done, plan.total, label, started))
+
     with open_private(path, "wb") as raw:
         sink = HashingWriter(cast(BinaryIO, raw))
         buffered = io.BufferedWriter(sink, buffer_size=1 << 20)
-        gz = gzip.GzipFile(fileobj=buffered, mode="wb", mtime=0, filename="", compresslevel=6) if compressed else None
-        text = io.TextIOWrapper(gz if gz is not None else buffered, encoding="utf-8", newline="\n",
-                                write_through=False)
         try:
             for sel in plan.selections:
-                model = sel.model
-                fk_fields = cache.natural_fk_fields(model)
-                file_fields = [f for f in model._meta.concrete_fields if isinstance(f, FileField)]
-                m2m = m2m_fields(model)
-                written = 0
-                for qs in sel.querysets(plan.alias, chunk):
-                    batch: list[Model] = []
-                    rows: Any = qs.iterator(chunk_size=chunk)
-                    try:
-                        for obj in rows:
-                            batch.append(obj)
-                            if len(batch) < chunk:
-                                continue
-                            written += _write_batch(batch, text, cache, fk_fields, m2m, file_fields, files, result,
-                                                    plan.alias)
-                            batch = []
-                            if cancel is not None and cancel.is_set():
-                                raise Cancelled("The export was cancelled; nothing was written.")
-                            now = time.monotonic()
-                            if progress is not None and now - last_report > 0.1:
-                                last_report = now
-                                progress(WriteProgress(result.objects + written, plan.total, sel.label, started))
-                    finally:
-                        rows.close()  # release the server-side cursor now, not at garbage collection
-                    if batch:
-                        written += _write_batch(batch, text, cache, fk_fields, m2m, file_fields, files, result,
-                                                    plan.alias)
-                result.counts[sel.label] = written
-                result.objects += written
+                n = write_part(sel, plan.alias, cast(BinaryIO, buffered), compressed=compressed, chunk=chunk,
+                               cache=cache, file_names=result.file_names, files=files, cancel=cancel,
+                               counter=counter, tick=tick)
+                result.counts[sel.label] = n
+                result.objects += n
                 if cancel is not None and cancel.is_set():
                     raise Cancelled("The export was cancelled; nothing was written.")
                 if progress is not None:
                     progress(WriteProgress(result.objects, plan.total, sel.label, started))
-            text.flush()
-            text.detach()
-            if gz is not None:
-                gz.close()
+            if compressed and result.objects == 0:
+                buffered.write(empty_gzip())
             buffered.flush()
             raw.flush()
         except BaseException:
@@ -139,21 +202,3 @@ def write_data(plan: ExportPlan, path: Path, *, compressed: bool, chunk: int,
     result.bytes = sink.size
     result.sha256 = sink.sha.hexdigest()
     return result
-
-
-def _write_batch(batch: list[Model], text: io.TextIOWrapper, cache: NaturalKeyCache, fk_fields: list[Any],
-                 m2m: list[Any], file_fields: list[Any], files: FileCopier | None, result: WriteResult,
-                 alias: str) -> int:
-    if fk_fields:
-        cache.prefill(batch, fk_fields)
-    links = fetch_links(batch, m2m, cache, alias) if m2m else None
-    ExportSerializer(cache, links).serialize(batch, stream=text, use_natural_foreign_keys=True,
-                                      use_natural_primary_keys=True)
-    for f in file_fields:
-        for obj in batch:
-            name = getattr(obj, f.attname)
-            if name:
-                result.file_names.append(str(name))
-                if files is not None:
-                    files.copy(f.storage, str(name))
-    return len(batch)
