@@ -1,0 +1,215 @@
+"""``export --jobs N``: N connections on one PostgreSQL snapshot write the same file as one; refused elsewhere."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connections
+
+from tenant_console.core.errors import Cancelled, ConsoleError, ReadOnlyViolation
+from tenant_console.core.export import parallel
+from tenant_console.core.export.runner import ExportJob
+from tenant_console.core.export.verify import verify_export
+from tests.export.conftest import leftovers
+from tests.export.helpers import assert_round_trip, export, loaddata, read_lines
+
+pytestmark = pytest.mark.mariadb
+
+
+def _postgres() -> str:
+    from tests.conftest import _alias_or_skip
+
+    return _alias_or_skip("postgres")
+
+
+def _event(alias: str, slug: str = "democon") -> int:
+    from conference.models import Event
+
+    pk = Event._base_manager.using(alias).get(slug=slug).pk
+    connections[alias].close()
+    return int(pk)
+
+
+@pytest.mark.parametrize("name", ["democon.jsonl.gz", "democon.jsonl"])
+def test_jobs_write_the_same_file_as_one_connection(project, out: Path, name: str) -> None:
+    alias = _postgres()
+    for d in ("one", "jobs2", "jobs4"):
+        (out / d).mkdir()
+    one = export(project, alias, out / "one" / name, tenant={"event": _event(alias)}, cross_tenant="omit")
+    assert one.result is not None and one.result.jobs == 1
+    for jobs in (2, 4):
+        many = export(project, alias, out / f"jobs{jobs}" / name, tenant={"event": _event(alias)},
+                      cross_tenant="omit", jobs=jobs)
+        assert many.result is not None and many.result.jobs == jobs and many.result.snapshot
+        assert many.result.sha256 == one.result.sha256  # byte for byte, whatever connection wrote which model
+        assert many.result.counts == one.result.counts
+        assert (out / f"jobs{jobs}" / name).read_bytes() == (out / "one" / name).read_bytes()
+        assert verify_export(out / f"jobs{jobs}" / name).ok
+        assert leftovers(out / f"jobs{jobs}") == sorted([name, name.split(".")[0] + ".manifest.json"])
+    record = project.audit.outcomes()[-1]
+    assert record["action"] == "export" and record["outcome"] == "ok" and record["jobs"] == 4
+    assert record["snapshot"] == many.result.snapshot and record["sha256"] == one.result.sha256
+    started = [r for r in project.audit.read() if r.get("act") == record["act"]]
+    assert [r["outcome"] for r in started] == ["started", "ok"]  # one act, however many connections
+
+
+def test_a_jobs_export_loads_into_another_database(project, out: Path) -> None:
+    alias = _postgres()
+    outcome = export(project, alias, out / "x.jsonl.gz", tenant={"event": _event(alias, "pycon-nordic")},
+                     cross_tenant="omit", jobs=3)
+    loaddata(out / "x.jsonl.gz", "postgres_target")
+    try:
+        assert_round_trip(outcome, alias, "postgres_target")
+    finally:
+        from conference.seeding import flush_all
+
+        flush_all("postgres_target")
+        connections["postgres_target"].close()
+
+
+def test_every_connection_reads_the_one_snapshot(project, out: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows committed after the snapshot was exported, before any worker imported it, are in no part.
+
+    A worker that read its own, later snapshot would write them (and the export would stop: the
+    planned and written counts would differ).
+    """
+    alias = _postgres()
+    from conference.models import Event, Room, Tag, TalkSlot, Track
+
+    democon = Event._base_manager.using(alias).get(slug="democon").pk
+    connections[alias].close()
+    created: dict[type, list[Any]] = {}
+    real_export_snapshot = parallel.export_snapshot
+
+    def commit_elsewhere() -> None:
+        # Another writer (as another process would be): while a session is open every connection of this
+        # process is read-only, so this one is the deliberately writable kind.
+        from tenant_console.core.lockdown import writable_connection
+
+        connections[alias] = writable_connection(alias)
+        for model, kwargs in ((TalkSlot, {}), (Track, {"name": "late track"}), (Tag, {"tag": "late-tag"}),
+                              (Room, {"name": "late room"})):
+            created.setdefault(model, []).append(
+                model._base_manager.using(alias).create(event_id=democon, **kwargs).pk)
+        connections[alias].close()
+
+    def export_snapshot_then_write(a: str) -> str:
+        snapshot = real_export_snapshot(a)
+        t = threading.Thread(target=commit_elsewhere)
+        t.start()
+        t.join()
+        return snapshot
+
+    monkeypatch.setattr(parallel, "export_snapshot", export_snapshot_then_write)
+    try:
+        outcome = export(project, alias, out / "snap.jsonl", tenant={"event": democon}, cross_tenant="omit",
+                         jobs=4)
+        assert len(created) == 4, "the concurrent inserts did not run"
+        lines = read_lines(out / "snap.jsonl")
+        for model, pks in created.items():
+            label = model._meta.label_lower
+            written = [o["pk"] for o in lines if o["model"] == label]
+            assert not set(pks) & set(written), label
+            assert outcome.result is not None and outcome.result.counts[label] == len(written)
+            assert model._base_manager.using(alias).filter(pk__in=pks).count() == len(pks)  # committed
+    finally:
+        for model, pks in created.items():
+            model._base_manager.using(alias).filter(pk__in=pks).delete()
+        connections[alias].close()
+
+
+def test_a_worker_connection_is_read_only_too(project, out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Project code that writes while a worker reads rows is refused there; the export fails and leaves nothing."""
+    alias = _postgres()
+    from conference.models import Event, Tag, Track
+
+    democon = Event._base_manager.using(alias).get(slug="democon").pk
+    before = Track._base_manager.using(alias).count()
+    connections[alias].close()
+    threads: set[str] = set()
+
+    def from_db_value(value: Any, expression: Any, connection: Any) -> Any:
+        threads.add(threading.current_thread().name)
+        Track._base_manager.create(event_id=democon, name="written by a worker")
+        return value
+
+    monkeypatch.setattr(Tag._meta.get_field("color"), "from_db_value", from_db_value, raising=False)
+    # Tags are written by a worker: every other model is taken first (the queue hands out the largest first).
+    monkeypatch.setattr(parallel._ParallelExport, "work", _tags_last(parallel._ParallelExport.work))
+    with pytest.raises(ReadOnlyViolation, match="INSERT refused"):
+        export(project, alias, out / "x.jsonl.gz", tenant={"event": democon}, cross_tenant="omit", jobs=2)
+    monkeypatch.undo()
+    assert any(name.startswith("tenant-console-export-job-") for name in threads)
+    assert leftovers(out) == []
+    assert Track._base_manager.using(alias).count() == before
+    connections[alias].close()
+    record = project.audit.outcomes()[-1]
+    assert record["action"] == "export" and record["outcome"] in ("refused", "error")
+
+
+def _tags_last(work: Any) -> Any:
+    """``_ParallelExport.work`` where the session thread never takes the tags (a worker does)."""
+
+    def wrapped(self: Any, cache: Any, tick: Any = None) -> None:
+        if threading.current_thread().name.startswith("tenant-console-export-job-"):
+            return work(self, cache, tick)
+        while not self.is_set():  # the session thread: wait until the workers have taken everything
+            if self.todo.empty():
+                return
+            threading.Event().wait(0.01)
+        return None
+
+    return wrapped
+
+
+def test_a_cancelled_jobs_export_leaves_nothing_behind(project, out: Path) -> None:
+    alias = _postgres()
+    job = ExportJob()
+    job.progress = lambda p: job.cancel()
+    with pytest.raises(Cancelled):
+        export(project, alias, out / "x.jsonl.gz", tenant={"event": _event(alias)}, cross_tenant="omit",
+               jobs=3, job=job)
+    assert leftovers(out) == []
+    assert project.audit.outcomes()[-1]["outcome"] == "interrupted"
+
+
+@pytest.mark.parametrize("alias", ["default", "mariadb"])
+def test_jobs_are_refused_where_connections_cannot_share_a_snapshot(project, out: Path,
+                                                                    alias: str) -> None:
+    from tests.conftest import _alias_or_skip
+
+    _alias_or_skip(alias)
+    name = {"default": "SQLite", "mariadb": "MariaDB/MySQL"}[alias]
+    before = len(project.audit.read())
+    with pytest.raises(ConsoleError) as err:
+        export(project, alias, out / "x.jsonl.gz", tenant={"event": _event(alias)}, cross_tenant="omit",
+               jobs=2)
+    message = err.value.message
+    assert f"{name} cannot share a snapshot between connections" in message
+    assert "Nothing was exported" in message and "without --jobs" in message and "\n" not in message
+    assert leftovers(out) == []
+    assert [r["action"] for r in project.audit.read()[before:]] == ["scope_activated", "scope_activated"]
+
+
+def test_cli_jobs(db_alias, out: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tenant_console.cli.main import main
+
+    def cli(*args: str) -> int:
+        return main(["--settings", "tests.settings", "--database", db_alias, *args])
+
+    path = out / "x.jsonl.gz"
+    code = cli("export", "--event__slug=democon", "--cross-tenant", "omit", "--jobs", "2", "-o", str(path), "--json")
+    captured = capsys.readouterr()
+    if db_alias != "postgres":
+        assert code == 2 and "cannot share a snapshot between connections" in captured.err
+        assert "Traceback" not in captured.err and leftovers(out) == []
+    else:
+        assert code == 0 and json.loads(captured.out)["ok"]
+        assert cli("verify", str(path)) == 0
+    assert cli("export", "--event__slug=democon", "--jobs", "0", "-o", str(out / "y.jsonl")) == 2
+    assert "--jobs 0: choose between 1 and 32 connections." in capsys.readouterr().err
