@@ -171,7 +171,7 @@ async def test_completion_offers_a_model_field(sqlite_app):
         await pilot.press("tab")
         options = pane.query_one("#repl-completions")
         await wait_for(pilot, lambda: options.has_class("-on"))
-        names = [c.text for c in pane._completions]
+        names = [c.text for c in pane.completions.completions]
         assert {"title", "track", "tags"} <= set(names)
         await pilot.press("down", "enter")
         assert pane.editor.text == f"Submission.objects.filter({names[1]}"

@@ -7,6 +7,12 @@ console tells the pane which scope to follow (:meth:`ReplPane.set_scope`) and
 asks it before switching tenant or quitting (:meth:`ReplPane.confirm_leave`).
 No ORM code runs on the event loop: every call goes through the runner's
 session, awaited from async workers.
+
+The pane wires its parts together; each lives in a module of its own:
+:mod:`.help` (keys, commands, help text), :mod:`.banner` (the status lines),
+:mod:`.streaming` (an input's output while it runs), :mod:`.completions` (tab),
+:mod:`.transaction` (writable mode, commit, roll back, the leave question),
+:mod:`.output` and :mod:`.table` (how results look).
 """
 
 from __future__ import annotations
@@ -22,61 +28,21 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import OptionList, RichLog, Static
-from textual.widgets.option_list import Option
 
-from tenant_console.core.errors import ConsoleError
 from tenant_console.core.repl.history import History, HistoryCursor, history_path
 from tenant_console.core.repl.runner import ReplRunner, RunResult
 from tenant_console.core.scope import ScopeState
-from tenant_console.ui.repl.dialogs import HistorySearch, UncommittedDialog, WritableDialog
+from tenant_console.ui.repl.banner import ReplBanner, ScopeWarning
+from tenant_console.ui.repl.completions import CompletionList, insert_at_once
+from tenant_console.ui.repl.dialogs import HistorySearch
 from tenant_console.ui.repl.editor import ReplEditor
-from tenant_console.ui.repl.output import render_input, render_output, render_result
+from tenant_console.ui.repl.help import HELP_TEXT, WRITABLE_HINT
+from tenant_console.ui.repl.output import render_input, render_result
+from tenant_console.ui.repl.streaming import stream_output
+from tenant_console.ui.repl.transaction import WriteMode
 
 if TYPE_CHECKING:
     from tenant_console.core.project import Project
-    from tenant_console.core.repl.completion import Completion
-
-#: How often printed output of a running input is moved to the log (seconds).
-STREAM_INTERVAL = 0.1
-
-#: The REPL's keys, for :help, f1 and the footer (the console's own letter keys type into the editor here).
-KEYS: tuple[tuple[str, str], ...] = (
-    ("enter", "run the input (or continue an open block)"),
-    ("ctrl+j", "newline inside a block"),
-    ("tab", "complete names, attributes, fields and lookups"),
-    ("up / down", "history"),
-    ("ctrl+r", "search the history"),
-    ("ctrl+c / ctrl+x", "interrupt the running input (cancels a query); clears the input when idle"),
-    ("f2", "SQL echo on/off"),
-    ("f3", "writable / read-only (asks first)"),
-    ("ctrl+s", "commit the open transaction (writable mode)"),
-    ("ctrl+l", "clear the log"),
-    ("ctrl+f", "full screen on/off"),
-    ("esc", "hide the REPL (everything is kept)"),
-    ("f1", "help"),
-    ("ctrl+q", "quit the console (asks first about uncommitted changes)"),
-)
-#: The REPL's own ``:`` commands; any other ``:command`` is the console's (``:tenant``, ``:q`` …).
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("commit", "commit the open transaction"),
-    ("rollback", "roll the open transaction back"),
-    ("write", "switch to writable mode (asks first)"),
-    ("readonly", "back to read-only"),
-    ("sql", "SQL echo on/off"),
-    ("clear", "clear the log"),
-    ("help", "this text"),
-    ("q", "quit the console (asks first about uncommitted changes)"),
-)
-HELP_TEXT = (
-    "Python runs on the REPL's own database session, inside the active scope: Submission.objects.count() just "
-    "works.\nEvery model is imported (clashing names as app_Model), with Q, F, Count, Sum, transaction, timezone, "
-    "settings;\nthe tenant is bound to its dimension's name (event). The last expression's value is shown; _ holds "
-    "it.\nA shown object that belongs to another tenant (a foreign key can lead out of the scope) is flagged in red."
-    "\nKeys:\n" + "\n".join(f"  {k:<16} {d}" for k, d in KEYS)
-    + "\nCommands (other :commands go to the console):\n" + "\n".join(f"  :{c:<15} {d}" for c, d in COMMANDS)
-)
-#: A refusal's last sentence in the pane: the key that makes the REPL writable.
-WRITABLE_HINT = "Press f3 to switch to writable mode (it asks first)."
 
 
 class ReplPane(Vertical):
@@ -141,14 +107,14 @@ class ReplPane(Vertical):
         self.ready = asyncio.Event()
         self.last_result: RunResult | None = None
         self.results: list[RunResult] = []
-        self._completions: list[Completion] = []
+        self.write_mode = WriteMode(self)
 
     # -- layout ----------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Static("REPL · starting…", id="repl-banner")
+        yield ReplBanner("REPL · starting…", id="repl-banner")
         yield RichLog(id="repl-log", wrap=True, markup=False, highlight=False, auto_scroll=True, max_lines=20_000)
-        yield Static("", id="repl-scope-warning")
-        yield OptionList(id="repl-completions")
+        yield ScopeWarning("", id="repl-scope-warning")
+        yield CompletionList(id="repl-completions")
         yield ReplEditor(id="repl-editor")
         yield Static("", id="repl-status")
 
@@ -159,6 +125,10 @@ class ReplPane(Vertical):
     @property
     def log_view(self) -> RichLog:
         return self.query_one("#repl-log", RichLog)
+
+    @property
+    def completions(self) -> CompletionList:
+        return self.query_one(CompletionList)
 
     @property
     def timings(self) -> bool:
@@ -180,10 +150,10 @@ class ReplPane(Vertical):
             await self._apply_scope(self._initial_scope)
             info = await asyncio.wrap_future(self.runner.start())
         except Exception as exc:
-            self._say(f"The REPL could not start: {exc}", "bold red")
+            self.say(f"The REPL could not start: {exc}", "bold red")
             return
-        self._say(info.summary() + ". :help lists the keys.", "dim")
-        self._refresh_banner()
+        self.say(info.summary() + ". :help lists the keys.", "dim")
+        self.refresh_banner()
         self.ready.set()
 
     async def _apply_scope(self, scope: ScopeState, *, discard: bool = False) -> None:
@@ -198,40 +168,15 @@ class ReplPane(Vertical):
             self.runner.close()
 
     # -- banner and status -------------------------------------------------------
-    def _database(self) -> str:
+    def database(self) -> str:
         vendor = self.runner.vendor if self.runner else ""
         return f"{self.alias} ({vendor})" if vendor else self.alias
 
-    def _refresh_banner(self) -> None:
-        banner = self.query_one("#repl-banner", Static)
-        warning = self.query_one("#repl-scope-warning", Static)
-        runner = self.runner
-        if runner is None:
+    def refresh_banner(self) -> None:
+        if self.runner is None:
             return
-        scope = runner.scope
-        text = Text(f"REPL │ {scope.describe()} │ {self._database()} │ ")
-        writable, dirty = runner.writable, runner.dirty
-        if dirty:
-            writes = runner.transaction.writes
-            text.append(f"WRITABLE · uncommitted changes ({writes} write{'s' if writes != 1 else ''}) · "
-                        "ctrl+s commits · :rollback discards")
-        elif writable:
-            text.append("WRITABLE · transaction open, no changes yet · ctrl+s commits · :rollback")
-        else:
-            text.append("read-only")
-        if self.sql_echo:
-            text.append(" · SQL echo")
-        banner.update(text)
-        banner.set_class(writable and not dirty, "-writable")
-        banner.set_class(dirty, "-dirty")
-        no_tenant = not scope.disabled and not scope.tenants and bool(self.project.registry.dimensions)
-        if scope.disabled:
-            warning.update("SCOPES ARE DISABLED: this REPL sees every tenant's rows. "
-                           "Choose a tenant to scope it again.")
-        elif no_tenant:
-            warning.update("No tenant chosen: scoped models refuse queries until you pick one in the console (t).")
-        warning.set_class(scope.disabled or no_tenant, "-on")
-        warning.set_class(no_tenant, "-none")
+        self.query_one(ReplBanner).show(self.runner, self.database(), self.sql_echo)
+        self.query_one(ScopeWarning).show(self.runner, bool(self.project.registry.dimensions))
 
     def _status(self, text: str) -> None:
         self.query_one("#repl-status", Static).update(text)
@@ -242,9 +187,9 @@ class ReplPane(Vertical):
 
     def watch_sql_echo(self, echo: bool) -> None:
         if self.is_mounted and self.runner is not None:
-            self._refresh_banner()
+            self.refresh_banner()
 
-    def _say(self, message: str, style: str = "") -> None:
+    def say(self, message: str, style: str = "") -> None:
         self.log_view.write(Text(message, style=style), expand=True)
 
     # -- running input -----------------------------------------------------------
@@ -283,30 +228,15 @@ class ReplPane(Vertical):
             pending = runner.submit(source)
         except Exception as exc:  # the session itself is gone
             self.running = False
-            self._say(f"The input could not run: {exc}", "bold red")
+            self.say(f"The input could not run: {exc}", "bold red")
             return
         log.write(render_input(pending.number, source, pending.writable), expand=True)
-        # Output appears while the input runs (whole lines), the rest when it ends.
-        shown = 0
-        future = asyncio.wrap_future(pending)
-        while not future.done():
-            await asyncio.wait([future], timeout=STREAM_INTERVAL)
-            live = runner.live_output
-            if live is not None and live.owner == pending.number and not future.done():
-                chunks, shown = live.since(shown, whole_lines=True)
-                if chunks:
-                    log.write(render_output(chunks), expand=True)
-        result = future.result()
-        live = runner.live_output
-        if live is not None and live.owner == pending.number:
-            chunks, shown = live.since(shown)
-            if chunks:
-                log.write(render_output(chunks), expand=True)
+        result = await stream_output(runner, pending, log)
         self.running = False
         self.last_result = result
         self.results.append(result)
         log.write(render_result(result, sql_echo=self.sql_echo, timings=self.timings, output=False), expand=True)
-        self._refresh_banner()
+        self.refresh_banner()
         self.post_message(self.Ran(result))
         if result.writable:
             self.post_message(self.ModeChanged(runner.writable, runner.dirty))
@@ -335,7 +265,7 @@ class ReplPane(Vertical):
     @on(ReplEditor.HistoryStep)
     def history_step(self, event: ReplEditor.HistoryStep) -> None:
         event.stop()
-        if self._completions:
+        if self.completions.is_open:
             self._hide_completions()
         source = self._cursor.previous(self.editor.text) if event.step < 0 else self._cursor.next()
         if source is not None:
@@ -374,22 +304,13 @@ class ReplPane(Vertical):
         if not found:
             self._status("no completions")
             return
-        if len(found) == 1:
-            self._apply_completion(found[0].text, found[0].prefix_length)
-            return
-        prefix_length = found[0].prefix_length
-        common = _common_prefix([c.text for c in found])
-        if len(common) > prefix_length and all(c.prefix_length == prefix_length for c in found):
-            self._apply_completion(common, prefix_length)
-            prefix_length = len(common)
-        self._completions = list(found)
-        self._completion_prefix = prefix_length
-        options = self.query_one("#repl-completions", OptionList)
-        options.clear_options()
-        options.add_options([Option(Text.assemble((c.text, "bold"), (f"  {c.kind}", "dim"))) for c in found[:100]])
-        options.add_class("-on")
-        options.highlighted = 0
-        options.focus()
+        at_once = insert_at_once(found)
+        if at_once is not None:
+            self._apply_completion(*at_once)
+            if len(found) == 1:
+                return
+        prefix_length = len(at_once[0]) if at_once is not None else found[0].prefix_length
+        self.completions.offer(found, prefix_length)
         self._status(f"{len(found)} completions · enter picks · esc closes")
 
     def _apply_completion(self, text: str, prefix_length: int) -> None:
@@ -400,14 +321,14 @@ class ReplPane(Vertical):
     @on(OptionList.OptionSelected, "#repl-completions")
     def completion_chosen(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        chosen = self._completions[event.option_index]
+        completions = self.completions
+        chosen = completions.completions[event.option_index]
+        prefix_length = completions.prefix_length
         self._hide_completions()
-        self._apply_completion(chosen.text, self._completion_prefix)
+        self._apply_completion(chosen.text, prefix_length)
 
     def _hide_completions(self) -> None:
-        self._completions = []
-        options = self.query_one("#repl-completions", OptionList)
-        options.remove_class("-on")
+        self.completions.close()
         self.editor.focus()
         self._status("")
 
@@ -418,12 +339,12 @@ class ReplPane(Vertical):
 
     def action_escape(self) -> None:
         """esc: close the completion list, or ask the host to hide the REPL."""
-        if self._completions:
+        if self.completions.is_open:
             self._hide_completions()
         else:
             self.post_message(self.CloseRequested())
 
-    # -- commands and modes ------------------------------------------------------------
+    # -- commands ----------------------------------------------------------------------
     def run_command(self, command: str) -> None:
         word = command.split(" ", 1)[0]
         word = word.lower()
@@ -442,12 +363,12 @@ class ReplPane(Vertical):
             self._quit()
             return
         if action is None:
-            self._say(f"Unknown REPL command :{word}. Known: " + ", ".join(f":{k}" for k in actions), "yellow")
+            self.say(f"Unknown REPL command :{word}. Known: " + ", ".join(f":{k}" for k in actions), "yellow")
             return
         action()
 
     def action_help(self) -> None:
-        self._say(HELP_TEXT, "")
+        self.say(HELP_TEXT, "")
 
     @work(group="repl-quit", exclusive=True, exit_on_error=False)
     async def _quit(self) -> None:
@@ -460,102 +381,23 @@ class ReplPane(Vertical):
 
     def action_toggle_sql(self) -> None:
         self.sql_echo = not self.sql_echo
-        self._say(f"SQL echo {'on' if self.sql_echo else 'off'}.", "dim")
+        self.say(f"SQL echo {'on' if self.sql_echo else 'off'}.", "dim")
 
+    # -- writable mode (ui/repl/transaction.py) -------------------------------------------
     def action_toggle_writable(self) -> None:
-        if self.runner is not None and self.runner.writable:
-            self.action_readonly()
-        else:
-            self.action_writable()
+        self.write_mode.toggle()
 
     def action_writable(self) -> None:
-        runner = self.runner
-        if runner is None or runner.writable:
-            return
-        if self.running:
-            self.app.notify("Wait for the running input (or ctrl+c) before switching modes.", severity="warning")
-            return
-        scope = runner.scope
-        tenant = scope.describe() if (scope.tenants or scope.disabled) else "no tenant (unscoped models only)"
-
-        def confirmed(ok: bool | None) -> None:
-            self.editor.focus()
-            if ok:
-                self._enable_writes()
-            else:
-                self._say("Still read-only.", "dim")
-
-        self.app.push_screen(WritableDialog(tenant, self._database()), confirmed)
-
-    @work(group="repl-mode", exit_on_error=False)
-    async def _enable_writes(self) -> None:
-        assert self.runner is not None
-        try:
-            await asyncio.wrap_future(self.runner.enable_writes())
-        except Exception as exc:
-            self._say(f"Writable mode could not start: {exc}", "bold red")
-            return
-        self._say("WRITABLE: inputs now run in one open transaction; nothing is committed until ctrl+s or :commit.",
-                  "bold red")
-        self._mode_changed()
+        self.write_mode.ask_writable()
 
     def action_commit(self) -> None:
-        if self.runner is None or not self.runner.writable:
-            self._say("Nothing to commit: the REPL is read-only.", "dim")
-            return
-        self._finish("commit")
+        self.write_mode.commit()
 
     def action_rollback(self) -> None:
-        if self.runner is None or not self.runner.writable:
-            self._say("Nothing to roll back: the REPL is read-only.", "dim")
-            return
-        self._finish("rollback")
+        self.write_mode.rollback()
 
     def action_readonly(self) -> None:
-        runner = self.runner
-        if runner is None or not runner.writable:
-            return
-        if not runner.dirty:
-            self._finish("rollback")
-            return
-
-        def chosen(choice: str | None) -> None:
-            self.editor.focus()
-            if choice in ("commit", "rollback"):
-                self._finish(choice)
-
-        self.app.push_screen(UncommittedDialog("Going back to read-only ends the open transaction.",
-                                               runner.transaction.writes, self._writing_inputs()), chosen)
-
-    @work(group="repl-mode", exit_on_error=False)
-    async def _finish(self, how: str) -> bool:
-        runner = self.runner
-        assert runner is not None
-        if self.running:
-            self.app.notify("Wait for the running input (or ctrl+c) first.", severity="warning")
-            return False
-        try:
-            done = await asyncio.wrap_future(runner.commit() if how == "commit" else runner.rollback())
-        except ConsoleError as exc:
-            self._say(str(exc), "bold red")
-            self._mode_changed()
-            return False
-        if how == "commit":
-            self._say(f"Committed {done.writes} writing statement(s) from {len(done.inputs)} input(s); "
-                      "recorded in the audit trail. Back to read-only.", "bold green")
-        else:
-            self._say(f"Rolled back: {done.writes} writing statement(s) discarded. Back to read-only.", "bold yellow")
-        self._mode_changed()
-        return True
-
-    def _mode_changed(self) -> None:
-        self._refresh_banner()
-        if self.runner is not None:
-            self.post_message(self.ModeChanged(self.runner.writable, self.runner.dirty))
-
-    def _writing_inputs(self) -> list[str]:
-        runner = self.runner
-        return [i.source for i in runner.transaction.inputs if i.writes] if runner is not None else []
+        self.write_mode.to_readonly()
 
     # -- the console's side ------------------------------------------------------------
     @property
@@ -564,29 +406,7 @@ class ReplPane(Vertical):
 
     async def confirm_leave(self, reason: str) -> bool:
         """Before switching tenant or quitting: ask about uncommitted changes; False means stay."""
-        runner = self.runner
-        if runner is None or not runner.writable:
-            return True
-        if not runner.dirty:
-            await asyncio.wrap_future(runner.rollback())
-            self._mode_changed()
-            return True
-        answer: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
-        self.app.push_screen(UncommittedDialog(reason, runner.transaction.writes, self._writing_inputs()),
-                             lambda choice: answer.set_result(choice) if not answer.done() else None)
-        choice = await answer
-        if choice not in ("commit", "rollback"):
-            return False
-        try:
-            done = await asyncio.wrap_future(runner.commit() if choice == "commit" else runner.rollback())
-        except ConsoleError as exc:
-            self._say(str(exc), "bold red")
-            self._mode_changed()
-            return False
-        verb = "Committed" if choice == "commit" else "Rolled back"
-        self._say(f"{verb} {done.writes} writing statement(s) before: {reason}", "bold yellow")
-        self._mode_changed()
-        return True
+        return await self.write_mode.confirm_leave(reason)
 
     async def set_scope(self, scope: ScopeState) -> bool:
         """Follow the console's scope: rebind the tenant variable; user variables stay.
@@ -599,22 +419,11 @@ class ReplPane(Vertical):
         try:
             await self._apply_scope(scope, discard=True)
         except Exception as exc:
-            self._say(f"The REPL could not switch scope: {exc}", "bold red")
+            self.say(f"The REPL could not switch scope: {exc}", "bold red")
             return False
         assert self.runner is not None
-        self._say(f"Scope: {self.runner.scope.describe()}. " + (
+        self.say(f"Scope: {self.runner.scope.describe()}. " + (
             ", ".join(f"{d} = {label}" for d, label in self.runner.info.tenants.items()) or "No tenant variable."),
             "bold red" if scope.disabled else "cyan")
-        self._refresh_banner()
+        self.refresh_banner()
         return True
-
-
-def _common_prefix(words: list[str]) -> str:
-    """The longest string every word starts with."""
-    if not words:
-        return ""
-    first, last = min(words), max(words)
-    n = 0
-    while n < min(len(first), len(last)) and first[n] == last[n]:
-        n += 1
-    return first[:n]

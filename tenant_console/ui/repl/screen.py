@@ -112,7 +112,7 @@ class ReplScreen(ModalScreen[None]):
 
     def action_help(self) -> None:
         """f1: the REPL's own keys and commands (``?`` and the console's letter keys type into the editor)."""
-        from tenant_console.ui.repl.pane import COMMANDS, KEYS
+        from tenant_console.ui.repl.help import COMMANDS, KEYS
         from tenant_console.ui.screens.dialogs import HelpScreen
 
         commands = [(name, text) for name, text in COMMANDS]
