@@ -21,9 +21,16 @@ Memory: the import into the empty target and ``loaddata`` each run in a child pr
 which reports its peak resident set size (``ru_maxrss``: Python, Django and the driver included, about
 50 MB before any row is read), so that the figure is the import's and not the seeding's.
 
-    .venv/bin/python -m benchmarks.importer --rows 20000     # the figures of the closing note of #12
-    .venv/bin/python -m benchmarks.importer --rows 200000
-    .venv/bin/python -m benchmarks.importer --full --memory-only   # 1M rows: the import only (no loaddata)
+    .venv/bin/python -m benchmarks.importer --sizes 20000 200000 1000000   # memory at three sizes (#12, #15)
+
+``--sizes``: for each size (rows seeded in the tenant; the database and its export are built once and
+cached in ``.bench/import-ROWS/``), the import into an empty target and ``loaddata`` of the same file, each in
+a process of its own, with their peak RSS and times, and the ratios beside the goals: peak RSS of a
+valid import sub-linear in the objects, under 400 MB at 1M objects (#12), at most 1.5x ``loaddata``'s
+peak RSS (#15), time at most 0.15x ``loaddata``'s. ``loaddata`` saves object by object (about 600 objects
+a second here): above ``--loaddata-max`` objects (default 200,000 rows) it is not run, and the largest
+size is compared with the ``loaddata`` run of the largest size that was measured (its peak RSS, which is
+flat in the file's size, and its time per object), which the output says.
 """
 
 from __future__ import annotations
@@ -180,6 +187,64 @@ def child(what: str, path: Path, alias: str, rows: int, pg: bool) -> dict[str, A
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def export_cached(project: Any, rows: int) -> Path:
+    """The tenant's export for this size, made once per seeded database (``.bench/import-ROWS/``)."""
+    folder = ROOT / ".bench" / f"import-{rows}"
+    path = folder / "megacon.jsonl"
+    marker = folder / "seeded.json"
+    if not path.exists() or (marker.exists() and marker.stat().st_mtime > path.stat().st_mtime):
+        export(project, "default", path)
+    return path
+
+
+def _size_child(rows: int, what: str) -> dict[str, Any]:
+    """One step of the size sweep in a process of its own (Django is configured once per process)."""
+    args = [sys.executable, "-m", "benchmarks.importer", "--rows", str(rows), "--child", what]
+    proc = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=os.environ.copy())
+    if proc.returncode:
+        raise SystemExit(f"the {what} step at {rows:,} rows failed:\n{proc.stderr[-4000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def sizes(rows_list: list[int], loaddata_max: int) -> dict[int, dict[str, Any]]:
+    results: dict[int, dict[str, Any]] = {}
+    for rows in rows_list:
+        print(f"[bench] {rows:,} rows ...", file=sys.stderr, flush=True)
+        r: dict[str, Any] = {"file": _size_child(rows, "export")}
+        r["ours"] = _size_child(rows, "ours-cached")
+        if rows <= loaddata_max:
+            r["loaddata"] = _size_child(rows, "loaddata-cached")
+        results[rows] = r
+    return results
+
+
+def print_sizes(results: dict[int, dict[str, Any]]) -> None:
+    measured = [r["loaddata"] | {"objects": r["ours"]["objects"]} for r in results.values() if "loaddata" in r]
+    print("\n== import of the megacon export into an empty SQLite database: ours vs loaddata (same file) ==")
+    print(f"{'rows':>9} {'objects':>9} {'file MB':>8} | {'ours s':>7} {'peak MB':>8} | {'loaddata s':>10} "
+          f"{'peak MB':>8} | {'RSS ratio':>9} {'time ratio':>10}")
+    for rows, r in results.items():
+        o, n = r["ours"], r["ours"]["objects"]
+        ld = r.get("loaddata")
+        note = ""
+        if ld is None and measured:
+            ref = measured[-1]
+            ld = {"seconds": ref["seconds"] / ref["objects"] * n, "peak_rss_mb": ref["peak_rss_mb"]}
+            note = f"  (loaddata not run: its peak RSS and s/object from {ref['objects']:,} objects)"
+        ld_s = f"{ld['seconds']:10.1f} {ld['peak_rss_mb']:8.0f}" if ld else f"{'-':>10} {'-':>8}"
+        ratios = (f"{o['peak_rss_mb'] / ld['peak_rss_mb']:8.2f}x {o['total'] / ld['seconds']:9.3f}x" if ld
+                  else f"{'-':>9} {'-':>10}")
+        print(f"{rows:>9,} {n:>9,} {r['file']['bytes'] / 1e6:8.1f} | {o['total']:7.1f} {o['peak_rss_mb']:8.0f} | "
+              f"{ld_s} | {ratios}{note}")
+    print("goals: RSS ratio <= 1.5x (#15); time ratio <= 0.15x (#15, #12); peak < 400 MB at 1M objects (#12); "
+          "peak growing sub-linearly (#12)")
+    pts = [(r["ours"]["objects"], r["ours"]["peak_rss_mb"]) for r in results.values()]
+    if len(pts) >= 2:
+        (n0, m0), (n1, m1) = pts[0], pts[-1]
+        print(f"growth: {n1 / n0:.0f}x the objects -> {m1 / m0:.1f}x the peak RSS "
+              f"({(m1 - m0) * 1024 * 1024 / (n1 - n0):.0f} bytes per further object)")
+
+
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -215,14 +280,40 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
     parser.add_argument("--memory-only", action="store_true",
                         help="Only the import into the empty target (time and peak RSS); no loaddata, no 10%% run.")
-    parser.add_argument("--child", choices=["ours", "loaddata"], help=argparse.SUPPRESS)
+    parser.add_argument("--sizes", type=int, nargs="+", metavar="ROWS",
+                        help="Memory and time at each size (rows in the tenant), ours vs loaddata: see above.")
+    parser.add_argument("--loaddata-max", type=int, default=200_000,
+                        help="With --sizes: run loaddata up to this many rows (default 200,000).")
+    parser.add_argument("--child", choices=["ours", "loaddata", "export", "ours-cached", "loaddata-cached"],
+                        help=argparse.SUPPRESS)
     parser.add_argument("--child-file", help=argparse.SUPPRESS)
     parser.add_argument("--child-alias", help=argparse.SUPPRESS)
     args = parser.parse_args()
     rows = 1_000_000 if args.full else args.rows
     sys.path[:0] = [str(ROOT), str(ROOT / "demo_project")]
     aliases: tuple[str, ...] = ("default", "postgres") if args.pg else ("default",)
+    if args.sizes and not args.child:
+        swept = sizes(args.sizes, args.loaddata_max)
+        if args.json:
+            print(json.dumps(swept, indent=2, default=str))
+        else:
+            print_sizes(swept)
+        return
     project = _setup(rows, aliases)
+    if args.child in ("export", "ours-cached", "loaddata-cached"):
+        path = export_cached(project, rows)
+        if args.child == "export":
+            out: dict[str, Any] = {"bytes": path.stat().st_size}
+        else:
+            flush("empty")
+            if args.child == "ours-cached":
+                out = ours(project, "empty", path, {"missing_ref": "skip", "dependent": "skip"})
+            else:
+                out = {"seconds": loaddata("empty", path)}
+            out["peak_rss_mb"] = round(_peak_mb(), 1)
+            flush("empty")
+        print(json.dumps(out, default=str))
+        return
     if args.child:
         if args.child == "ours":
             out = ours(project, args.child_alias, Path(args.child_file), {"missing_ref": "skip", "dependent": "skip"})

@@ -30,7 +30,7 @@ from django.db import DatabaseError, IntegrityError, connections, models, transa
 from tenant_console.core.importer.decisions import Resolution
 from tenant_console.core.importer.errors import ApplyFailed, TargetChanged
 from tenant_console.core.importer.meta import ModelInfo, get_model, is_integer_pk
-from tenant_console.core.importer.plan import Item, Plan, chunks, snapshot
+from tenant_console.core.importer.plan import Item, Plan, batch_size, chunks, ordered, snapshot
 from tenant_console.core.importer.reader import key_text
 from tenant_console.core.importer.refs import Ref, RefReader, ref_key
 from tenant_console.core.importer.report import ImportReport
@@ -79,7 +79,10 @@ class Applier:
         #: transaction, so a stopped import is always rolled back and a finished one never reported stopped.
         self.cancel = cancel
         self.refs = RefReader(plan.infos)
-        self.keys: dict[int, Any] = {}  # id(item) -> final key in the target (None: not there)
+        self.batch = batch_size(plan.alias)
+        #: id(item) -> final key in the target (None: not there); an object inserted with the key the file
+        #: gives it (nearly all of a large import) is not stored: see :meth:`key`.
+        self.keys: dict[int, Any] = {}
         self.report = ImportReport(file=str(plan.export.data_path), sha256=plan.export.sha256, database=self.alias,
                                    vendor=plan.vendor, target=plan.retarget.describe(), dry_run=dry_run)
 
@@ -208,7 +211,7 @@ class Applier:
                     changed.append(f"{label} {pk} ({'deleted' if pk not in now else 'changed'})")
         for label, free in self.plan.free.items():
             model = self.plan.infos[label].model
-            for chunk in chunks(sorted(free, key=str)):
+            for chunk in chunks(ordered(free), self.batch):
                 for pk in model._base_manager.using(self.alias).filter(pk__in=chunk).values_list("pk", flat=True):
                     changed.append(f"{label} {pk} (created since the review)")
         if changed:
@@ -221,7 +224,7 @@ class Applier:
     def _assign_keys(self, labels: list[str]) -> None:
         plan = self.plan
         alloc: dict[str, list[Item]] = {}
-        own: dict[str, list[Any]] = {}
+        own: dict[str, int] = {}  # the largest integer key the file's own inserts take, per model
         for lb in labels:
             info = plan.infos[lb]
             for it in plan.items[lb]:
@@ -231,8 +234,11 @@ class Applier:
                         alloc.setdefault(lb, []).append(it)
                     self.keys[id(it)] = ALLOC
                 elif d == "insert":
-                    self.keys[id(it)] = plan.retarget.map_ref((lb, it.key)) or it.key
-                    own.setdefault(lb, []).append(it.key)
+                    mapped = plan.retarget.map_ref((lb, it.key))
+                    if mapped is not None:
+                        self.keys[id(it)] = mapped
+                    if isinstance(it.key, int) and it.key > own.get(lb, it.key - 1):
+                        own[lb] = it.key
                 elif d in ("keep", "overwrite", "use_existing"):
                     self.keys[id(it)] = it.target_pk
                 elif d == "skip" and (lb, it.key) not in self.res.broken:
@@ -247,8 +253,7 @@ class Applier:
                     self.keys[id(it)] = uuid.uuid4()
             elif is_integer_pk(model):
                 current = model._base_manager.using(self.alias).aggregate(m=models.Max("pk"))["m"] or 0
-                mine = [k for k in own.get(lb, []) if isinstance(k, int)]
-                start = max([current, *mine]) + 1
+                start = max(current, own.get(lb, current)) + 1
                 for n, it in enumerate(items):
                     self.keys[id(it)] = start + n
             else:
@@ -261,12 +266,12 @@ class Applier:
             for it in plan.items[lb]:
                 if self.keys.get(id(it)) is ALLOC:
                     parent = plan.index.get((info.parent_link.target, it.row.pk))
-                    self.keys[id(it)] = self.keys.get(id(parent)) if parent is not None else None
+                    self.keys[id(it)] = self.key(parent) if parent is not None else None
         for lb in labels:
             for it in plan.items[lb]:
                 d = self.res.effective(it)
                 if d in ("new_key", "rename"):
-                    self.report.new_keys[it.ref] = key_text(self.keys[id(it)])
+                    self.report.new_keys[it.ref] = key_text(self.key(it))
 
     def _rename(self) -> None:
         """Give renamed rows fresh values in every clashing unique set: text ``value-2``, ``value-3``...
@@ -306,7 +311,7 @@ class Applier:
             n = 2
             while pending and n < 10_000:
                 candidates = {v: _suffixed(v, n, text_field.max_length) for v in pending}
-                for chunk in chunks(list(candidates.values())):
+                for chunk in chunks(list(candidates.values()), self.batch):
                     taken.update(str(v) for v in info.model._base_manager.using(self.alias).filter(
                         **{f"{attname}__in": chunk}).values_list(attname, flat=True))
                 left = []
@@ -322,10 +327,14 @@ class Applier:
                 pending = left
                 n += 1
 
+    def key(self, item: Item) -> Any:
+        """The item's key in the target once :meth:`_assign_keys` has run."""
+        return self.keys.get(id(item), item.key)
+
     def ref_target(self, ref: Ref) -> Any:
         item = self.plan.index.get(ref)
         if item is not None:
-            return self.keys.get(id(item))
+            return self.key(item)
         mapped = self.plan.retarget.map_ref(ref)
         if mapped is not None:
             return mapped
@@ -335,7 +344,7 @@ class Applier:
 
     def _values(self, info: ModelInfo, it: Item) -> dict[str, Any]:
         fields = it.row.fields
-        out: dict[str, Any] = {info.pk_attname: self.keys[id(it)]}
+        out: dict[str, Any] = {info.pk_attname: self.key(it)}
         for f in info.plain:
             if f.name in fields:
                 out[f.attname] = f.to_python(fields[f.name])
@@ -443,7 +452,7 @@ class Applier:
                 flush_updates()
             for m in info.m2ms:
                 through = m.through._base_manager.using(self.alias)
-                for chunk in chunks(replaced.get(m.name, [])):
+                for chunk in chunks(replaced.get(m.name, []), self.batch):
                     through.filter(**{f"{m.source_col}__in": chunk}).delete()
                 for pairs in chunks(links.get(m.name, []), 2000):
                     through.bulk_create([m.through(**{m.source_col: s, m.target_col: t}) for s, t in pairs])

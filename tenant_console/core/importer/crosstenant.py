@@ -10,6 +10,7 @@ manifest's ``dangling`` references are exactly such references (the exporter lef
 the other tenant's row out), so they go through the same check; one whose target
 does not exist at all stays ``missing_ref``.
 
+Objects are checked in batches of :data:`BATCH` (memory does not grow with the file).
 Existing rows are looked up in batches: one query per referenced model, scope path
 and chunk (``pk__in`` annotated with the scope path, as ``registry.tenant_q``
 filters), never per object.
@@ -35,6 +36,11 @@ CLASS = "cross_tenant_reference"
 #: written. ``identical`` rows are not written (the reference is already there); ``missing_ref`` and
 #: ``schema`` can only be skipped anyway.
 CHECKED = ("new", "changed", "key_clash", "unique_clash")
+
+#: Objects checked at once: their references, and where those point, are held for one batch at a time.
+BATCH = 5000
+#: Incoming rows whose destination tenant is remembered (parents asked for again and again); then forgotten.
+MEMO = 20_000
 
 #: Where the tenant of something is still to be read from the target: (model label, pk, path from it).
 _Lookup = tuple[str, Any, str]
@@ -72,6 +78,7 @@ class CrossTenantCheck:
         self._dest: dict[int, dict[str, Any]] = {}
         self._pending: dict[tuple[str, str], set[Any]] = {}  # (label, path) -> pks to look up
         self._found: dict[tuple[str, str], dict[str, Any]] = {}  # (label, path) -> {str(pk): tenant pk}
+        self._labels: dict[tuple[str, str], str] = {}  # (dimension, str(tenant pk)) -> human label
 
     def info(self, label: str) -> ModelInfo | None:
         if label not in self._infos:
@@ -157,7 +164,7 @@ class CrossTenantCheck:
 
     def _run_lookups(self) -> None:
         """One query per (model, scope path) and chunk: ``pk__in`` annotated with the path's tenant."""
-        from tenant_console.core.importer.plan import chunks
+        from tenant_console.core.importer.plan import chunks, ordered
 
         for (label, path), pks in self._pending.items():
             found = self._found.setdefault((label, path), {})
@@ -165,7 +172,7 @@ class CrossTenantCheck:
             model = get_model(label)
             if model is None or not todo:
                 continue
-            for chunk in chunks(sorted(todo, key=str)):
+            for chunk in chunks(ordered(todo), self.p.batch):
                 rows = self.p.qs(model).filter(pk__in=chunk).annotate(_tc_owner=F(path)).values_list(
                     "pk", "_tc_owner")
                 for pk, owner in rows:
@@ -174,11 +181,25 @@ class CrossTenantCheck:
 
     # -- the check -------------------------------------------------------------------
     def run(self) -> None:
-        candidates: list[tuple[Item, list[tuple[str, Ref, dict[str, Any], str, bool]]]] = []
+        """In batches of objects: memory for the check is bounded by the batch, not by the file."""
+        batch: list[Item] = []
         for it in self.plan.all_items():
             info = self.p.infos[it.label]
             if it.cls not in CHECKED or it.forced is not None or not (info.scope_paths or info.tenant_dimensions):
                 continue
+            batch.append(it)
+            if len(batch) >= BATCH:
+                self._check(batch)
+                batch = []
+        if batch:
+            self._check(batch)
+
+    def _check(self, items: list[Item]) -> None:
+        if len(self._dest) > MEMO:
+            self._dest.clear()  # where rows go is a cache (recomputed from the file when asked again)
+        candidates: list[tuple[Item, dict[str, Any], list[tuple[str, Ref, dict[str, Any], str, bool]]]] = []
+        for it in items:
+            info = self.p.infos[it.label]
             refs: list[tuple[str, Ref, dict[str, Any], str, bool]] = []
             for kind, name, ref, detachable in self.p.refs.all_refs(it.row):
                 tinfo = self.info(ref[0])
@@ -188,12 +209,11 @@ class CrossTenantCheck:
                     continue  # an MTI child is its parent: the same object
                 refs.append((name, ref, self._owner_of_ref(ref), kind, detachable))
             if refs:
-                self._owner_of_row(it)
-                candidates.append((it, refs))
+                candidates.append((it, self._owner_of_row(it), refs))
         self._run_lookups()
         labels = self._tenant_labels(candidates)
-        for it, refs in candidates:
-            mine = {d: self._resolve(v) for d, v in self._dest[id(it)].items()}
+        for it, dest, refs in candidates:
+            mine = {d: self._resolve(v) for d, v in dest.items()}
             found: list[CrossRef] = []
             for name, ref, owner, kind, detachable in refs:
                 for dim, value in owner.items():
@@ -211,25 +231,27 @@ class CrossTenantCheck:
                 it.detail = "; ".join(c.text() for c in found)
 
     def _tenant_labels(self, candidates: list[Any]) -> dict[tuple[str, str], str]:
-        """Human labels of the tenants involved (one query per dimension)."""
+        """Human labels of the tenants involved (one query per dimension and batch; kept for the next batches)."""
         wanted: dict[str, set[Any]] = {}
-        for it, refs in candidates:
-            for dim, v in self._dest[id(it)].items():
+        for _it, dest, refs in candidates:
+            for dim, v in dest.items():
                 wanted.setdefault(dim, set()).add(self._resolve(v))
             for _name, _ref, owner, _kind, _detachable in refs:
                 for dim, v in owner.items():
                     wanted.setdefault(dim, set()).add(self._resolve(v))
-        out: dict[tuple[str, str], str] = {}
+        out = self._labels
         for dim, values in wanted.items():
             d = self.p.registry.dimensions.get(dim)
             if d is None:
                 continue
+            values = {v for v in values if (dim, str(v)) not in out}
             pks = [v for v in values if v is not None and not is_new(v)]
             for v in values:
                 if is_new(v):
                     out[(dim, str(v))] = "the " + self.p.retarget.text().removeprefix("as a ")
-            for obj in d.model._base_manager.using(self.p.alias).filter(pk__in=pks):
-                out[(dim, str(obj.pk))] = f"{obj.pk} ({d.label(obj)})"
+            if pks:
+                for obj in d.model._base_manager.using(self.p.alias).filter(pk__in=pks):
+                    out[(dim, str(obj.pk))] = f"{obj.pk} ({d.label(obj)})"
         return out
 
 

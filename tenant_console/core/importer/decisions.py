@@ -326,25 +326,63 @@ class Undecided:
         return {**self.item.as_dict(), "reason": self.reason, "possible": list(self.possible)}
 
 
+class Final:
+    """Every item's decision (keyed by the item itself, which the plan holds).
+
+    The implied ones (``insert`` a new object, ``keep`` an identical one: nearly every object of a
+    large import) are not stored: the class says them. Only other decisions cost memory.
+    """
+
+    __slots__ = ("_none", "_set")
+
+    def __init__(self) -> None:
+        self._set: dict[int, str] = {}  # id(item) -> a decision other than the implied one
+        self._none: set[int] = set()  # items of an implied class that have no decision (undecided)
+
+    def get(self, item: Item, default: str | None = None) -> str | None:
+        key = id(item)
+        d = self._set.get(key)
+        if d is not None:
+            return d
+        if key in self._none:
+            return default
+        implied = IMPLICIT.get(item.cls)
+        return default if implied is None else implied
+
+    def set(self, item: Item, decision: str) -> None:
+        key = id(item)
+        self._none.discard(key)
+        if decision == IMPLICIT.get(item.cls):
+            self._set.pop(key, None)
+        else:
+            self._set[key] = decision
+
+    def pop(self, item: Item) -> None:
+        key = id(item)
+        self._set.pop(key, None)
+        if item.cls in IMPLICIT:
+            self._none.add(key)
+
+
 @dataclass
 class Resolution:
     """Every item's final decision, what is still undecided, and what depends on skipped objects."""
 
-    final: dict[int, str]  # id(item) -> decision
+    final: Final  # every item's decision
     undecided: list[Undecided]
     broken: set[tuple[str, Any]]  # refs that will not exist in the target
     dropped_links: list[tuple[str, str, str]]  # (from ref, m2m field, to ref)
 
     def decision(self, item: Item) -> str | None:
-        return self.final.get(id(item))
+        return self.final.get(item)
 
     def effective(self, item: Item) -> str | None:
         """What is written for ``item`` (``allow_cross_tenant`` resolved to insert, overwrite, new key...)."""
-        return effective(item, self.final.get(id(item)))
+        return effective(item, self.final.get(item))
 
     def allowed_cross_tenant(self, plan: Plan) -> list[Item]:
         """Objects imported with their references into another tenant (``allow_cross_tenant``)."""
-        return [it for it in plan.all_items() if self.final.get(id(it)) == "allow_cross_tenant"]
+        return [it for it in plan.all_items() if self.final.get(it) == "allow_cross_tenant"]
 
     @property
     def complete(self) -> bool:
@@ -355,7 +393,7 @@ class Resolution:
         for label, items in plan.items.items():
             c: dict[str, int] = {}
             for it in items:
-                d = self.final.get(id(it), "undecided")
+                d = self.final.get(it) or "undecided"
                 c[d] = c.get(d, 0) + 1
             out[label] = c
         return out
@@ -371,15 +409,16 @@ def resolve(plan: Plan, decisions: Decisions) -> Resolution:
     """Apply decisions to the plan: final decisions, undecided conflicts, dependents of skipped objects."""
     from tenant_console.core.importer.refs import RefReader
 
-    final: dict[int, str] = {}
+    final = Final()
     undecided: dict[int, Undecided] = {}
     for it in plan.all_items():
         d = decisions.decide(it, plan.infos[it.label])
         if d is None:
             undecided[id(it)] = Undecided(it, f"{it.cls}: {it.detail}" if it.detail else it.cls,
                                           allowed(it, plan.infos[it.label]))
+            final.pop(it)
         else:
-            final[id(it)] = d
+            final.set(it, d)
     # Multi-table inheritance: a child row follows its parent's key.
     for label, items in plan.items.items():
         info = plan.infos[label]
@@ -387,24 +426,24 @@ def resolve(plan: Plan, decisions: Decisions) -> Resolution:
             continue
         for it in items:
             parent = plan.index.get((info.parent_link.target, it.row.pk))
-            pd = effective(parent, final.get(id(parent))) if parent is not None else None
+            pd = effective(parent, final.get(parent)) if parent is not None else None
             if pd in ("new_key", "rename"):
-                final[id(it)] = "new_key"
+                final.set(it, "new_key")
                 undecided.pop(id(it), None)
             elif pd == "use_existing":
-                final[id(it)] = "keep" if it.target_pk is not None else "insert"
+                final.set(it, "keep" if it.target_pk is not None else "insert")
                 undecided.pop(id(it), None)
     reader = RefReader(plan.infos)
     broken: set[tuple[str, Any]] = set(plan.missing)
     for it in plan.all_items():
-        if _is_broken(it, final.get(id(it))) or (id(it) in undecided and it.target_pk is None):
+        if _is_broken(it, final.get(it)) or (id(it) in undecided and it.target_pk is None):
             broken.add((it.label, it.key))
     dropped: list[tuple[str, str, str]] = []
     changed = bool(broken)
     while changed:
         changed = False
         for it in plan.all_items():
-            d = final.get(id(it))
+            d = final.get(it)
             if d == "skip" or id(it) in undecided:
                 continue
             for kind, name, ref, _detachable in reader.all_refs(it.row):
@@ -414,23 +453,23 @@ def resolve(plan: Plan, decisions: Decisions) -> Resolution:
                     continue
                 parent_link = plan.infos[it.label].parent_link
                 if parent_link is not None and name == parent_link.name:
-                    final[id(it)] = "skip"
+                    final.set(it, "skip")
                 else:
                     ok = ("skip",)
                     chosen = decisions.explicit(it, ok, dependent=True) or decisions.explicit(it, ok)
                     if chosen == "skip":
-                        final[id(it)] = "skip"
+                        final.set(it, "skip")
                     else:
-                        final.pop(id(it), None)
+                        final.pop(it)
                         undecided[id(it)] = Undecided(
                             it, f"depends on {ref[0]}:{key_text(ref[1])} (through {name}), which is skipped or "
                                 "missing; skip it too", ("skip",))
-                if _is_broken(it, final.get(id(it))) or id(it) in undecided:
+                if _is_broken(it, final.get(it)) or id(it) in undecided:
                     broken.add((it.label, it.key))
                 changed = True
                 break
     for it in plan.all_items() if broken else ():
-        if final.get(id(it)) in (None, "skip"):
+        if final.get(it) in (None, "skip"):
             continue
         for kind, name, ref, _d in reader.m2m_refs_kinds(it.row):
             if kind == "m2m" and ref in broken:

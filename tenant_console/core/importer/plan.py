@@ -15,6 +15,12 @@ per model, unique set and chunk for unique clashes, one per referenced model and
 chunk for missing references; per-object queries are only made for natural keys
 that cannot be matched to fields (rare, and cached). Everything runs on the caller's
 connection (a session thread), read-only.
+
+Memory: what is held for the whole plan is per object a :class:`~.reader.Row` (its fields
+wait on disk, :mod:`.store`), an :class:`Item` of four slots (what only conflicts have is kept
+beside it), an entry of a per-model index and, for new objects, the key found free; about
+260 bytes an object. Everything else (values compared, unique values, references followed)
+lives for one batch of :func:`batch_size` objects, or is kept as hashes.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from django.db.models import Model, Q
 
@@ -32,12 +38,15 @@ from tenant_console.core.importer.reader import Export, Row, key_text
 from tenant_console.core.importer.refs import Ref, RefReader
 from tenant_console.core.importer.retarget import NEW_KEY, Retarget, is_new
 from tenant_console.core.importer.values import normal, same
+from tenant_console.core.tenancy.rows import in_batch_size
 
 CLASSES = ("new", "identical", "changed", "key_clash", "unique_clash", "missing_ref", "cross_tenant_reference",
            "schema", "invalid_value", "duplicate")
 CONFLICTS = ("changed", "key_clash", "unique_clash", "missing_ref", "cross_tenant_reference", "schema",
              "invalid_value", "duplicate")
-CHUNK = 500
+#: The most objects one batch of the planner or the apply step holds (values per ``IN (...)`` are also bounded by
+#: the database: :func:`batch_size`).
+BATCH_MOST = 2000
 Q_CHUNK = 100  # OR-ed Q objects per query for multi-column unique sets
 
 
@@ -48,29 +57,86 @@ class FieldDiff:
     existing: Any
 
 
-@dataclass(slots=True)
-class Item:
-    """One incoming object and what the plan found for it."""
+class _Extra:
+    """What the plan found beyond an object's class and target row (most objects: nothing)."""
 
-    row: Row
-    cls: str
-    target_pk: Any = None  # the existing row: same key (identical/changed/key_clash) or clashing row
-    #: Sequences default to an empty tuple: an empty list per object and field costs 56 bytes, times millions.
-    diff: Sequence[FieldDiff] = ()
-    detail: str = ""
-    other_tenant: bool = False
-    existing: dict[str, Any] | None = None  # the existing row's values, for the side-by-side view
-    forced: str | None = None  # a decision the retarget imposes (the tenant row itself)
-    overrides: dict[str, Any] | None = None  # field values the retarget imposes
-    clash: tuple[str, ...] = ()  # the attnames of every unique set that clashes (flattened)
+    __slots__ = ("base_cls", "clash", "clash_sets", "cross", "detail", "diff", "existing", "forced", "missing",
+                 "other_tenant", "overrides")
+
+    def __init__(self) -> None:
+        for name, default in _EXTRA_DEFAULTS.items():
+            setattr(self, name, default)
+
+
+#: Sequences default to an empty tuple: an empty list per object and field costs 56 bytes, times millions.
+_EXTRA_DEFAULTS: dict[str, Any] = {"diff": (), "detail": "", "other_tenant": False, "existing": None, "forced": None,
+                                   "overrides": None, "clash": (), "clash_sets": (), "base_cls": None, "cross": (),
+                                   "missing": ()}
+T = TypeVar("T")
+
+
+class _Found(Generic[T]):
+    """An attribute of :class:`Item` kept in its :class:`_Extra`, made on the first assignment."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+        self.default = _EXTRA_DEFAULTS[name]
+
+    @overload
+    def __get__(self, obj: None, owner: type) -> _Found[T]: ...
+    @overload
+    def __get__(self, obj: Item, owner: type) -> T: ...
+    def __get__(self, obj: Item | None, owner: type) -> Any:
+        if obj is None:
+            return self
+        extra = obj._extra
+        return self.default if extra is None else getattr(extra, self.name)
+
+    def __set__(self, obj: Item, value: T) -> None:
+        extra = obj._extra
+        if extra is None:
+            if value == self.default and type(value) is type(self.default):
+                return
+            extra = obj._extra = _Extra()
+        setattr(extra, self.name, value)
+
+
+class Item:
+    """One incoming object and what the plan found for it.
+
+    Four slots per object (its row, class, the existing row's key and the rest); what only
+    conflicts have (a diff, a detail, the clashing sets...) lives in an :class:`_Extra` made when
+    the first of it is set: 64 bytes per object instead of 150, times a million.
+    """
+
+    __slots__ = ("_extra", "cls", "row", "target_pk")
+
+    def __init__(self, row: Row, cls: str, target_pk: Any = None, **found: Any) -> None:
+        self.row = row
+        self.cls = cls
+        self.target_pk = target_pk  # the existing row: same key (identical/changed/key_clash) or clashing row
+        self._extra: _Extra | None = None
+        for name, value in found.items():
+            setattr(self, name, value)
+
+    diff: _Found[Sequence[FieldDiff]] = _Found()
+    detail: _Found[str] = _Found()
+    other_tenant: _Found[bool] = _Found()
+    existing: _Found[dict[str, Any] | None] = _Found()  # the existing row's values, for the side-by-side view
+    forced: _Found[str | None] = _Found()  # a decision the retarget imposes (the tenant row itself)
+    overrides: _Found[dict[str, Any] | None] = _Found()  # field values the retarget imposes
+    clash: _Found[tuple[str, ...]] = _Found()  # the attnames of every unique set that clashes (flattened)
     #: Every unique set (attnames) whose values are held by another row, and that row's pk.
-    clash_sets: Sequence[tuple[tuple[str, ...], Any]] = ()
+    clash_sets: _Found[Sequence[tuple[tuple[str, ...], Any]]] = _Found()
     #: ``cross_tenant_reference``: the class the object had before (what ``allow_cross_tenant`` means
     #: for it) and the references into another tenant.
-    base_cls: str | None = None
-    cross: Sequence[Any] = ()
+    base_cls: _Found[str | None] = _Found()
+    cross: _Found[Sequence[Any]] = _Found()
     #: ``missing_ref``: (field, "label:key", nullable) of every reference to a row that exists nowhere.
-    missing: Sequence[tuple[str, str, bool]] = ()
+    missing: _Found[Sequence[tuple[str, str, bool]]] = _Found()
+
+    def __repr__(self) -> str:
+        return f"Item({self.ref}, {self.cls})"
 
     @property
     def base(self) -> str:
@@ -108,6 +174,34 @@ class Item:
         return out
 
 
+class RefIndex:
+    """The file's objects by reference ``(label, key)``, one dict per model (no tuple kept per object)."""
+
+    __slots__ = ("_by_label",)
+
+    def __init__(self) -> None:
+        self._by_label: dict[str, dict[Any, Item]] = {}
+
+    def get(self, ref: Ref, default: Item | None = None) -> Item | None:
+        keys = self._by_label.get(ref[0])
+        return default if keys is None else keys.get(ref[1], default)
+
+    def __getitem__(self, ref: Ref) -> Item:
+        return self._by_label[ref[0]][ref[1]]
+
+    def __setitem__(self, ref: Ref, item: Item) -> None:
+        self._by_label.setdefault(ref[0], {})[ref[1]] = item
+
+    def __contains__(self, ref: object) -> bool:
+        if not isinstance(ref, tuple) or len(ref) != 2:
+            return False
+        keys = self._by_label.get(ref[0])
+        return keys is not None and ref[1] in keys
+
+    def __len__(self) -> int:
+        return sum(len(k) for k in self._by_label.values())
+
+
 @dataclass
 class Plan:
     export: Export
@@ -116,11 +210,11 @@ class Plan:
     retarget: Retarget
     infos: dict[str, ModelInfo]
     items: dict[str, list[Item]] = field(default_factory=dict)
-    index: dict[Ref, Item] = field(default_factory=dict)
+    index: RefIndex = field(default_factory=lambda: RefIndex())
     #: Digests of the target rows the plan looked at, for the re-check before apply.
     seen: dict[str, dict[Any, str]] = field(default_factory=dict)
-    #: Keys the plan found free (new objects), per model.
-    free: dict[str, set[Any]] = field(default_factory=dict)
+    #: Keys the plan found free (new objects), per model: a list (8 bytes a key; a set costs ~50).
+    free: dict[str, list[Any]] = field(default_factory=dict)
     #: Natural keys resolved in the target: {(label, natural key): target pk}.
     natural: dict[Ref, Any] = field(default_factory=dict)
     #: References found neither in the file nor in the target.
@@ -170,7 +264,22 @@ class Plan:
         return out
 
 
-def chunks(seq: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+def batch_size(alias: str) -> int:
+    """Objects per batch and values per ``IN (...)`` on ``alias``: the project's one answer
+    (:func:`~tenant_console.core.tenancy.rows.in_batch_size`), at most :data:`BATCH_MOST`."""
+    return in_batch_size(alias, most=BATCH_MOST)
+
+
+def ordered(keys: Iterable[Any]) -> list[Any]:
+    """Keys in a stable order for batched queries: by value where they compare (integers: no text made per
+    key, which for a million keys costs ~50 MB while sorting), else by their text."""
+    try:
+        return sorted(keys)
+    except TypeError:
+        return sorted(keys, key=str)
+
+
+def chunks(seq: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for i in range(0, len(seq), size):
         yield seq[i:i + size]
 
@@ -203,6 +312,7 @@ class Planner:
         self.refs = RefReader(self.infos)
         self.plan = Plan(export=export, alias=alias, vendor=connections[alias].vendor, retarget=self.retarget,
                          infos=self.infos)
+        self.batch = batch_size(alias)
         self._fk_value_cache: dict[Ref, Any] = {}
         self._collations: dict[tuple[str, str], Callable[[Any], str]] = {}
 
@@ -320,21 +430,33 @@ class Planner:
         for names in info.unique_sets:
             if names == (info.pk_attname,):
                 continue
-            seen: dict[tuple[str, ...], Item] = {}
+            # The values' hashes, not the values: a million rows' unique values would cost ~150 bytes each.
+            # A hash seen before is confirmed on the first row's values (read again); a collision is kept apart.
+            seen: dict[int, Item] = {}
+            collided: dict[tuple[str, ...], Item] = {}
             for it in items:
                 if it.cls not in ("new", "key_clash"):
                     continue
-                values = self.incoming_values(info, it)
-                if any(values.get(n) is None or is_new(values.get(n)) or n not in values for n in names):
+                key = self._unique_key(info, it, names)
+                if key is None:
                     continue
-                key = tuple(self._compared(info, n)(values[n]) for n in names)
-                first = seen.setdefault(key, it)
+                first = seen.setdefault(hash(key), it)
+                if first is not it and self._unique_key(info, first, names) != key:
+                    first = collided.setdefault(key, it)
                 if first is it:
                     continue
+                values = self.incoming_values(info, it)
                 shown = ", ".join(f"{names_of.get(n, n)}={values[n]!r}" for n in names)
                 it.cls = "duplicate"
                 it.detail = (f"line {it.row.line} has {shown}, as line {first.row.line} ({label} "
                              f"{key_text(first.key)}) has; they must be unique, so only the first can be imported")
+
+    def _unique_key(self, info: ModelInfo, it: Item, names: tuple[str, ...]) -> tuple[str, ...] | None:
+        """The item's values of a unique set as the target database compares them (None: not all set)."""
+        values = self.incoming_values(info, it)
+        if any(values.get(n) is None or is_new(values.get(n)) or n not in values for n in names):
+            return None
+        return tuple(self._compared(info, n)(values[n]) for n in names)
 
     def _natural_keys(self) -> None:
         """Give natural-key rows their key, and resolve every natural key in the target."""
@@ -508,47 +630,47 @@ class Planner:
 
     # -- classification ----------------------------------------------------------
     def _existing(self, label: str, items: list[Item]) -> None:
+        """Compare with the target's rows of the same keys, a batch of objects at a time."""
         info = self.infos[label]
         model = info.model
-        by_target: dict[Any, Item] = {}
-        for it in items:
-            if info.natural and it.row.pk is None:
-                pk = self.plan.natural.get((label, it.key))
-            else:
-                pk = self.target_ref((label, it.key))
-            if it.forced is not None:
-                pk = None if it.forced == "new_key" else pk
-                if it.forced == "use_existing":
-                    it.target_pk = pk
-                    it.cls = "identical" if pk is not None else it.cls
-                    continue
-            if pk is not None and not is_new(pk):
-                by_target[pk] = it
         attnames = [f.attname for f in info.local_fields]
         scope_cols = {dim: f"_tc_scope_{dim}" for dim in info.scope_paths}
-        free = self.plan.free.setdefault(label, set())
+        free = self.plan.free.setdefault(label, [])
         seen = self.plan.seen.setdefault(label, {})
-        pks = list(by_target)
-        found: set[Any] = set()
-        for chunk in chunks(pks):
-            qs = self.qs(model).filter(pk__in=chunk)
-            from django.db.models import F
+        from django.db.models import F
 
+        for batch in chunks(items, self.batch):
+            by_target: dict[Any, Item] = {}
+            for it in batch:
+                if info.natural and it.row.pk is None:
+                    pk = self.plan.natural.get((label, it.key))
+                else:
+                    pk = self.target_ref((label, it.key))
+                if it.forced is not None:
+                    pk = None if it.forced == "new_key" else pk
+                    if it.forced == "use_existing":
+                        it.target_pk = pk
+                        it.cls = "identical" if pk is not None else it.cls
+                        continue
+                if pk is not None and not is_new(pk):
+                    by_target[pk] = it
+            if not by_target:
+                continue
+            qs = self.qs(model).filter(pk__in=list(by_target))
             rows = qs.annotate(**{col: F(info.scope_paths[dim]) for dim, col in scope_cols.items()}).values(
                 *attnames, *scope_cols.values())
             existing_rows = {r[info.pk_attname]: r for r in rows}
             m2m = self._existing_m2m(info, list(existing_rows))
             for pk, values in existing_rows.items():
-                found.add(pk)
                 it = by_target[pk]
                 tenants = {dim: values.pop(col) for dim, col in scope_cols.items()}
                 seen[pk] = row_digest(info, values, m2m.get(pk))
                 self._compare(info, it, pk, values, tenants, m2m.get(pk) or {})
-        for pk, it in by_target.items():
-            if pk not in found:
-                free.add(pk)
-                if info.natural and it.row.pk is None:
-                    it.target_pk = None
+            for pk, it in by_target.items():
+                if pk not in existing_rows:
+                    free.append(pk)
+                    if info.natural and it.row.pk is None:
+                        it.target_pk = None
 
     def _existing_m2m(self, info: ModelInfo, pks: list[Any]) -> dict[Any, dict[str, list[Any]]]:
         return existing_m2m(self.alias, info, pks)
@@ -601,6 +723,10 @@ class Planner:
         info = self.infos[label]
         if not items or not info.unique_sets:
             return
+        for batch in chunks(items, self.batch):
+            self._unique_clashes_batch(label, info, batch)
+
+    def _unique_clashes_batch(self, label: str, info: ModelInfo, items: Sequence[Item]) -> None:
         values = {id(it): self.incoming_values(info, it) for it in items}
         fields = info.fields_by_attname
         for names in info.unique_sets:
@@ -612,7 +738,7 @@ class Planner:
                     continue
                 wanted[tuple(v[n] for n in names)] = it
             keys = list(wanted)
-            size = CHUNK if len(names) == 1 else Q_CHUNK
+            size = self.batch if len(names) == 1 else Q_CHUNK
             for chunk in chunks(keys, size):
                 if len(names) == 1:
                     q = Q(**{f"{names[0]}__in": [k[0] for k in chunk]})
@@ -695,7 +821,7 @@ class Planner:
             model = get_model(label)
             got: set[str] = set()
             if model is not None:
-                for chunk in chunks(sorted(keys, key=str)):
+                for chunk in chunks(ordered(keys), self.batch):
                     got.update(str(pk) for pk in self.qs(model).filter(pk__in=chunk).values_list("pk", flat=True))
             present[label] = got
         for it, kind, name, ref, target, detachable in pending:
@@ -792,7 +918,7 @@ def snapshot(plan: Plan, label: str, pks: Iterable[Any]) -> dict[Any, str]:
     info = plan.infos[label]
     out: dict[Any, str] = {}
     attnames = [f.attname for f in info.local_fields]
-    for chunk in chunks(sorted(pks, key=str)):
+    for chunk in chunks(ordered(pks), batch_size(plan.alias)):
         rows = {r[info.pk_attname]: r for r in info.model._base_manager.using(plan.alias).filter(
             pk__in=chunk).values(*attnames)}
         m2m = existing_m2m(plan.alias, info, list(rows))

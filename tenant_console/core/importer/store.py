@@ -29,7 +29,7 @@ from typing import Any
 #: Lines read (and parsed) at once when a pass goes through the rows in file order.
 WINDOW = 512
 #: Parsed rows kept (two generations of this many): the rows a pass is at, and those it just left.
-CACHE = 16_384
+CACHE = 2048
 #: Lines written to the database at once while the file is read.
 WRITE_BATCH = 4096
 
