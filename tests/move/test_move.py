@@ -179,3 +179,23 @@ def test_digest_fast_paths_agree_with_the_importers_normal_form(project):
 
     with project.session("digest-test", alias="default") as s:
         assert s.run(check, scoped=False) > 1000
+
+
+@pytest.mark.parametrize("pair", [PAIRS[1]], indirect=True)
+def test_move_with_jobs_exports_on_several_connections_of_one_snapshot(pair):
+    pk = pair.event_pk()
+    before = pair.digest(pair.source, pk)
+    r = pair.move("--jobs", "2", "--json")
+    assert r.returncode == 0, r.stderr
+    assert pair.journal()["options"]["jobs"] == 2
+    assert pair.digest(pair.target, pk).as_dict() == before.as_dict()
+    export = [x for x in pair.project.audit.read() if x.get("action") == "export" and x.get("outcome") == "ok"]
+    assert export[-1].get("jobs") == 2
+
+
+@pytest.mark.parametrize("pair", [PAIRS[0]], indirect=True)
+def test_jobs_on_a_sqlite_source_is_refused_before_anything(pair):
+    r = pair.move("--jobs", "2")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "cannot share a snapshot" in r.stderr and r.stderr.count("\n") == 1
+    assert not (pair.tmp / "j").exists()

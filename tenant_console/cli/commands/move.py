@@ -58,6 +58,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "STATE_DIR/moves/<time>-<tenant>-<from>-to-<to>).")
     parser.add_argument("--cross-tenant", choices=POLICIES, default="refuse",
                         help="References into another tenant, as for export (default: refuse).")
+    parser.add_argument("--jobs", type=int, default=1, metavar="N",
+                        help="Export with N connections sharing one snapshot (PostgreSQL sources; as for export).")
     parser.add_argument("--decisions", metavar="FILE", help="Decisions for the import's conflicts (as for import).")
     parser.add_argument("--default", metavar="[CLASS=]DECISION", action="append", default=[],
                         help="A default decision for the import's conflicts (as for import); repeatable.")
@@ -72,7 +74,8 @@ def run(ctx: CliContext) -> int:
     args = ctx.args
     journal_arg = args.resume or args.rollback or args.status
     if journal_arg:
-        for flag, value in (("--to", args.target), ("--from", args.source), ("--journal", args.journal)):
+        for flag, value in (("--to", args.target), ("--from", args.source), ("--journal", args.journal),
+                            ("--jobs", args.jobs if args.jobs != 1 else None)):
             if value:
                 raise ConsoleError(f"{flag} is for a new move; a journal already names its databases and folder "
                                    f"({journal_arg}). Nothing was done.")
@@ -98,6 +101,14 @@ def _check_aliases(source: str, target: str) -> None:
     if a == b and a.get("vendor"):
         raise ConsoleError(f"--from {source!r} and --to {target!r} are the same database (vendor, host, port and "
                            "name); a move needs two databases. Nothing was done.")
+
+
+def _check_jobs(source: str, jobs: int) -> None:
+    from django.db import connections
+
+    from tenant_console.core.export.parallel import check_jobs
+
+    check_jobs(connections[source].vendor, jobs)
 
 
 def _locate(ctx: CliContext, session: Any, selection: dict[str, Any]) -> tuple[str, str | None]:
@@ -134,6 +145,7 @@ def _start(ctx: CliContext) -> int:
                            "was done.")
     if args.source:
         _check_aliases(args.source, args.target)
+        _check_jobs(args.source, args.jobs)
     routed_by = None
     with project.session("move-locate", alias=args.source or project.alias) as first:
         for message in first.run(check_database, first.alias, scoped=False, readonly=False):
@@ -143,6 +155,7 @@ def _start(ctx: CliContext) -> int:
         if source is None:
             source, routed_by = _locate(ctx, first, selection)
             _check_aliases(source, args.target)
+            _check_jobs(source, args.jobs)
         if source == first.alias:
             label, slug = first.run(_label_and_slug, project.registry, selection, source, scoped=False,
                                     readonly=True)
@@ -166,7 +179,7 @@ def _start(ctx: CliContext) -> int:
                           source={"alias": source, "db": database_identity(source)},
                           target={"alias": args.target, "db": database_identity(args.target)},
                           options={"delete_source": bool(args.delete_source), "cross_tenant": args.cross_tenant,
-                                   "defaults": list(args.default), "decisions": args.decisions,
+                                   "defaults": list(args.default), "decisions": args.decisions, "jobs": args.jobs,
                                    "routed_by": routed_by})
     if not ctx.json:
         print(f"Moving {label} from {source} to {args.target}. Journal: {journal.path}")

@@ -223,6 +223,12 @@ def _parse(path: Path, data: Any, shown: str) -> Journal:
     options = data.get("options")
     if not isinstance(options, dict) or not isinstance(options.get("delete_source"), bool):
         raise bad("'options' is not the move's options")
+    jobs = options.get("jobs", 1)
+    if not isinstance(jobs, int) or isinstance(jobs, bool) or not 1 <= jobs <= 64:
+        raise bad("'options.jobs' is not a number of connections")
+    if not all(isinstance(options.get(k), (str, type(None))) for k in ("cross_tenant", "decisions")) or not all(
+            isinstance(d, str) for d in options.get("defaults") or []):
+        raise bad("'options' is not the move's options")
     export = data.get("export")
     if export is not None and not _export_entry_ok(export):
         raise bad("'export' does not name a file beside the journal with its SHA-256")

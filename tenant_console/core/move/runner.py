@@ -195,7 +195,8 @@ class Mover:
         checkpoint("export", "start")
         output = LocalOutput(j.file(EXPORT_NAME))
         request = ExportRequest(tenant_pks=dict(self.tenant), output=output,
-                                cross_tenant=str(j.options.get("cross_tenant") or "refuse"), overwrite=True)
+                                cross_tenant=str(j.options.get("cross_tenant") or "refuse"), overwrite=True,
+                                jobs=int(j.options.get("jobs") or 1))
         session = self.session(self.source)
         session.activate(self.tenant)
         job = ExportJob()
