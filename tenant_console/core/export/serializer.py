@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from decimal import Decimal
 from json import encoder as json_encoder
 from typing import Any
 
@@ -235,11 +236,13 @@ class Column:
         field = self.field
         out = []
         for v in values:
-            if type(v) in as_is:
+            t = type(v)
+            if t in as_is:
                 out.append(v)
-                continue
-            v = value_form(field, v)
-            out.append(datetime_text(v) if type(v) is dt.datetime else v)
+            elif t in _ENCODED:  # a protected type (value_form returns it as it is), in the encoder's text
+                out.append(_ENCODED[t](v))
+            else:
+                out.append(_json_ready(value_form(field, v)))
         return out
 
 
@@ -369,5 +372,10 @@ class RowEncoder:
         return keys
 
 
+#: What ``ExactJSONEncoder.default`` writes for these exact types, called without going through the encoder.
+_ENCODED: dict[type, Callable[[Any], str]] = {dt.datetime: datetime_text, Decimal: str, dt.date: dt.date.isoformat}
+
+
 def _json_ready(value: Any) -> Any:
-    return datetime_text(value) if type(value) is dt.datetime else value
+    encode = _ENCODED.get(type(value))
+    return encode(value) if encode is not None else value
