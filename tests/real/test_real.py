@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import harness
 import pytest
 from conftest import Real
 from oracle import EXPECTED_OWNED
@@ -345,3 +346,22 @@ def test_move_to_another_database_then_roll_back(real: Real):
     after = {k.lower(): v for k, v in src.oracle("rows", dim, real.tenant["lookup"]).items()}
     changed = sorted(m for m in wanted if before[m]["rows"] != after.get(m, {"rows": {}})["rows"])
     assert not changed, f"move --rollback: the source differs from before the move in {changed[:8]}"
+
+
+# ---------------------------------------------------------------- jump by the project's own code
+
+CODE_MODELS = {"pretalx": "submission.Submission", "pretix": "pretixbase.Order"}
+
+
+def test_jump_by_the_projects_own_code(real: Real):
+    """``:Submission CEPRNX`` (pretalx, code unique by itself) and ``:Order ABC12`` (pretix, code unique per
+    organizer): the code field is found from the model, the tenant's object is found by its code in any
+    case, and another tenant's code is refused naming its tenant."""
+    label = CODE_MODELS[real.name]
+    proc = real.source.run(str(harness.HERE / "find_probe.py"), label, real.tenant["dimension"],
+                           real.tenant["lookup"], real.tenant["other"])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    found = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert "code" in found["code_fields"], found
+    assert found["found_pk"] == found["expected_pk"] and found["field"] == "code", found
+    assert "does not exist in the scope" in found["refused"], found
