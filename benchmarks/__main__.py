@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 
-BENCHMARKS = ["console", "graph", "export", "importer", "repl", "delete", "move"]
+BENCHMARKS = ["console", "tenants", "graph", "export", "importer", "repl", "delete", "move"]
 
 
 def main() -> int:

@@ -24,5 +24,6 @@ if os.environ.get("TC_BENCH_PG"):
     DATABASES["postgres"] = {**_pg, "NAME": os.environ.get("TC_BENCH_PG_DB", "tc_bench_large")}
     DATABASES["postgres_empty"] = {**_pg, "NAME": "tc_bench_empty"}
     DATABASES["postgres_console"] = {**_pg, "NAME": "tc_bench_console"}  # benchmarks/console.py
+    DATABASES["postgres_tenants"] = {**_pg, "NAME": "tc_bench_tenants"}  # benchmarks/tenants.py
 MEDIA_ROOT = os.path.join(_dir, "media")
 TENANT_CONSOLE = {"STATE_DIR": os.path.join(_dir, "state"), "AUDIT_LOG": os.path.join(_dir, "state", "audit.jsonl")}

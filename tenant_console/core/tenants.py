@@ -200,19 +200,38 @@ def _text_forms(text: str) -> list[str]:
     return [text] if escaped == text else [text, escaped]
 
 
+def _prefix_forms(text: str) -> list[str]:
+    """The text as typed, in lower case, and as a slug (``Tenant 05`` -> ``tenant-05``): slugs are
+    lower case and hyphenated, and an operator types a name."""
+    from django.utils.text import slugify
+
+    return [f for f in dict.fromkeys([text, text.lower(), slugify(text)]) if f]
+
+
 def _prefix_filter(plan: SearchPlan, text: str) -> Q | None:
-    """Key values that start with ``text`` as typed or in lower case (slugs are lower case), written
-    so that the key's index answers: a range on SQLite (whose LIKE ignores case and so no index),
-    ``LIKE 'text%'`` elsewhere (PostgreSQL's planner turns it into an index range)."""
-    if plan.key is None:
-        return None
-    q = Q()
-    for form in dict.fromkeys([text, text.lower()]):
-        if plan.vendor == "sqlite":
-            q |= Q(**{f"{plan.key}__gte": form, f"{plan.key}__lt": form + "\U0010ffff"})
-        else:
-            q |= Q(**{f"{plan.key}__startswith": form})
+    """Any of :func:`_prefix_filters`, or None without a key field."""
+    q = None
+    for one in _prefix_filters(plan, text):
+        q = one if q is None else q | one
     return q
+
+
+def _prefix_filters(plan: SearchPlan, text: str) -> list[Q]:
+    """Key values that start with one of :func:`_prefix_forms`, written so that the key's own index
+    answers: a range (``key >= 'ab' AND key < 'ab\U0010ffff'``) that a btree reads in order, on
+    SQLite (whose LIKE ignores case, and so no index) and PostgreSQL (with the ``LIKE 'ab%'`` too: the
+    planner would otherwise take a trigram index for the LIKE alone, slower for a prefix);
+    ``LIKE 'ab%'`` on MySQL/MariaDB, whose planner makes it a range itself."""
+    if plan.key is None:
+        return []
+    filters = []
+    for form in _prefix_forms(text):
+        if plan.vendor in ("sqlite", "postgresql"):
+            bounds = {f"{plan.key}__gte": form, f"{plan.key}__lt": form + "\U0010ffff"}
+            filters.append(Q(**bounds, **({f"{plan.key}__startswith": form} if plan.vendor == "postgresql" else {})))
+        else:
+            filters.append(Q(**{f"{plan.key}__startswith": form}))
+    return filters
 
 
 def _contains_filter(dim: Dimension, plan: SearchPlan, text: str, alias: str) -> Q:
@@ -283,14 +302,29 @@ def find_tenants(dim: Dimension, text: str = "", limit: int = 20, alias: str | N
         seen |= by_pk
     used = "prefix"
     if prefix is not None:
-        found = qs.filter(prefix)
-        hits += _hits(dim, (found.exclude(seen) if seen else found).order_by(*order), limit - len(hits))
+        hits += _prefix_hits(dim, qs, _prefix_filters(plan, text), seen, order, limit - len(hits))
         seen |= prefix
     if len(hits) < limit:
         used = "trigram" if (_trigram_covers(plan, dim.search_fields) and len(text) >= TRIGRAM_MIN) else "scan"
         rest = qs.filter(contains)
         hits += _hits(dim, (rest.exclude(seen) if seen else rest).order_by(*order), limit - len(hits))
     return TenantSearch(dim.name, text, used, plan, dim.search_fields, hits)
+
+
+def _prefix_hits(dim: Dimension, qs: Any, filters: list[Q], seen: Q, order: list[Any], limit: int) -> list[TenantHit]:
+    """The first ``limit`` rows (by key) matching any of ``filters``: each form's own index range read in
+    order (an OR of ranges would read and sort all their rows), then the few candidates ordered by the
+    database, in its collation."""
+    if limit <= 0:
+        return []
+    if len(filters) == 1:
+        one = qs.filter(filters[0])
+        return _hits(dim, (one.exclude(seen) if seen else one).order_by(*order), limit)
+    candidates: list[Any] = []
+    for q in filters:
+        one = qs.filter(q)
+        candidates += (one.exclude(seen) if seen else one).order_by(*order).values_list("pk", flat=True)[:limit]
+    return _hits(dim, qs.filter(pk__in=set(candidates)).order_by(*order), limit)
 
 
 def search_tenants(dim: Dimension, text: str = "", limit: int = 20, alias: str | None = None) -> list[TenantHit]:
