@@ -55,19 +55,24 @@ def complete(source: str, line: int, column: int, namespace: dict[str, Any]) -> 
 
 
 def jedi_completions(source: str, line: int, column: int, namespace: dict[str, Any]) -> list[Completion]:
-    import jedi
+    """Jedi's completions; waits for the warm-up if it is running (:mod:`.warmup`)."""
+    from tenant_console.core.repl.warmup import JEDI_LOCK
 
-    try:
-        items = jedi.Interpreter(source, [namespace]).complete(line, column)
-    except Exception:
-        return []
-    out: list[Completion] = []
-    for item in items[:MAX_COMPLETIONS]:
-        prefix = len(item.name) - len(item.complete or "")
-        if item.name.startswith("__") and not source.split("\n")[line - 1][:column].rsplit(".", 1)[-1].startswith("_"):
-            continue
-        out.append(Completion(item.name, item.type, prefix))
-    return out
+    with JEDI_LOCK:  # the names are computed lazily: inside the lock too
+        import jedi
+
+        try:
+            items = jedi.Interpreter(source, [namespace]).complete(line, column)
+        except Exception:
+            return []
+        out: list[Completion] = []
+        for item in items[:MAX_COMPLETIONS]:
+            prefix = len(item.name) - len(item.complete or "")
+            if (item.name.startswith("__")
+                    and not source.split("\n")[line - 1][:column].rsplit(".", 1)[-1].startswith("_")):
+                continue
+            out.append(Completion(item.name, item.type, prefix))
+        return out
 
 
 def lookup_completions(before: str, namespace: dict[str, Any]) -> list[Completion] | None:
