@@ -74,6 +74,40 @@ def test_anchor_index_holds_every_nth_key(project, session, democon, order, desc
         assert [r.pk for r in rows] == [r.pk for r in reference[position:position + 4]]
 
 
+@pytest.mark.parametrize(("order", "descending", "filter_text"), [
+    (None, False, ""), (None, True, ""), ("track", False, ""), ("track", True, "state!=accepted")])
+def test_walked_anchors_are_the_keys_at_their_rows(project, session, democon, order, descending, filter_text):
+    """The background walk (a key-only skip of ``every`` rows per step, in steps of a few per call) puts
+    each anchor on the row it says, to the end of the list; a deep page from them equals OFFSET's."""
+    reg = project.registry
+    spec = ListSpec("conference.Submission", order=order, descending=descending, filter_text=filter_text)
+    assert paging.indexed_order(spec)
+    total = session.run(paging.count, reg, spec, democon)
+    reference = session.run(paging.page_by_offset, reg, spec, democon, 0, 100)
+    anchors: dict = {}
+    start = None
+    while True:
+        found = session.run(paging.walk_anchors, reg, spec, democon, start, 3, 2)
+        anchors.update(found)
+        if len(found) < 2 + (1 if start is None else 0):
+            break
+        start = (max(found), found[max(found)])
+    assert sorted(anchors) == list(range(0, total, 3))
+    for position, key in anchors.items():
+        assert key == reference[position].key, position
+    assert total >= 5
+    for position in sorted({4, total - 5, total // 2 + 1}):
+        rows = session.run(paging.page_at, reg, spec, democon, position, 4, total, anchors)
+        assert [r.pk for r in rows] == [r.pk for r in reference[position:position + 4]], position
+    assert session.run(paging.walk_anchors, reg, spec, democon, (total - 1, reference[-1].key), 3, 2) == {}
+
+
+def test_only_indexed_orders_are_walked():
+    assert paging.indexed_order(ListSpec("conference.Submission"))
+    assert paging.indexed_order(ListSpec("conference.Submission", order="track"))  # a foreign key
+    assert not paging.indexed_order(ListSpec("conference.Submission", order="title"))
+
+
 def test_rows_show_fk_labels_choices_and_flag_cross_tenant_targets(project, session, democon):
     spec = ListSpec("conference.Review", filter_text="planted")
     rows = session.run(paging.page_after, project.registry, spec, democon, None, 10)

@@ -293,6 +293,45 @@ async def test_scroll_to_the_end_of_a_large_table(large_alias, make_app, monkeyp
         assert table.cache.row(1800).pk == by_title[1800]
 
 
+async def test_a_long_list_is_walked_in_the_background_for_deep_jumps(large_alias, make_app, monkeypatch):
+    """Once counted, a list an index can read is walked (anchors every total/WALK_ANCHORS rows, a few per
+    session call): a later :row N% then starts next to an anchor, and shows the right rows."""
+    from tenant_console.ui.widgets import object_table
+
+    monkeypatch.setattr(object_table, "WALK_MIN_ROWS", 1000)  # as for 1,000,000 rows, scaled down
+    monkeypatch.setattr(object_table, "WALK_ANCHORS", 10)
+    app = make_app(large_alias, scope_flags=[ScopeFlag("event__slug", "megacon")])
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.open_model("conference.Submission")
+        await screen_is(pilot, ObjectListScreen)
+        table = app.screen.table
+        await until(pilot, lambda: table.walked >= 2250, "the walk to the end")
+        assert sorted(a for a in table.cache.anchors if a % 250 == 0)[:10] == list(range(0, 2500, 250))
+        assert table.cache.distance(1900, 2500) <= 125, "every row is near an anchor"
+
+        def expected():
+            from conference.models import Event, Submission
+
+            ev = Event._base_manager.using(large_alias.alias).get(slug="megacon")
+            return list(Submission._base_manager.using(large_alias.alias).filter(event=ev)
+                        .order_by("pk").values_list("pk", flat=True))
+
+        import asyncio
+
+        pks = await asyncio.to_thread(expected)
+        await pilot.press("colon", *"row 76%", "enter")
+        await until(pilot, lambda: table.cache.row(1900) is not None, "76%")
+        assert table.cursor_row == 1900 and table.cache.row(1900).pk == pks[1900]
+        assert [table.cache.row(i).pk for i in range(1900, 1910)] == pks[1900:1910]
+        # a new order starts over: the walk of the old one is dropped
+        table.cursor_column = [c.name for c in table.columns].index("title")
+        await pilot.press("s")
+        await until(pilot, lambda: table.spec.order == "title" and table.cache.row(0) is not None, "sorted")
+        await pilot.pause(0.2)
+        assert table.walked == 0, "title has no index: not walked"
+
+
 async def test_disable_scopes_only_after_typing_the_word(sqlite_ui_project, make_app):
     ui_project = sqlite_ui_project
     app = make_app(ui_project, scope_flags=[ScopeFlag("event__slug", "democon")])

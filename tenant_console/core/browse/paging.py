@@ -166,6 +166,51 @@ def anchor_index(registry: ScopeRegistry, spec: ListSpec, scope: ScopeState, eve
     return {int(row[0]) - 1: tuple(row[1:]) for row in qs.values_list("_tc_rn", *p.key_names)}
 
 
+def indexed_order(spec: ListSpec) -> bool:
+    """Whether an index can read the list in its order: the primary key, or a column with an index of
+    its own (unique, ``db_index``, a foreign key). Such an order is skipped through key by key, cheaply;
+    any other needs a sort of the whole list (:func:`anchor_index`)."""
+    if not spec.order:
+        return True
+    model = get_model(spec.model)
+    try:
+        field = model._meta.get_field(spec.order)
+    except Exception:
+        return False
+    return bool(getattr(field, "primary_key", False) or getattr(field, "unique", False)
+                or getattr(field, "db_index", False))
+
+
+def walk_anchors(registry: ScopeRegistry, spec: ListSpec, scope: ScopeState, start: tuple[int, Key] | None,
+                 every: int, steps: int) -> dict[int, Key]:
+    """Keys ``every`` rows apart after ``start`` (``(position, key)``; None is the first row), at most
+    ``steps`` of them: each a key-only skip of ``every`` rows from the one before, which an index on the
+    order answers without reading the table.
+
+    The console walks a large list this way in the background, a few steps per call (each short, so a
+    page fetch between two calls never waits long), so that a later jump anywhere (``:row 90%``) is a
+    skip of at most ``every / 2`` rows from the nearest anchor instead of one from the nearest end.
+    Fewer than ``steps`` keys come back when the list ends.
+    """
+    p = plan(registry, spec, scope)
+    asc = not spec.descending
+    position, key = start if start is not None else (0, None)
+    found: dict[int, Key] = {}
+    if key is None:
+        first = list(p.qs.order_by(*p.order_by(asc)).values_list(*p.key_names)[:1])
+        if not first:
+            return found
+        key = found[0] = tuple(first[0])
+    for _ in range(steps):
+        qs = p.qs.filter(p.beyond(key, asc, inclusive=True))
+        nxt = list(qs.order_by(*p.order_by(asc)).values_list(*p.key_names)[every:every + 1])
+        if not nxt:
+            break
+        position, key = position + every, tuple(nxt[0])
+        found[position] = key
+    return found
+
+
 def page_at(registry: ScopeRegistry, spec: ListSpec, scope: ScopeState, position: int, limit: int,
             total: int, anchors: Mapping[int, Key] | None = None) -> list[Row]:
     """The page starting at ``position``: :func:`locate`, then a keyset seek."""

@@ -44,6 +44,12 @@ MAX_WIDTH = {"pk": 36, "fk": 32, "text": 40, "json": 32, "file": 28}
 #: A jump further than this from any known key, in an order other than the primary
 #: key, first builds the sparse anchor index (one sorted pass) instead of skipping.
 ANCHOR_INDEX_DISTANCE = 50_000
+#: A list this long, in an order an index can read, is walked in the background once counted
+#: (``paging.walk_anchors``): about ``WALK_ANCHORS`` keys evenly apart, ``WALK_STEPS`` per session call,
+#: so that any later jump is a short skip from the nearest one.
+WALK_MIN_ROWS = 20_000
+WALK_ANCHORS = 100
+WALK_STEPS = 4
 
 
 @dataclass
@@ -156,6 +162,7 @@ class ObjectTable(ScrollView, can_focus=True):
         self._inflight: set[tuple[int, int]] = set()
         self.fetches = 0  # page fetches completed (tests and the status line use it)
         self.indexing = False  # building the sparse anchor index for a deep jump
+        self.walked = 0  # how far the background walk has put anchors (tests and the benchmark read it)
         self._widths = [c.width for c in columns]
         self._fitted = False
         self._deferred: Callable[[], None] | None = None
@@ -189,6 +196,7 @@ class ObjectTable(ScrollView, can_focus=True):
         self._deferred = None
         self.cache.clear()
         self._inflight.clear()
+        self.walked = 0
         self.cursor_row = 0
         self.scroll_to(y=0, animate=False)
         self._resize()
@@ -227,6 +235,28 @@ class ObjectTable(ScrollView, can_focus=True):
         deferred, self._deferred = self._deferred, None
         if deferred is not None:
             deferred()
+        if total >= WALK_MIN_ROWS and paging.indexed_order(spec):
+            self.run_worker(self._walk(generation, total), group="walk", exclusive=True, exit_on_error=False)
+
+    async def _walk(self, generation: int, total: int) -> None:
+        """Anchors every ``total / WALK_ANCHORS`` rows, a few per session call, until the end of the list
+        (or a reload): after it, a jump anywhere skips at most half that many keys."""
+        console = self.console
+        assert console.project is not None
+        registry, spec, scope = console.project.registry, self.spec, console.scope
+        every = max(PAGE, total // WALK_ANCHORS)
+        start: tuple[int, Any] | None = None
+        while generation == self.state.generation:
+            found = await console.db(paging.walk_anchors, registry, spec, scope, start, every, WALK_STEPS,
+                                     quiet=True)
+            if generation != self.state.generation:
+                return
+            self.cache.anchors.update(found)
+            self.walked = max(found, default=self.walked)
+            if len(found) < WALK_STEPS + (1 if start is None else 0):
+                return
+            last = max(found)
+            start = (last, found[last])
 
     def when_counted(self, action: Callable[[], None]) -> None:
         """Run ``action`` now, or once the row count is known (a jump to the end needs it)."""
@@ -272,7 +302,7 @@ class ObjectTable(ScrollView, can_focus=True):
             elif after and index >= 0:
                 rows = await console.db(paging.page_before, registry, spec, scope, after[0].key, PAGE)
             else:
-                if (spec.order and not self.cache.indexed
+                if (spec.order and not self.cache.indexed and not paging.indexed_order(spec)
                         and self.cache.distance(index * PAGE, total) > ANCHOR_INDEX_DISTANCE):
                     self.indexing = True
                     self.refresh()
