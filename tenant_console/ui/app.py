@@ -12,6 +12,7 @@ graph, export and import packages plug in without edits here (see
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -57,11 +58,16 @@ TYPE_AHEAD_WAIT = 3.0
 HELP_HIDDEN = {"Focus Next", "Focus Previous", "Copy selected text", "Page Left", "Page Right"}
 
 
-def _import_data_screens() -> None:
-    import tenant_console.ui.screens.detail
+def _import_first_screens() -> None:
+    """What the first screens need (the model list beneath the tenant picker)."""
     import tenant_console.ui.screens.models
-    import tenant_console.ui.screens.objects
     import tenant_console.ui.screens.picker  # noqa: F401
+
+
+def _import_data_screens() -> None:
+    """The object list and detail: imported once the picker is up (launch to picker, issue 15)."""
+    import tenant_console.ui.screens.detail
+    import tenant_console.ui.screens.objects  # noqa: F401
 
 
 class Reported(Exception):
@@ -167,17 +173,15 @@ class TenantConsoleApp(App[None]):
                     raise ConsoleError("No project to open.")
                 self.project = await asyncio.to_thread(self.startup.loader)
             project = self.project
-            await asyncio.to_thread(_import_data_screens)  # Django-heavy imports, off the event loop
+            await asyncio.to_thread(_import_first_screens)  # Django-heavy imports, off the event loop
             await asyncio.to_thread(self.extensions.load_packages, self.extension_packages)
             self.session = project.session("console")
             self.readonly = self.session.readonly
             self.recent = RecentTenants(project.config.state_dir, project.settings_module, self.session.alias)
-            if self.startup.check_database:
-                from tenant_console.core.checks import check_database
+            if self.startup.check_database:  # reachable or not, before anything is shown
+                from tenant_console.core.checks import check_connection
 
-                for warning in await self.session.call(check_database, self.session.alias, scoped=False,
-                                                       readonly=False):
-                    self.notify(warning, severity="warning", timeout=10)
+                await self.session.call(check_connection, self.session.alias, scoped=False, readonly=False)
             if project.config.readonly_database == self.session.alias:
                 from tenant_console.core.readonly import server_read_only
 
@@ -207,9 +211,36 @@ class TenantConsoleApp(App[None]):
         if self.startup.disabled and not selection:
             await self._disable("--disabled on the command line")
         await self.switch_screen(ModelBrowser())
+        picker = None
         if not selection and not self.startup.disabled and self.has_dimensions:
-            await self.push_screen(TenantPicker())
+            picker = TenantPicker()
+            await self.push_screen(picker)
+        await self._after_first_screen(picker)
         self.ready = True
+
+    async def _after_first_screen(self, picker: Any) -> None:
+        """What the first screen does not need, once it is up (and the picker's first list is shown: it
+        goes first on the session thread): jedi's warm-up for the REPL (a thread of its own), the
+        unapplied-migrations warning (it reads every migration file: seconds on a large project) and the
+        data screens' imports."""
+        if picker is not None:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(picker.first_search.wait(), timeout=10)
+        if self.project is not None:  # the REPL's first tab completion, warm while the user picks a tenant
+            from tenant_console.core.repl import warmup
+
+            warmup.start(dim.model for dim in self.project.registry.dimensions.values())
+        if self.startup.check_database and self.session is not None:
+            from tenant_console.core.checks import migration_warning
+
+            try:
+                warning = await self.session.call(migration_warning, self.session.alias, scoped=False,
+                                                  readonly=False)
+            except Exception as exc:  # a warning that could not be computed is not a reason to stop
+                warning = f"Unapplied migrations could not be checked: {type(exc).__name__}: {exc}"
+            if warning:
+                self.notify(warning, severity="warning", timeout=10)
+        await asyncio.to_thread(_import_data_screens)
 
     async def _fail(self, exc: ConsoleError) -> None:
         self.load_error = exc

@@ -13,6 +13,7 @@ database drops the ones that are gone and refreshes the labels of the rest).
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,6 +76,7 @@ class TenantPicker(ConsoleScreen):
         self._choices: dict[str, Choice] = {}
         self.searches = 0  # completed searches (tests wait on this)
         self.searched_text: str | None = None  # the text of the last completed search
+        self.first_search = asyncio.Event()  # set once the first search ended (the app waits on it)
 
     @property
     def dimensions(self) -> list[Dimension]:
@@ -137,6 +139,12 @@ class TenantPicker(ConsoleScreen):
         self.run_worker(self._search(text), group="tenant-search", exclusive=True, exit_on_error=False)
 
     async def _search(self, text: str) -> None:
+        try:
+            await self._search_dimensions(text)
+        finally:
+            self.first_search.set()
+
+    async def _search_dimensions(self, text: str) -> None:
         console = self.console
         project = console.project
         if project is None or console.session is None:
