@@ -312,6 +312,8 @@ def main() -> None:
                 out = {"seconds": loaddata("empty", path)}
             out["peak_rss_mb"] = round(_peak_mb(), 1)
             flush("empty")
+        # Also kept beside the cached database: the last figures of each step, for a sweep cut short.
+        (path.parent / f"result-{args.child}.json").write_text(json.dumps(out, default=str) + "\n")
         print(json.dumps(out, default=str))
         return
     if args.child:
