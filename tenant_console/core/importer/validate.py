@@ -9,9 +9,11 @@ why, instead of a traceback at apply. The rules are the field's: ``to_python`` (
 (``connection.ops.integer_field_range``), and what the target vendor cannot store (U+0000 in
 text on PostgreSQL), plus a nesting limit for JSON values.
 
-Choices are not checked: Django does not enforce them in the database, and exports of real
-projects hold values of choices that were removed since. A project that enforces them does
-so with a ``CheckConstraint``, which the database applies.
+Choices as such are not checked: Django does not enforce them in the database, and exports of
+real projects hold values of choices that were removed since. A project that enforces them does
+so with a ``CheckConstraint``, which the database applies: every check constraint of the model is
+evaluated on the row here (:mod:`.constraints`), so such a value is an ``invalid_value`` naming the
+constraint, not a failed insert at apply.
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ class Validator:
         self.connection = connection
         self.pg = connection.vendor == "postgresql"
         self._ranges: dict[str, tuple[int | None, int | None]] = {}
+        self._checks: dict[Any, list[Any]] = {}
 
     def _range(self, field: Any) -> tuple[int | None, int | None]:
         internal = field.get_internal_type()
@@ -160,4 +163,27 @@ class Validator:
                 why = self.value(target._meta.pk, value)
                 if why:
                     return f"{m.name}: {why}"
-        return None
+        return self._check_constraints(info, row)
+
+    def _check_constraints(self, info: ModelInfo, row: Any) -> str | None:
+        """The model's check constraints on the row's values (only once every value is valid)."""
+        from tenant_console.core.importer.constraints import check_constraints, violated
+
+        model = info.model
+        checks = self._checks.get(model)
+        if checks is None:
+            checks = self._checks[model] = check_constraints(model)
+        if not checks:
+            return None
+        fields = row.fields
+        values: dict[str, Any] = {}
+        for f in info.plain:
+            if f.name in fields:
+                values[f.name] = values[f.attname] = f.to_python(fields[f.name])
+        for fk in info.fks:
+            raw = fields.get(fk.name)
+            if raw is None or not (fk.natural and isinstance(raw, list)):
+                field: Any = model._meta.get_field(fk.name)
+                value = None if raw is None else field.target_field.to_python(raw)
+                values[fk.name] = values[field.attname] = value
+        return violated(model, values, self.connection.alias, checks)
