@@ -49,3 +49,26 @@ def test_the_same_value_in_another_form(label, name, a, b):
 def test_a_different_value_is_different(label, name, a, b):
     f = _field(label, name)
     assert not same(f, a, b) and not same(f, b, a)
+
+
+def test_normalizer_fast_paths_agree_with_normal(project):
+    """``normalizer`` states the normal form directly for text and integers (the move digest hashes every
+    row through it); on every value of every tenant model of the seeded demo database it must equal
+    ``importer.values.normal`` (the one definition)."""
+    from tenant_console.core.importer.values import normal, normalizer
+    from tenant_console.core.move.digest import tenant_models
+
+    def check() -> int:
+        seen = 0
+        for model in tenant_models(project.registry):
+            fields = list(model._meta.local_concrete_fields)
+            for row in model._base_manager.using("default").values_list(*[f.attname for f in fields])[:300]:
+                for f, v in zip(fields, row, strict=True):
+                    fast, slow = normalizer(f)(v), normal(f, v)
+                    assert (type(fast), repr(fast)) == (type(slow), repr(slow)), (model, f.name, v)
+                    seen += 1
+        return seen
+
+    with project.session("digest-test", alias="default") as s:
+        assert s.run(check, scoped=False) > 1000
+

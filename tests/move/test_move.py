@@ -160,27 +160,6 @@ def test_without_from_the_projects_router_says_where_the_tenant_lives(pair):
     assert pair.digest(pair.target, pk).as_dict() == before.as_dict()
 
 
-def test_digest_fast_paths_agree_with_the_importers_normal_form(project):
-    """The digest states the normal form directly for text and integers; on every value of every tenant model
-    of the seeded demo database it must equal ``importer.values.normal`` (the one definition)."""
-    from tenant_console.core.importer.values import normal
-    from tenant_console.core.move.digest import _normalizer, tenant_models
-
-    def check() -> int:
-        seen = 0
-        for model in tenant_models(project.registry):
-            fields = list(model._meta.local_concrete_fields)
-            for row in model._base_manager.using("default").values_list(*[f.attname for f in fields])[:300]:
-                for f, v in zip(fields, row, strict=True):
-                    fast, slow = _normalizer(f)(v), normal(f, v)
-                    assert (type(fast), repr(fast)) == (type(slow), repr(slow)), (model, f.name, v)
-                    seen += 1
-        return seen
-
-    with project.session("digest-test", alias="default") as s:
-        assert s.run(check, scoped=False) > 1000
-
-
 @pytest.mark.parametrize("pair", [PAIRS[1]], indirect=True)
 def test_move_with_jobs_exports_on_several_connections_of_one_snapshot(pair):
     pk = pair.event_pk()

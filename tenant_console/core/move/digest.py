@@ -31,17 +31,15 @@ import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
-from django.db import models
 from django.db.models import Model
 
 from tenant_console.core.discovery import ScopeRegistry
 from tenant_console.core.errors import ConsoleError
 from tenant_console.core.export.serializer import NaturalKeyCache
 from tenant_console.core.graph.relations import concrete
-from tenant_console.core.importer.values import PLAIN_TEXT, normal
+from tenant_console.core.importer.values import normal, normalizer
 from tenant_console.core.tenancy.rows import tenant_rows
 
 CHUNK = 2000
@@ -156,48 +154,7 @@ def _model_digest(registry: ScopeRegistry, alias: str, tenant_pks: Mapping[str, 
 def _value(field: Any, value: Any, cache: NaturalKeyCache, natural: bool) -> Any:
     if natural and value is not None:
         return ["natural", cache.get(field.related_model, value)]
-    return _normalizer(field)(value)
-
-
-#: Column types whose normal form is cheap to state exactly: text that is its own value, and integers.
-_TEXT = tuple(t for t in PLAIN_TEXT if t is not models.GenericIPAddressField)  # to_python rewrites IPv6 text
-_INTEGERS = (models.AutoField, models.BigAutoField, models.SmallAutoField, models.IntegerField,
-             models.BigIntegerField, models.SmallIntegerField, models.PositiveIntegerField,
-             models.PositiveBigIntegerField, models.PositiveSmallIntegerField)
-_normalizers: dict[Any, Any] = {}
-
-
-def _normalizer(field: Any) -> Any:
-    """``normal(field, value)``, with the same result computed directly for the common cases.
-
-    ``normal`` serializes through the field and canonicalizes (about 40 us a value); for a value of
-    exactly these column types the result is known: text of a plain text field is itself, an integer
-    is its ``Decimal`` normalized (what ``normal`` makes of every number). Anything else (another
-    type of value, a subclass of these fields) goes through ``normal``. ``tests/move`` checks that both
-    agree on every value of the demo tenants.
-    """
-    found = _normalizers.get(field)
-    if found is not None:
-        return found
-    target = field
-    while target.is_relation and getattr(target, "target_field", None) not in (None, target):
-        target = target.target_field
-    kind = type(target)
-
-    def text(value: Any) -> Any:
-        return value if value is None or type(value) is str else normal(field, value)
-
-    def integer(value: Any) -> Any:
-        if value is None:
-            return None
-        return Decimal(value).normalize() if type(value) is int else normal(field, value)
-
-    def other(value: Any) -> Any:
-        return normal(field, value)
-
-    found = text if kind in _TEXT else integer if kind in _INTEGERS else other
-    _normalizers[field] = found
-    return found
+    return normalizer(field)(value)
 
 
 def _hash(values: list[Any]) -> int:
