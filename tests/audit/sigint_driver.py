@@ -16,25 +16,25 @@ def main() -> int:
     from tenant_console.core.project import configure_django
 
     configure_django("tests.settings")
-    from tenant_console.core.export import writer
+    from tenant_console.core.export.serializer import RowEncoder
     from tenant_console.core.importer import apply as applymod
 
     tick = applymod.Applier._tick
-    write_batch = writer._write_batch
+    encode = RowEncoder.encode
 
     def announce_tick(self, label, done, total):
         tick(self, label, done, total)
         print(f"TICK {label} {done} {total}", flush=True)
         time.sleep(0.2)
 
-    def announce_batch(*args, **kwargs):
-        n = write_batch(*args, **kwargs)
-        print(f"BATCH {n}", flush=True)
+    def announce_batch(self, rows, *args, **kwargs):  # the export encodes and writes one batch of rows
+        data = encode(self, rows, *args, **kwargs)
+        print(f"BATCH {len(rows)}", flush=True)
         time.sleep(0.2)
-        return n
+        return data
 
     applymod.Applier._tick = announce_tick
-    writer._write_batch = announce_batch
+    RowEncoder.encode = announce_batch
     from tenant_console.cli.main import main as cli
 
     return cli(sys.argv[1:])
