@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import uuid
@@ -53,6 +54,10 @@ def pytest_configure(config: pytest.Config) -> None:
     global PG_REASON, MARIADB_REASON
     if os.environ.get("TC_TEST_DIR"):  # already configured (xdist worker or nested run)
         return
+    # A run started in the background by a script (``make test &``, a CI runner) ignores SIGINT, and so would
+    # every CLI the tests start; the ctrl+c tests need it taken as in a terminal (children get SIG_DFL).
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     tmp = Path(tempfile.mkdtemp(prefix="tc-test-"))
     os.environ["TC_TEST_DIR"] = str(tmp)
     os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
