@@ -31,10 +31,33 @@ def target(project):
     flush("target")
 
 
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory) -> dict[str, Path]:
+    """democon and pycon-nordic as the seed makes them, exported once (one seeding: the same users): not
+    from ``default``, which the suite's earlier tests use (a row one of them leaves there would change
+    the plan, and the snapshot with it)."""
+    from conference.seeding import seed
+
+    folder = tmp_path_factory.mktemp("pristine")
+    flush("target")
+    try:
+        seed("target")
+        return {slug: export_tenant("target", slug, folder / f"{slug}.jsonl.gz")
+                for slug in ("democon", "pycon-nordic")}
+    finally:
+        flush("target")
+
+
+def _copy(export: Path, folder: Path) -> Path:
+    manifest = export.with_name(export.name.removesuffix(".jsonl.gz") + ".manifest.json")
+    for f in (export, manifest):
+        (folder / f.name).write_bytes(f.read_bytes())
+    return folder / export.name
+
+
 @pytest.fixture
-def export_file(tmp_path_factory):
-    d = tmp_path_factory.mktemp("review")
-    return export_tenant("default", "democon", d / "democon.jsonl.gz")
+def export_file(pristine, tmp_path_factory):
+    return _copy(pristine["democon"], tmp_path_factory.mktemp("review"))
 
 
 @pytest.fixture
@@ -239,13 +262,13 @@ async def test_review_flag_opens_the_console_on_the_review(project, target, expo
 
 
 async def test_cross_tenant_reference_is_listed_and_needs_an_explicit_decision(app_on_target, export_file, project,
-                                                                              tmp_path):
+                                                                              pristine, tmp_path):
     """Restoring democon beside pycon-nordic: the planted review would point into pycon-nordic. The
     summary counts it in its own column, the list shows it undecided, keep is refused, and it can be
     skipped or explicitly allowed (x)."""
     from tenant_console.core.importer import Decisions
 
-    nordic = await asyncio.to_thread(export_tenant, "default", "pycon-nordic", tmp_path / "nordic.jsonl.gz")
+    nordic = _copy(pristine["pycon-nordic"], tmp_path)
     imp = Importer(project, "target")
     try:
         plan = imp.plan(nordic)
