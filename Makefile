@@ -40,27 +40,30 @@ lint: venv
 	$(VENV)/bin/mypy
 
 ## The whole test suite: lint, then SQLite + PostgreSQL + MariaDB on Django 5.2 (Python 3.11) and, without the UI suite, Django 6.x (Python 3.12).
+# The suites run side by side (scripts/suites.py; TC_SUITE_JOBS=1 runs them one after the other).
+PYTEST_52 := $(VENV)/bin/python -m pytest -q -p no:cacheprovider
+PYTEST_6 := $(VENV6)/bin/python -m pytest -q -p no:cacheprovider --ignore=tests/ui
 test: lint
-	$(VENV)/bin/python -m pytest -q -p no:cacheprovider
-	$(MAKE) --no-print-directory test-psycopg2
-	@if [ -n "$(PY312)" ]; then $(MAKE) --no-print-directory test-django6; \
-	 elif [ "$$CI" = "true" ]; then echo "CI=true but Python 3.12 (for Django 6) is missing"; exit 1; \
-	 else echo "SKIPPED: Django 6 run (no Python 3.12 found)"; fi
+	@if [ -z "$(PY312)" ] && [ "$$CI" = "true" ]; then echo "CI=true but Python 3.12 (for Django 6) is missing"; exit 1; fi
+	@if [ -z "$(PY312)" ]; then echo "SKIPPED: Django 6 run (no Python 3.12 found)"; else $(MAKE) --no-print-directory venv6; fi
+	$(VENV)/bin/python scripts/suites.py "django5.2=$(PYTEST_52)" $(if $(PY312),"django6=$(PYTEST_6)") \
+	  "psycopg2=$(PYTEST_PSYCOPG2)"
 
 # django-scopes: the 5.2 run uses 2.1.x (with_scope/with_scopes_disabled on the manager), the Django 6 run
 # 2.0.x (what pretalx pins: the scope lives only in the context variable), so discovery is tested on both.
 # The UI never imports django.db (tests/test_architecture.py), so its pilot and snapshot tests run once,
 # on Django 5.2; everything that talks to Django (core, CLI, export, import, REPL core) runs on both series.
 test-django6: venv6
-	$(VENV6)/bin/python -m pytest -q -p no:cacheprovider --ignore=tests/ui
+	$(PYTEST_6)
 
 # Django uses psycopg 3 when it is installed (it is a dev dependency); the read-only and transaction
 # tests on PostgreSQL run once more on psycopg2, with psycopg 3 hidden (tests/conftest.py, TC_PSYCOPG2).
 PSYCOPG2_TESTS := tests/core/test_drivers.py tests/core/test_readonly.py tests/core/test_readonly_attacks.py \
                   tests/core/test_session.py tests/core/test_server_readonly.py tests/repl/test_writable.py \
                   tests/repl/test_runner.py
+PYTEST_PSYCOPG2 := TC_PSYCOPG2=1 $(VENV)/bin/python -m pytest -q -p no:cacheprovider -k postgres $(PSYCOPG2_TESTS)
 test-psycopg2: venv
-	TC_PSYCOPG2=1 $(VENV)/bin/python -m pytest -q -p no:cacheprovider -k postgres $(PSYCOPG2_TESTS)
+	$(PYTEST_PSYCOPG2)
 
 # The suite with coverage of tenant_console (pytest-cov; prints the total). Not part of `make test` yet:
 # its whole-suite cost could not be measured on the shared machine (see docs/readonly.md).
