@@ -114,27 +114,31 @@ def _rows(p: _Plan, qs: QuerySet, registry: ScopeRegistry, scope: ScopeState) ->
 def page_after(registry: ScopeRegistry, spec: ListSpec, scope: ScopeState, key: Key | None,
                limit: int, inclusive: bool = False) -> list[Row]:
     """The ``limit`` rows following ``key`` (from the start when ``key`` is None)."""
-    p = plan(registry, spec, scope)
+    return _after(plan(registry, spec, scope), spec, registry, scope, key, limit, inclusive)
+
+
+def _after(p: _Plan, spec: ListSpec, registry: ScopeRegistry, scope: ScopeState, key: Key | None, limit: int,
+           inclusive: bool = False, skip: int = 0) -> list[Row]:
     asc = not spec.descending
     qs = p.qs if key is None else p.qs.filter(p.beyond(key, asc, inclusive))
-    return _rows(p, qs.order_by(*p.order_by(asc))[:limit], registry, scope)
+    return _rows(p, qs.order_by(*p.order_by(asc))[skip:skip + limit], registry, scope)
 
 
 def page_before(registry: ScopeRegistry, spec: ListSpec, scope: ScopeState, key: Key | None,
                 limit: int) -> list[Row]:
     """The ``limit`` rows preceding ``key`` (the last rows when ``key`` is None), in list order."""
-    p = plan(registry, spec, scope)
+    return _before(plan(registry, spec, scope), spec, registry, scope, key, limit)
+
+
+def _before(p: _Plan, spec: ListSpec, registry: ScopeRegistry, scope: ScopeState, key: Key | None,
+            limit: int) -> list[Row]:
     asc = spec.descending  # walking backwards
     qs = p.qs if key is None else p.qs.filter(p.beyond(key, asc))
     return list(reversed(_rows(p, qs.order_by(*p.order_by(asc))[:limit], registry, scope)))
 
 
-def locate(registry: ScopeRegistry, spec: ListSpec, scope: ScopeState, position: int, total: int,
-           anchors: Mapping[int, Key] | None = None) -> Key | None:
-    """The key of the row at ``position``: a key-only skip from the nearest known point."""
-    p = plan(registry, spec, scope)
-    asc = not spec.descending
-    # (distance, forward?, start key or None, inclusive)
+def _nearest(position: int, total: int, anchors: Mapping[int, Key] | None) -> tuple[int, bool, Key | None]:
+    """The known point nearest to ``position``: (distance, forward?, its key; None for an end)."""
     options: list[tuple[int, bool, Key | None]] = [(position, True, None)]
     if total:
         options.append((total - 1 - position, False, None))
@@ -143,7 +147,17 @@ def locate(registry: ScopeRegistry, spec: ListSpec, scope: ScopeState, position:
             options.append((position - at, True, key))
         else:
             options.append((at - position, False, key))
-    distance, forward, start = min(options, key=lambda o: o[0])
+    return min(options, key=lambda o: o[0])
+
+
+def locate(registry: ScopeRegistry, spec: ListSpec, scope: ScopeState, position: int, total: int,
+           anchors: Mapping[int, Key] | None = None) -> Key | None:
+    """The key of the row at ``position``: a key-only skip from the nearest known point."""
+    return _locate(plan(registry, spec, scope), spec, *_nearest(position, total, anchors))
+
+
+def _locate(p: _Plan, spec: ListSpec, distance: int, forward: bool, start: Key | None) -> Key | None:
+    asc = not spec.descending
     direction = asc if forward else not asc
     qs = p.qs if start is None else p.qs.filter(p.beyond(start, direction, inclusive=True))
     found = list(qs.order_by(*p.order_by(direction)).values_list(*p.key_names)[distance:distance + 1])
@@ -211,18 +225,27 @@ def walk_anchors(registry: ScopeRegistry, spec: ListSpec, scope: ScopeState, sta
     return found
 
 
+#: A page this few rows after a known key is read in one query, skipping the rows between with OFFSET
+#: (which reads them whole); further away, a key-only skip finds the page's first key, then a seek reads it.
+SEEK_SKIP = 1000
+
+
 def page_at(registry: ScopeRegistry, spec: ListSpec, scope: ScopeState, position: int, limit: int,
             total: int, anchors: Mapping[int, Key] | None = None) -> list[Row]:
-    """The page starting at ``position``: :func:`locate`, then a keyset seek."""
+    """The page starting at ``position``: from the nearest known point (an end or an anchor), in one
+    query when that point is at most :data:`SEEK_SKIP` rows before it, else :func:`locate`, then a seek."""
+    p = plan(registry, spec, scope)
     if position == 0:
-        return page_after(registry, spec, scope, None, limit)
+        return _after(p, spec, registry, scope, None, limit)
     if total and position + limit >= total:
-        rows = page_before(registry, spec, scope, None, total - position)
-        return rows[:limit]
-    key = locate(registry, spec, scope, position, total, anchors)
+        return _before(p, spec, registry, scope, None, total - position)[:limit]
+    distance, forward, start = _nearest(position, total, anchors)
+    if forward and distance <= SEEK_SKIP:
+        return _after(p, spec, registry, scope, start, limit, inclusive=True, skip=distance)
+    key = _locate(p, spec, distance, forward, start)
     if key is None:
         return []
-    return page_after(registry, spec, scope, key, limit, inclusive=True)
+    return _after(p, spec, registry, scope, key, limit, inclusive=True)
 
 
 def page_by_offset(registry: ScopeRegistry, spec: ListSpec, scope: ScopeState, position: int,
