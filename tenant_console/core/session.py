@@ -28,6 +28,7 @@ from django.db.models import Model
 
 from tenant_console.core import lockdown
 from tenant_console.core.backends import activate_all, disable_all
+from tenant_console.core.browse.labels import LabelCache, caching
 from tenant_console.core.discovery import fill_implied
 from tenant_console.core.errors import Cancelled, ConsoleError, ScopeSelectionError, SessionClosed
 from tenant_console.core.readonly import ServerReadOnly, only_this_database, read_only
@@ -76,6 +77,9 @@ class Session:
         #: the call and closed after it, or kept while its transaction stays open (writable REPL).
         self._writable_conn: Any = None
         self._writable_installed = False
+        #: FK labels fetched by this session's calls (only touched on its thread; see :meth:`context`).
+        self._labels = LabelCache()
+        self._labels_scope: ScopeState | None = None
         lockdown.arm()  # every connection the process opens is read-only while a session is open
         self._armed = True
         self._thread = threading.Thread(target=self._loop, name=f"tenant-console-{self.name}", daemon=True)
@@ -336,8 +340,15 @@ class Session:
     def context(self, *, readonly: bool, scoped: bool = True) -> Iterator[None]:
         """The context every call runs in. Only valid on the session thread."""
         with contextlib.ExitStack() as stack:
+            if self._labels_scope is not self._scope:  # another tenant (or none): no label carries over
+                self._labels.clear()
+                self._labels_scope = self._scope
             if not readonly and not self._current_readonly:  # never from inside a read-only call
+                # A write (or a rollback) may rename what a cached label shows: forget them before and after.
+                self._labels.clear()
+                stack.callback(self._labels.clear)
                 stack.enter_context(self._writable_connection())
+            stack.enter_context(caching(self._labels))
             stack.enter_context(routed_to(self.alias))
             if scoped:
                 if self._scope.disabled:

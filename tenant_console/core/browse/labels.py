@@ -9,8 +9,11 @@ cross-tenant reference is exactly what an ops engineer needs to notice.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+import contextlib
+import contextvars
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Model
@@ -26,6 +29,64 @@ class Label:
     text: str
     #: The target is scoped and not in the active tenant (a cross-tenant reference).
     foreign: bool = False
+    #: No such object (a dangling reference); never cached.
+    missing: bool = field(default=False, compare=False)
+
+
+class LabelCache:
+    """Labels already fetched in one session: ``{(alias, tenant, model): {pk: Label}}``.
+
+    A page of an object list shows the same few FK targets (the event, its tracks) on every page, so
+    fetching their labels once per page was most of a deep page's queries. The session owns one cache
+    and installs it for each of its calls (:func:`caching`); outside a session nothing is cached.
+
+    What keeps it honest:
+
+    * the key holds the active tenants, because a label's ``foreign`` flag depends on them: a label
+      fetched in one tenant is never shown in another;
+    * the session drops it on every scope change and before and after every writable call, so a write
+      made in the console (a save, the writable REPL, a rollback) is seen by the next page;
+    * entries live ``max_age`` seconds at most: the application itself writes to the same database, and
+      a renamed track shows its new name on pages fetched after that (rows already on screen are as old
+      as their page anyway);
+    * a missing target is not cached (it may be created), and the cache never holds more than
+      ``max_entries`` labels (it is emptied when full: these are cheap to fetch again).
+    """
+
+    def __init__(self, max_age: float = 30.0, max_entries: int = 20_000) -> None:
+        self.max_age = max_age
+        self.max_entries = max_entries
+        self._labels: dict[tuple[Any, ...], dict[Any, Label]] = {}
+        self._size = 0
+        self._born = time.monotonic()
+
+    def clear(self) -> None:
+        self._labels.clear()
+        self._size = 0
+        self._born = time.monotonic()
+
+    def bucket(self, key: tuple[Any, ...]) -> dict[Any, Label]:
+        if time.monotonic() - self._born > self.max_age or self._size > self.max_entries:
+            self.clear()
+        return self._labels.setdefault(key, {})
+
+    def add(self, bucket: dict[Any, Label], found: Mapping[Any, Label]) -> None:
+        before = len(bucket)
+        bucket.update(found)
+        self._size += len(bucket) - before
+
+
+_cache: contextvars.ContextVar[LabelCache | None] = contextvars.ContextVar("tenant_console_labels", default=None)
+
+
+@contextlib.contextmanager
+def caching(cache: LabelCache) -> Iterator[None]:
+    """Use ``cache`` for :func:`labels_for` in this block (the session installs its own per call)."""
+    token = _cache.set(cache)
+    try:
+        yield
+    finally:
+        _cache.reset(token)
 
 
 def label_fields(model: type[Model], registry: ScopeRegistry) -> list[str]:
@@ -59,6 +120,21 @@ def labels_for(model: type[Model], pks: Iterable[Any], registry: ScopeRegistry,
     qs = model._base_manager.all()
     if alias:
         qs = qs.using(alias)
+    cache = _cache.get()
+    if cache is None:
+        return _fetch(model, wanted, qs, registry, tenant_pks)
+    bucket = cache.bucket((qs.db, tuple(sorted((d, str(pk)) for d, pk in tenant_pks.items())),
+                           model._meta.label))
+    missing = wanted - bucket.keys()
+    if missing:
+        found = _fetch(model, missing, qs, registry, tenant_pks)
+        cache.add(bucket, {pk: label for pk, label in found.items() if not label.missing})
+        return {**{pk: bucket[pk] for pk in wanted - missing}, **found}
+    return {pk: bucket[pk] for pk in wanted}
+
+
+def _fetch(model: type[Model], wanted: set[Any], qs: Any, registry: ScopeRegistry,
+           tenant_pks: Mapping[str, Any]) -> dict[Any, Label]:
     fields = label_fields(model, registry)
     objs = list(qs.filter(pk__in=wanted).only(*fields) if fields else qs.filter(pk__in=wanted).only("pk"))
     inside: set[Any] | None = None
@@ -69,5 +145,5 @@ def labels_for(model: type[Model], pks: Iterable[Any], registry: ScopeRegistry,
     for obj in objs:
         result[obj.pk] = Label(label_of(obj, registry), foreign=inside is not None and obj.pk not in inside)
     for pk in wanted - set(result):
-        result[pk] = Label(f"{model.__name__} #{pk} (missing)", foreign=False)
+        result[pk] = Label(f"{model.__name__} #{pk} (missing)", foreign=False, missing=True)
     return result
