@@ -227,9 +227,33 @@ class Mover:
                               f"Roll back (--rollback {j.path}) and move again.")
         return export
 
-    def import_(self, *, again: bool = False) -> None:
-        from tenant_console.core.importer import Retarget, apply_import, build_plan
+    def _audited_import(self, alias: str, plan: Any, resolution: Any, decisions: Any, phase: str, *,
+                        announce: str | None = None) -> Any:
+        """Apply ``plan`` to ``alias`` in one transaction, audited: the act is begun before anything is
+        written (no record, no import), failed if the write raises, ended with the report if it commits.
+
+        Used by the import phase (``phase="import"``) and the rollback's restore of the source
+        (``"restore"``); the checkpoints ``(phase, "start")`` and ``(phase, "committed")`` bracket the
+        transaction (the kill trials stop there). ``announce`` is told after the act is begun.
+        """
+        from tenant_console.core.importer import apply_import
         from tenant_console.core.importer.report import end_import, import_act
+
+        act = import_act(self.project, plan, decisions)
+        if announce is not None:
+            self.job.tell(phase, announce)
+        checkpoint(phase, "start")
+        try:
+            report = self.write(alias, apply_import, plan, resolution, cancel=self.job.cancelled)
+        except BaseException as exc:
+            act.fail(exc, written=False)
+            raise
+        end_import(act, report)
+        checkpoint(phase, "committed")
+        return report
+
+    def import_(self, *, again: bool = False) -> None:
+        from tenant_console.core.importer import Retarget, build_plan
 
         j = self.journal
         export = self._read_export()
@@ -249,17 +273,9 @@ class Mover:
             raise MoveRefused("No decisions were given for the import's conflicts.")
         decisions, resolution = self.decide(plan)
         j.set_phase("importing", imported={"plan": plan.totals(), "again": again})
-        act = import_act(self.project, plan, decisions)
-        self.job.tell("import", f"writing {sum(plan.totals().values()):,} objects into {self.target} "
-                      "(one transaction)")
-        checkpoint("import", "start")
-        try:
-            report = self.write(self.target, apply_import, plan, resolution, cancel=self.job.cancelled)
-        except BaseException as exc:
-            act.fail(exc, written=False)
-            raise
-        end_import(act, report)
-        checkpoint("import", "committed")
+        report = self._audited_import(
+            self.target, plan, resolution, decisions, "import",
+            announce=f"writing {sum(plan.totals().values()):,} objects into {self.target} (one transaction)")
         j.set_phase("imported", imported={"plan": plan.totals(), "totals": report.totals,
                                           "written": report.written, "seconds": round(report.seconds, 3)})
         self.job.tell("import", f"written: {sum(report.written.values()):,} rows")
@@ -376,8 +392,7 @@ class Mover:
         return j.phase
 
     def restore_source(self) -> None:
-        from tenant_console.core.importer import Decisions, Retarget, apply_import, build_plan, read_export, resolve
-        from tenant_console.core.importer.report import end_import, import_act
+        from tenant_console.core.importer import Decisions, Retarget, build_plan, read_export, resolve
 
         j = self.journal
         backup = j.file(SOURCE_BACKUP_NAME)
@@ -399,15 +414,7 @@ class Mover:
                                   f"(first: {resolution.undecided[0].item.ref} {resolution.undecided[0].reason}). "
                                   f"Nothing was restored and the target was not touched; restore it with "
                                   f"`tenant-console --database {self.source} import {backup}` and decisions.")
-            act = import_act(self.project, plan, decisions)
-            checkpoint("restore", "start")
-            try:
-                report = self.write(self.source, apply_import, plan, resolution, cancel=self.job.cancelled)
-            except BaseException as exc:
-                act.fail(exc, written=False)
-                raise
-            end_import(act, report)
-            checkpoint("restore", "committed")
+            self._audited_import(self.source, plan, resolution, decisions, "restore")
         expected = TenantDigest.from_dict(self.source, j.source_digest or {})
         now = self.read(self.source, tenant_digest, self.registry, self.source, self.tenant)
         diffs = expected.differences(now)
