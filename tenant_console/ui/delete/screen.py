@@ -11,7 +11,7 @@ backup, delete, in one transaction. While that runs the tenant cannot be switche
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import functools
 from typing import Any
 
 from rich.text import Text
@@ -23,6 +23,7 @@ from textual.widgets import Input, Static, Tree
 
 from tenant_console.core.errors import ConsoleError
 from tenant_console.ui.screens.base import ConsoleScreen
+from tenant_console.ui.writing import audited_write
 
 #: Keys listed under a model node (the counts are always complete).
 SHOWN_KEYS = 50
@@ -263,20 +264,17 @@ class DeleteScreen(ConsoleScreen):
             self._status(f"[b red]Nothing was deleted:[/] {_escape(message)}")
             self.notify(message, title="Delete not started", severity="error")
             return
-        session = project.session("delete-apply", alias=preview.alias, readonly=False)
-        console.readonly = False
-        console.activity = f"WRITING: delete on {preview.alias}"
+        work = functools.partial(
+            apply_delete, project, preview.alias, tenant, self.roots, expected=preview.fingerprint(), backup=output,
+            allow_cross_tenant=bool(preview.cross_tenant), tenant_confirmation=self.slug, tenant_slug=self.slug)
         try:
-            await asyncio.to_thread(session.activate, tenant)
-            future = session.submit(
-                apply_delete, project, preview.alias, tenant, self.roots, expected=preview.fingerprint(),
-                backup=output, allow_cross_tenant=bool(preview.cross_tenant),
-                tenant_confirmation=self.slug, tenant_slug=self.slug, readonly=False)
-            self.report = await asyncio.wrap_future(future)
+            self.report = await audited_write(
+                console, act, work, name="delete-apply", alias=preview.alias, tenant=tenant,
+                activity=f"WRITING: delete on {preview.alias}", failed={"deleted": False},
+                end=lambda act, report: act.end("ok", deleted=report.deleted, total=report.total,
+                                                backup_sha256=report.backup_sha256))
         except Exception as exc:
             message = exc.message if isinstance(exc, ConsoleError) else f"{type(exc).__name__}: {exc}"
-            with contextlib.suppress(ConsoleError):
-                await asyncio.to_thread(act.fail, exc, deleted=False)
             self.state = "ready"
             if isinstance(exc, DeleteRefused) and exc.preview is not None:
                 self.preview = exc.preview
@@ -285,15 +283,6 @@ class DeleteScreen(ConsoleScreen):
             self.notify(message, title="Delete refused" if isinstance(exc, DeleteRefused) else "Delete failed",
                         severity="error", timeout=10)
             return
-        finally:
-            console.readonly = True
-            console.activity = ""
-            await asyncio.to_thread(session.close)
-        try:
-            await asyncio.to_thread(act.end, "ok", deleted=self.report.deleted, total=self.report.total,
-                                    backup_sha256=self.report.backup_sha256)
-        except ConsoleError as exc:
-            self.notify(exc.message, title="Audit trail", severity="error")
         self.state = "done"
         self._refresh_beneath()
         self._status(f"[b green]Deleted {self.report.total:,} rows[/] in one transaction. Backup: "

@@ -17,8 +17,8 @@ same for every conflict of that model and class; ``X`` is the explicit per-model
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import copy
+import functools
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -33,6 +33,7 @@ from textual.widgets import DataTable, Input, ProgressBar, Static
 
 from tenant_console.core.errors import Cancelled, ConsoleError
 from tenant_console.ui.screens.base import ConsoleScreen
+from tenant_console.ui.writing import audited_write
 
 #: The plan's classes (core.importer.plan.CLASSES; not imported here because that module needs Django's
 #: app registry at import time, and this screen is importable before it).
@@ -502,37 +503,29 @@ class ImportScreen(ConsoleScreen):
             self._status(f"[b red]Nothing was imported:[/] {exc.message}")
             self.notify(exc.message, title="Import not started", severity="error")
             return
-        session = console.project.session("import-apply", alias=self.plan.alias, readonly=False)
         cancel = threading.Event()
-        self._apply_session, self._apply_cancel = session, cancel
-        console.readonly = False
-        console.activity = ("DRY RUN: import, rolled back at the end" if dry_run
-                            else f"WRITING: import into {self.plan.alias}")
+
+        def opened(session: Any) -> None:  # what cancel_apply stops, while the apply runs
+            self._apply_session, self._apply_cancel = session, (cancel if session is not None else None)
+
+        work = functools.partial(apply_import, self.plan, self.resolution, dry_run=dry_run, progress=progress,
+                                 cancel=cancel)
         try:
-            future = session.submit(apply_import, self.plan, self.resolution, dry_run=dry_run, progress=progress,
-                                    cancel=cancel, readonly=False, scoped=False)
-            self.report = await asyncio.wrap_future(future)
+            self.report = await audited_write(
+                console, act, work, name="import-apply", alias=self.plan.alias, scoped=False,
+                activity=("DRY RUN: import, rolled back at the end" if dry_run
+                          else f"WRITING: import into {self.plan.alias}"),
+                failed={"written": False}, end=end_import, on_session=opened)
         except Exception as exc:
             message = exc.message if isinstance(exc, ConsoleError) else f"{type(exc).__name__}: {exc}"
-            with contextlib.suppress(ConsoleError):
-                await asyncio.to_thread(act.fail, exc, written=False)
             self.state = "planned"
             self._status(f"[b red]Nothing was imported:[/] {message}")
             self.notify(message, title="Import cancelled" if isinstance(exc, Cancelled) else "Import failed",
                         severity="error")
             return
-        finally:
-            self._apply_session = self._apply_cancel = None
-            console.readonly = True
-            console.activity = ""
-            await asyncio.to_thread(session.close)
         if cancel.is_set() and not dry_run:
             self.notify("The import had already passed its last check when the cancel came: it was committed.",
                         title="Import committed", severity="warning")
-        try:
-            await asyncio.to_thread(end_import, act, self.report)
-        except ConsoleError as exc:
-            self.notify(exc.message, title="Audit trail", severity="error")
         bar.update(total=1, progress=1)
         self.state = "planned" if dry_run else "done"
         self.query_one("#import-report", Static).update("\n".join(self.report.lines(keys_limit=8)))
