@@ -17,57 +17,15 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Input, Static, Tree
+from textual.widgets import Static, Tree
 
 from tenant_console.core.errors import ConsoleError
 from tenant_console.ui.screens.base import ConsoleScreen
+from tenant_console.ui.screens.dialogs import TypedConfirm
 from tenant_console.ui.writing import audited_write
 
 #: Keys listed under a model node (the counts are always complete).
 SHOWN_KEYS = 50
-
-
-class TypedConfirm(ModalScreen[bool]):
-    """A destructive act goes ahead only when the user types the phrase shown; esc cancels."""
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
-    DEFAULT_CSS = """
-    TypedConfirm { align: center middle; }
-    TypedConfirm #typed-box { width: 84; max-width: 100%; height: auto; border: heavy $error; background: $panel;
-                              padding: 1 2; }
-    TypedConfirm #typed-error { color: $error; height: auto; }
-    """
-
-    def __init__(self, text: str, phrase: str) -> None:
-        super().__init__()
-        self.text = text
-        self.phrase = phrase
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="typed-box"):
-            yield Static(f"{self.text}\n\nType [b]{self.phrase}[/b] and press enter to delete; esc goes back.",
-                         id="typed-text")
-            yield Input(placeholder=self.phrase, id="typed-input")
-            yield Static("", id="typed-error")
-
-    def on_mount(self) -> None:
-        inp = self.query_one(Input)
-        if self.app.is_headless:
-            inp.cursor_blink = False
-        self.set_focus(inp)  # keys typed ahead reach the box
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        if event.value.strip() == self.phrase:
-            self.dismiss(True)
-        else:
-            self.query_one("#typed-error", Static).update(
-                f"That is not {self.phrase!r}; nothing was deleted. Type it exactly, or press esc.")
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)
 
 
 class DeleteScreen(ConsoleScreen):

@@ -1,4 +1,4 @@
-"""Small modal dialogs: the ``:`` command line, the disable-scopes confirmation, help."""
+"""Small modal dialogs: the ``:`` command line, the typed confirmation (and disabling scopes with it), help."""
 
 from __future__ import annotations
 
@@ -60,27 +60,37 @@ class CommandLine(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class DisableScopesDialog(ModalScreen[bool]):
-    """Scopes are only disabled after the user types the word this dialog asks for."""
+class TypedConfirm(ModalScreen[bool]):
+    """An act that cannot be taken back goes ahead only when the user types the phrase shown; esc cancels.
+
+    ``text`` (markup) says what happens; ``act`` what enter does once the phrase is typed ("delete"),
+    ``back`` what esc does, ``unchanged`` what a wrong phrase leaves as it was ("nothing was deleted").
+    """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = """
-    DisableScopesDialog { align: center middle; }
-    DisableScopesDialog #disable-box {
-        width: 76; height: auto; border: heavy $error; background: $panel; padding: 1 2;
-    }
-    DisableScopesDialog #disable-error { color: $error; height: auto; }
+    TypedConfirm { align: center middle; }
+    TypedConfirm #typed-box { width: 84; max-width: 100%; height: auto; border: heavy $error; background: $panel;
+                              padding: 1 2; }
+    TypedConfirm #typed-error { color: $error; height: auto; }
     """
 
+    def __init__(self, text: str, phrase: str, *, act: str = "delete", back: str = "goes back",
+                 unchanged: str = "nothing was deleted", placeholder: str | None = None) -> None:
+        super().__init__()
+        self.text = text
+        self.phrase = phrase
+        self.act = act
+        self.back = back
+        self.unchanged = unchanged
+        self.placeholder = phrase if placeholder is None else placeholder
+
     def compose(self) -> ComposeResult:
-        with Vertical(id="disable-box"):
-            yield Static(
-                "[b]Disable scopes?[/b]\n\nEvery tenant's rows become visible in every list and count, "
-                "until you choose a tenant again. The banner turns red while it lasts, and this is recorded "
-                f"in the audit trail.\n\nType [b]{DISABLE_WORD}[/b] and press enter to continue; esc cancels."
-            )
-            yield Input(placeholder=f"type {DISABLE_WORD}", id="disable-input")
-            yield Static("", id="disable-error")
+        with Vertical(id="typed-box"):
+            yield Static(f"{self.text}\n\nType [b]{self.phrase}[/b] and press enter to {self.act}; esc {self.back}.",
+                         id="typed-text")
+            yield Input(placeholder=self.placeholder, id="typed-input")
+            yield Static("", id="typed-error")
 
     def on_mount(self) -> None:
         inp = self.query_one(Input)
@@ -90,14 +100,29 @@ class DisableScopesDialog(ModalScreen[bool]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        if event.value.strip() == DISABLE_WORD:
+        if event.value.strip() == self.phrase:
             self.dismiss(True)
         else:
-            self.query_one("#disable-error", Static).update(
-                f"That is not {DISABLE_WORD}; scopes stay enabled. Type it exactly, or press esc.")
+            self.query_one("#typed-error", Static).update(
+                f"That is not {self.phrase!r}; {self.unchanged}. Type it exactly, or press esc.")
 
     def action_cancel(self) -> None:
         self.dismiss(False)
+
+
+class DisableScopesDialog(TypedConfirm):
+    """Scopes are only disabled after the user types :data:`DISABLE_WORD`."""
+
+    DEFAULT_CSS = """
+    DisableScopesDialog #typed-box { width: 76; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            "[b]Disable scopes?[/b]\n\nEvery tenant's rows become visible in every list and count, until you "
+            "choose a tenant again. The banner turns red while it lasts, and this is recorded in the audit trail.",
+            DISABLE_WORD, act="continue", back="cancels", unchanged="scopes stay enabled",
+            placeholder=f"type {DISABLE_WORD}")
 
 
 class HelpScreen(ModalScreen[None]):
