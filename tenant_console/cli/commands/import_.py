@@ -12,6 +12,7 @@ import sys
 from typing import Any
 
 from tenant_console.cli.context import CliContext
+from tenant_console.cli.decisionflags import add_decision_arguments, read_decisions
 from tenant_console.cli.output import print_json, print_table
 from tenant_console.core.errors import ConsoleError
 
@@ -41,11 +42,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="Import as the existing tenant chosen with the scope options (--event__slug=X).")
     target.add_argument("--new-tenant", action="append", metavar="FIELD=VALUE", default=[],
                         help="Import as a new tenant with these field values (e.g. slug=democon-copy); repeatable.")
-    parser.add_argument("--decisions", metavar="FILE", help="A decisions file (JSON) to apply.")
+    add_decision_arguments(parser)
     parser.add_argument("--save-decisions", metavar="FILE",
                         help="Write the decisions (and the undecided conflicts, for editing) to FILE.")
-    parser.add_argument("--default", metavar="[CLASS=]DECISION", action="append", default=[],
-                        help="A default decision, e.g. skip, or changed=overwrite, or dependent=skip; repeatable.")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--apply", action="store_true", help="Write the import (one transaction).")
     mode.add_argument("--dry-run", action="store_true", help="Apply and roll back: report what would happen.")
@@ -113,27 +112,6 @@ def _progress(enabled: bool) -> Any:
     return show
 
 
-def _decisions(ctx: CliContext, plan: Any) -> Any:
-    from tenant_console.core.importer import Decisions
-    from tenant_console.core.importer.decisions import DECISIONS, SELECTORS
-
-    args = ctx.args
-    decisions = Decisions.load(args.decisions, plan) if args.decisions else Decisions()
-    for text in args.default:
-        selector, sep, decision = text.rpartition("=")
-        selector = selector if sep else "*"
-        if decision not in DECISIONS or selector not in SELECTORS:
-            raise ConsoleError(f"--default {text!r}: write DECISION or CLASS=DECISION with a decision among "
-                               f"{', '.join(DECISIONS)} and a class among {', '.join(SELECTORS)}.")
-        if decision == "allow_cross_tenant" and selector != "cross_tenant_reference":
-            raise ConsoleError(f"--default {text!r}: references into another tenant are only allowed where they are "
-                               "named: write --default cross_tenant_reference=allow_cross_tenant, or decide the "
-                               "objects one by one in a decisions file.")
-        decisions.set_default(decision, selector)
-    decisions.implied = plan.retarget.implied()
-    return decisions
-
-
 def _schema_error(plan: Any, resolution: Any) -> None:
     """Schema differences are bad input unless every object of those models is decided ``skip``."""
     from tenant_console.core.importer import ImportInputError
@@ -191,7 +169,7 @@ def run(ctx: CliContext) -> int:
         tty = sys.stderr.isatty() and not ctx.json
         plan = session.run(build_plan, export, session.alias, project.registry, retarget, _progress(tty),
                            readonly=True, scoped=False)
-        decisions = _decisions(ctx, plan)
+        decisions = read_decisions(plan, args.decisions, args.default)
         resolution = resolve(plan, decisions)
         if args.save_decisions:
             path = decisions.save(args.save_decisions, plan, resolution.undecided)

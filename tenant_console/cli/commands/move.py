@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from tenant_console.cli.context import CliContext
+from tenant_console.cli.decisionflags import add_decision_arguments, read_decisions
 from tenant_console.cli.output import print_json, print_table, warn
 from tenant_console.core.errors import ConsoleError
 
@@ -60,9 +61,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="References into another tenant, as for export (default: refuse).")
     parser.add_argument("--jobs", type=int, default=1, metavar="N",
                         help="Export with N connections sharing one snapshot (PostgreSQL sources; as for export).")
-    parser.add_argument("--decisions", metavar="FILE", help="Decisions for the import's conflicts (as for import).")
-    parser.add_argument("--default", metavar="[CLASS=]DECISION", action="append", default=[],
-                        help="A default decision for the import's conflicts (as for import); repeatable.")
+    add_decision_arguments(parser)
     state = parser.add_mutually_exclusive_group()
     state.add_argument("--resume", metavar="JOURNAL", help="Continue a stopped move from its journal.")
     state.add_argument("--rollback", metavar="JOURNAL", help="Undo a move as far as it went.")
@@ -272,12 +271,10 @@ def _decide(ctx: CliContext, journal: Any) -> Any:
     from tenant_console.cli.commands import import_
     from tenant_console.core.importer import resolve
 
-    ns = argparse.Namespace(decisions=journal.options.get("decisions"), default=list(journal.options.get("defaults")
-                                                                                      or []))
-    sub = CliContext(project=ctx.project, args=ns, scope_flags=[])
+    sub = CliContext(project=ctx.project, args=argparse.Namespace(), scope_flags=[])
 
     def decide(plan: Any) -> Any:
-        decisions = import_._decisions(sub, plan)
+        decisions = read_decisions(plan, journal.options.get("decisions"), journal.options.get("defaults") or [])
         resolution = resolve(plan, decisions)
         import_._schema_error(plan, resolution)
         if not ctx.json:
