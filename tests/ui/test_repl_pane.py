@@ -220,7 +220,7 @@ async def test_writable_mode_commit_and_rollback(app_on, ui_project, db_alias, c
         pane = await ready(pilot)
         await pilot.press("f3")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, WritableDialog))
-        dialog_text = str(pilot.app.screen.query_one("#writable-text").render())
+        dialog_text = str(pilot.app.screen.query_one("#typed-text").render())
         assert "democon" in dialog_text and db_alias in dialog_text
         await pilot.press(*"WRITE", "enter")
         await wait_for(pilot, lambda: pane.runner.writable)

@@ -17,6 +17,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tenant_console.ui.screens.dialogs import TypedConfirm
+
 WRITE_WORD = "WRITE"
 
 Choice = Literal["commit", "rollback", "cancel"]
@@ -28,49 +30,22 @@ def _stable(screen: ModalScreen) -> None:
             inp.cursor_blink = False
 
 
-class WritableDialog(ModalScreen[bool]):
+class WritableDialog(TypedConfirm):
     """Switch the REPL to writable: names the tenant and database; the user types WRITE."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = """
-    WritableDialog { align: center middle; }
-    WritableDialog #writable-box { width: 80; height: auto; border: heavy $error; background: $panel; padding: 1 2; }
-    WritableDialog #writable-error { color: $error; height: auto; }
+    WritableDialog #typed-box { width: 80; }
     """
 
     def __init__(self, tenant: str, database: str) -> None:
-        super().__init__()
-        self.tenant = tenant
-        self.database = database
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="writable-box"):
-            yield Static(
-                "[b]Make the REPL writable?[/b]\n\n"
-                f"Tenant:   [b]{escape(self.tenant)}[/b]\nDatabase: [b]{escape(self.database)}[/b]\n\n"
-                "Your inputs will run inside one transaction that stays open. Nothing reaches the database "
-                "until you commit ([b]ctrl+s[/b] or [b]:commit[/b]); [b]:rollback[/b] throws it all away. "
-                "Commits are recorded in the audit trail with the inputs that made them.\n\n"
-                f"Type [b]{WRITE_WORD}[/b] and press enter; esc cancels.",
-                id="writable-text",
-            )
-            yield Input(placeholder=f"type {WRITE_WORD}", id="writable-input")
-            yield Static("", id="writable-error")
-
-    def on_mount(self) -> None:
-        _stable(self)
-        self.query_one(Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        if event.value.strip() == WRITE_WORD:
-            self.dismiss(True)
-        else:
-            self.query_one("#writable-error", Static).update(
-                f"That is not {WRITE_WORD}; the REPL stays read-only. Type it exactly, or press esc.")
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)
+        super().__init__(
+            "[b]Make the REPL writable?[/b]\n\n"
+            f"Tenant:   [b]{escape(tenant)}[/b]\nDatabase: [b]{escape(database)}[/b]\n\n"
+            "Your inputs will run inside one transaction that stays open. Nothing reaches the database "
+            "until you commit ([b]ctrl+s[/b] or [b]:commit[/b]); [b]:rollback[/b] throws it all away. "
+            "Commits are recorded in the audit trail with the inputs that made them.",
+            WRITE_WORD, act=None, back="cancels", unchanged="the REPL stays read-only",
+            placeholder=f"type {WRITE_WORD}")
 
 
 class UncommittedDialog(ModalScreen[Choice]):

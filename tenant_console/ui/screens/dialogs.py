@@ -63,8 +63,9 @@ class CommandLine(ModalScreen[str | None]):
 class TypedConfirm(ModalScreen[bool]):
     """An act that cannot be taken back goes ahead only when the user types the phrase shown; esc cancels.
 
-    ``text`` (markup) says what happens; ``act`` what enter does once the phrase is typed ("delete"),
-    ``back`` what esc does, ``unchanged`` what a wrong phrase leaves as it was ("nothing was deleted").
+    ``text`` (markup) says what happens; ``act`` what enter does once the phrase is typed ("delete"; None:
+    the text has said it), ``back`` what esc does, ``unchanged`` what a wrong phrase leaves as it was
+    ("nothing was deleted"). The disable-scopes dialog and the REPL's writable dialog are configurations.
     """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
@@ -75,7 +76,7 @@ class TypedConfirm(ModalScreen[bool]):
     TypedConfirm #typed-error { color: $error; height: auto; }
     """
 
-    def __init__(self, text: str, phrase: str, *, act: str = "delete", back: str = "goes back",
+    def __init__(self, text: str, phrase: str, *, act: str | None = "delete", back: str = "goes back",
                  unchanged: str = "nothing was deleted", placeholder: str | None = None) -> None:
         super().__init__()
         self.text = text
@@ -87,8 +88,8 @@ class TypedConfirm(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="typed-box"):
-            yield Static(f"{self.text}\n\nType [b]{self.phrase}[/b] and press enter to {self.act}; esc {self.back}.",
-                         id="typed-text")
+            enter = f"press enter to {self.act}" if self.act else "press enter"
+            yield Static(f"{self.text}\n\nType [b]{self.phrase}[/b] and {enter}; esc {self.back}.", id="typed-text")
             yield Input(placeholder=self.placeholder, id="typed-input")
             yield Static("", id="typed-error")
 
