@@ -22,6 +22,7 @@ checked under all the lexings known here.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -361,6 +362,18 @@ def classify_with(sql: str, *, many: bool = False, vendor: str | None = None,
 
 
 def _classify_with(sql: str, lexing: Lexing) -> Verdict:
+    # Memoized for statements of ordinary length: a verdict depends on the text and the lexing alone (both
+    # immutable, the verdict too), and the console sends the same texts again and again with other
+    # parameters (each page of a list: tokenizing it was 0.5 ms of a 4 ms page).
+    return _classify_remembered(sql, lexing) if len(sql) <= 8192 else _classify_text(sql, lexing)
+
+
+@functools.lru_cache(maxsize=512)
+def _classify_remembered(sql: str, lexing: Lexing) -> Verdict:
+    return _classify_text(sql, lexing)
+
+
+def _classify_text(sql: str, lexing: Lexing) -> Verdict:
     try:
         tokens = tokenize(sql, lexing)
     except _Unterminated as exc:
