@@ -42,3 +42,17 @@ def test_page_cells_equal_plainly_made_ones(project, session, event_pks):
     # an FK value repeated on the page is one cell
     tracks = [row.cells[[c.name for c in cols].index("track")] for row in rows]
     assert len({id(c) for c in tracks}) == len({c.text for c in tracks})
+
+
+def test_values_are_formatted_as_before_the_shortcuts():
+    """format_value's shortcuts (ints, text, empty JSON) give what its general path gives."""
+    import json
+
+    for value in ({}, [], {"a": [1, "é"]}, [None], "", "a  b\nc", 0, -7, 12345678901234567890):
+        for kind in ("json", "text", "number", "other"):
+            if kind == "json" or isinstance(value, (dict, list)):
+                expected = json.dumps(value, ensure_ascii=False, default=str)
+            else:
+                expected = " ".join(str(value).split())
+            assert format_value(value, kind) == expected, (value, kind)
+    assert format_value(True, "bool") == "yes" and format_value(None) == "∅"

@@ -114,6 +114,8 @@ def format_value(value: Any, kind: str = "other") -> str:
     if isinstance(value, (dt.date, dt.time, decimal.Decimal, uuid.UUID)):
         return str(value)
     if kind == "json" or isinstance(value, (dict, list)):
+        if not value and (t is dict or t is list):  # the usual default of a JSON field
+            return "{}" if t is dict else "[]"
         return json.dumps(value, ensure_ascii=False, default=str)
     return " ".join(str(value).split())
 
