@@ -87,8 +87,13 @@ class Where:
 class MoveJob:
     """Progress and cancellation shared with the caller (CLI or console)."""
 
-    def __init__(self, progress: Callable[[str, str], None] | None = None) -> None:
+    def __init__(self, progress: Callable[[str, str], None] | None = None,
+                 rows: Callable[[str, str, int, int], None] | None = None) -> None:
         self.progress = progress
+        #: ``(phase, model label, done, total)`` as rows are exported (done and total: the whole export's
+        #: objects, the model being written now) and imported or restored (done and total: that model's); the console's
+        #: per-model progress. Called on a session thread.
+        self.rows = rows
         self.cancelled = threading.Event()
 
     def cancel(self) -> None:
@@ -97,6 +102,10 @@ class MoveJob:
     def tell(self, phase: str, text: str) -> None:
         if self.progress is not None:
             self.progress(phase, text)
+
+    def count(self, phase: str, model: str, done: int, total: int) -> None:
+        if self.rows is not None:
+            self.rows(phase, model, done, total)
 
 
 def checkpoint(phase: str, point: str) -> None:
@@ -131,6 +140,14 @@ class Mover:
             self._sessions[alias] = self.project.session(f"move-{alias}", alias=alias, readonly=True)
         return self._sessions[alias]
 
+    def cancel(self) -> None:
+        """Stop the move from another thread: at its next check (between batches), and the statement
+        running now on each of its sessions, on the database. A running import or delete rolls back;
+        the journal keeps the phase reached."""
+        self.job.cancel()
+        for s in list(self._sessions.values()):
+            s.cancel()
+
     def close(self) -> None:
         for s in self._sessions.values():
             s.close()
@@ -152,11 +169,9 @@ class Mover:
 
     def has_tenant(self, alias: str) -> bool:
         """Whether the tenant object(s) exist on ``alias`` (the commit marker of an import or a delete)."""
-        def exists() -> bool:
-            return all(self.registry.dimensions[d].model._base_manager.db_manager(alias).filter(pk=pk).exists()
-                       for d, pk in self.tenant.items())
+        from tenant_console.core.move.targets import tenant_exists
 
-        return bool(self.read(alias, exists))
+        return bool(self.read(alias, tenant_exists, self.registry, alias, self.tenant))
 
     # -- forward ---------------------------------------------------------------------
     def run(self) -> str:
@@ -199,7 +214,8 @@ class Mover:
                                 jobs=int(j.options.get("jobs") or 1))
         session = self.session(self.source)
         session.activate(self.tenant)
-        job = ExportJob()
+        job = ExportJob(progress=None if self.job.rows is None else
+                        (lambda p: self.job.count("export", p.model, p.done, p.total)))
         job.cancelled = self.job.cancelled
 
         def export_and_digest() -> tuple[Any, TenantDigest]:
@@ -244,7 +260,9 @@ class Mover:
             self.job.tell(phase, announce)
         checkpoint(phase, "start")
         try:
-            report = self.write(alias, apply_import, plan, resolution, cancel=self.job.cancelled)
+            report = self.write(alias, apply_import, plan, resolution, cancel=self.job.cancelled,
+                                progress=None if self.job.rows is None else
+                                (lambda label, done, total: self.job.count(phase, label, done, total)))
         except BaseException as exc:
             act.fail(exc, written=False)
             raise
