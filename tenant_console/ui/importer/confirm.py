@@ -18,17 +18,18 @@ class ConfirmApply(ModalScreen[bool]):
     ConfirmApply #confirm-box { width: 84; height: auto; border: heavy $warning; background: $panel; padding: 1 2; }
     """
 
-    def __init__(self, text: str, *, dry_run: bool = False) -> None:
+    def __init__(self, text: str, *, dry_run: bool = False, keys: str | None = None) -> None:
         super().__init__()
         self.text = text
         self.dry_run = dry_run
+        self.keys = keys  # what y and n do, when it is not an import (the :move screen)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
             yield Static(self.text, id="confirm-text")
             what = ("rehearse: run the whole import in one transaction, then roll it back (nothing is kept)"
                     if self.dry_run else "apply: write the import in one transaction")
-            yield Static(f"\n[b]y[/b] {what} · [b]n[/b]/esc back to the review", id="confirm-keys")
+            yield Static(self.keys or f"\n[b]y[/b] {what} · [b]n[/b]/esc back to the review", id="confirm-keys")
 
     def action_yes(self) -> None:
         self.dismiss(True)
@@ -50,17 +51,21 @@ class ApplyRunning(ModalScreen[str]):
     ApplyRunning #running-box { width: 84; height: auto; border: heavy $error; background: $panel; padding: 1 2; }
     """
 
-    def __init__(self, reason: str, what: str) -> None:
+    ONE_TRANSACTION = "It is one transaction: it either commits whole or is rolled back whole."
+    CANCEL = "(rolled back, nothing written)"
+
+    def __init__(self, reason: str, what: str, *, detail: str = ONE_TRANSACTION, cancel: str = CANCEL) -> None:
         super().__init__()
         self.reason = reason
         self.what = what
+        self.detail = detail  # what stopping it leaves (the :move screen says where the journal is)
+        self.cancel_text = cancel
 
     def compose(self) -> ComposeResult:
         with Vertical(id="running-box"):
-            yield Static(f"[b]{self.what}[/b] is running. {self.reason}\n\nIt is one transaction: it either "
-                         "commits whole or is rolled back whole.", id="running-text")
-            yield Static("\n[b]w[/b] wait for it to finish, then quit · [b]c[/b] cancel it on the database "
-                         "(rolled back, nothing written), then quit · [b]esc[/b] stay", id="running-keys")
+            yield Static(f"[b]{self.what}[/b] is running. {self.reason}\n\n{self.detail}", id="running-text")
+            yield Static(f"\n[b]w[/b] wait for it to finish, then quit · [b]c[/b] cancel it on the database "
+                         f"{self.cancel_text}, then quit · [b]esc[/b] stay", id="running-keys")
 
     def action_choose(self, choice: str) -> None:
         self.dismiss(choice)

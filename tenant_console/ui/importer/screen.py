@@ -32,21 +32,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, ProgressBar, Static
 
 from tenant_console.core.errors import Cancelled, ConsoleError
+from tenant_console.ui.importer.summary import add_summary_columns, fill_summary
 from tenant_console.ui.screens.base import ConsoleScreen
 from tenant_console.ui.writing import audited_write
 
-#: The plan's classes (core.importer.plan.CLASSES; not imported here because that module needs Django's
-#: app registry at import time, and this screen is importable before it).
-CLASSES = ("new", "identical", "changed", "key_clash", "unique_clash", "missing_ref", "cross_tenant_reference",
-           "schema", "invalid_value", "duplicate")
-CONFLICTS = ("changed", "key_clash", "unique_clash", "missing_ref", "cross_tenant_reference", "schema",
-             "invalid_value", "duplicate")
-
 KEYS = {"k": "keep", "o": "overwrite", "n": "new_key", "u": "use_existing", "r": "rename", "s": "skip",
         "x": "allow_cross_tenant", "e": "detach"}
-#: Short headers for the summary table (the class names are long for a terminal column).
-HEADERS = {"unique_clash": "unique clash", "key_clash": "key clash", "missing_ref": "missing ref",
-           "cross_tenant_reference": "cross-tenant", "invalid_value": "invalid", "duplicate": "dup"}
 SHOWN = 2000  # conflicts listed at once; bulk decisions cover the rest
 
 
@@ -203,8 +194,7 @@ class ImportScreen(ConsoleScreen):
         guards = getattr(self.app, "leave_guards", None)
         if isinstance(guards, list) and self.confirm_leave not in guards:
             guards.append(self.confirm_leave)
-        summary = self.query_one("#import-summary", DataTable)
-        summary.add_columns("model", *[HEADERS.get(c, c) for c in CLASSES])
+        add_summary_columns(self.query_one("#import-summary", DataTable))
         conflicts = self.query_one("#import-conflicts", DataTable)
         conflicts.add_columns("object", "class", "decision", "detail")
         self.query_one("#import-progress", ProgressBar).display = False
@@ -275,12 +265,7 @@ class ImportScreen(ConsoleScreen):
 
     # -- tables ------------------------------------------------------------------
     def _fill_summary(self) -> None:
-        table = self.query_one("#import-summary", DataTable)
-        table.clear()
-        for label, counts in sorted(self.plan.summary().items()):
-            table.add_row(label, *[_count(counts.get(c, 0), c) for c in CLASSES])
-        totals = self.plan.totals()
-        table.add_row(Text("total", style="bold"), *[_count(totals.get(c, 0), c, bold=True) for c in CLASSES])
+        fill_summary(self.query_one("#import-summary", DataTable), self.plan)
 
     def _fill_conflicts(self, keep_cursor: bool = False) -> None:
         table = self.query_one("#import-conflicts", DataTable)
@@ -563,17 +548,6 @@ def resolve_items(plan: Any, decisions: Any) -> tuple[Any, list[Any]]:
     for u in resolution.undecided:
         seen.setdefault(u.item.ref, u.item)
     return resolution, list(seen.values())
-
-
-def _count(n: int, cls: str, bold: bool = False) -> Text:
-    if not n:
-        return Text("")
-    style = "bold " if bold else ""
-    if cls == "cross_tenant_reference":
-        style += "red"
-    elif cls in CONFLICTS:
-        style += "yellow"
-    return Text(f"{n:,}", style=style, justify="right")
 
 
 def _short(value: Any, limit: int = 60) -> str:
