@@ -46,6 +46,7 @@ FEATURE_NAMES = {
     "repl": "The REPL",
     "import": "Import review",
     "delete": "Delete",
+    "move": "Moving a tenant",
     "auditlog": "The audit log",
 }
 

@@ -33,6 +33,7 @@ EXTENSION_PACKAGES = (
     "tenant_console.ui.export",
     "tenant_console.ui.importer",
     "tenant_console.ui.delete",
+    "tenant_console.ui.move",
     "tenant_console.ui.auditlog",
     "tenant_console.ui.savelist",
 )
