@@ -11,7 +11,6 @@ from tenant_console.cli.context import CliContext
 from tenant_console.cli.decisionflags import add_decision_arguments, read_decisions
 from tenant_console.cli.output import print_json, print_table, warn
 from tenant_console.core.errors import ConsoleError
-from tenant_console.core.move.targets import label_and_slug as _label_and_slug
 
 NAME = "move"
 HELP = "Move a tenant to another database: export, import, verify, delete the source; journaled and resumable."
@@ -185,6 +184,12 @@ def _start(ctx: CliContext) -> int:
         print(f"Moving {label} from {source} to {args.target}. Journal: {journal.path}")
         print(f"  (stopped at any point: --resume {journal.path}, --rollback {journal.path}, --status {journal.path})")
     return _drive(ctx, journal, "move")
+
+
+def _label_and_slug(registry: Any, selection: dict[str, Any], alias: str) -> tuple[str, str]:
+    from tenant_console.core.move.targets import label_and_slug
+
+    return label_and_slug(registry, selection, alias)
 
 
 def _confirm_delete(args: argparse.Namespace, label: str, slug: str, source: str) -> None:
