@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from tenant_console.core.errors import ConsoleError
@@ -20,6 +20,19 @@ from tenant_console.core.errors import ConsoleError
 if TYPE_CHECKING:
     from tenant_console.core.session import Session
     from tenant_console.ui.app import TenantConsoleApp
+
+
+@contextlib.contextmanager
+def writable(console: TenantConsoleApp, activity: str) -> Iterator[None]:
+    """The console writable, the banner saying ``activity``, for the block only (read-only again whatever
+    happens). :func:`audited_write` and the ``:move`` screen (whose mover has sessions of its own) use it."""
+    console.readonly = False
+    console.activity = activity
+    try:
+        yield
+    finally:
+        console.readonly = True
+        console.activity = ""
 
 
 async def audited_write(console: TenantConsoleApp, act: Any, work: Callable[[], Any], *, name: str, alias: str,
@@ -40,21 +53,19 @@ async def audited_write(console: TenantConsoleApp, act: Any, work: Callable[[], 
     session = console.project.session(name, alias=alias, readonly=False)
     if on_session is not None:
         on_session(session)
-    console.readonly = False
-    console.activity = activity
     try:
-        if tenant is not None:
-            await asyncio.to_thread(session.activate, tenant)
-        result = await asyncio.wrap_future(session.submit(work, readonly=False, scoped=scoped))
-    except Exception as exc:
-        with contextlib.suppress(ConsoleError):
-            await asyncio.to_thread(act.fail, exc, **failed)
-        raise
+        with writable(console, activity):
+            try:
+                if tenant is not None:
+                    await asyncio.to_thread(session.activate, tenant)
+                result = await asyncio.wrap_future(session.submit(work, readonly=False, scoped=scoped))
+            except Exception as exc:
+                with contextlib.suppress(ConsoleError):
+                    await asyncio.to_thread(act.fail, exc, **failed)
+                raise
     finally:
         if on_session is not None:
             on_session(None)
-        console.readonly = True
-        console.activity = ""
         await asyncio.to_thread(session.close)
     try:
         await asyncio.to_thread(end, act, result)

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from tenant_console.cli.scopeflags import ScopeFlag
-from tenant_console.ui.delete.screen import TypedConfirm
 from tenant_console.ui.importer.confirm import ApplyRunning, ConfirmApply
 from tenant_console.ui.move.progress import ModelProgress
 from tenant_console.ui.move.screen import MoveScreen
+from tenant_console.ui.screens.dialogs import TypedConfirm
 from tests.conftest import flush
 from tests.move.conftest import seeded as reseed
 from tests.ui.conftest import _project_on, notifications, ready, screen_is, until

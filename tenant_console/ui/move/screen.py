@@ -31,6 +31,7 @@ from tenant_console.core.errors import Cancelled, ConsoleError
 from tenant_console.ui.importer.summary import add_summary_columns, fill_summary
 from tenant_console.ui.move.progress import ModelProgress
 from tenant_console.ui.screens.base import ConsoleScreen
+from tenant_console.ui.writing import writable
 
 PHASES = ("export", "import", "verify", "delete")
 
@@ -203,11 +204,12 @@ class MoveScreen(ConsoleScreen):
                 self._worker = self.run_worker(self._move(), group="move-run", exclusive=True, exit_on_error=False)
 
         if self.delete_source:
-            from tenant_console.ui.delete.screen import TypedConfirm
+            from tenant_console.ui.screens.dialogs import TypedConfirm
 
             text += (f"\n[b red]Once the copy is verified, the tenant is deleted from {self.source}[/] (every row "
                      "backed up first, one transaction).")
-            self.app.push_screen(TypedConfirm(text, p.slug), done)
+            self.app.push_screen(TypedConfirm(text, p.slug, act="move it and then delete it from the source",
+                                              unchanged="nothing was moved"), done)
         else:
             from tenant_console.ui.importer.confirm import ConfirmApply
 
@@ -241,17 +243,13 @@ class MoveScreen(ConsoleScreen):
 
         job = MoveJob(progress=step, rows=rows)
         self._mover = mover = Mover(project, journal, job=job, decide=self._decider())
-        console.readonly = False
-        console.activity = f"WRITING: move to {self.target}"
         error: BaseException | None = None
         where: Any = None
-        try:
-            await asyncio.to_thread(_run, mover)
-        except Exception as exc:
-            error = exc
-        finally:
-            console.readonly = True
-            console.activity = ""
+        with writable(console, f"WRITING: move to {self.target}"):  # as a delete or an import does
+            try:
+                await asyncio.to_thread(_run, mover)
+            except Exception as exc:
+                error = exc
         try:
             where = await asyncio.to_thread(mover.where)
         except Exception:  # the status is a help, not a condition; the journal still says the phase
