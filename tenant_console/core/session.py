@@ -28,7 +28,7 @@ from django.db.models import Model
 
 from tenant_console.core import lockdown
 from tenant_console.core.backends import activate_all, disable_all
-from tenant_console.core.browse.labels import LabelCache, caching
+from tenant_console.core.browse.labels import LabelCache, caching, note_write
 from tenant_console.core.discovery import fill_implied
 from tenant_console.core.errors import Cancelled, ConsoleError, ScopeSelectionError, SessionClosed
 from tenant_console.core.readonly import ServerReadOnly, only_this_database, read_only
@@ -344,9 +344,10 @@ class Session:
                 self._labels.clear()
                 self._labels_scope = self._scope
             if not readonly and not self._current_readonly:  # never from inside a read-only call
-                # A write (or a rollback) may rename what a cached label shows: forget them before and after.
-                self._labels.clear()
-                stack.callback(self._labels.clear)
+                # A write (or a rollback) may rename what a cached label shows, in this session's cache or
+                # another's: every cache forgets its labels (after the call: once its connection is put back).
+                note_write()
+                stack.callback(note_write)
                 stack.enter_context(self._writable_connection())
             stack.enter_context(caching(self._labels))
             stack.enter_context(routed_to(self.alias))

@@ -108,6 +108,33 @@ def test_a_write_in_the_console_is_seen_on_the_next_page(project, session, event
     assert session.run(track_label) == old
 
 
+def test_a_write_in_another_session_is_seen_too(project, session, event_pks):
+    """The console's saves and deletes run in sessions of their own: a rename there is on the console
+    session's next page, though its labels were cached before."""
+    from conference.models import Submission, Track
+
+    scope = session.activate({"event": event_pks["democon"]})
+    reg = project.registry
+    sub_pk, track_id, old = session.run(
+        lambda: Submission.objects.filter(track__isnull=False).values_list("pk", "track_id", "track__name")[0])
+
+    def track_label():
+        return cells(paging.page_after(reg, SUBMISSIONS, scope, (sub_pk,), 1, inclusive=True))[0]["track"]
+
+    def rename(name):
+        Track._base_manager.filter(pk=track_id).update(name=name)
+
+    assert session.run(track_label) == f"#{track_id} {old}"
+    writer = project.session("writer", alias=session.alias, readonly=False)
+    try:
+        writer.run(rename, "Renamed elsewhere", scoped=False)
+        assert session.run(track_label) == f"#{track_id} Renamed elsewhere"
+    finally:
+        writer.run(rename, old, scoped=False)
+        writer.close()
+    assert session.run(track_label) == f"#{track_id} {old}"
+
+
 def test_the_cache_expires_and_is_only_used_inside_a_session(project, session, event_pks):
     from conference.models import Track
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -44,8 +45,10 @@ class LabelCache:
 
     * the key holds the active tenants, because a label's ``foreign`` flag depends on them: a label
       fetched in one tenant is never shown in another;
-    * the session drops it on every scope change and before and after every writable call, so a write
-      made in the console (a save, the writable REPL, a rollback) is seen by the next page;
+    * the session drops it on every scope change; and every writable call of any session in the process
+      (a save or a delete runs in a session of its own, the writable REPL in the console's) counts a write
+      before and after it (:func:`note_write`), which empties every cache at its next use, so a write made
+      in the console (a rollback too) is seen by the next page;
     * entries live ``max_age`` seconds at most: the application itself writes to the same database, and
       a renamed track shows its new name on pages fetched after that (rows already on screen are as old
       as their page anyway);
@@ -59,14 +62,17 @@ class LabelCache:
         self._labels: dict[tuple[Any, ...], dict[Any, Label]] = {}
         self._size = 0
         self._born = time.monotonic()
+        self._writes = _writes
 
     def clear(self) -> None:
         self._labels.clear()
         self._size = 0
         self._born = time.monotonic()
+        self._writes = _writes
 
     def bucket(self, key: tuple[Any, ...]) -> dict[Any, Label]:
-        if time.monotonic() - self._born > self.max_age or self._size > self.max_entries:
+        if (self._writes != _writes or time.monotonic() - self._born > self.max_age
+                or self._size > self.max_entries):
             self.clear()
         return self._labels.setdefault(key, {})
 
@@ -74,6 +80,19 @@ class LabelCache:
         before = len(bucket)
         bucket.update(found)
         self._size += len(bucket) - before
+
+
+_writes = 0  # writable calls begun or ended in this process (see note_write)
+_writes_lock = threading.Lock()
+
+
+def note_write() -> None:
+    """A write may have happened (or may be about to): every label cache is emptied at its next use.
+    The session calls it before and after each writable call, so a label read while the write was
+    under way is dropped too."""
+    global _writes
+    with _writes_lock:
+        _writes += 1
 
 
 _cache: contextvars.ContextVar[LabelCache | None] = contextvars.ContextVar("tenant_console_labels", default=None)
