@@ -336,8 +336,6 @@ def _skip_quoted(sql: str, i: int, quote: str, backslashes: bool) -> int:
     return m.end()
 
 
-
-
 def classify(sql: str, many: bool = False, vendor: str | None = None) -> Verdict:
     """Decide whether ``sql`` is a pure read on ``vendor``. Unknown or odd input is refused.
 
@@ -365,7 +363,11 @@ def _classify_with(sql: str, lexing: Lexing) -> Verdict:
     # Memoized for statements of ordinary length: a verdict depends on the text and the lexing alone (both
     # immutable, the verdict too), and the console sends the same texts again and again with other
     # parameters (each page of a list: tokenizing it was 0.5 ms of a 4 ms page).
-    return _classify_remembered(sql, lexing) if len(sql) <= 8192 else _classify_text(sql, lexing)
+    # Only an exact ``str`` is remembered: a subclass could hash and compare equal to a text already
+    # judged a read while saying something else.
+    if type(sql) is str and len(sql) <= 8192:
+        return _classify_remembered(sql, lexing)
+    return _classify_text(sql, lexing)
 
 
 @functools.lru_cache(maxsize=512)

@@ -348,3 +348,21 @@ def test_long_parameter_lists_stay_cheap():
 ])
 def test_placeholders_and_numbers_do_not_swallow_names(sql):
     assert not classify(sql, vendor=PG).allowed
+
+
+def test_a_remembered_verdict_is_never_given_to_a_str_subclass():
+    """A str subclass that hashes and compares like a read already judged is judged on its own text."""
+    from tenant_console.core.sqlguard import classify
+
+    read = "SELECT 1"
+    assert classify(read, vendor="postgresql").allowed
+
+    class Lookalike(str):
+        def __hash__(self) -> int:
+            return hash(read)
+
+        def __eq__(self, other: object) -> bool:
+            return other == read or str.__eq__(self, other)
+
+    verdict = classify(Lookalike("DELETE FROM conference_event"), vendor="postgresql")
+    assert not verdict.allowed
