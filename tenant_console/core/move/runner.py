@@ -318,10 +318,51 @@ class Mover:
         j.set_phase("verified", target_digest=there.as_dict())
         self.job.tell("verify", f"{there.total:,} rows in {len(there.models)} models: counts and checksums equal")
 
-    def delete_source(self, *, again: bool = False) -> None:
+    def _whole_tenant_preview(self, alias: str) -> tuple[Any, str, list[str]]:
+        """The delete preview of the whole tenant on ``alias``, its slug, and why it may not be deleted."""
         from tenant_console.core.delete import preview_delete, refusals, tenant_slug, whole_tenant_roots
+
+        roots = self.read(alias, whole_tenant_roots, self.registry, alias, self.tenant)
+        preview = self.read(alias, preview_delete, self.registry, alias, self.tenant, roots, whole_tenant=True)
+        slug = self.read(alias, tenant_slug, self.registry, alias, preview, self.tenant)
+        reasons = refusals(preview, allow_cross_tenant=False, tenant_confirmation=slug, tenant_slug=slug)
+        return preview, slug, reasons
+
+    def _audited_delete(self, alias: str, preview: Any, slug: str, backup: Any, phase: str, *,
+                        announce: tuple[str, str], audit: Mapping[str, Any],
+                        before_delete: Callable[[], None] | None = None) -> Any:
+        """Delete the whole tenant from ``alias`` in one transaction (backup first), audited: the act is
+        begun before anything is written (no record, no delete), failed if the delete raises, ended
+        with the report if it commits.
+
+        Used by the delete of the source (``phase="delete"``) and the rollback's removal from the
+        target (``"remove"``). The checkpoint ``(phase, "start")`` is ``before_delete``'s to call
+        inside the transaction when there is one, else it comes just before it; ``(phase, "committed")``
+        after the commit (the kill trials stop there). ``announce`` (progress phase, text) is told
+        after the act is begun; ``audit`` adds to the act's record.
+        """
+        from tenant_console.core.delete import apply_delete
         from tenant_console.core.export.storage import LocalOutput
 
+        act = self.project.audit.begin("delete", scope={d: str(pk) for d, pk in self.tenant.items()},
+                                       database=alias, counts=preview.counts(), backup=str(backup),
+                                       move=self.journal.id, whole_tenant=True, **audit)
+        self.job.tell(*announce)
+        if before_delete is None:
+            checkpoint(phase, "start")
+        try:
+            report = self.write(alias, apply_delete, self.project, alias, self.tenant, {},
+                                expected=preview.fingerprint(), backup=LocalOutput(backup), tenant_confirmation=slug,
+                                tenant_slug=slug, cancel=self.job.cancelled, whole_tenant=True,
+                                before_delete=before_delete)
+        except BaseException as exc:
+            act.fail(exc, deleted=False)
+            raise
+        act.end("ok", deleted=report.deleted, total=report.total, backup_sha256=report.backup_sha256)
+        checkpoint(phase, "committed")
+        return report
+
+    def delete_source(self, *, again: bool = False) -> None:
         j = self.journal
         backup = j.file(SOURCE_BACKUP_NAME)
         if again and not self.has_tenant(self.source):
@@ -332,21 +373,13 @@ class Mover:
         _remove_export(backup)
         self.job.tell("delete", f"previewing the delete of {j.tenant_label} from {self.source}")
         checkpoint("delete", "preview")
-        roots = self.read(self.source, whole_tenant_roots, self.registry, self.source, self.tenant)
-        preview = self.read(self.source, preview_delete, self.registry, self.source, self.tenant, roots,
-                            whole_tenant=True)
-        slug = self.read(self.source, tenant_slug, self.registry, self.source, preview, self.tenant)
-        reasons = refusals(preview, allow_cross_tenant=False, tenant_confirmation=slug, tenant_slug=slug)
+        preview, slug, reasons = self._whole_tenant_preview(self.source)
         if reasons:
             j.set_phase("verified", note="the source could not be deleted: " + " ".join(reasons))
             raise MoveRefused(f"The tenant is complete and verified in both databases, but it cannot be deleted from "
                               f"{self.source}: {' '.join(reasons)} Nothing was deleted. Resolve that, then "
                               f"--resume {j.path}; or keep both copies, or roll back (--rollback {j.path}).")
         j.set_phase("deleting", deleted={"backup": SOURCE_BACKUP_NAME, "rows": preview.total})
-        act = self.project.audit.begin("delete", scope={d: str(pk) for d, pk in self.tenant.items()},
-                                       database=self.source, roots=preview.roots[:20], counts=preview.counts(),
-                                       updated=preview.total_updated, tenant_deleted=preview.tenants_deleted,
-                                       backup=str(backup), move=j.id, whole_tenant=True)
         expected = TenantDigest.from_dict(self.source, j.source_digest or {})
 
         def unchanged() -> None:
@@ -360,21 +393,16 @@ class Mover:
                     f"(--rollback {j.path}) and move again.")
             checkpoint("delete", "start")
 
-        from tenant_console.core.delete import apply_delete
-
-        self.job.tell("delete", f"deleting {preview.total:,} rows from {self.source} (backup first, one transaction)")
         try:
-            report = self.write(self.source, apply_delete, self.project, self.source, self.tenant, {},
-                                expected=preview.fingerprint(), backup=LocalOutput(backup), tenant_confirmation=slug,
-                                tenant_slug=slug, cancel=self.job.cancelled, whole_tenant=True,
-                                before_delete=unchanged)
-        except BaseException as exc:
-            act.fail(exc, deleted=False)
-            if isinstance(exc, MoveRefused):
-                j.set_phase("verified", note=exc.message)
+            report = self._audited_delete(
+                self.source, preview, slug, backup, "delete", before_delete=unchanged,
+                announce=("delete", f"deleting {preview.total:,} rows from {self.source} (backup first, one "
+                                    "transaction)"),
+                audit={"roots": preview.roots[:20], "updated": preview.total_updated,
+                       "tenant_deleted": preview.tenants_deleted})
+        except MoveRefused as exc:
+            j.set_phase("verified", note=exc.message)
             raise
-        act.end("ok", deleted=report.deleted, total=report.total, backup_sha256=report.backup_sha256)
-        checkpoint("delete", "committed")
         self._record_deleted(backup, sha256=report.backup_sha256, total=report.total)
 
     def _record_deleted(self, backup: Any, *, sha256: str | None = None, total: int | None = None,
@@ -443,9 +471,6 @@ class Mover:
         j.set_phase("source_restored")
 
     def remove_target(self) -> None:
-        from tenant_console.core.delete import apply_delete, preview_delete, refusals, tenant_slug, whole_tenant_roots
-        from tenant_console.core.export.storage import LocalOutput
-
         j = self.journal
         backup = j.file(TARGET_BACKUP_NAME)
         if j.phase != "removing_target":
@@ -462,29 +487,14 @@ class Mover:
                     f"in both databases. Delete it from {self.target} yourself (`tenant-console --database "
                     f"{self.target} delete ...`) if that is really meant.")
             _remove_export(backup)  # a removal that was rolled back (the tenant is still there) left it
-            roots = self.read(self.target, whole_tenant_roots, self.registry, self.target, self.tenant)
-            preview = self.read(self.target, preview_delete, self.registry, self.target, self.tenant, roots,
-                                whole_tenant=True)
-            slug = self.read(self.target, tenant_slug, self.registry, self.target, preview, self.tenant)
-            reasons = refusals(preview, allow_cross_tenant=False, tenant_confirmation=slug, tenant_slug=slug)
+            preview, slug, reasons = self._whole_tenant_preview(self.target)
             if reasons:
                 raise MoveRefused(f"The tenant cannot be removed from {self.target}: {' '.join(reasons)} Nothing "
                                   "was removed; the tenant is in both databases.")
-            self.job.tell("rollback", f"removing {preview.total:,} rows from {self.target} (backup first)")
-            act = self.project.audit.begin("delete", scope={d: str(pk) for d, pk in self.tenant.items()},
-                                           database=self.target, counts=preview.counts(), backup=str(backup),
-                                           move=j.id, whole_tenant=True, rollback=True)
-            checkpoint("remove", "start")
-            try:
-                report = self.write(self.target, apply_delete, self.project, self.target, self.tenant, {},
-                                    expected=preview.fingerprint(), backup=LocalOutput(backup),
-                                    tenant_confirmation=slug, tenant_slug=slug, cancel=self.job.cancelled,
-                                    whole_tenant=True)
-            except BaseException as exc:
-                act.fail(exc, deleted=False)
-                raise
-            act.end("ok", deleted=report.deleted, total=report.total, backup_sha256=report.backup_sha256)
-            checkpoint("remove", "committed")
+            self._audited_delete(self.target, preview, slug, backup, "remove",
+                                 announce=("rollback", f"removing {preview.total:,} rows from {self.target} "
+                                                       "(backup first)"),
+                                 audit={"rollback": True})
         shared = _shared_new(j)
         j.set_phase("rolled_back", note=(f"{shared:,} shared rows the import created in {self.target} (users, "
                                          "content types...) were left there" if shared else None))
