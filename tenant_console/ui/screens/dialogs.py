@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from rich.markup import escape
 from rich.table import Table
@@ -17,6 +18,15 @@ from textual.widgets import Input, Static
 from tenant_console.ui.widgets.history_input import HistoryInput, remember
 
 DISABLE_WORD = "DISABLE"
+
+
+def focus_input(screen: ModalScreen[Any]) -> None:
+    """Focus the dialog's input now, not after a refresh (keys typed ahead are waiting for it); its cursor
+    does not blink in a headless run (stable snapshots)."""
+    inp = screen.query_one(Input)
+    if screen.app.is_headless:
+        inp.cursor_blink = False
+    screen.set_focus(inp)
 
 
 class CommandLine(ModalScreen[str | None]):
@@ -45,10 +55,7 @@ class CommandLine(ModalScreen[str | None]):
                                id="cmd-input", history=self.history)
 
     def on_mount(self) -> None:
-        inp = self.query_one(Input)
-        if self.app.is_headless:
-            inp.cursor_blink = False
-        self.set_focus(inp)  # now, not after a refresh: keys typed ahead are waiting for this box
+        focus_input(self)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -94,10 +101,7 @@ class TypedConfirm(ModalScreen[bool]):
             yield Static("", id="typed-error")
 
     def on_mount(self) -> None:
-        inp = self.query_one(Input)
-        if self.app.is_headless:
-            inp.cursor_blink = False
-        self.set_focus(inp)  # now, not after a refresh: keys typed ahead are waiting for this box
+        focus_input(self)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
