@@ -3,8 +3,9 @@
 It has the shapes real django-scopes projects have: unscoped shared models
 (``auth.User``, ``Organiser``), scoping through a path (``submission__event``),
 a GenericForeignKey activity log, a self-referential FK, nullable FKs, a
-FileField, a JSONField, a UUID primary key, a UniqueConstraint, an explicit
-many-to-many ``through`` model and multi-table inheritance.
+FileField, a JSONField, a UUID primary key, UniqueConstraints (plain, conditional as pretix's
+``one_default_per_event``, and over expressions), an explicit many-to-many ``through`` model and
+multi-table inheritance.
 """
 
 import uuid
@@ -13,6 +14,8 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower, Trim
 from django_scopes import ScopedManager
 
 
@@ -59,6 +62,10 @@ class Track(models.Model):
 
     objects = ScopedManager(event="event")
 
+    class Meta:
+        # Over an expression the import's plan cannot evaluate (Trim): the database decides at the insert.
+        constraints = [models.UniqueConstraint("event", Lower(Trim("name")), name="unique_track_name_per_event")]
+
     def __str__(self):
         return self.name
 
@@ -71,7 +78,12 @@ class Tag(models.Model):
     objects = ScopedManager(event="event")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["event", "tag"], name="unique_tag_per_event")]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "tag"], name="unique_tag_per_event"),
+            # "Python" and "python" are the same tag (an expression constraint: not supported, so not created,
+            # on MariaDB, whose default collation compares them equal anyway).
+            models.UniqueConstraint(Lower("tag"), "event", name="unique_tag_per_event_ci"),
+        ]
 
     def __str__(self):
         return self.tag
@@ -149,7 +161,12 @@ class SpeakerRole(models.Model):
     objects = ScopedManager(event="submission__event")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["submission", "user"], name="unique_speaker_role")]
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "user"], name="unique_speaker_role"),
+            # One primary speaker per submission: a conditional constraint (as pretix's TaxRule has one default
+            # per event); a partial index, which MariaDB does not have, so there only the project enforces it.
+            models.UniqueConstraint(fields=["submission"], condition=Q(is_primary=True), name="one_primary_speaker"),
+        ]
 
 
 class Resource(models.Model):

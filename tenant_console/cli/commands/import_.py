@@ -234,6 +234,8 @@ def _saved_message(path: Any, plan: Any, resolution: Any) -> None:
 
 
 def _print_dangling_generic(plan: Any) -> None:
+    for line in plan.unchecked:  # unique constraints over expressions the plan could not evaluate
+        print(f"  not checked: {line}")
     if not plan.dangling_generic:
         return
     print(f"  {len(plan.dangling_generic):,} object(s) have a generic foreign key to an object that exists neither "

@@ -117,12 +117,18 @@ class Applier:
         self.report.seconds = time.perf_counter() - started
         return self.report
 
-    @staticmethod
-    def _refused(exc: DatabaseError) -> None:
+    def _unchecked_hint(self) -> str:
+        """What the plan said it could not check (unique constraints over expressions), for a refusal."""
+        if not self.plan.unchecked:
+            return ""
+        names = "; ".join(line.split(" is over ")[0] for line in self.plan.unchecked)
+        return f" The plan could not check {names}: change the file's values that the constraint refuses, or skip them."
+
+    def _refused(self, exc: DatabaseError) -> None:
         if isinstance(exc, IntegrityError):
             raise ApplyFailed(
                 f"The database refused the import, so nothing was written (the transaction was rolled back): "
-                f"{' '.join(str(exc).split())}"
+                f"{' '.join(str(exc).split())}.{self._unchecked_hint()}"
             )
         raise ApplyFailed(  # DataError and the like: a value the plan should have refused
             "The database refused a value of the import, so nothing was written (the transaction was rolled "
@@ -460,7 +466,7 @@ class Applier:
         except IntegrityError as exc:
             raise ApplyFailed(
                 f"The database refused the {label} rows, so nothing was written (the transaction was rolled back): "
-                f"{' '.join(str(exc).split())}"
+                f"{' '.join(str(exc).split())}.{self._unchecked_hint()}"
             )
         if written:
             self.report.written[label] = written

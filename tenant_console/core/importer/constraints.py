@@ -7,6 +7,9 @@ violates one is an ``invalid_value`` naming the constraint. Conditions made of p
 (``exact``, ``in``, ``isnull``, ``gt``/``gte``/``lt``/``lte``, ``AND``/``OR``/``NOT``) are decided
 in Python; any other (expressions, functions, ``F()``) by the target database itself, with Django's own
 ``Q.check`` (one ``SELECT`` of the values, no table read).
+
+The same evaluation decides which rows a conditional unique constraint binds (:func:`condition_holds`,
+used by the plan's unique checks): one definition of "the condition holds for this row".
 """
 
 from __future__ import annotations
@@ -84,23 +87,55 @@ def violated(model: type[models.Model], values: dict[str, Any], alias: str,
         cond = condition_of(constraint)
         held = q_holds(cond, values)
         if held is None:
-            against = {}
-            for name, value in values.items():
-                try:
-                    f: Any = model._meta.get_field(name)
-                except FieldDoesNotExist:
-                    continue
-                against[name] = Value(value, output_field=f if not f.is_relation else f.target_field)
-            held = _database_says(cond, against, alias)
+            held = _database_says(cond, _against(model, values), alias, unknown=True)
         if held is False:
             fields = ", ".join(f"{k}={values[k]!r}" for k in _names(cond) if k in values)
             return f"constraint {constraint.name}: violated by {fields or 'the row'}"
     return None
 
 
-def _database_says(cond: Q, against: dict[str, Any], alias: str) -> bool:
+def condition_holds(model: type[models.Model], cond: Q, values: dict[str, Any], alias: str) -> bool:
+    """Whether a row (Python values by field name and attname) is one that a conditional unique constraint
+    binds: its condition is true. Unknown (a NULL compared) is not true: as a partial index's ``WHERE``,
+    the row is left out. Decided as for check constraints (:func:`q_holds`, else the target database)."""
+    held = q_holds(cond, values)
+    if held is None:
+        held = _database_says(cond, _against(model, values), alias, unknown=False)
+    return held
+
+
+def condition_text(q: Any) -> str:
+    """A condition as an operator reads it: ``default=True``, ``mode='organizer' and active=True``."""
+    if not isinstance(q, Q):
+        return str(q)
+    parts = []
+    for child in q.children:
+        if isinstance(child, Q):
+            text = condition_text(child)
+            parts.append(f"({text})" if len(child.children) > 1 and not child.negated else text)
+        elif isinstance(child, tuple) and len(child) == 2:
+            parts.append(f"{child[0]}={child[1]!r}")
+        else:
+            parts.append(str(child))
+    text = f" {q.connector.lower()} ".join(parts)
+    return f"not ({text})" if q.negated else text
+
+
+def _against(model: type[models.Model], values: dict[str, Any]) -> dict[str, Any]:
+    against = {}
+    for name, value in values.items():
+        try:
+            f: Any = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        against[name] = Value(value, output_field=f if not f.is_relation else f.target_field)
+    return against
+
+
+def _database_says(cond: Q, against: dict[str, Any], alias: str, *, unknown: bool) -> bool:
     """``Q.check`` without its savepoint (the plan runs in a read-only block, whose guard refuses
-    savepoints): one ``SELECT`` of the values; unknown (NULL) passes, as in a CHECK."""
+    savepoints): one ``SELECT`` of the values; ``unknown`` is what a NULL outcome counts as (a CHECK
+    passes it, a partial index's ``WHERE`` leaves the row out)."""
     from django.db import connections
     from django.db.models import BooleanField
     from django.db.models.functions import Coalesce
@@ -112,8 +147,8 @@ def _database_says(cond: Q, against: dict[str, Any], alias: str) -> bool:
         query.add_annotation(value, name, select=False)
     query.add_annotation(Value(1), "_check")
     if connections[alias].features.supports_comparing_boolean_expr:
-        query.add_q(Q(Coalesce(cond, True, output_field=BooleanField())))
-    else:
+        query.add_q(Q(Coalesce(cond, unknown, output_field=BooleanField())))
+    else:  # a WHERE leaves an unknown row out: right for ``unknown=False``
         query.add_q(cond)
     return query.get_compiler(using=alias).execute_sql(SINGLE) is not None
 

@@ -7,13 +7,15 @@ introspect per object.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
 from django.contrib.contenttypes.fields import GenericForeignKey
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.db.models import Model
+from django.db.models import F, Model, Q
 
 from tenant_console.core.discovery import ScopeRegistry
 
@@ -60,6 +62,8 @@ class ModelInfo:
     gfks: list[GfkInfo]
     parent_link: FkInfo | None  # multi-table inheritance: the pk is also a key of the parent
     unique_sets: list[tuple[str, ...]]  # attnames of unique fields, unique_together, UniqueConstraints
+    #: Unique constraints with a condition or over expressions (:class:`UniqueRule`), checked apart.
+    unique_rules: list[UniqueRule] = field(default_factory=list)
     scope_paths: dict[str, str] = field(default_factory=dict)
     tenant_dimensions: list[str] = field(default_factory=list)
 
@@ -86,6 +90,87 @@ def _fk(f: Any) -> FkInfo:
                   natural=uses_natural_key(target), to_pk=f.target_field.primary_key)
 
 
+#: Functions a unique expression may apply to a column that the plan evaluates in Python (and, on the
+#: target, with the same Django function).
+FUNCTIONS: dict[str, Callable[[Any], Any]] = {
+    "lower": lambda v: v.lower() if isinstance(v, str) else v,
+    "upper": lambda v: v.upper() if isinstance(v, str) else v,
+}
+
+
+@dataclass(frozen=True)
+class UniqueRule:
+    """A unique constraint that binds only the rows its ``condition`` holds for (pretix's
+    ``TaxRule.one_default_per_event``: ``fields=["event"], condition=Q(default=True)``), or whose
+    values are expressions (``UniqueConstraint(Lower("tag"), "event")``), or both.
+
+    ``names`` are the columns it reads: the clash set, what a rename changes. ``functions`` gives per
+    column ``None`` (the value itself) or a key of :data:`FUNCTIONS`. A rule with an expression the plan
+    cannot evaluate (any other function, arithmetic, a lookup through a relation) is not ``checkable``:
+    the plan says so, and the database decides at the insert.
+    """
+
+    name: str
+    names: tuple[str, ...]
+    functions: tuple[str | None, ...]
+    condition: Q | None
+    checkable: bool = True
+    expression: str = ""  # the constraint's expressions as written, for a rule that cannot be checked
+
+    def parts(self) -> str:
+        """``lower(tag), event_id``."""
+        return ", ".join(n if fn is None else f"{fn}({n})" for n, fn in zip(self.names, self.functions, strict=True))
+
+
+def _expression_part(expr: Any, opts: Any) -> tuple[str, str | None] | None:
+    """``(attname, function)`` of one expression of a unique constraint, or None if the plan cannot evaluate it."""
+    from django.db.models.functions import Lower, Upper
+
+    function: str | None = None
+    if isinstance(expr, (Lower, Upper)):
+        sources = expr.get_source_expressions()
+        if len(sources) != 1:
+            return None
+        function, expr = ("lower" if isinstance(expr, Lower) else "upper"), sources[0]
+    name = getattr(expr, "name", "") if type(expr) is F else ""
+    if not name or "__" in name:
+        return None
+    try:
+        f = opts.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    if not f.concrete or f.many_to_many:
+        return None
+    return f.attname, function
+
+
+def _unique_rules(model: type[Model]) -> tuple[list[tuple[str, ...]], list[UniqueRule]]:
+    """The unique constraints beyond plain field sets: expressions that are all plain columns and have no
+    condition (pretix's ``UniqueConstraint("organizer", "secret")``) are field sets; the rest are rules."""
+    opts: Any = model._meta
+    sets: list[tuple[str, ...]] = []
+    rules: list[UniqueRule] = []
+    total = set(map(id, opts.total_unique_constraints))
+    for c in opts.constraints:
+        if not isinstance(c, models.UniqueConstraint) or id(c) in total:
+            continue
+        if c.expressions:
+            parts = [_expression_part(e, opts) for e in c.expressions]
+        else:
+            parts = [(opts.get_field(n).attname, None) for n in c.fields]
+        if any(p is None for p in parts):
+            rules.append(UniqueRule(c.name, (), (), c.condition, checkable=False,
+                                    expression=", ".join(str(e) for e in c.expressions) or ", ".join(c.fields)))
+            continue
+        names = tuple(p[0] for p in parts if p is not None)
+        functions = tuple(p[1] for p in parts if p is not None)
+        if c.condition is None and not any(functions):
+            sets.append(names)
+        else:
+            rules.append(UniqueRule(c.name, names, functions, c.condition))
+    return sets, rules
+
+
 def _unique_sets(model: type[Model]) -> list[tuple[str, ...]]:
     opts: Any = model._meta
     sets: list[tuple[str, ...]] = []
@@ -96,6 +181,7 @@ def _unique_sets(model: type[Model]) -> list[tuple[str, ...]]:
         sets.append(tuple(opts.get_field(n).attname for n in names))
     for c in opts.total_unique_constraints:  # UniqueConstraints without condition or expressions
         sets.append(tuple(opts.get_field(n).attname for n in c.fields))
+    sets += _unique_rules(model)[0]
     local = {f.attname for f in opts.local_concrete_fields}
     seen: list[tuple[str, ...]] = []
     for s in sets:
@@ -135,6 +221,8 @@ def _model_info(model: type[Model]) -> ModelInfo:
         natural=uses_natural_key(model), local_fields=local, plain=plain, fks=fks,
         m2ms=[m for m in m2ms if m.through._meta.auto_created], gfks=gfks, parent_link=parent,
         unique_sets=_unique_sets(model),
+        unique_rules=[r for r in _unique_rules(model)[1]
+                      if not r.checkable or set(r.names) <= {f.attname for f in local}],
     )
 
 

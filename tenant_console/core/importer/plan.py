@@ -33,7 +33,7 @@ from typing import Any, Generic, TypeVar, overload
 from django.db.models import Model, Q
 
 from tenant_console.core.discovery import ScopeRegistry
-from tenant_console.core.importer.meta import ModelInfo, get_model, model_info
+from tenant_console.core.importer.meta import FUNCTIONS, ModelInfo, UniqueRule, get_model, model_info
 from tenant_console.core.importer.reader import Export, Row, key_text
 from tenant_console.core.importer.refs import Ref, RefReader
 from tenant_console.core.importer.retarget import NEW_KEY, Retarget, is_new
@@ -221,6 +221,9 @@ class Plan:
     missing: set[Ref] = field(default_factory=set)
     #: Generic FKs to objects that exist nowhere: ``(item ref, why)``; imported as they are, flagged.
     dangling_generic: list[tuple[str, str]] = field(default_factory=list)
+    #: Unique constraints over expressions the plan cannot evaluate: one sentence each; the database decides
+    #: at the insert (a refusal rolls the whole import back).
+    unchecked: list[str] = field(default_factory=list)
 
     def all_items(self) -> Iterator[Item]:
         for items in self.items.values():
@@ -257,7 +260,8 @@ class Plan:
                                "database": self.alias, "vendor": self.vendor, "target": self.retarget.describe(),
                                "totals": self.totals(), "models": self.summary(),
                                "schema_differences": [d.as_dict() for d in self.export.schema_differences],
-                               "dangling_generic": [{"ref": r, "detail": d} for r, d in self.dangling_generic]}
+                               "dangling_generic": [{"ref": r, "detail": d} for r, d in self.dangling_generic],
+                               "unchecked_constraints": list(self.unchecked)}
         if conflicts:
             items = self.conflicts()
             out["conflicts"] = [i.as_dict() for i in (items[:limit] if limit else items)]
@@ -374,6 +378,7 @@ class Planner:
                     it.cls = "schema"
                     it.detail = "; ".join(diffs)
                 continue
+            self._note_unchecked(label, items)
             valid = [it for it in items if it.cls == "new"]
             self._existing(label, valid)
             self._in_file_unique(label, [it for it in valid if it.cls in ("new", "key_clash")])
@@ -393,6 +398,15 @@ class Planner:
                 )
         self.progress("plan", total, total)
         return self.plan
+
+    def _note_unchecked(self, label: str, items: list[Item]) -> None:
+        for rule in self.infos[label].unique_rules:
+            if not rule.checkable and items:
+                where = f" for the rows where {_condition(rule)}" if rule.condition is not None else ""
+                self.plan.unchecked.append(
+                    f"{label}: the unique constraint {rule.name} ({rule.expression}){where} is over expressions the "
+                    f"plan cannot evaluate, so its {len(items):,} object(s) were not checked against it; the "
+                    "database checks it at the insert, and if it refuses, nothing is written")
 
     def _validate(self) -> None:
         """Index the rows; a key the file holds twice, or a value its field refuses, is a conflict of its own."""
@@ -421,13 +435,37 @@ class Planner:
                 items.append(item)
             self.plan.items[label] = items
 
+    def _unique_checks(self, info: ModelInfo) -> list[tuple[tuple[str, ...], UniqueRule | None]]:
+        """Every unique set the plan checks: the plain ones (rule None) and the checkable rules."""
+        checks: list[tuple[tuple[str, ...], UniqueRule | None]] = [(names, None) for names in info.unique_sets]
+        return checks + [(r.names, r) for r in info.unique_rules if r.checkable]
+
+    def _bound(self, info: ModelInfo, rule: UniqueRule | None, values: dict[str, Any]) -> bool:
+        """Whether the row is one the constraint binds (a conditional one: its condition holds, with the values
+        as they would be written, so against the retargeted ones)."""
+        if rule is None or rule.condition is None:
+            return True
+        from tenant_console.core.importer.constraints import condition_holds
+
+        named = dict(values)
+        for fk in info.fks:
+            if fk.attname in values:
+                named[fk.name] = values[fk.attname]
+        known = {k: v for k, v in named.items() if not is_new(v)}
+        try:
+            return condition_holds(info.model, rule.condition, known, self.alias)
+        except Exception:  # a condition on a column whose value is a new key: bound, so checked
+            return True
+
     def _in_file_unique(self, label: str, items: list[Item]) -> None:
-        """Two rows of the file with the same unique values: the later ones are duplicates."""
+        """Two rows of the file with the same unique values: the later ones are duplicates. A conditional
+        constraint compares only the rows its condition holds for; an expression one the expressions' values."""
         info = self.infos[label]
-        if len(items) < 2 or not info.unique_sets:
+        checks = self._unique_checks(info)
+        if len(items) < 2 or not checks:
             return
         names_of = {f.attname: f.name for f in info.local_fields}
-        for names in info.unique_sets:
+        for names, rule in checks:
             if names == (info.pk_attname,):
                 continue
             # The values' hashes, not the values: a million rows' unique values would cost ~150 bytes each.
@@ -437,11 +475,11 @@ class Planner:
             for it in items:
                 if it.cls not in ("new", "key_clash"):
                     continue
-                key = self._unique_key(info, it, names)
+                key = self._unique_key(info, it, names, rule)
                 if key is None:
                     continue
                 first = seen.setdefault(hash(key), it)
-                if first is not it and self._unique_key(info, first, names) != key:
+                if first is not it and self._unique_key(info, first, names, rule) != key:
                     first = collided.setdefault(key, it)
                 if first is it:
                     continue
@@ -449,14 +487,21 @@ class Planner:
                 shown = ", ".join(f"{names_of.get(n, n)}={values[n]!r}" for n in names)
                 it.cls = "duplicate"
                 it.detail = (f"line {it.row.line} has {shown}, as line {first.row.line} ({label} "
-                             f"{key_text(first.key)}) has; they must be unique, so only the first can be imported")
+                             f"{key_text(first.key)}) has; they must be unique{_rule_text(rule)}, so only the first "
+                             "can be imported")
 
-    def _unique_key(self, info: ModelInfo, it: Item, names: tuple[str, ...]) -> tuple[str, ...] | None:
-        """The item's values of a unique set as the target database compares them (None: not all set)."""
+    def _unique_key(self, info: ModelInfo, it: Item, names: tuple[str, ...],
+                    rule: UniqueRule | None = None) -> tuple[str, ...] | None:
+        """The item's values of a unique set as the target database compares them (None: not all set, or a
+        row the constraint's condition leaves out)."""
         values = self.incoming_values(info, it)
         if any(values.get(n) is None or is_new(values.get(n)) or n not in values for n in names):
             return None
-        return tuple(self._compared(info, n)(values[n]) for n in names)
+        if not self._bound(info, rule, values):
+            return None
+        functions = rule.functions if rule is not None else (None,) * len(names)
+        return tuple(self._compared(info, n)(FUNCTIONS[fn](values[n]) if fn else values[n])
+                     for n, fn in zip(names, functions, strict=True))
 
     def _natural_keys(self) -> None:
         """Give natural-key rows their key, and resolve every natural key in the target."""
@@ -717,50 +762,63 @@ class Planner:
             it.cls = "identical"
 
     def _unique_clashes(self, label: str, items: list[Item]) -> None:
-        """Every unique set of every object (unique fields, ``unique_together``, unique constraints):
-        an object can clash on several (pretalx's Submission has ``code`` and ``review_code``), and each
-        is recorded, so that a rename or a decision resolves all of them, not only the first."""
+        """Every unique set of every object (unique fields, ``unique_together``, unique constraints, conditional
+        and expression ones included): an object can clash on several (pretalx's Submission has ``code`` and
+        ``review_code``), and each is recorded, so that a rename or a decision resolves all of them, not only
+        the first."""
         info = self.infos[label]
-        if not items or not info.unique_sets:
+        if not items or not self._unique_checks(info):
             return
         for batch in chunks(items, self.batch):
             self._unique_clashes_batch(label, info, batch)
 
     def _unique_clashes_batch(self, label: str, info: ModelInfo, items: Sequence[Item]) -> None:
+        from django.db.models.functions import Lower, Upper
+
         values = {id(it): self.incoming_values(info, it) for it in items}
         fields = info.fields_by_attname
-        for names in info.unique_sets:
+        for names, rule in self._unique_checks(info):
+            functions = rule.functions if rule is not None else (None,) * len(names)
+            # The columns compared: a function's value is an annotation of the same function on the target.
+            exprs = {f"_tc_unique_{i}": (Lower if fn == "lower" else Upper)(fields[n].name)
+                     for i, (n, fn) in enumerate(zip(names, functions, strict=True)) if fn}
+            cols = [f"_tc_unique_{i}" if fn else n for i, (n, fn) in enumerate(zip(names, functions, strict=True))]
             wanted: dict[tuple[Any, ...], Item] = {}
             for it in items:
                 v = values[id(it)]
                 if it.cls not in ("new", "key_clash", "unique_clash") or any(
-                        v.get(n) is None or is_new(v.get(n)) for n in names):
+                        v.get(n) is None or is_new(v.get(n)) for n in names) or not self._bound(info, rule, v):
                     continue
-                wanted[tuple(v[n] for n in names)] = it
+                wanted[tuple(FUNCTIONS[fn](v[n]) if fn else v[n] for n, fn in zip(names, functions, strict=True))] = it
             keys = list(wanted)
             size = self.batch if len(names) == 1 else Q_CHUNK
+            target = self.qs(info.model)
+            if rule is not None and rule.condition is not None:
+                target = target.filter(rule.condition)  # only the rows the constraint binds can hold the value
             for chunk in chunks(keys, size):
                 if len(names) == 1:
-                    q = Q(**{f"{names[0]}__in": [k[0] for k in chunk]})
+                    q = Q(**{f"{cols[0]}__in": [k[0] for k in chunk]})
                 else:
                     q = Q()
                     for k in chunk:
-                        q |= Q(**dict(zip(names, k, strict=False)))
+                        q |= Q(**dict(zip(cols, k, strict=False)))
                 ann = self._scope_annotations(info)
-                for row in self.qs(info.model).filter(q).annotate(**ann).values(
-                        *[f.attname for f in info.local_fields], *ann):
-                    k = tuple(row[n] for n in names)
+                for row in target.annotate(**exprs).filter(q).annotate(**ann).values(
+                        *[f.attname for f in info.local_fields], *ann, *exprs):
+                    k = tuple(row[c] for c in cols)
+                    for col in exprs:
+                        row.pop(col)
                     it = wanted.get(_norm_key(k, wanted))  # type: ignore[assignment]
                     if it is None or it.cls not in ("new", "key_clash", "unique_clash"):
                         continue
                     pk = row[info.pk_attname]
-                    if it.cls == "unique_clash" and any(p == pk and s == names for s, p in it.clash_sets):
+                    if it.cls == "unique_clash" and any(p == pk and set(s) == set(names) for s, p in it.clash_sets):
                         continue
                     tenants = {d: row.pop(f"_tc_scope_{d}") for d in info.scope_paths}
                     m2m = self._existing_m2m(info, [pk]).get(pk)
                     self.plan.seen.setdefault(label, {})[pk] = row_digest(info, row, m2m)
                     shown = ", ".join(f"{fields[n].name}={row[n]!r}" for n in names)
-                    held = f"{shown} is already held by {label} {pk} in the target"
+                    held = f"{shown} is already held by {label} {pk} in the target{_rule_text(rule)}"
                     other = ""
                     for dim in info.scope_paths:
                         mine = self.incoming_tenant(info, it.row, dim)
@@ -852,6 +910,21 @@ def _key(natural: bool, raw: Any, model: type[Model] | None) -> Any:
         return model._meta.pk.to_python(raw)
     except Exception:
         return raw
+
+
+def _rule_text(rule: UniqueRule | None) -> str:
+    """`` (unique constraint NAME over lower(tag), event_id, for the rows where default=True)``, or nothing."""
+    if rule is None:
+        return ""
+    over = f" over {rule.parts()}" if any(rule.functions) else ""
+    where = f", for the rows where {_condition(rule)}" if rule.condition is not None else ""
+    return f" (unique constraint {rule.name}{over}{where})"
+
+
+def _condition(rule: UniqueRule) -> str:
+    from tenant_console.core.importer.constraints import condition_text
+
+    return condition_text(rule.condition)
 
 
 def _norm_key(k: tuple[Any, ...], wanted: dict[tuple[Any, ...], Any]) -> tuple[Any, ...]:
