@@ -15,7 +15,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelatio
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower, Trim
+from django.db.models.functions import Lower, Trim, Upper
 from django_scopes import ScopedManager
 
 
@@ -61,10 +61,6 @@ class Track(models.Model):
     color = models.CharField(max_length=7, default="#3aa57c")
 
     objects = ScopedManager(event="event")
-
-    class Meta:
-        # Over an expression the import's plan cannot evaluate (Trim): the database decides at the insert.
-        constraints = [models.UniqueConstraint("event", Lower(Trim("name")), name="unique_track_name_per_event")]
 
     def __str__(self):
         return self.name
@@ -145,6 +141,11 @@ class Submission(models.Model):
     logged_actions = GenericRelation("ActivityLog")
 
     objects = ScopedManager(event="event")
+
+    class Meta:
+        # Codes are unique ignoring case and surrounding spaces (pretalx's assign_code checks code__iexact): over
+        # an expression the import's plan cannot evaluate (Trim), so the database decides at the insert.
+        constraints = [models.UniqueConstraint(Upper(Trim("code")), name="submission_code_ci")]
 
     def __str__(self):
         return self.title

@@ -3,7 +3,7 @@
 The demo models carry one of each kind: ``SpeakerRole.one_primary_speaker`` (``fields=["submission"],
 condition=Q(is_primary=True)``, the shape of pretix's ``TaxRule.one_default_per_event``),
 ``Tag.unique_tag_per_event_ci`` (``Lower("tag"), "event"``: evaluated by the plan) and
-``Track.unique_track_name_per_event`` (``Lower(Trim("name"))``: not evaluable, so the plan says so and the
+``Submission.submission_code_ci`` (``Upper(Trim("code"))``: not evaluable, so the plan says so and the
 database decides at the insert). The plan checks the first two on every database, MariaDB included,
 where neither is created (no partial or expression indexes) but the project's validation enforces them.
 """
@@ -72,10 +72,10 @@ def test_rules_are_read_from_the_constraints(shapes):
     either = ~Q(mode="a") | Q(default=True, points=None)
     assert condition_text(either) == "not (mode='a') or (default=True and points=None)"
     m = _m()
-    demo = {r.name: r for model in (m.Tag, m.SpeakerRole, m.Track) for r in model_info(model).unique_rules}
+    demo = {r.name: r for model in (m.Tag, m.SpeakerRole, m.Submission) for r in model_info(model).unique_rules}
     assert demo["one_primary_speaker"].condition == Q(is_primary=True)
     assert demo["unique_tag_per_event_ci"].parts() == "lower(tag), event_id"
-    assert not demo["unique_track_name_per_event"].checkable
+    assert not demo["submission_code_ci"].checkable
 
 
 def test_a_condition_binds_only_rows_it_is_true_for(db_alias, shapes):
@@ -207,26 +207,37 @@ def test_expression_clash_inside_the_file(importer, make_export, tmp_path):
         assert "unique_tag_per_event_ci" in dupes[0].detail
 
 
-def test_an_expression_the_plan_cannot_evaluate_is_named_and_a_refusal_writes_nothing(importer, loaded):
-    """Lower(Trim(name)): the plan says it was not checked; the database refuses at the insert (on SQLite
-    and PostgreSQL; MariaDB cannot create the constraint and takes the row), and nothing is written."""
+def test_an_expression_the_plan_cannot_evaluate_is_named_and_a_refusal_writes_nothing(importer, make_export,
+                                                                                     tmp_path):
+    """Upper(Trim(code)): the plan says it was not checked; the database refuses " zztop1" beside "ZZTOP1" at
+    the insert (on SQLite and PostgreSQL; MariaDB cannot create the constraint and takes the row), and the
+    import fails with one paragraph, having written nothing."""
+    import datetime as dt
+
     m = _m()
 
-    def prepare():
-        track = m.Track._base_manager.filter(event__slug="democon").order_by("pk").first()
-        m.Submission._base_manager.filter(track=track).update(track=None)
-        m.Track._base_manager.filter(pk=track.pk).delete()
-        m.Track._base_manager.create(event=track.event, name=f" {track.name.upper()} ")
-        return track.pk
+    def edit(objs):
+        next(o for o in objs if o["model"] == "conference.submission")["fields"]["code"] = "ZZTOP1"
+        return objs
 
-    old_pk = importer.run(prepare)
-    plan = importer.plan(loaded)
-    assert plan.index[("conference.track", old_pk)].cls == "new"
-    assert any("unique_track_name_per_event" in line and "conference.track" in line for line in plan.unchecked)
+    path = rewrite(make_export(importer.source), tmp_path / "zztop.jsonl.gz", edit)
+
+    def prepare():
+        # keys the file does not hold, so that nothing but the code clashes
+        other = m.Event._base_manager.create(pk=990001, slug="other", name="Other", date_from=dt.date(2026, 1, 1),
+                                             date_to=dt.date(2026, 1, 2))
+        m.Submission._base_manager.create(pk=990001, event=other, code=" zztop1", title="Spaced",
+                                          created=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
+
+    importer.run(prepare)
+    plan = importer.plan(path)
+    item = next(it for it in plan.items["conference.submission"] if it.row.fields["code"] == "ZZTOP1")
+    assert item.cls == "new"
+    assert [line for line in plan.unchecked if "submission_code_ci" in line]
     assert plan.as_dict(conflicts=False)["unchecked_constraints"] == plan.unchecked
     d = Decisions()
     d.set_default("skip", "missing_ref")
-    d.set_default("keep", "changed")  # the submissions that lost their track keep it lost
+    d.set_default("skip", "dependent")
     res = importer.resolve(plan, d)
     assert res.complete, [u.reason for u in res.undecided]
     if plan.vendor == "mysql":
@@ -236,6 +247,6 @@ def test_an_expression_the_plan_cannot_evaluate_is_named_and_a_refusal_writes_no
     with pytest.raises(ApplyFailed) as failed:
         importer.apply(plan, res)
     text = str(failed.value)
-    assert "nothing was written" in text and "could not check" in text and "unique_track_name_per_event" in text
+    assert "nothing was written" in text and "could not check" in text and "submission_code_ci" in text
     assert "\n" not in text
     assert table_state(importer.alias) == before
