@@ -281,7 +281,9 @@ class Applier:
 
     def _rename(self) -> None:
         """Give renamed rows fresh values in every clashing unique set: text ``value-2``, ``value-3``...
-        (checked against the target and the other rows of the file, in batches), a UUID a new one."""
+        (checked against the target and the other rows of the file, in batches), a UUID a new one, and a code
+        the project draws at random a new random one of the same alphabet and length (:mod:`.codes`)."""
+        from tenant_console.core.importer.codes import generated_code
         from tenant_console.core.importer.decisions import renameable
 
         by_field: dict[tuple[str, str], list[Item]] = {}
@@ -314,9 +316,11 @@ class Applier:
             for it in items:
                 by_value.setdefault(str(it.row.fields.get(text_field.name) or ""), []).append(it)
             pending = list(by_value)
+            code = generated_code(info.model, text_field)
             n = 2
             while pending and n < 10_000:
-                candidates = {v: _suffixed(v, n, text_field.max_length) for v in pending}
+                candidates = {v: code.make() if code is not None else _suffixed(v, n, text_field.max_length)
+                              for v in pending}
                 for chunk in chunks(list(candidates.values()), self.batch):
                     taken.update(str(v) for v in info.model._base_manager.using(self.alias).filter(
                         **{f"{attname}__in": chunk}).values_list(attname, flat=True))
