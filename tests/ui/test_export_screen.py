@@ -215,6 +215,7 @@ def test_snapshot_export_plan(project, tmp_path, snap_compare) -> None:
         pilot.app.open_screen("export", tenant=True, output="democon.jsonl.gz")
         screen = await screen_is(pilot, ExportScreen)
         await until(pilot, lambda: screen.plans >= 1, "the plan")
+        await pilot.pause()  # a notification sent as the work ended is a queued message: let it arrive, then clear
         pilot.app.clear_notifications()
         await pilot.pause()
 

@@ -26,6 +26,7 @@ def test_snapshot_graph_browser(project, tmp_path, snap_compare):
         await until(pilot, lambda: screen.tree.loads >= 1 and screen.tree.root.children, "the root")
         await _expand(pilot, screen, _child(screen.tree.root, "reviews"))
         await until(pilot, lambda: screen.summary.runs >= 1, "the summary")
+        await pilot.pause()  # a notification sent as the work ended is a queued message: let it arrive, then clear
         pilot.app.clear_notifications()
         screen.tree.move_cursor(_child(screen.tree.root, "reviews"))
         await pilot.pause()

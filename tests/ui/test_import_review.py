@@ -227,6 +227,7 @@ def test_review_snapshot(app_on_target, export_file, project, snap_compare, tmp_
     async def run_before(pilot) -> None:
         screen = await open_review(pilot, Path("democon.jsonl.gz"))
         await until(pilot, lambda: not [w for w in app.workers if w.is_running and w.node is screen], "idle")
+        await pilot.pause()  # a notification sent as the work ended is a queued message: let it arrive, then clear
         app.clear_notifications()
         await pilot.pause()
 

@@ -46,6 +46,9 @@ async def settle(pilot) -> None:
         return not running and not app.busy
 
     await until(pilot, idle, "idle")
+    # A notification is a message (App.notify posts it): one sent as the work ended may still be queued,
+    # and would show after a clear made now. Let the queue run first.
+    await pilot.pause()
     app.clear_notifications()
     await pilot.pause()
 
