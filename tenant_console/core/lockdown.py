@@ -39,6 +39,7 @@ afterwards; only connections made through it are exempt.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import urllib.parse
 import weakref
@@ -198,6 +199,8 @@ class Tracked:
         self.query: Any = None
         self.suspended = 0
         self.checked = False  # the close check ran
+        #: The process that opened it: a forked worker inherits the record but must never use the connection.
+        self.pid = os.getpid()
 
     def describe(self) -> str:
         return f"connection {self.backend} (thread {self.thread.name})"
@@ -271,7 +274,7 @@ def _check_on_close(conn: BaseDatabaseWrapper) -> None:
     """Before a tracked connection closes (its server session, and its counters, end with it): what
     can be proven about it now; a problem is kept for the next read-only block to report."""
     record = _tracked.pop(conn, None)
-    if record is None:
+    if record is None or record.pid != os.getpid():
         return
     _by_raw.pop(id(record.raw), None)
     from tenant_console.core.readonly import side_connection_problem
@@ -283,8 +286,8 @@ def _check_on_close(conn: BaseDatabaseWrapper) -> None:
 
 
 def _check_when_collected(record: Tracked) -> None:
-    if _by_raw.get(id(record.raw)) is not record:
-        return  # closed through Django (checked then) or replaced
+    if _by_raw.get(id(record.raw)) is not record or record.pid != os.getpid():
+        return  # closed through Django (checked then), replaced, or the parent's (in a forked worker: see after_fork)
     _by_raw.pop(id(record.raw), None)
     from tenant_console.core.readonly import side_connection_problem
 
@@ -382,6 +385,39 @@ def _close_idle(which: Callable[[BaseDatabaseWrapper], bool]) -> None:
         if conn.connection is not None and which(conn) and not conn.in_atomic_block:
             with contextlib.suppress(Exception):
                 conn.close()
+
+
+#: In a forked worker: the parent's connection wrappers, kept referenced and never used (see :func:`after_fork`).
+_inherited: list[BaseDatabaseWrapper] = []
+
+
+def after_fork() -> None:
+    """In a process just forked from an armed one (``export --jobs`` workers): new connections only.
+
+    The parent's driver connections share their sockets with the parent: a statement on one would
+    interleave with the parent's, and closing one (or letting the garbage collector do it) would end
+    the parent's server session, and with it the snapshot that the workers share. So they are
+    forgotten here (untracked, no end-of-block check asks them anything) and kept referenced until the
+    worker leaves through ``os._exit`` (no finalizer runs). Every alias gets a fresh wrapper: the
+    armed state is inherited, so each connection the worker opens is locked on ``connection_created``
+    like any other; on PostgreSQL its server session is also started read-only
+    (``-c default_transaction_read_only=on``), so it is read-only from its very first statement,
+    Django's own set-up included.
+    """
+    global _lock
+    _lock = threading.Lock()  # another thread of the parent may have held it at the fork
+    for conn in connections.all(initialized_only=True):
+        _inherited.append(conn)
+    _tracked.clear()
+    _by_raw.clear()
+    _evidence.clear()
+    _locked.clear()
+    for conn in _inherited:
+        settings = {**conn.settings_dict, "OPTIONS": dict(conn.settings_dict.get("OPTIONS") or {})}
+        if conn.vendor == "postgresql":
+            options = str(settings["OPTIONS"].get("options") or "")
+            settings["OPTIONS"]["options"] = f"{options} -c default_transaction_read_only=on".strip()
+        connections[conn.alias] = type(conn)(settings, conn.alias)
 
 
 def is_locked(conn: BaseDatabaseWrapper) -> bool:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -123,28 +126,43 @@ def test_every_connection_reads_the_one_snapshot(project, out: Path,
         connections[alias].close()
 
 
-def test_a_worker_connection_is_read_only_too(project, out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Project code that writes while a worker reads rows is refused there; the export fails and leaves nothing."""
+def test_a_worker_process_is_read_only_too(project, out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Project code that writes while a worker process reads rows is refused there (by the statement guard, and
+    below it by the server: the worker's session is read-only); the export fails and leaves nothing."""
     alias = _postgres()
     from conference.models import Event, Tag, Track
 
     democon = Event._base_manager.using(alias).get(slug="democon").pk
     before = Track._base_manager.using(alias).count()
     connections[alias].close()
-    threads: set[str] = set()
+    seen = out / "seen.json"
 
     def from_db_value(value: Any, expression: Any, connection: Any) -> Any:
-        threads.add(threading.current_thread().name)
+        if not seen.exists():
+            raw = connection.connection
+            with raw.cursor() as cur:  # what the worker's session says of itself
+                cur.execute("SELECT current_setting('default_transaction_read_only'), "
+                            "current_setting('transaction_read_only'), current_setting('transaction_isolation')")
+                settings = list(cur.fetchone())
+            # Below every guard of ours (psycopg's own protocol call): the server itself refuses.
+            raw.pgconn.exec_(b"SAVEPOINT tc_probe")
+            refused = raw.pgconn.exec_(f"INSERT INTO {Track._meta.db_table} (name) VALUES ('x')".encode())
+            raw.pgconn.exec_(b"ROLLBACK TO SAVEPOINT tc_probe")
+            seen.write_text(json.dumps({"pid": os.getpid(), "thread": threading.current_thread().name,
+                                        "settings": settings, "refused": (refused.error_message or b"").decode()}))
         Track._base_manager.create(event_id=democon, name="written by a worker")
         return value
 
     monkeypatch.setattr(Tag._meta.get_field("color"), "from_db_value", from_db_value, raising=False)
-    # Tags are written by a worker: every other model is taken first (the queue hands out the largest first).
-    monkeypatch.setattr(parallel._ParallelExport, "work", _tags_last(parallel._ParallelExport.work))
+    monkeypatch.setattr(parallel._ParallelExport, "work", _session_takes_nothing)
     with pytest.raises(ReadOnlyViolation, match="INSERT refused"):
         export(project, alias, out / "x.jsonl.gz", tenant={"event": democon}, cross_tenant="omit", jobs=2)
     monkeypatch.undo()
-    assert any(name.startswith("tenant-console-export-job-") for name in threads)
+    worker = json.loads(seen.read_text())
+    seen.unlink()
+    assert worker["pid"] != os.getpid() and worker["thread"].startswith("tenant-console-export-job-")
+    assert worker["settings"] == ["on", "on", "repeatable read"]
+    assert "read-only transaction" in worker["refused"]
     assert leftovers(out) == []
     assert Track._base_manager.using(alias).count() == before
     connections[alias].close()
@@ -152,19 +170,40 @@ def test_a_worker_connection_is_read_only_too(project, out: Path, monkeypatch: p
     assert record["action"] == "export" and record["outcome"] in ("refused", "error")
 
 
-def _tags_last(work: Any) -> Any:
-    """``_ParallelExport.work`` where the session thread never takes the tags (a worker does)."""
+def test_a_worker_process_that_dies_is_one_paragraph_and_leaves_nothing(
+        project, out: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A worker killed in the middle of a model (SIGKILL: no word from it) stops the export at once, without a
+    hang or a traceback; the part files and the data file are removed."""
+    alias = _postgres()
+    from conference.models import Tag
 
-    def wrapped(self: Any, cache: Any, tick: Any = None) -> None:
-        if threading.current_thread().name.startswith("tenant-console-export-job-"):
-            return work(self, cache, tick)
-        while not self.is_set():  # the session thread: wait until the workers have taken everything
-            if self.todo.empty():
-                return
-            threading.Event().wait(0.01)
-        return None
+    from tenant_console.cli.main import main
 
-    return wrapped
+    parent = os.getpid()
+
+    def from_db_value(value: Any, expression: Any, connection: Any) -> Any:
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return value
+
+    monkeypatch.setattr(Tag._meta.get_field("color"), "from_db_value", from_db_value, raising=False)
+    monkeypatch.setattr(parallel._ParallelExport, "work", _session_takes_nothing)
+    started = time.monotonic()
+    code = main(["--settings", "tests.settings", "--database", alias, "export", "--event__slug=democon",
+                 "--cross-tenant", "omit", "--jobs", "2", "-o", str(out / "x.jsonl.gz")])
+    monkeypatch.undo()
+    err = capsys.readouterr().err
+    assert code != 0 and time.monotonic() - started < 60
+    assert "Export worker process 1" in err and "ended without a word" in err and "nothing was written" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert leftovers(out) == []
+    assert project.audit.outcomes()[-1]["outcome"] == "error"
+
+
+def _session_takes_nothing(self: Any, cache: Any, tick: Any = None) -> None:
+    """``_ParallelExport.work`` for the session thread that leaves every model to the worker processes."""
+    while not self.is_set() and not self.todo.empty():
+        time.sleep(0.01)
 
 
 def test_a_cancelled_jobs_export_leaves_nothing_behind(project, out: Path) -> None:

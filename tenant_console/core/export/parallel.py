@@ -1,21 +1,28 @@
 """``export --jobs N`` on PostgreSQL: N connections, one snapshot, one file.
 
 The session's read-only block exports its snapshot (``pg_export_snapshot()``); N - 1
-worker threads each open a connection of their own (made read-only by the process's
-lockdown, :mod:`tenant_console.core.lockdown`, like every connection of a session) and
-begin their own read-only block on that snapshot (``SET TRANSACTION SNAPSHOT``,
-``REPEATABLE READ, READ ONLY``, the statement guard, the end-of-block proof:
-:func:`tenant_console.core.readonly.read_only`). All N see the database at the same
+worker *processes* (forked from the session thread, so that the Python encoding, the
+bulk of an export's time, runs on N cores rather than taking turns under one GIL) each
+open a connection of their own and begin their own read-only block on that snapshot
+(``SET TRANSACTION SNAPSHOT``, ``REPEATABLE READ, READ ONLY``, the statement guard, the
+end-of-block proof: :func:`tenant_console.core.readonly.read_only`). A worker never uses
+the connections it inherited (they share their sockets with the session's process) and its
+own is read-only from its first statement: the lockdown's armed state is inherited
+(:func:`tenant_console.core.lockdown.after_fork`). All N see the database at the same
 instant, as ``pg_dump -j`` does; the session's block stays open until every worker is
 done, so the snapshot stays valid.
 
 Every connection, the session's included, takes whole models from one queue (the largest
-first) and writes each to a part file of its own (one gzip member per model, see
+first; a thread of the session's process feeds each worker through a pipe) and writes each
+to a part file of its own (one gzip member per model, see
 :mod:`~tenant_console.core.export.writer`). The session thread then appends the parts in
 the plan's dependency order to the data file, hashing as it goes: the file has the same
-bytes as with one connection. Part files are temporary files of the export
-(:func:`~tenant_console.core.export.storage.part_path`): removed on any failure or cancel,
-and by the next export into the folder if the process was killed.
+bytes as with one connection. Part files are private temporary files of the export
+(:func:`~tenant_console.core.export.storage.part_path`, ``0600``): removed on any failure or
+cancel (a cancel, a ``SIGINT``/``SIGTERM`` of the CLI, terminates the workers), and by the
+next export into the folder if the process was killed (a worker whose parent is gone stops
+at its next chunk). A worker's error is raised in the session thread as the exception it
+raised there; a worker that dies without one is one paragraph too.
 
 SQLite and MariaDB/MySQL cannot share a snapshot between connections (see :func:`check_jobs`).
 """
@@ -24,7 +31,11 @@ from __future__ import annotations
 
 import contextlib
 import io
+import multiprocessing
+import os
+import pickle
 import queue
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -71,34 +82,183 @@ def check_jobs(vendor: str, jobs: int) -> None:
 
 
 class _Worker(threading.Thread):
-    """Writes whole models on a connection of its own, in a read-only block on the shared snapshot."""
+    """One worker process, fed whole models from the queue by a thread of the session's process.
+
+    The process is forked from the session thread before anything else starts (:meth:`fork`); it
+    opens a connection of its own, begins its read-only block on the shared snapshot, says
+    ``ready``, then writes each model it is sent into the part file named with it and answers
+    ``done`` (rows, file names). Its error comes back as the exception it raised; a worker that dies
+    without one (killed, out of memory) is reported in one paragraph. Stopping the export (a cancel,
+    another worker's failure) terminates the process.
+    """
 
     def __init__(self, n: int, export: _ParallelExport) -> None:
         super().__init__(name=f"tenant-console-export-job-{n}", daemon=True)
+        self.n = n
         self.export = export
-        self.connection: Any = None
         self.error: BaseException | None = None
+        ctx = multiprocessing.get_context("fork")
+        self.pipe, child_end = ctx.Pipe()
+        self._child_end = child_end
+        self.process = ctx.Process(target=_worker_main, args=(child_end, export, n, os.getpid()),
+                                   name=f"tenant-console-export-job-{n}", daemon=True)
+
+    def fork(self) -> None:
+        """Start the worker process (on the session thread, before any other thread of the export runs)."""
+        self.process.start()
+        self._child_end.close()
 
     def run(self) -> None:
         ex = self.export
         try:
-            self.connection = connections[ex.plan.alias]
-            with only_this_database(ex.plan.alias), read_only(ex.plan.alias, snapshot=ex.snapshot):
-                ex.started.release()
-                ex.work(NaturalKeyCache(ex.plan.alias))
+            self._receive()  # ready: its block is open on the snapshot
+            ex.started.release()
+            while not ex.is_set():
+                try:
+                    i = ex.todo.get_nowait()
+                except queue.Empty:
+                    break
+                part = ex.parts[i] = part_path(ex.path)
+                self.pipe.send((i, str(part)))
+                _, count, names, refs = self._receive()
+                ex.counts[i], ex.names[i], ex.refs[i] = count, names, refs
+                ex.done[i].set()
+            self.pipe.send(None)
+            self._receive()  # closed: its block ended with the proof that it wrote nothing
         except BaseException as exc:  # reported by the session thread, which raises the first one
             self.error = exc
             ex.stop.set()
         finally:
             ex.started.release()  # never leave the session thread waiting (released twice at most)
-            with contextlib.suppress(Exception):
-                connections[ex.plan.alias].close()
+            self.end()
 
-    def cancel_query(self) -> None:
-        raw = getattr(self.connection, "connection", None)
-        if raw is not None:
-            with contextlib.suppress(Exception):
-                raw.cancel()
+    def _receive(self) -> tuple[Any, ...]:
+        ex = self.export
+        while True:
+            while not self.pipe.poll(0.05):
+                if ex.is_set():
+                    raise _Stopped()
+                if not self.process.is_alive() and not self.pipe.poll():
+                    raise self._died()
+            try:
+                msg: tuple[Any, ...] = self.pipe.recv()
+            except EOFError:  # the process is gone, without a word
+                self.process.join(1)
+                raise self._died() from None
+            if msg[0] == "rows":
+                ex.counter.add(msg[1])
+            elif msg[0] == "error":
+                raise _rebuilt(msg[1])
+            else:
+                return msg
+
+    def _died(self) -> ConsoleError:
+        return ConsoleError(
+            f"Export worker process {self.n} (pid {self.process.pid}) ended without a word (exit code "
+            f"{self.process.exitcode}: killed, or out of memory?); the export was stopped and nothing was written.")
+
+    def end(self) -> None:
+        """The process is gone when this returns (terminated if it had not finished)."""
+        if self.process.pid is None:
+            return
+        self.process.join(0.5 if not self.export.stop.is_set() else 0)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        with contextlib.suppress(Exception):
+            self.pipe.close()
+
+
+class _ParentGone:
+    """A worker's stop flag: its parent (the session's process) is gone (killed): stop writing."""
+
+    def __init__(self, parent: int) -> None:
+        self.parent = parent
+
+    def is_set(self) -> bool:
+        return os.getppid() != self.parent
+
+
+class _PipeCounter(Counter):
+    """A worker's rows, reported to the parent (its progress display)."""
+
+    def __init__(self, pipe: Any) -> None:
+        super().__init__()
+        self.pipe = pipe
+
+    def add(self, n: int) -> None:
+        self.pipe.send(("rows", n))
+
+
+def _worker_main(pipe: Any, ex: _ParallelExport, n: int, parent: int) -> None:
+    """The worker process (forked): its own read-only connection on the snapshot, models on request."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides (a ^C reaches the whole process group)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)  # the parent's terminate() ends it at once
+    threading.current_thread().name = f"tenant-console-export-job-{n}"
+    part: Path | None = None
+    code = 0
+    try:
+        lockdown.after_fork()  # never the parent's connections; this one is read-only from its first statement
+        alias = ex.plan.alias
+        with only_this_database(alias), read_only(alias, snapshot=ex.snapshot):
+            pipe.send(("ready",))
+            cache = NaturalKeyCache(alias)
+            stop = _ParentGone(parent)
+            counter = _PipeCounter(pipe)
+            while (msg := pipe.recv()) is not None:
+                i, name = msg
+                part = Path(name)
+                names: list[str] = []
+                refs: list[tuple[str, str]] = []
+                with open_private(part, "wb") as fh:
+                    buffered = io.BufferedWriter(cast(BinaryIO, fh), buffer_size=1 << 20)
+                    count = write_part(ex.plan.selections[i], alias, cast(BinaryIO, buffered),
+                                       compressed=ex.compressed, chunk=ex.chunk, cache=cache, file_names=names,
+                                       cancel=stop, counter=counter, file_refs=refs)
+                    buffered.flush()
+                part = None
+                pipe.send(("done", count, names, refs))
+        pipe.send(("closed",))
+    except BaseException as exc:
+        code = 1
+        if part is not None:  # the parent removes it too, unless the parent is gone
+            with contextlib.suppress(OSError):
+                part.unlink()
+        with contextlib.suppress(Exception):
+            pipe.send(("error", _portable(exc)))
+    finally:
+        with contextlib.suppress(Exception):
+            connections[ex.plan.alias].close()  # this process's own connection (after_fork replaced the wrapper)
+        os._exit(code)  # no atexit (the parent's temporary files are the parent's), no finalizers
+
+
+def _portable(exc: BaseException) -> Any:
+    """``exc`` in a form that crosses the pipe and is rebuilt as the same exception in the parent."""
+    with contextlib.suppress(Exception):
+        data = pickle.dumps(exc)
+        pickle.loads(data)
+        return ("pickle", data)
+    with contextlib.suppress(Exception):  # an exception whose __init__ takes other arguments than its args
+        return ("state", pickle.dumps((type(exc), exc.args, dict(vars(exc)))))
+    message = str(exc) if isinstance(exc, ConsoleError) else f"{type(exc).__name__}: {exc}"
+    return ("message", message)
+
+
+def _rebuilt(payload: Any) -> BaseException:
+    how, data = payload
+    if how == "pickle":
+        return cast(BaseException, pickle.loads(data))
+    if how == "state":
+        cls, args, state = pickle.loads(data)
+        exc = cast(BaseException, cls.__new__(cls))
+        exc.args = args
+        exc.__dict__.update(state)
+        return exc
+    return ConsoleError(f"An export worker process failed: {data}; the export was stopped and nothing was written.")
 
 
 class _ParallelExport:
@@ -118,6 +278,8 @@ class _ParallelExport:
         self.parts: list[Path | None] = [None] * n
         self.counts: list[int] = [0] * n
         self.names: list[list[str]] = [[] for _ in range(n)]
+        #: ``(field name, file name)`` of the files named by the models a worker process wrote (copied by the merge).
+        self.refs: list[list[tuple[str, str]]] = [[] for _ in range(n)]
         self.done = [threading.Event() for _ in range(n)]
         self.todo: queue.Queue[int] = queue.Queue()
         for i in sorted(range(n), key=lambda i: -plan.selections[i].count):
@@ -170,6 +332,8 @@ def write_parallel(plan: ExportPlan, path: Path, *, compressed: bool, chunk: int
 
     try:
         with lockdown.armed():  # the workers' connections are read-only from their first statement
+            for w in workers:  # forked before any thread of the export runs
+                w.fork()
             for w in workers:
                 w.start()
             for _ in workers:  # every worker has taken the snapshot (or failed) before this block goes on
@@ -182,9 +346,9 @@ def write_parallel(plan: ExportPlan, path: Path, *, compressed: bool, chunk: int
     except BaseException as exc:
         ex.stop.set()
         for w in workers:
-            w.cancel_query()
-        for w in workers:
-            w.join()
+            if w.is_alive():
+                w.join()
+            w.end()  # also one whose thread never started (the fork of a later one failed)
         # The session thread stopped because a worker failed (or its own writing saw the stop): the worker's error
         # is the news. A cancel by the user stays a cancel.
         failed = [w.error for w in workers if w.error is not None and not isinstance(w.error, Cancelled)]
@@ -220,6 +384,9 @@ def _merge(ex: _ParallelExport, plan: ExportPlan, path: Path, result: WriteResul
             result.counts[sel.label] = ex.counts[i]
             result.objects += ex.counts[i]
             result.file_names.extend(ex.names[i])
+            if ex.files is not None:
+                for field_name, name in ex.refs[i]:
+                    ex.files.copy(cast(Any, sel.model._meta.get_field(field_name)).storage, name)
             if progress is not None:
                 progress(WriteProgress(result.objects, plan.total, sel.label, started))
         if ex.compressed and result.objects == 0:

@@ -106,8 +106,12 @@ class StopFlag(Protocol):
 
 def write_part(sel: Selection, alias: str, out: BinaryIO, *, compressed: bool, chunk: int, cache: NaturalKeyCache,
                file_names: list[str], files: FileCopier | None = None, cancel: StopFlag | None = None,
-               counter: Counter | None = None, tick: Callable[[str], None] | None = None) -> int:
+               counter: Counter | None = None, tick: Callable[[str], None] | None = None,
+               file_refs: list[tuple[str, str]] | None = None) -> int:
     """Write every row of ``sel`` to ``out`` (one gzip member when ``compressed``); returns the row count.
+
+    ``file_refs`` collects ``(field name, file name)`` for every file the rows name (a worker process
+    of ``export --jobs`` has them copied by the parent).
 
     Runs inside a read-only block on ``alias`` (on any thread that has one).
     """
@@ -126,6 +130,8 @@ def write_part(sel: Selection, alias: str, out: BinaryIO, *, compressed: bool, c
                 written += len(rows)
                 for f, name in names:
                     file_names.append(name)
+                    if file_refs is not None:
+                        file_refs.append((f.name, name))
                     if files is not None:
                         files.copy(f.storage, name)
                 if counter is not None:
