@@ -252,3 +252,35 @@ def test_cli_jobs(db_alias, out: Path, capsys: pytest.CaptureFixture[str]) -> No
         assert cli("verify", str(path)) == 0
     assert cli("export", "--event__slug=democon", "--jobs", "0", "-o", str(out / "y.jsonl")) == 2
     assert "--jobs 0: choose between 1 and 32 connections." in capsys.readouterr().err
+
+
+def test_files_named_by_a_worker_process_are_copied(project, out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--with-files: the rows a worker process wrote name files; the session's process copies them (the same
+    files, checksums and missing names as one connection)."""
+    alias = _postgres()
+    from django.conf import settings
+
+    from conference.models import Resource
+
+    democon = _event(alias)
+    names = sorted(Resource._base_manager.using(alias).filter(submission__event_id=democon)
+                   .values_list("resource", flat=True))
+    connections[alias].close()
+    media = Path(settings.MEDIA_ROOT)
+    (media / names[0]).parent.mkdir(parents=True, exist_ok=True)
+    (media / names[0]).write_bytes(b"%PDF-1.4 slides")
+    manifests = {}
+    for jobs in (1, 2):
+        (out / f"j{jobs}").mkdir()
+        if jobs == 2:
+            monkeypatch.setattr(parallel._ParallelExport, "work", _session_takes_nothing)
+        outcome = export(project, alias, out / f"j{jobs}" / "d.jsonl", tenant={"event": democon},
+                         cross_tenant="omit", jobs=jobs, with_files=str(out / f"j{jobs}" / "files"))
+        assert outcome.manifest is not None
+        manifests[jobs] = outcome.manifest["files"]
+        assert (out / f"j{jobs}" / "files" / names[0]).read_bytes() == b"%PDF-1.4 slides"
+    monkeypatch.undo()
+    assert manifests[2]["sha256"] == manifests[1]["sha256"] and names[0] in manifests[2]["sha256"]
+    assert sorted(manifests[2]["missing"]) == sorted(manifests[1]["missing"]) and set(names[1:]) <= set(
+        manifests[2]["missing"])
+    assert verify_export(out / "j2" / "d.jsonl").ok
