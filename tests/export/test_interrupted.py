@@ -22,11 +22,11 @@ from tests.cli.helpers import ROOT
 DRIVER = Path(__file__).with_name("signal_driver.py")
 
 
-def _start(out: Path, alias: str) -> subprocess.Popen[str]:
+def _start(out: Path, alias: str, *extra: str) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     return subprocess.Popen(
         [sys.executable, str(DRIVER), "--settings", "tests.settings", "--database", alias, "export",
-         "--event__slug=democon", "--cross-tenant", "omit", "-o", str(out / "democon.jsonl.gz")],
+         "--event__slug=democon", "--cross-tenant", "omit", "-o", str(out / "democon.jsonl.gz"), *extra],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -51,6 +51,27 @@ def test_a_signalled_export_removes_its_temporary_files(tmp_path, db_alias, sig)
             proc.wait()
     assert proc.returncode != 0
     assert "Traceback" not in err
+    assert sorted(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT"])
+def test_a_signalled_jobs_export_removes_its_part_files(tmp_path, sig):
+    """export --jobs 2 (worker processes, PostgreSQL): the parts written so far go too, and no worker is left."""
+    from tests.conftest import _alias_or_skip
+
+    proc = _start(tmp_path, _alias_or_skip("postgres"), "--jobs", "2")
+    try:
+        _wait_writing(proc)  # the session's process holds at its first progress report; the worker goes on
+        assert any(".jsonl.gz.tmp-" in p.name for p in tmp_path.iterdir())
+        proc.send_signal(getattr(signal, sig))
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode != 0
+    assert "Traceback" not in err
+    time.sleep(0.2)
     assert sorted(tmp_path.iterdir()) == []
 
 

@@ -258,9 +258,8 @@ def test_files_named_by_a_worker_process_are_copied(project, out: Path, monkeypa
     """--with-files: the rows a worker process wrote name files; the session's process copies them (the same
     files, checksums and missing names as one connection)."""
     alias = _postgres()
-    from django.conf import settings
-
     from conference.models import Resource
+    from django.conf import settings
 
     democon = _event(alias)
     names = sorted(Resource._base_manager.using(alias).filter(submission__event_id=democon)

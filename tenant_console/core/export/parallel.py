@@ -200,10 +200,12 @@ def _worker_main(pipe: Any, ex: _ParallelExport, n: int, parent: int) -> None:
         signal.signal(sig, signal.SIG_DFL)  # the parent's terminate() ends it at once
     threading.current_thread().name = f"tenant-console-export-job-{n}"
     part: Path | None = None
+    own: Any = None
     code = 0
     try:
         lockdown.after_fork()  # never the parent's connections; this one is read-only from its first statement
         alias = ex.plan.alias
+        own = connections[alias]
         with only_this_database(alias), read_only(alias, snapshot=ex.snapshot):
             pipe.send(("ready",))
             cache = NaturalKeyCache(alias)
@@ -231,8 +233,9 @@ def _worker_main(pipe: Any, ex: _ParallelExport, n: int, parent: int) -> None:
         with contextlib.suppress(Exception):
             pipe.send(("error", _portable(exc)))
     finally:
-        with contextlib.suppress(Exception):
-            connections[ex.plan.alias].close()  # this process's own connection (after_fork replaced the wrapper)
+        if own is not None:  # only this process's own connection: closing an inherited one would end the parent's
+            with contextlib.suppress(Exception):
+                own.close()
         os._exit(code)  # no atexit (the parent's temporary files are the parent's), no finalizers
 
 
