@@ -8,6 +8,7 @@ export that is still running.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -36,13 +37,12 @@ def _wait_writing(proc: subprocess.Popen[str]) -> None:
     assert line.strip() == "WRITING", (line, proc.stderr.read() if proc.stderr else "")
 
 
-@pytest.mark.parametrize("sig", ["SIGTERM", "SIGHUP", "SIGINT"])
-def test_a_signalled_export_removes_its_temporary_files(tmp_path, db_alias, sig):
-    proc = _start(tmp_path, db_alias)
+@contextlib.contextmanager
+def _signalled(proc, sig: str):
+    """Run the body (it waits for the export to be writing), then send ``sig`` and check the CLI ended
+    with an error and no traceback; the process never outlives the test."""
     try:
-        _wait_writing(proc)
-        partial = sorted(p.name for p in tmp_path.iterdir())
-        assert len(partial) == 1 and ".jsonl.gz.tmp-" in partial[0], partial  # half written
+        yield
         proc.send_signal(getattr(signal, sig))
         _, err = proc.communicate(timeout=60)
     finally:
@@ -51,6 +51,15 @@ def test_a_signalled_export_removes_its_temporary_files(tmp_path, db_alias, sig)
             proc.wait()
     assert proc.returncode != 0
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGHUP", "SIGINT"])
+def test_a_signalled_export_removes_its_temporary_files(tmp_path, db_alias, sig):
+    proc = _start(tmp_path, db_alias)
+    with _signalled(proc, sig):
+        _wait_writing(proc)
+        partial = sorted(p.name for p in tmp_path.iterdir())
+        assert len(partial) == 1 and ".jsonl.gz.tmp-" in partial[0], partial  # half written
     assert sorted(tmp_path.iterdir()) == []
 
 
@@ -60,17 +69,9 @@ def test_a_signalled_jobs_export_removes_its_part_files(tmp_path, sig):
     from tests.conftest import _alias_or_skip
 
     proc = _start(tmp_path, _alias_or_skip("postgres"), "--jobs", "2")
-    try:
+    with _signalled(proc, sig):
         _wait_writing(proc)  # the session's process holds at its first progress report; the worker goes on
         assert any(".jsonl.gz.tmp-" in p.name for p in tmp_path.iterdir())
-        proc.send_signal(getattr(signal, sig))
-        _, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode != 0
-    assert "Traceback" not in err
     time.sleep(0.2)
     assert sorted(tmp_path.iterdir()) == []
 

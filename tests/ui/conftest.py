@@ -140,3 +140,23 @@ def no_orm_on_the_event_loop():
     with orm_off_the_event_loop() as guard:
         yield guard
     assert not guard.violations, "The console used the database off its session thread:\n" + guard.report()
+
+
+@pytest.fixture
+def slow_apply(monkeypatch):
+    """Each batch of an import's apply (the import review's, or a move's import) takes 0.2 s longer, so
+    that a quit can come while it runs; the event returned is set at the first batch."""
+    import threading
+
+    from tenant_console.core.importer.apply import Applier
+
+    started = threading.Event()
+    tick = Applier._tick
+
+    def slow_tick(self, label, done, total):
+        started.set()
+        time.sleep(0.2)
+        tick(self, label, done, total)
+
+    monkeypatch.setattr(Applier, "_tick", slow_tick)
+    return started

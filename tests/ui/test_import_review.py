@@ -358,27 +358,6 @@ async def test_a_plan_started_from_the_path_box_moves_the_focus_to_the_review(ap
         assert path_box.value == str(export_file) and screen.resolution.complete
 
 
-@pytest.fixture
-def slow_apply(monkeypatch):
-    """Each batch of the apply takes 0.2 s longer, so that a quit can come while it runs; ``started`` is
-    set at the first batch."""
-    import threading
-    import time
-
-    from tenant_console.core.importer.apply import Applier
-
-    started = threading.Event()
-    tick = Applier._tick
-
-    def slow_tick(self, label, done, total):
-        started.set()
-        time.sleep(0.2)
-        tick(self, label, done, total)
-
-    monkeypatch.setattr(Applier, "_tick", slow_tick)
-    return started
-
-
 async def _quit_while_applying(app, pilot, export_file, slow_apply, key: str):
     from tenant_console.ui.importer.confirm import ApplyRunning
 

@@ -10,8 +10,6 @@ itself runs on SQLite, PostgreSQL and MariaDB in tests/move.
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -186,29 +184,12 @@ async def test_delete_source_needs_the_tenants_slug_typed(restore_default, app_o
     assert (screen.journal.folder / "source-deleted.jsonl.gz").exists()
 
 
-@pytest.fixture
-def slow_import(monkeypatch):
-    """Each batch of the import takes 0.2 s longer, so that a quit comes while it runs."""
-    from tenant_console.core.importer.apply import Applier
-
-    started = threading.Event()
-    tick = Applier._tick
-
-    def slow_tick(self, label, done, total):
-        started.set()
-        time.sleep(0.2)
-        tick(self, label, done, total)
-
-    monkeypatch.setattr(Applier, "_tick", slow_tick)
-    return started
-
-
-async def test_quit_during_a_move_asks_and_cancels_it(app_on_default, slow_import, project):
+async def test_quit_during_a_move_asks_and_cancels_it(app_on_default, slow_apply, project):
     app = app_on_default()
     async with app.run_test(size=SIZE) as pilot:
         screen = await _planned(pilot)
         await pilot.press("m", "y")
-        await until(pilot, lambda: slow_import.is_set(), "the import to start", timeout=60)
+        await until(pilot, lambda: slow_apply.is_set(), "the import to start", timeout=60)
         assert screen.tenant_switch_blocker() is not None
         await pilot.press("ctrl+q")
         dialog = await screen_is(pilot, ApplyRunning)
