@@ -283,3 +283,34 @@ def test_files_named_by_a_worker_process_are_copied(project, out: Path, monkeypa
     assert sorted(manifests[2]["missing"]) == sorted(manifests[1]["missing"]) and set(names[1:]) <= set(
         manifests[2]["missing"])
     assert verify_export(out / "j2" / "d.jsonl").ok
+
+
+def test_an_idle_worker_process_whose_parent_is_gone_stops(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker waiting for its next model when the session's process is killed (SIGKILL, the OOM killer) stops:
+    its pipe never reports the end, since the other workers, forked while it was open, hold the parent's end
+    too; waiting on it for ever would leave the process, its connection and its open snapshot behind."""
+    import contextlib
+    import multiprocessing
+    from types import SimpleNamespace
+
+    from tenant_console.core import lockdown
+
+    monkeypatch.setattr(lockdown, "after_fork", lambda: None)
+    monkeypatch.setattr(parallel, "read_only", lambda alias, snapshot=None: contextlib.nullcontext())
+    monkeypatch.setattr(parallel, "only_this_database", lambda alias: contextlib.nullcontext())
+    ex = SimpleNamespace(plan=SimpleNamespace(alias="default"), snapshot="x")
+    ctx = multiprocessing.get_context("fork")
+    parent_end, child_end = ctx.Pipe()  # parent_end stays open here, as in a sibling worker
+    not_our_parent = os.getpid() + 1_000_000  # _ParentGone: the worker's parent is not this one
+    worker = ctx.Process(target=parallel._worker_main, args=(child_end, ex, 1, not_our_parent), daemon=True)
+    worker.start()
+    child_end.close()
+    try:
+        assert parent_end.poll(30) and parent_end.recv() == ("ready",)
+        worker.join(10)
+        assert not worker.is_alive(), "the worker waits for a parent that is gone"
+    finally:
+        if worker.is_alive():
+            worker.kill()
+            worker.join()
+        parent_end.close()

@@ -211,7 +211,7 @@ def _worker_main(pipe: Any, ex: _ParallelExport, n: int, parent: int) -> None:
             cache = NaturalKeyCache(alias)
             stop = _ParentGone(parent)
             counter = _PipeCounter(pipe)
-            while (msg := pipe.recv()) is not None:
+            while (msg := _next_request(pipe, stop)) is not None:
                 i, name = msg
                 part = Path(name)
                 names: list[str] = []
@@ -237,6 +237,15 @@ def _worker_main(pipe: Any, ex: _ParallelExport, n: int, parent: int) -> None:
             with contextlib.suppress(Exception):
                 own.close()
         os._exit(code)  # no atexit (the parent's temporary files are the parent's), no finalizers
+
+
+def _next_request(pipe: Any, stop: _ParentGone) -> Any:
+    """The parent's next message, or ``None`` (stop) once the parent is gone. The pipe alone would not say so:
+    the other workers, forked while this one's pipe was open, hold the parent's end of it too."""
+    while not pipe.poll(0.5):
+        if stop.is_set():
+            return None
+    return pipe.recv()
 
 
 def _portable(exc: BaseException) -> Any:
