@@ -135,6 +135,39 @@ def test_a_write_in_another_session_is_seen_too(project, session, event_pks):
     assert session.run(track_label) == f"#{track_id} {old}"
 
 
+def test_a_label_read_in_a_snapshot_older_than_a_write_is_not_kept(project, session, event_pks):
+    """A page read while a save in another session commits reads the old label (its snapshot began before
+    the save): shown on that page, it must not be kept for the pages after it."""
+    from conference.models import Submission, Track
+
+    if connections[session.alias].vendor == "sqlite":
+        pytest.skip("SQLite: a write waits for the reading call's transaction to end (no older snapshot)")
+    scope = session.activate({"event": event_pks["democon"]})
+    reg = project.registry
+    sub_pk, track_id, old = session.run(
+        lambda: Submission.objects.filter(track__isnull=False).values_list("pk", "track_id", "track__name")[0])
+
+    def track_label():
+        return cells(paging.page_after(reg, SUBMISSIONS, scope, (sub_pk,), 1, inclusive=True))[0]["track"]
+
+    def rename(name):
+        Track._base_manager.filter(pk=track_id).update(name=name)
+
+    writer = project.session("writer", alias=session.alias, readonly=False)
+
+    def read_while_renamed_elsewhere():
+        writer.run(rename, "Renamed meanwhile", scoped=False)  # commits after this call's snapshot began
+        return track_label()
+
+    try:
+        assert session.run(read_while_renamed_elsewhere) == f"#{track_id} {old}"
+        assert session.run(track_label) == f"#{track_id} Renamed meanwhile"
+    finally:
+        writer.run(rename, old, scoped=False)
+        writer.close()
+    assert session.run(track_label) == f"#{track_id} {old}"
+
+
 def test_the_cache_expires_and_is_only_used_inside_a_session(project, session, event_pks):
     from conference.models import Track
 

@@ -48,7 +48,8 @@ class LabelCache:
     * the session drops it on every scope change; and every writable call of any session in the process
       (a save or a delete runs in a session of its own, the writable REPL in the console's) counts a write
       before and after it (:func:`note_write`), which empties every cache at its next use, so a write made
-      in the console (a rollback too) is seen by the next page;
+      in the console (a rollback too) is seen by the next page; and what a call read is not kept if a write
+      was counted after the call began (its snapshot may be older than the write);
     * entries live ``max_age`` seconds at most: the application itself writes to the same database, and
       a renamed track shows its new name on pages fetched after that (rows already on screen are as old
       as their page anyway);
@@ -63,6 +64,8 @@ class LabelCache:
         self._size = 0
         self._born = time.monotonic()
         self._writes = _writes
+        #: The write count when the outermost call using the cache began (see :func:`caching`).
+        self._begun: int | None = None
 
     def clear(self) -> None:
         self._labels.clear()
@@ -77,6 +80,10 @@ class LabelCache:
         return self._labels.setdefault(key, {})
 
     def add(self, bucket: dict[Any, Label], found: Mapping[Any, Label]) -> None:
+        if self._begun is not None and _writes != self._begun:
+            # A write began or ended since this call began: its snapshot may be older than the write, so
+            # what it read is shown on its page but not kept for the pages after it.
+            return
         before = len(bucket)
         bucket.update(found)
         self._size += len(bucket) - before
@@ -102,9 +109,13 @@ _cache: contextvars.ContextVar[LabelCache | None] = contextvars.ContextVar("tena
 def caching(cache: LabelCache) -> Iterator[None]:
     """Use ``cache`` for :func:`labels_for` in this block (the session installs its own per call)."""
     token = _cache.set(cache)
+    outer = cache._begun
+    if outer is None:  # the outermost call: it begins (and takes its snapshot) after this
+        cache._begun = _writes
     try:
         yield
     finally:
+        cache._begun = outer
         _cache.reset(token)
 
 
