@@ -193,6 +193,38 @@ def test_expression_clash_with_the_target_is_found_and_renamed(importer, loaded)
     importer.run(check)
 
 
+def test_a_rename_under_an_expression_constraint_avoids_the_targets_values_in_any_case(importer, loaded):
+    """The target holds "PYTHON" and "PYTHON-2" in the event: the incoming "python" renamed must not become
+    "python-2", which lower(tag) makes the same as "PYTHON-2" (the database would refuse the whole import)."""
+    m = _m()
+
+    def prepare():
+        tag = m.Tag._base_manager.filter(event__slug="democon").order_by("pk").first()
+        m.Submission.tags.through._base_manager.filter(tag=tag).delete()
+        m.Tag._base_manager.filter(pk=tag.pk).delete()
+        m.Tag._base_manager.create(event=tag.event, tag=tag.tag.upper())
+        m.Tag._base_manager.create(event=tag.event, tag=f"{tag.tag.upper()}-2")
+        return tag.pk, tag.tag
+
+    old_pk, name = importer.run(prepare)
+    plan = importer.plan(loaded)
+    item = plan.index[("conference.tag", old_pk)]
+    assert item.cls == "unique_clash", item.detail
+    d = Decisions()
+    d.set_default("skip", "missing_ref")
+    d.set_default("overwrite", "changed")
+    d.set_object(item.ref, "rename")
+    report = importer.apply(plan, importer.resolve(plan, d))
+    new = report.renamed[item.ref]["tag"]
+    assert new.lower() not in {name.lower(), f"{name}-2".lower()}
+
+    def check():
+        tags = [t.lower() for t in m.Tag._base_manager.filter(event__slug="democon").values_list("tag", flat=True)]
+        assert new.lower() in tags and len(tags) == len(set(tags))
+
+    importer.run(check)
+
+
 def test_expression_clash_inside_the_file(importer, make_export, tmp_path):
     def edit(objs):
         tags = [o for o in objs if o["model"] == "conference.tag"]

@@ -283,6 +283,8 @@ class Applier:
         """Give renamed rows fresh values in every clashing unique set: text ``value-2``, ``value-3``...
         (checked against the target and the other rows of the file, in batches), a UUID a new one, and a code
         the project draws at random a new random one of the same alphabet and length (:mod:`.codes`)."""
+        from django.db.models.functions import Lower
+
         from tenant_console.core.importer.codes import generated_code
         from tenant_console.core.importer.decisions import renameable
 
@@ -305,8 +307,14 @@ class Applier:
                     self.report.renamed.setdefault(it.ref, {})[text_field.name] = str(value)
                 continue
             renamed = {id(it) for it in items}
+            # Compared as the target compares them: a unique constraint over lower()/upper() of the column, or a
+            # MariaDB/MySQL collation (``*_ci`` by default), holds "python-2" and "PYTHON-2" to be the same value.
+            fold = self.plan.vendor == "mysql" or any(
+                fn is not None and n == attname for rule in info.unique_rules
+                for n, fn in zip(rule.names, rule.functions, strict=False))
+            same: Callable[[str], str] = (lambda v: v.rstrip(" ").lower()) if fold else str
             # Values other rows of the file will write (a file with "A" and "A-2": "A" must become "A-3").
-            taken: set[str] = {str(it.row.fields.get(text_field.name)) for it in self.plan.items[label]
+            taken: set[str] = {same(str(it.row.fields.get(text_field.name))) for it in self.plan.items[label]
                                if id(it) not in renamed and self.res.effective(it) in WRITES
                                and it.row.fields.get(text_field.name) is not None}
             # One new value per original value: rows that shared a value in a multi-column set (the slots of
@@ -322,15 +330,20 @@ class Applier:
                 candidates = {v: code.make() if code is not None else _suffixed(v, n, text_field.max_length)
                               for v in pending}
                 for chunk in chunks(list(candidates.values()), self.batch):
-                    taken.update(str(v) for v in info.model._base_manager.using(self.alias).filter(
-                        **{f"{attname}__in": chunk}).values_list(attname, flat=True))
+                    target = info.model._base_manager.using(self.alias)
+                    if fold:
+                        found = target.annotate(_tc_same=Lower(attname)).filter(
+                            _tc_same__in=sorted({same(c) for c in chunk})).values_list(attname, flat=True)
+                    else:
+                        found = target.filter(**{f"{attname}__in": chunk}).values_list(attname, flat=True)
+                    taken.update(same(str(v)) for v in found)
                 left = []
                 for v in pending:
                     c = candidates[v]
-                    if c in taken:
+                    if same(c) in taken:
                         left.append(v)
                         continue
-                    taken.add(c)
+                    taken.add(same(c))
                     for it in by_value[v]:
                         self.renames.setdefault(id(it), {})[attname] = c
                         self.report.renamed.setdefault(it.ref, {})[text_field.name] = c
