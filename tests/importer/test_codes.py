@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.test import override_settings
 from django.test.utils import isolate_apps
+from django.utils.crypto import get_random_string
 
 from tenant_console.core.importer import Decisions, Retarget
 from tenant_console.core.importer.codes import generated_code
@@ -52,6 +53,37 @@ def test_where_the_alphabet_comes_from():
         with override_settings(TENANT_CONSOLE={**declared, "GENERATED_CODES": {"conference.Submission.slug": {
                 "alphabet": "xyz", "length": 17}}}):
             assert generated_code(Submission, Submission._meta.get_field("slug")) is None  # longer than the field
+
+
+def _invite_code() -> str:  # pretalx's generate_invite_code: a secret URL token
+    return get_random_string(length=32, allowed_chars=ALPHABET)
+
+
+def test_pretalx_spelling_and_a_generating_default():
+    """pretalx 2024-2026 spells GenerateCode's attributes without the underscore (found on the real
+    pretalx: every copied code became CODE-2); a unique text field whose default draws a value (pretalx's
+    ``Submission.review_code``) gets a new one from that default, never a suffix on the original's secret."""
+    with isolate_apps("conference"):
+        class Submission(models.Model):
+            code_property = "code"
+            code_charset = list(ALPHABET)
+            code_length = 6
+            code = models.CharField(max_length=16, unique=True)
+            review_code = models.CharField(max_length=32, unique=True, null=True, default=_invite_code)
+            short = models.CharField(max_length=8, unique=True, default=_invite_code)  # would not fit
+            fixed = models.CharField(max_length=8, unique=True, default=lambda: "same")  # not a generator
+
+            class Meta:
+                app_label = "conference"
+
+        rule = generated_code(Submission, Submission._meta.get_field("code"))
+        assert rule is not None and (rule.alphabet, rule.length) == (ALPHABET, 6)
+        rule = generated_code(Submission, Submission._meta.get_field("review_code"))
+        assert rule is not None
+        made = {rule.make() for _ in range(5)}
+        assert len(made) == 5 and all(re.fullmatch(f"[{ALPHABET}]{{32}}", c) for c in made)
+        assert generated_code(Submission, Submission._meta.get_field("short")) is None
+        assert generated_code(Submission, Submission._meta.get_field("fixed")) is None
 
 
 def test_a_copy_of_the_tenant_gets_fresh_codes(importer, loaded):
