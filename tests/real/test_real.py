@@ -283,6 +283,10 @@ def test_untouched_reimport_plans_no_conflicts(real: Real):
                            f"{[(c['model'], c['class'], (c.get('diff') or [{}])[0].get('field')) for c in listed[:5]]}")
 
 
+#: Fields the projects fill with a random code (lower-case labels as the oracle gives them).
+GENERATED = {"submission.submission": ("code", "review_code"), "pretixbase.orderposition": ("pseudonymization_id",)}
+
+
 def test_clone_in_one_database_is_complete(real: Real):
     """Issue 12, "copy last year's event": ``import --new-tenant`` of the tenant's export into the database it
     came from applies (pretalx's submissions hold two unique fields, ``code`` and ``review_code``), the copy
@@ -303,6 +307,14 @@ def test_clone_in_one_database_is_complete(real: Real):
                        f"(source, copy): {dict(sorted(short.items())[:8])}")
     changed = sorted(m for m in before if before[m] != after.get(m))
     assert not changed, f"clone: the source tenant changed in {len(changed)} models: {changed[:8]}"
+    # Codes the project draws at random (pretalx's Submission.code and review_code, a secret URL token;
+    # pretix's pseudonymization_id) get fresh ones in the copy, never the original's with a suffix.
+    suffixed = {(m, f) for m, v in before.items() for row in v["rows"].values()
+                for f, value in row.items()
+                if f in GENERATED.get(m, ()) and isinstance(value, str) and value
+                for copied in copy.get(m, {"rows": {}})["rows"].values()
+                if copied.get(f, "").startswith(value + "-")}
+    assert not suffixed, f"clone: generated codes copied with a suffix: {sorted(suffixed)}"
 
 
 # ---------------------------------------------------------------- move (issue 15)
