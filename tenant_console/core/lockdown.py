@@ -389,6 +389,7 @@ def _close_idle(which: Callable[[BaseDatabaseWrapper], bool]) -> None:
 
 #: In a forked worker: the parent's connection wrappers, kept referenced and never used (see :func:`after_fork`).
 _inherited: list[BaseDatabaseWrapper] = []
+_inherited_pools: list[dict[str, Any]] = []
 
 
 def after_fork() -> None:
@@ -417,6 +418,14 @@ def after_fork() -> None:
         if conn.vendor == "postgresql":
             options = str(settings["OPTIONS"].get("options") or "")
             settings["OPTIONS"]["options"] = f"{options} -c default_transaction_read_only=on".strip()
+            # Django's pool (OPTIONS["pool"]) is a class attribute: the inherited one holds the parent's idle
+            # connections (its sockets) and no thread of its own. The worker connects directly; the parent's
+            # pools are kept referenced, never used, like its connections.
+            settings["OPTIONS"].pop("pool", None)
+            pools = getattr(type(conn), "_connection_pools", None)
+            if isinstance(pools, dict) and pools:
+                _inherited_pools.append(dict(pools))
+                pools.clear()
         connections[conn.alias] = type(conn)(settings, conn.alias)
 
 

@@ -314,3 +314,29 @@ def test_an_idle_worker_process_whose_parent_is_gone_stops(monkeypatch: pytest.M
             worker.kill()
             worker.join()
         parent_end.close()
+
+
+def test_jobs_on_a_pooled_database(project, out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Django's connection pool (``OPTIONS["pool"]``, psycopg 3): the pool is a class attribute that a worker
+    process inherits with the parent's idle connections in it (their sockets shared with the parent); a worker
+    opens a connection of its own, read-only from its first statement, and writes what one connection writes."""
+    alias = _postgres()
+    if not hasattr(type(connections[alias]), "_connection_pools") or os.environ.get("TC_PSYCOPG2") == "1":
+        pytest.skip("Django's pool needs psycopg 3")
+    pytest.importorskip("psycopg_pool", exc_type=ImportError)
+    pk = _event(alias)
+    opts = connections.settings[alias].setdefault("OPTIONS", {})
+    monkeypatch.setitem(opts, "pool", {"min_size": 1, "max_size": 4})
+    connections[alias].close()
+    del connections[alias]
+    pools = type(connections[alias])._connection_pools
+    try:
+        one = export(project, alias, out / "one.jsonl", tenant={"event": pk}, cross_tenant="omit")  # the pool fills
+        many = export(project, alias, out / "many.jsonl", tenant={"event": pk}, cross_tenant="omit", jobs=2)
+        assert many.result is not None and many.result.sha256 == one.result.sha256
+    finally:
+        pool = pools.pop(alias, None)
+        if pool is not None:
+            pool.close()
+        connections[alias].close()
+        del connections[alias]
