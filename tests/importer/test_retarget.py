@@ -114,6 +114,12 @@ def test_retarget_errors(importer, make_export):
         importer.plan(path, Retarget.new_tenant({"event": {"nope": "x"}}))
     with pytest.raises(ImportInputError, match="no scope dimension 'organiser'"):
         importer.plan(path, Retarget.new_tenant({"organiser": {"slug": "x"}}))
+    # The field's own rules, as the project's forms apply them (pretix: an organizer's slug with a space
+    # was created, then refused by pretix's own full_clean).
+    with pytest.raises(ImportInputError, match=r"'bad slug!' is not a valid conference.Event.slug: .*slug"):
+        importer.plan(path, Retarget.new_tenant({"event": {"slug": "bad slug!"}}))
+    with pytest.raises(ImportInputError, match=r"conference.Event.slug: .*at most 50 characters"):
+        importer.plan(path, Retarget.new_tenant({"event": {"slug": "x" * 51}}))
 
 
 def test_new_tenant_slug_taken_is_refused(importer, loaded):

@@ -101,6 +101,7 @@ class Retarget:
                         raise ImportInputError(f"--new-tenant: {model._meta.label} has no field {name!r}.")
                     if not f.concrete or f.primary_key or f.is_relation:
                         raise ImportInputError(f"--new-tenant: {name!r} cannot be set (only plain fields can).")
+                    _validate(model, f, name, self.overrides[dim][name])
 
     def map_ref(self, ref: tuple[str, Any]) -> Any:
         """The target key of a reference to the file's tenant, or None if ``ref`` is not a tenant."""
@@ -136,3 +137,17 @@ class Retarget:
             return "as a new " + ", ".join(
                 f"{d} ({', '.join(f'{k}={v}' for k, v in o.items())})" for d, o in self.overrides.items())
         return "as exported (same tenant)"
+
+
+def _validate(model: Any, field: Any, name: str, value: Any) -> None:
+    """The field's own rules for a value given on the command line (a slug's validator, choices, length),
+    as the project's forms would apply them: pretix refuses ``bad slug!`` as an organizer's slug."""
+    from django.core.exceptions import ValidationError
+
+    try:
+        field.clean(value, None)
+    except ValidationError as exc:
+        why = " ".join(str(m) for m in exc.messages)
+        raise ImportInputError(f"--new-tenant: {value!r} is not a valid {model._meta.label}.{name}: {why}") from None
+    except Exception:  # a field whose clean needs the model instance: the plan's own checks still apply
+        return
