@@ -273,6 +273,9 @@ def build(folder: Path) -> list[Case]:
     c.refused("manifest-not-utf8", r"is not text \(not UTF-8\)")
     c.write("no-manifest", base, after=lambda d, m: m.unlink())
     c.refused("no-manifest", r"manifest no-manifest.manifest.json is missing")
+    # A mistyped path (neither file exists) is said as such, not as a missing manifest (operator trial).
+    c.add("no-such-file", (1, r"no-such-file.jsonl.gz does not exist"), (2, r"There is no file .*no-such-file"
+          r".jsonl.gz \(and no no-such-file.manifest.json beside"), file="no-such-file.jsonl.gz")
 
     def edit_schema(m: dict[str, Any]) -> None:
         m["models"]["conference.tag"]["schema"]["fields"]["tag"]["max_length"] = 10
