@@ -296,9 +296,9 @@ def test_cli_allow_is_loud(live, files, capsys):
 
 def test_review_screen_classes_match_the_plan():
     from tenant_console.core.importer import CLASSES, CONFLICTS
-    from tenant_console.ui.importer import screen
+    from tenant_console.ui.importer import summary  # the review's and the :move screen's summary table
 
-    assert screen.CLASSES == CLASSES and screen.CONFLICTS == CONFLICTS
+    assert summary.CLASSES == CLASSES and summary.CONFLICTS == CONFLICTS
 
 
 def test_export_helper_is_the_real_exporter(files, project):
