@@ -39,7 +39,8 @@ now, read from both databases). See docs/scale.md, "Moving a tenant".
 
 Without --from the source is where the project's DATABASE_ROUTERS put the tenant (its router's
 db_for_write with the tenant as the instance hint), else --database. Exit codes: 0 done, 1 stopped
-by a check (the journal says where the tenant is), 2 bad input, 130 interrupted.
+by a check (the journal says where the tenant is) or --delete-source not confirmed (as delete's),
+2 bad input, 130 interrupted.
 """
 ORDER = 63
 POLICIES = ("refuse", "omit", "include")
