@@ -165,11 +165,11 @@ def locate(path: str | Path) -> tuple[Path, Path]:
         raise ExportFileError(f"{p} is {kind}; name the export's .jsonl(.gz) file or its .manifest.json.", "data")
     for suffix in DATA_SUFFIXES:
         if p.name.endswith(suffix) and len(p.name) > len(suffix):
-            manifest = p.with_name(p.name[: -len(suffix)] + ".manifest.json")
-            if kind == "missing" and what_is(manifest) == "missing":  # a wrong path, not half an export
-                raise ExportFileError(f"There is no file {p} (and no {manifest.name} beside where it would be): "
+            beside = p.with_name(p.name[: -len(suffix)] + ".manifest.json")
+            if kind == "missing" and what_is(beside) == "missing":  # a wrong path, not half an export
+                raise ExportFileError(f"There is no file {p} (and no {beside.name} beside where it would be): "
                                       "check the path.", "missing")
-            return p, manifest
+            return p, beside
     if ".tmp-" in p.name:
         raise ExportFileError(
             f"{p} is the temporary file of an export that did not finish (exports are written to NAME.tmp-XXXX "
