@@ -108,9 +108,9 @@ def test_a_write_in_the_console_is_seen_on_the_next_page(project, session, event
     assert session.run(track_label) == old
 
 
-def test_a_write_in_another_session_is_seen_too(project, session, event_pks):
-    """The console's saves and deletes run in sessions of their own: a rename there is on the console
-    session's next page, though its labels were cached before."""
+def _a_submissions_track(project, session, event_pks):
+    """(track id, its name, a call reading the track's label on the page of a democon submission that shows
+    it, a call renaming the track): for the tests whose writes come from another session."""
     from conference.models import Submission, Track
 
     scope = session.activate({"event": event_pks["democon"]})
@@ -124,6 +124,13 @@ def test_a_write_in_another_session_is_seen_too(project, session, event_pks):
     def rename(name):
         Track._base_manager.filter(pk=track_id).update(name=name)
 
+    return track_id, old, track_label, rename
+
+
+def test_a_write_in_another_session_is_seen_too(project, session, event_pks):
+    """The console's saves and deletes run in sessions of their own: a rename there is on the console
+    session's next page, though its labels were cached before."""
+    track_id, old, track_label, rename = _a_submissions_track(project, session, event_pks)
     assert session.run(track_label) == f"#{track_id} {old}"
     writer = project.session("writer", alias=session.alias, readonly=False)
     try:
@@ -138,21 +145,9 @@ def test_a_write_in_another_session_is_seen_too(project, session, event_pks):
 def test_a_label_read_in_a_snapshot_older_than_a_write_is_not_kept(project, session, event_pks):
     """A page read while a save in another session commits reads the old label (its snapshot began before
     the save): shown on that page, it must not be kept for the pages after it."""
-    from conference.models import Submission, Track
-
     if connections[session.alias].vendor == "sqlite":
         pytest.skip("SQLite: a write waits for the reading call's transaction to end (no older snapshot)")
-    scope = session.activate({"event": event_pks["democon"]})
-    reg = project.registry
-    sub_pk, track_id, old = session.run(
-        lambda: Submission.objects.filter(track__isnull=False).values_list("pk", "track_id", "track__name")[0])
-
-    def track_label():
-        return cells(paging.page_after(reg, SUBMISSIONS, scope, (sub_pk,), 1, inclusive=True))[0]["track"]
-
-    def rename(name):
-        Track._base_manager.filter(pk=track_id).update(name=name)
-
+    track_id, old, track_label, rename = _a_submissions_track(project, session, event_pks)
     writer = project.session("writer", alias=session.alias, readonly=False)
 
     def read_while_renamed_elsewhere():
