@@ -32,6 +32,16 @@ def test_count_follows_the_tenant_and_user_variables_stay(repl: ReplRunner, othe
     assert repl.run("Submission.objects.filter(event__slug='democon').exists()").value.text == "False"
 
 
+def test_an_input_queued_between_the_switch_and_the_rebind_sees_the_new_tenant(repl: ReplRunner, event_pks):
+    """The console activates a tenant, then rebinds the REPL's variables: an input typed in
+    between runs in the new scope, so ``event`` must already name the new tenant."""
+    assert repl.run("event.slug").value.text == "'democon'"
+    repl.session.activate({"event": event_pks["pycon-nordic"]})  # the switch, without the rebind
+    res = repl.run("(event.slug, Submission.objects.filter(event=event).count() == Submission.objects.count())")
+    assert res.ok, res.error
+    assert res.value.text == "('pycon-nordic', True)"
+
+
 def test_expression_value_is_shown_without_print(repl: ReplRunner):
     res = repl.run("{'a': [1, 2, 3]}")
     assert res.ok and res.value.kind == "text" and res.value.text == "{'a': [1, 2, 3]}"

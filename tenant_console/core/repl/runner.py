@@ -42,6 +42,7 @@ from tenant_console.core.session import absorb_pending_interrupt
 
 if TYPE_CHECKING:
     from tenant_console.core.project import Project
+    from tenant_console.core.scope import ScopeState
     from tenant_console.core.session import Session
 
 #: Seconds a ``KeyboardInterrupt`` may take to arrive before the database statement is cancelled too.
@@ -131,6 +132,8 @@ class ReplRunner:
         self._recorder: QueryRecorder | None = None
         self._generation = 0
         self._ready = False
+        #: The scope the tenant variables were bound for.
+        self._bound: ScopeState | None = None
         #: Output of the running (or last) input, readable while it runs.
         self.live_output: OutputBuffer | None = None
         #: The last sentence of a refusal: how to get writable (the UI names its key).
@@ -175,6 +178,7 @@ class ReplRunner:
     def _build(self) -> NamespaceInfo:
         self.info = NamespaceInfo()
         self.namespace = build_namespace(self.project, self.session, info=self.info)
+        self._bound = self.session.scope
         self._ready = True
         return self.info
 
@@ -185,8 +189,10 @@ class ReplRunner:
     def _rebind(self) -> NamespaceInfo:
         if not self._ready:
             return self._build()
-        bind_tenants(self.namespace, self.project, self.session.tenants, disabled=self.session.scope.disabled,
+        scope = self.session.scope
+        bind_tenants(self.namespace, self.project, self.session.tenants, disabled=scope.disabled,
                      info=self.info)
+        self._bound = scope
         return self.info
 
     def set_scope(self, selection: Mapping[str, Any] | None, *, disabled: bool = False,
@@ -257,6 +263,10 @@ class ReplRunner:
     def _execute(self, number: int, source: str, writable: bool) -> RunResult:
         if not self._ready:
             self._build()
+        elif self._bound != self.session.scope:
+            # The scope changed and this input was queued before the rebind: the tenant
+            # variables must name the tenant the input runs in, never the previous one.
+            self._rebind()
         result = RunResult(number, source, writable=writable, scope=self.session.scope.describe())
         buffer = OutputBuffer(owner=number)
         self.live_output = buffer
