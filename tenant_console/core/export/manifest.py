@@ -53,6 +53,7 @@ def build_manifest(plan: ExportPlan, result: WriteResult, *, data_name: str, set
         "cross_tenant": {"policy": policy, "references": [r.as_dict() for r in plan.cross_tenant],
                          "count": sum(1 for r in plan.references if r.reason == "cross-tenant")},
         "excluded_references": plan.excluded_references,
+        "outside_links": [link.as_dict() for link in plan.outside_links],
         "files": files,
         "data": {"path": os.path.basename(data_name), "sha256": result.sha256, "bytes": result.bytes,
                  "objects": result.objects, "compression": "gzip" if compressed else None},

@@ -32,6 +32,7 @@ from django.db.models import IntegerField, Model, Q, QuerySet
 from tenant_console.core.discovery import ScopeRegistry
 from tenant_console.core.errors import ConsoleError
 from tenant_console.core.export.relations import Relation, dependency_order, relations_of
+from tenant_console.core.tenancy.links import OutsideLink, outside_links
 from tenant_console.core.tenancy.rows import in_batch_size
 
 POLICIES = ("refuse", "omit", "include")
@@ -102,6 +103,8 @@ class ExportPlan:
     queries: int = 0
     #: Labels of the other tenants the references lead into: ``{dimension: {pk: label}}``.
     tenant_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Rows outside the tenant that link into it, left behind (tenant exports; see ``tenancy.links``).
+    outside_links: list[OutsideLink] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -173,6 +176,7 @@ class ExportPlan:
             "references": [r.as_dict() for r in self.references], "reference_count": self.reference_count,
             "excluded_references": self.excluded_references, "warnings": self.warnings,
             "refused": self.refused, "tenant_labels": self.tenant_labels,
+            "outside_links": [link.as_dict() for link in self.outside_links],
         }
 
 
@@ -220,6 +224,7 @@ class Planner:
         self.warnings: list[str] = []
         self._frontier: list[tuple[type[Model], list[Any], bool]] = []
         self._scope_cache: dict[type[Model], tuple[Q | None, list[tuple[str, str]]]] = {}
+        self.outside_links: list[OutsideLink] = []
 
     # -- scope questions ------------------------------------------------------
     def _scope(self, model: type[Model]) -> tuple[Q | None, list[tuple[str, str]]]:
@@ -254,7 +259,7 @@ class Planner:
             for rel in relations_of(model):
                 self._follow_filtered(self.sel[model], rel)
         self._close()
-        self._warn_unscoped_referrers()
+        self._warn_outside_links()
 
     def object_plan(self, nodes: Mapping[type[Model], Iterable[Any]],
                     foreign: Mapping[type[Model], Iterable[Any]] | None = None, *,
@@ -468,44 +473,18 @@ class Planner:
         key = (rel.model._meta.label_lower, rel.name, target._meta.label_lower)
         self.excluded[key] = self.excluded.get(key, 0) + qs.count()
 
-    def _warn_unscoped_referrers(self) -> None:
-        """Rows of models outside the tenant that point into it are not exported; name each such model.
+    def _warn_outside_links(self) -> None:
+        """Rows outside the tenant that link into it are not exported; name each field and how many.
 
-        Owned models are part of the tenant; what is left are shared models (a
-        declared or inferred verdict) and ambiguous ones, which the registry
-        could not attach to one tenant (see docs/tenancy.md).
+        The tenancy layer answers which (:func:`~tenant_console.core.tenancy.links.outside_links`):
+        foreign keys of shared and ambiguous models, generic foreign keys of ambiguous ones, and
+        many-to-many links declared outside the tenant (pretalx's ``Team.limit_events``). Shared rows
+        the export carries anyway hold their links in the file, so they are not counted.
         """
-        selected = {m for m, s in self.sel.items() if s.q is not None}
-        selected_cts: list[Any] | None = None
-        for model in apps.get_models():
-            if model in self.sel or model._meta.proxy or self._scope(model)[0] is not None:
-                continue
-            verdict = self.registry.verdict(model)
-            what = (f"the ambiguous model {model._meta.label} ({verdict.reason})" if verdict.kind.value == "ambiguous"
-                    else f"the shared model {model._meta.label}")
-            hint = ("; declare it in TENANT_CONSOLE['OWNED'] to export it with the tenant"
-                    if verdict.kind.value == "ambiguous" else "")
-            for rel in relations_of(model):
-                if rel.kind == "gfk" and verdict.kind.value == "ambiguous":
-                    if selected_cts is None:
-                        selected_cts = [ContentType.objects.db_manager(self.alias).get_for_model(m) for m in selected]
-                    n = model._base_manager.using(self.alias).filter(**{
-                        f"{rel.field.ct_field}__in": selected_cts}).count()
-                    if n:
-                        self.warnings.append(
-                            f"{n} row(s) of {what} may point into this tenant through the generic foreign key "
-                            f"{rel.name!r}; they are not part of the export{hint}.")
-                    continue
-                if rel.kind != "fk" or rel.target not in selected:
-                    continue
-                target_q = self.sel[rel.target].q
-                n = model._base_manager.using(self.alias).filter(**{
-                    f"{rel.field.attname}__in": rel.target._base_manager.using(self.alias).filter(
-                        target_q).values(rel.target_field)}).count()
-                if n:
-                    self.warnings.append(
-                        f"{n} row(s) of {what} point into this tenant through {rel.name!r}; they are not part "
-                        f"of the export{hint}.")
+        carried = {m: sel.pks for m, sel in self.sel.items() if sel.q is None and sel.pks}
+        self.outside_links = outside_links(self.registry, self.alias, self.tenant_pks, exclude=self.exclude,
+                                           carried=carried)
+        self.warnings.extend(link.describe() for link in self.outside_links)
 
     # -- result -----------------------------------------------------------------
     def finish(self, *, kind: str, scope: dict[str, dict[str, str]], roots: list[str],
@@ -531,7 +510,7 @@ class Planner:
             kind=kind, alias=self.alias, vendor=connections[self.alias].vendor, scope=scope, roots=roots,
             rules=rules, selections=selections, references=self.references,
             reference_count=self.reference_count, excluded_references=excluded, warnings=self.warnings,
-            tenant_labels=self._tenant_labels(),
+            tenant_labels=self._tenant_labels(), outside_links=self.outside_links,
         )
 
     def _tenant_labels(self) -> dict[str, dict[str, str]]:

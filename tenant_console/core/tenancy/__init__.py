@@ -3,7 +3,8 @@
 :mod:`.ownership` decides each model's verdict (tenant, scoped, owned,
 ambiguous, shared) once, at discovery; :class:`tenant_console.core.discovery.ScopeRegistry`
 holds the verdicts and answers the questions every feature asks (``scope_of``,
-``tenant_q``, ``verdict``).
+``tenant_q``, ``verdict``). :mod:`.rows` selects a tenant's rows; :mod:`.links` counts the rows
+outside a tenant that link into it (which no export carries).
 """
 
 from tenant_console.core.tenancy.ownership import Kind, Source, Verdict

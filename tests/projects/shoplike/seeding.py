@@ -29,7 +29,7 @@ def seed(alias: str = "default", plant: bool = False) -> dict[str, int]:
             m.OrganizerSetting.objects.using(alias).create(object=org, key="locale", value="en")
             m.OrganizerSetting.objects.using(alias).create(object=org, key="timezone", value="UTC")
             m.Team.objects.using(alias).create(organizer=org, name=f"{slug} admins")
-            m.Banner.objects.using(alias).create(sponsor=org, text=f"Sponsored by {name}")
+            banner = m.Banner.objects.using(alias).create(sponsor=org, text=f"Sponsored by {name}")
             customers = [m.Customer.objects.using(alias).create(organizer=org, email=f"c{i}@{slug}.example")
                          for i in range(2)]
             for e_index, ev_slug in enumerate(EVENTS):
@@ -37,6 +37,7 @@ def seed(alias: str = "default", plant: bool = False) -> dict[str, int]:
                 event = m.Event.objects.using(alias).create(organizer=org, slug=ev_slug, currency=eur,
                                                             name="" if e_index == 0 else f"{name} {ev_slug}")
                 m.EventSetting.objects.using(alias).create(object=event, key="payment", value="invoice")
+                banner.shown_at.add(event)
                 cats = [m.Category.objects.using(alias).create(event=event, name=f"cat {i}") for i in range(2)]
                 items = [m.Item.objects.using(alias).create(event=event, category=cats[i % 2] if i < 2 else None,
                                                             name=f"{ev_slug} item {i}", price_cents=1000 * (i + 1))
@@ -56,6 +57,9 @@ def seed(alias: str = "default", plant: bool = False) -> dict[str, int]:
                     content_type=ContentType.objects.db_manager(alias).get_for_model(m.Order),
                     object_id=order.pk, text="called the customer")
         m.Note.objects.using(alias).create(event=None, text="a note on nothing")
+        # A sponsor of globex is shown at acme's spring event too: links from a shared row into two tenants.
+        m.Banner.objects.using(alias).get(sponsor__slug="globex").shown_at.add(
+            m.Event.objects.using(alias).get(organizer__slug="acme", slug="spring"))
         if plant:
             acme_item = m.Item.objects.using(alias).filter(event__organizer__slug="acme").order_by("pk").first()
             globex_cat = m.Category.objects.using(alias).filter(event__organizer__slug="globex").order_by("pk").first()

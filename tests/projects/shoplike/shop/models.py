@@ -17,7 +17,8 @@ foreign keys, as in the real projects:
   (``all_objects`` sees them), like pretalx's submissions.
 * :class:`Note` (only a nullable link) and :class:`Comment` (only a generic
   foreign key) are ambiguous; :class:`Voucher` (two CASCADE parents to the same
-  dimension) is declared owned and :class:`Banner` shared in the settings.
+  dimension) is declared owned and :class:`Banner` shared in the settings; its
+  many-to-many ``shown_at`` links it to events of any organizer.
 * ``Event.name`` is a translatable-like field: NULL in the database, ``""`` in Python.
 """
 
@@ -160,10 +161,15 @@ class Voucher(models.Model):
 
 
 class Banner(models.Model):
-    """Links to an organizer (its sponsor) but is shared: declared so in the settings."""
+    """Links to an organizer (its sponsor) but is shared: declared so in the settings.
+
+    ``shown_at`` is a many-to-many declared outside the tenant whose other side is inside it, as
+    pretalx's and pretix's ``Team.limit_events``: its link rows belong to no tenant's export.
+    """
 
     sponsor = models.ForeignKey(Organizer, on_delete=models.CASCADE, related_name="banners")
     text = models.CharField(max_length=100)
+    shown_at = models.ManyToManyField(Event, blank=True, related_name="banners")
 
 
 class Note(models.Model):
