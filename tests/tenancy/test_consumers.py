@@ -46,9 +46,8 @@ def test_nothing_is_left_out_of_an_export_without_a_warning_naming_it(shop):
     assert len(warnings) == 4, warnings
 
 
-
-def test_the_manifest_names_the_links_left_behind(shop):
-    """The manifest records the links into the tenant that the export leaves out."""
+def test_the_manifest_and_the_import_name_the_links_left_behind(shop, empty_shop):
+    """The manifest records the links into the tenant that the export leaves out, and the import says so."""
     data = _export(shop, "globex")
     manifest = json.loads(data["file"].with_name("globex.manifest.json").read_text())
     links = {(d["kind"], d["model"], d["field"]): d for d in manifest["outside_links"]}
@@ -57,6 +56,13 @@ def test_the_manifest_names_the_links_left_behind(shop):
         "table": "shop_banner_shown_at", "rows": 2, "owners": 1, "verdict": "shared", "reason": ""}
     assert links[("fk", "shop.banner", "sponsor")]["rows"] == 1
     assert '"shop.banner"' not in json.dumps(manifest["models"])  # the banner is not in the file
+    plan = empty_shop.cli_json("import", str(data["file"]))
+    assert plan["outside_links"] == manifest["outside_links"]
+    done = empty_shop.cli("import", str(data["file"]), "--apply")
+    assert done.returncode == 0, done.stderr
+    assert "Not in this export: rows outside the tenant that link into it in default" in done.stdout
+    assert "2 link row(s) in the table shop_banner_shown_at tie 1 row(s) of the shared model shop.Banner" in done.stdout
+
 
 def test_an_export_restores_every_owned_row_into_an_empty_database(shop, empty_shop):
     data = _export(shop, "globex")

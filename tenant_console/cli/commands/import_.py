@@ -208,6 +208,7 @@ def run(ctx: CliContext) -> int:
             for line in report.lines():
                 print(line)
             _print_dangling_generic(plan)
+            _print_outside_links(plan)
         if report.cross_tenant:
             sys.stderr.write(f"WARNING: {len(report.cross_tenant):,} objects were "
                              f"{'(in the dry run) ' if args.dry_run else ''}imported with references into another "
@@ -246,6 +247,17 @@ def _print_dangling_generic(plan: Any) -> None:
         print(f"    ... and {len(plan.dangling_generic) - LIST_LIMIT:,} more (--json lists them all)")
 
 
+def _print_outside_links(plan: Any) -> None:
+    links = plan.export.outside_links
+    if not links:
+        return
+    source = (plan.export.manifest.get("source") or {}).get("alias") or "the source"
+    print(f"  Not in this export: rows outside the tenant that link into it in {source}; the import does not "
+          "create them (recreate them by hand or with the project's own tools):")
+    for link in links:
+        print(f"    {link.describe()}")
+
+
 def _print_plan(ctx: CliContext, plan: Any, resolution: Any) -> None:
     if ctx.json:
         out = plan.as_dict(conflicts=False)
@@ -262,6 +274,7 @@ def _print_plan(ctx: CliContext, plan: Any, resolution: Any) -> None:
     for d in plan.export.schema_differences:
         print(f"  schema: {d}")
     _print_dangling_generic(plan)
+    _print_outside_links(plan)
     if resolution.undecided:
         print(f"\nUndecided ({len(resolution.undecided):,}):")
         for u in resolution.undecided[:LIST_LIMIT]:

@@ -261,7 +261,8 @@ class Plan:
                                "totals": self.totals(), "models": self.summary(),
                                "schema_differences": [d.as_dict() for d in self.export.schema_differences],
                                "dangling_generic": [{"ref": r, "detail": d} for r, d in self.dangling_generic],
-                               "unchecked_constraints": list(self.unchecked)}
+                               "unchecked_constraints": list(self.unchecked),
+                               "outside_links": [link.as_dict() for link in self.export.outside_links]}
         if conflicts:
             items = self.conflicts()
             out["conflicts"] = [i.as_dict() for i in (items[:limit] if limit else items)]

@@ -25,6 +25,7 @@ from tenant_console.core.importer.errors import ImportInputError
 from tenant_console.core.importer.meta import get_model
 from tenant_console.core.importer.schema import SchemaDifference, compare
 from tenant_console.core.importer.store import RowStore
+from tenant_console.core.tenancy.links import OutsideLink
 
 
 class Row:
@@ -88,6 +89,15 @@ class Export:
     @property
     def count(self) -> int:
         return sum(len(r) for r in self.rows.values())
+
+    @property
+    def outside_links(self) -> list[OutsideLink]:
+        """Rows outside the tenant that linked into it in the source and are not in the file (the manifest's
+        ``outside_links``; none in exports written before it was recorded)."""
+        found = self.manifest.get("outside_links")
+        if not isinstance(found, list):
+            return []
+        return [OutsideLink.from_dict(d) for d in found if isinstance(d, dict)]
 
     def describe(self) -> str:
         scope = self.manifest.get("scope") or {}
