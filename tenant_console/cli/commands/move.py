@@ -283,7 +283,7 @@ def _decide(ctx: CliContext, journal: Any) -> Any:
 
 
 def _drive(ctx: CliContext, journal: Any, mode: str) -> int:
-    from tenant_console.core.move.runner import MoveJob, Mover, describe
+    from tenant_console.core.move.runner import MoveJob, Mover, describe, outside_links
 
     project = ctx.project
     started = time.monotonic()
@@ -339,7 +339,8 @@ def _drive(ctx: CliContext, journal: Any, mode: str) -> int:
     if ctx.json:
         print_json({"ok": True, "mode": mode, "phase": final, "journal": str(journal.path), "seconds": seconds,
                     "timings": timings, "source_digest": journal.source_digest,
-                    "target_digest": journal.target_digest, "now": where.as_dict()})
+                    "target_digest": journal.target_digest, "now": where.as_dict(),
+                    "outside_links": [link.as_dict() for link in outside_links(journal)]})
         return 0
     if journal.source_digest and journal.target_digest and mode != "rollback":
         rows = []

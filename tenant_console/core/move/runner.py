@@ -47,6 +47,7 @@ from tenant_console.core.move.journal import (
     TARGET_BACKUP_NAME,
     Journal,
 )
+from tenant_console.core.tenancy.links import OutsideLink
 
 if TYPE_CHECKING:
     from tenant_console.core.project import Project
@@ -226,8 +227,10 @@ class Mover:
 
         outcome, digest = self.call(session, export_and_digest, readonly=True)
         checkpoint("export", "done")
+        links = outcome.plan.outside_links
         j.set_phase("exported", export={"file": EXPORT_NAME, "sha256": outcome.result.sha256,
-                                        "objects": outcome.result.objects, "bytes": outcome.result.bytes},
+                                        "objects": outcome.result.objects, "bytes": outcome.result.bytes,
+                                        "outside_links": [link.as_dict() for link in links]},
                     source_digest=digest.as_dict())
         self.job.tell("export", f"{outcome.result.objects:,} objects, {digest.total:,} rows of the tenant")
 
@@ -526,6 +529,27 @@ def _remove_export(path: Any) -> None:
             p.unlink()
 
 
+def outside_links(journal: Journal) -> list[OutsideLink]:
+    """Rows outside the tenant that linked into it in the source, as the move's export found them."""
+    found = (journal.export or {}).get("outside_links")
+    return [OutsideLink.from_dict(d) for d in found if isinstance(d, dict)] if isinstance(found, list) else []
+
+
+def outside_link_lines(journal: Journal) -> list[str]:
+    """What the move leaves behind because it is not the tenant's (``tenancy.links``), in sentences."""
+    links = outside_links(journal)
+    if not links:
+        return []
+    src, tgt = journal.source_alias, journal.target_alias
+    fate = (f"--delete-source deletes the link rows (and rows whose foreign key cascades) from {src} with the "
+            "tenant; the delete's backup keeps them and --rollback restores them" if journal.delete_source
+            else f"they stay in {src}")
+    lines = [f"Not moved: rows outside the tenant that link into it are not part of it, so {tgt} does not get "
+             f"them; {fate}. Recreate them in {tgt} if they are needed there:"]
+    lines.extend(f"  {link.describe()}" for link in links)
+    return lines
+
+
 def describe(journal: Journal, where: Where) -> list[str]:
     """``--status`` in sentences: where the tenant is, and what to do next."""
     src, tgt = journal.source_alias, journal.target_alias
@@ -569,6 +593,7 @@ def describe(journal: Journal, where: Where) -> list[str]:
         "rolled_back": "The move was rolled back.",
     }[journal.phase]
     lines.append(advice)
+    lines.extend(outside_link_lines(journal))
     for note in journal.notes[-3:]:
         lines.append(f"  note: {note}")
     return lines
