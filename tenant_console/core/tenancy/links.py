@@ -108,10 +108,11 @@ def outside_links(registry: ScopeRegistry, alias: str, tenant_pks: Mapping[str, 
     A model is inside when the registry gives it a path to one of the chosen
     dimensions (``tenant_paths``), as an export selects it; ``exclude`` leaves
     models out of the tenant (``export --exclude``): links into them are not
-    counted, and their own links are not "outside" (they are not exported at all). ``carried`` holds the
-    primary keys of outside rows that travel anyway (shared rows an export
-    takes because its rows reference them): their links are in the file, not
-    left behind. Only fields with at least one such row are returned.
+    counted, and their own links are not "outside" (they are not exported at
+    all). ``carried`` holds the primary keys of outside rows that travel anyway
+    (shared rows an export takes because its rows reference them): their links
+    are in the file, not left behind. Only fields with at least one such row are
+    returned. One or two counting queries per field that points into the tenant.
     """
     carried = carried or {}
     inside = {m for m in _concrete_models() if m not in exclude and registry.tenant_paths(m, tenant_pks)}
@@ -150,9 +151,13 @@ def outside_links(registry: ScopeRegistry, alias: str, tenant_pks: Mapping[str, 
                 dst = field_of(through, rel.field.m2m_reverse_field_name()).attname
                 target_rows = tenant_rows(registry, rel.target, tenant_pks, alias).values("pk")
                 qs = through._base_manager.using(alias).filter(**{f"{dst}__in": target_rows})
-                owners = [v for v in qs.order_by().values_list(src, flat=True).iterator() if v not in keep]
+                if keep:
+                    owners = [v for v in qs.order_by().values_list(src, flat=True).iterator() if v not in keep]
+                    rows, holders = len(owners), len(set(owners))
+                else:
+                    rows, holders = qs.count(), qs.order_by().values(src).distinct().count()
                 link = OutsideLink("m2m", _label(model), rel.name, _label(rel.target), through._meta.db_table,
-                                   len(owners), len(set(owners)), verdict.kind.value, verdict.reason)
+                                   rows, holders, verdict.kind.value, verdict.reason)
             if link is not None and link.rows:
                 found.append(link)
     return found
