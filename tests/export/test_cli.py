@@ -193,3 +193,28 @@ def test_progress_bar_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch, capsys
     quiet = ProgressBar()
     quiet(WriteProgress(done=5, total=10, model="x", started=0.0))
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_file_planted_at_a_temporary_name_is_never_written_through(db_alias, out: Path, jobs: str,
+                                                                      monkeypatch: pytest.MonkeyPatch,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """The export's temporary files (data, parts of --jobs, manifest) are created exclusively: a symlink
+    someone planted at the name (the suffix made predictable here) fails the export, and the file it
+    points at is left as it was."""
+    if jobs == "2" and db_alias != "postgres":
+        pytest.skip("--jobs is PostgreSQL's")
+    from tenant_console.core.export import storage
+
+    monkeypatch.setattr(storage, "tmp_suffix", lambda: ".tmp-1-planted0")
+    victim = out / "victim.txt"
+    victim.write_text("precious\n")
+    target = out / "dump.jsonl"
+    (out / "dump.jsonl.tmp-1-planted0").symlink_to(victim)
+    code = cli(db_alias, "export", "--event__slug=democon", "--cross-tenant", "omit", "--jobs", jobs,
+               "-o", str(target))
+    assert code != 0
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err + captured.out
+    assert victim.read_text() == "precious\n"
+    assert not target.exists()

@@ -61,7 +61,7 @@ def build_manifest(plan: ExportPlan, result: WriteResult, *, data_name: str, set
 
 
 def write_manifest(manifest: dict[str, Any], path: Path) -> None:
-    with open_private(path, "w", encoding="utf-8") as fh:
+    with open_private(path, "w", encoding="utf-8", exclusive=True) as fh:
         json.dump(manifest, fh, indent=2, ensure_ascii=False, default=str)
         fh.write("\n")
         fh.flush()

@@ -216,7 +216,7 @@ def _worker_main(pipe: Any, ex: _ParallelExport, n: int, parent: int) -> None:
                 part = Path(name)
                 names: list[str] = []
                 refs: list[tuple[str, str]] = []
-                with open_private(part, "wb") as fh:
+                with open_private(part, "wb", exclusive=True) as fh:
                     buffered = io.BufferedWriter(cast(BinaryIO, fh), buffer_size=1 << 20)
                     count = write_part(ex.plan.selections[i], alias, cast(BinaryIO, buffered),
                                        compressed=ex.compressed, chunk=ex.chunk, cache=cache, file_names=names,
@@ -310,7 +310,7 @@ class _ParallelExport:
                 return
             sel = self.plan.selections[i]
             part = self.parts[i] = part_path(self.path)
-            with open_private(part, "wb") as fh:
+            with open_private(part, "wb", exclusive=True) as fh:
                 buffered = io.BufferedWriter(cast(BinaryIO, fh), buffer_size=1 << 20)
                 self.counts[i] = write_part(sel, self.plan.alias, cast(BinaryIO, buffered),
                                             compressed=self.compressed, chunk=self.chunk, cache=cache,
@@ -378,7 +378,7 @@ def write_parallel(plan: ExportPlan, path: Path, *, compressed: bool, chunk: int
 def _merge(ex: _ParallelExport, plan: ExportPlan, path: Path, result: WriteResult, progress: Progress | None,
            started: float) -> None:
     """Append the parts to ``path`` in the plan's order as each is finished; hash the bytes as stored."""
-    with open_private(path, "wb") as raw:
+    with open_private(path, "wb", exclusive=True) as raw:
         sink = HashingWriter(cast(BinaryIO, raw))
         for i, sel in enumerate(plan.selections):
             while not ex.done[i].wait(0.1):

@@ -177,6 +177,14 @@ def run_export(project: Project, request: ExportRequest, job: ExportJob | None =
         if files is not None:
             files.discard()
         act.fail(exc, written=False)
+        if isinstance(exc, FileExistsError):
+            raise ConsoleError(f"Cannot write the export: {exc.filename} appeared while it was being written (a file "
+                               "or link someone else put there is never written through). Nothing was written; "
+                               "check who writes to that folder and run the export again.") from exc
+        if isinstance(exc, OSError) and not isinstance(exc, ConsoleError):
+            where = f" ({exc.filename})" if exc.filename else ""
+            raise ConsoleError(f"Cannot write the export{where}: {exc.strerror or exc}. Nothing was written; the "
+                               "temporary files were removed.") from exc
         raise
     act.end("ok", rules=plan.rules, roots=plan.roots, output=output.display, sha256=result.sha256,
             objects=result.objects, bytes=result.bytes, dangling=len(manifest["dangling"]),

@@ -184,7 +184,7 @@ def write_data(plan: ExportPlan, path: Path, *, compressed: bool, chunk: int,
             last[0] = now
             progress(WriteProgress(counter.done, plan.total, label, started))
 
-    with open_private(path, "wb") as raw:
+    with open_private(path, "wb", exclusive=True) as raw:
         sink = HashingWriter(cast(BinaryIO, raw))
         buffered = io.BufferedWriter(sink, buffer_size=1 << 20)
         try:
