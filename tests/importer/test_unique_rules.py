@@ -225,6 +225,73 @@ def test_a_rename_under_an_expression_constraint_avoids_the_targets_values_in_an
     importer.run(check)
 
 
+def test_a_rename_past_a_long_run_of_numbered_values_takes_a_random_suffix(importer, loaded):
+    """The target already holds "python", "python-2" ... "python-21" (a tenant imported again and again):
+    the rename stops counting after 20 numbers and takes a random suffix, in a few queries, not thousands."""
+    import re
+
+    from tenant_console.core.importer.apply import SEQUENTIAL_ROUNDS
+
+    m = _m()
+
+    def prepare():
+        tag = m.Tag._base_manager.filter(event__slug="democon").order_by("pk").first()
+        m.Submission.tags.through._base_manager.filter(tag=tag).delete()
+        m.Tag._base_manager.filter(pk=tag.pk).delete()
+        m.Tag._base_manager.create(event=tag.event, tag=tag.tag.upper())
+        for n in range(2, SEQUENTIAL_ROUNDS + 2):
+            m.Tag._base_manager.create(event=tag.event, tag=f"{tag.tag}-{n}")
+        return tag.pk, tag.tag
+
+    old_pk, name = importer.run(prepare)
+    plan = importer.plan(loaded)
+    item = plan.index[("conference.tag", old_pk)]
+    d = Decisions()
+    d.set_default("skip", "missing_ref")
+    d.set_default("overwrite", "changed")
+    d.set_object(item.ref, "rename")
+    report = importer.apply(plan, importer.resolve(plan, d))
+    new = report.renamed[item.ref]["tag"]
+    assert re.fullmatch(re.escape(name) + "-[0-9a-f]{6}", new), new
+
+    def check():
+        tags = [t.lower() for t in m.Tag._base_manager.filter(event__slug="democon").values_list("tag", flat=True)]
+        assert new.lower() in tags and len(tags) == len(set(tags))
+
+    importer.run(check)
+
+
+def test_a_rename_that_finds_no_free_value_fails_and_writes_nothing(importer, loaded, monkeypatch):
+    """With the search cut to one round (the target holds "name-2"), the rename has no value left: the
+    import stops with one paragraph naming the model and field, and the target is as it was."""
+    from tenant_console.core.importer import apply as apply_module
+    from tenant_console.core.importer.errors import ApplyFailed
+
+    monkeypatch.setattr(apply_module, "SEQUENTIAL_ROUNDS", 1)
+    monkeypatch.setattr(apply_module, "RANDOM_ROUNDS", 0)
+    m = _m()
+
+    def prepare():
+        tag = m.Tag._base_manager.filter(event__slug="democon").order_by("pk").first()
+        m.Submission.tags.through._base_manager.filter(tag=tag).delete()
+        m.Tag._base_manager.filter(pk=tag.pk).delete()
+        m.Tag._base_manager.create(event=tag.event, tag=tag.tag.upper())
+        m.Tag._base_manager.create(event=tag.event, tag=f"{tag.tag}-2")
+        return tag.pk, m.Tag._base_manager.count()
+
+    old_pk, before = importer.run(prepare)
+    plan = importer.plan(loaded)
+    item = plan.index[("conference.tag", old_pk)]
+    d = Decisions()
+    d.set_default("skip", "missing_ref")
+    d.set_default("overwrite", "changed")
+    d.set_object(item.ref, "rename")
+    with pytest.raises(ApplyFailed, match=r"No free value was found to rename 1 row\(s\) of conference.tag "
+                                          r"\(field 'tag'.*Nothing was written"):
+        importer.apply(plan, importer.resolve(plan, d))
+    assert importer.run(lambda: m.Tag._base_manager.count()) == before
+
+
 def test_expression_clash_inside_the_file(importer, make_export, tmp_path):
     def edit(objs):
         tags = [o for o in objs if o["model"] == "conference.tag"]

@@ -18,6 +18,7 @@ leaves the target as it was: the transaction never commits.
 from __future__ import annotations
 
 import contextlib
+import secrets
 import threading
 import time
 import uuid
@@ -326,9 +327,14 @@ class Applier:
             pending = list(by_value)
             code = generated_code(info.model, text_field)
             n = 2
-            while pending and n < 10_000:
-                candidates = {v: code.make() if code is not None else _suffixed(v, n, text_field.max_length)
-                              for v in pending}
+            # "-2", "-3"... first (what people expect); a target that already holds a long run of them (a
+            # tenant imported again and again) gets a random suffix instead of one query per number.
+            for rounds in range(SEQUENTIAL_ROUNDS + RANDOM_ROUNDS):
+                if not pending:
+                    break
+                candidates = {v: code.make() if code is not None else _suffixed(
+                    v, n if rounds < SEQUENTIAL_ROUNDS else secrets.token_hex(3), text_field.max_length)
+                    for v in pending}
                 for chunk in chunks(list(candidates.values()), self.batch):
                     target = info.model._base_manager.using(self.alias)
                     if fold:
@@ -349,6 +355,14 @@ class Applier:
                         self.report.renamed.setdefault(it.ref, {})[text_field.name] = c
                 pending = left
                 n += 1
+            if pending:
+                raise ApplyFailed(
+                    f"No free value was found to rename {len(pending):,} row(s) of {label} (field "
+                    f"{text_field.name!r}, e.g. {pending[0][:60]!r}) after {SEQUENTIAL_ROUNDS + RANDOM_ROUNDS} "
+                    "tries: every candidate is taken in the target or the file"
+                    + (f", or the field's {text_field.max_length} characters leave no room for a suffix"
+                       if text_field.max_length is not None else "")
+                    + ". Nothing was written; decide skip or overwrite for those rows instead.")
 
     def key(self, item: Item) -> Any:
         """The item's key in the target once :meth:`_assign_keys` has run."""
@@ -633,7 +647,12 @@ def _instance(model: type[models.Model], values: dict[str, Any]) -> models.Model
     return obj
 
 
-def _suffixed(value: str, n: int, max_length: int | None) -> str:
+#: Rounds of a rename's search for a free value: numbered suffixes, then random ones.
+SEQUENTIAL_ROUNDS = 20
+RANDOM_ROUNDS = 20
+
+
+def _suffixed(value: str, n: int | str, max_length: int | None) -> str:
     suffix = f"-{n}"
     if max_length is not None and len(value) + len(suffix) > max_length:
         value = value[: max_length - len(suffix)]
