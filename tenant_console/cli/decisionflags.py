@@ -21,25 +21,42 @@ def add_decision_arguments(parser: argparse.ArgumentParser) -> None:
                              "import --save-decisions.")
     parser.add_argument("--default", metavar="[CLASS=]DECISION", action="append", default=[],
                         help="A default decision for the import's conflicts, e.g. skip, or changed=overwrite, or "
-                             "dependent=skip; repeatable.")
+                             "dependent=skip; repeatable. A pair its class never takes, or one some objects cannot "
+                             "take and would silently get another decision for, is refused "
+                             "(docs/export-format.md lists the decisions of each class).")
 
 
-def read_decisions(plan: Any, decisions_file: str | None, defaults: Iterable[str]) -> Any:
-    """The :class:`~tenant_console.core.importer.Decisions` for ``plan``: the file's (if any), then each default."""
-    from tenant_console.core.importer import Decisions
-    from tenant_console.core.importer.decisions import DECISIONS, SELECTORS
+def parse_defaults(defaults: Iterable[str]) -> list[tuple[str, str]]:
+    """``(selector, decision)`` of each ``--default``; a pair that can never take effect is refused here,
+    before the plan is built (so before anything is read from the target, let alone written)."""
+    from tenant_console.core.importer.decisions import pair_refusal
 
-    decisions = Decisions.load(decisions_file, plan) if decisions_file else Decisions()
+    out = []
     for text in defaults:
         selector, sep, decision = text.rpartition("=")
         selector = selector if sep else "*"
-        if decision not in DECISIONS or selector not in SELECTORS:
-            raise ConsoleError(f"--default {text!r}: write DECISION or CLASS=DECISION with a decision among "
-                               f"{', '.join(DECISIONS)} and a class among {', '.join(SELECTORS)}.")
-        if decision == "allow_cross_tenant" and selector != "cross_tenant_reference":
-            raise ConsoleError(f"--default {text!r}: references into another tenant are only allowed where they are "
-                               "named: write --default cross_tenant_reference=allow_cross_tenant, or decide the "
-                               "objects one by one in a decisions file.")
+        why = pair_refusal(selector, decision)
+        if why is not None:
+            raise ConsoleError(f"--default {text!r}: {why} Nothing was written.")
+        out.append((selector, decision))
+    return out
+
+
+def read_decisions(plan: Any, decisions_file: str | None, defaults: Iterable[str]) -> Any:
+    """The :class:`~tenant_console.core.importer.Decisions` for ``plan``: the file's (if any), then each default.
+
+    A default that this plan's objects cannot take (``--default new=new_key`` where some new objects have
+    natural keys, ``--default overwrite`` where nothing can be overwritten) is refused rather than left to
+    fall back silently to another decision.
+    """
+    from tenant_console.core.importer import Decisions
+
+    pairs = parse_defaults(defaults)
+    decisions = Decisions.load(decisions_file, plan) if decisions_file else Decisions()
+    for selector, decision in pairs:
         decisions.set_default(decision, selector)
     decisions.implied = plan.retarget.implied()
+    problems = decisions.unapplied_defaults(plan, [selector for selector, _d in pairs])
+    if problems:
+        raise ConsoleError(" ".join(problems) + " Nothing was written.")
     return decisions

@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 from tenant_console.cli.context import CliContext
-from tenant_console.cli.decisionflags import add_decision_arguments, read_decisions
+from tenant_console.cli.decisionflags import add_decision_arguments, parse_defaults, read_decisions
 from tenant_console.cli.output import print_json, print_table
 from tenant_console.core.errors import ConsoleError
 
@@ -161,6 +161,7 @@ def run(ctx: CliContext) -> int:
         from tenant_console.ui.importer.launch import launch_review  # type: ignore[import-not-found]
 
         return int(launch_review(ctx))
+    parse_defaults(args.default)  # a --default that can never take effect: refused before the file is read
     export = read_export(args.file)
     project = ctx.project
     session = ctx.open_session("import", readonly=True)

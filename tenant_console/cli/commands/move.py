@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from tenant_console.cli.context import CliContext
-from tenant_console.cli.decisionflags import add_decision_arguments, read_decisions
+from tenant_console.cli.decisionflags import add_decision_arguments, parse_defaults, read_decisions
 from tenant_console.cli.output import print_json, print_table, warn
 from tenant_console.core.errors import ConsoleError
 
@@ -143,6 +143,7 @@ def _start(ctx: CliContext) -> int:
     if args.confirm_tenant and not args.delete_source:
         raise ConsoleError("--confirm-tenant confirms --delete-source; without it the source is kept. Nothing "
                            "was done.")
+    parse_defaults(args.default)  # a --default that can never take effect: refused before the move starts
     if args.source:
         _check_aliases(args.source, args.target)
         _check_jobs(args.source, args.jobs)

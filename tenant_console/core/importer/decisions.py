@@ -57,6 +57,53 @@ ALLOW_EFFECT = {"new": "insert", "changed": "overwrite", "key_clash": "new_key",
 SELECTORS = (*CLASSES, "dependent", "*")
 FORMAT = "tenant-console-import-decisions"
 IMPLICIT = {"new": "insert", "identical": "keep"}
+#: Every decision an object of each class (and ``dependent``) can ever take: what :func:`allowed` may offer.
+#: Which of them one object takes depends on it (``new_key`` needs an integer or UUID key, ``overwrite`` a row
+#: of the same tenant...); a default or model decision outside its class's list could never take effect, and is
+#: refused (:func:`pair_refusal`).
+ACCEPTS: dict[str, tuple[str, ...]] = {
+    "new": ("insert", "new_key", "skip"),
+    "identical": ("keep", "skip"),
+    "changed": ("keep", "overwrite", "new_key", "skip"),
+    "key_clash": ("new_key", "overwrite", "skip"),
+    "unique_clash": ("use_existing", "overwrite", "rename", "skip"),
+    "missing_ref": ("keep", "skip", "detach"),
+    "cross_tenant_reference": ("keep", "use_existing", "skip", "detach", "allow_cross_tenant"),
+    "schema": ("skip",),
+    "invalid_value": ("skip",),
+    "duplicate": ("skip",),
+    "dependent": ("skip",),
+}
+
+
+def accepts_text() -> str:
+    """``new: insert, new_key, skip; identical: keep, skip; ...`` (for messages)."""
+    return "; ".join(f"{cls}: {', '.join(ds)}" for cls, ds in ACCEPTS.items())
+
+
+def pair_refusal(selector: str, decision: str) -> str | None:
+    """Why ``selector=decision`` (a default or a model's decision) can never take effect, or None if it can.
+
+    One paragraph, for ``--default`` and for the entries of a decisions file.
+    """
+    if selector not in SELECTORS or decision not in DECISIONS:
+        return (f"write DECISION or CLASS=DECISION with a decision among {', '.join(DECISIONS)} and a class among "
+                f"{', '.join(SELECTORS)}.")
+    if decision == "allow_cross_tenant" and selector != CROSS:
+        return ("references into another tenant are only allowed where they are named: write "
+                f"{CROSS}=allow_cross_tenant, or decide the objects one by one in a decisions file.")
+    if selector == "*" or decision in ACCEPTS[selector]:
+        return None
+    if selector == "identical" and decision in ("new_key", "insert", "rename"):
+        return ("an identical object already exists in the target exactly as it is in the file, so it can only be "
+                "kept (keep, what happens without a decision) or skipped (skip); the import does not write a second "
+                "copy of it under a new key (the copy's unique values would clash with the original's, and which of "
+                "them to change is not something a default can decide). To copy a tenant under new keys, import "
+                "the file as a new tenant (--new-tenant FIELD=VALUE): every row gets a new key, references follow, "
+                "and clashing unique values are renamed. Copying rows into the very tenant they were exported from "
+                "is not something import does; use the project's own copy feature for that.")
+    return (f"{selector} objects never take {decision}; the decisions each class accepts are {accepts_text()} "
+            "(which of them one object takes depends on it: the import lists the possible ones per object).")
 
 
 def can_new_key(info: ModelInfo) -> bool:
@@ -168,18 +215,71 @@ class Decisions:
 
     def explicit(self, item: Item, ok: tuple[str, ...], dependent: bool = False) -> str | None:
         """The user's decision for ``item`` (object > model > default), if one applies."""
+        found = self.source(item, ok, dependent)
+        return None if found is None else found[2]
+
+    def source(self, item: Item, ok: tuple[str, ...], dependent: bool = False) -> tuple[str, str, str] | None:
+        """Where the user's decision for ``item`` comes from: ``(layer, selector, decision)`` with layer
+        ``object``, ``model`` or ``default``, or None if none of them applies."""
         d = self.objects.get(item.ref)
-        if d in ok:
-            return d
+        if d is not None and d in ok:
+            return ("object", item.ref, d)
         selectors = ("dependent", "*") if dependent else (item.cls, "*")
-        for layer in (self.models.get(item.label, {}), self.default):
+        for name, layer in (("model", self.models.get(item.label, {})), ("default", self.default)):
             for sel in selectors:
                 d = layer.get(sel)
                 if d == "allow_cross_tenant" and sel != CROSS:
                     continue  # never through a catch-all: only where cross-tenant references are named
-                if d in ok:
-                    return d
+                if d is not None and d in ok:
+                    return (name, sel, d)
         return None
+
+    def unapplied_defaults(self, plan: Plan, selectors: Iterable[str], most: int = 5) -> list[str]:
+        """A sentence for each default (by selector) that would not take effect on this plan without a word.
+
+        ``CLASS=DECISION``: objects of the class for which the decision is not possible, that no object or
+        model decision covers, and that would get another decision instead (the implied one, the retarget's,
+        a ``*`` default's); those left undecided are listed as undecided anyway. ``DECISION`` (``*``): the
+        decision is possible for none of the plan's objects. Call with :attr:`implied` set.
+        """
+        out: list[str] = []
+        for sel in dict.fromkeys(selectors):
+            decision = self.default.get(sel)
+            if decision is None or sel == "dependent":
+                continue
+            if sel == "*":
+                items = [it for it in plan.all_items() if not it.forced]
+                if items and not any(decision in allowed(it, plan.infos[it.label]) for it in items):
+                    counts = ", ".join(f"{c} {n:,}" for c, n in plan.totals().items() if n)
+                    out.append(f"--default {decision} is possible for none of the {len(items):,} objects of this "
+                               f"plan ({counts}); the decisions each class accepts are {accepts_text()}.")
+                continue
+            missed: dict[tuple[str, str, tuple[str, ...]], list[str]] = {}  # (model, instead, possible) -> refs
+            total = 0
+            for it in plan.all_items():
+                if it.cls != sel or it.forced:
+                    continue
+                total += 1
+                info = plan.infos[it.label]
+                ok = allowed(it, info)
+                found = self.source(it, ok)
+                if found is not None and (found[0] != "default" or found[1] == sel):
+                    continue
+                instead = self.decide(it, info)
+                if instead is not None:
+                    missed.setdefault((it.label, instead, ok), []).append(it.ref)
+            if missed:
+                groups = list(missed.items())
+                shown = "; ".join(f"{label} {len(refs):,} (e.g. {refs[0]}; {instead} instead, possible: "
+                                  f"{', '.join(ok)})" for (label, instead, ok), refs in groups[:most])
+                more = f"; and {len(groups) - most:,} more models" if len(groups) > most else ""
+                n = sum(len(refs) for refs in missed.values())
+                out.append(f"--default {sel}={decision} is not possible for {n:,} of the {total:,} {sel} "
+                           f"objects, which would get another decision without a word: {shown}{more}. Give those "
+                           "objects a decision of their own in a decisions file (--decisions FILE: \"objects\", "
+                           "or \"models\": {\"LABEL\": {\"CLASS\": \"DECISION\"}}, which come before a "
+                           "default), or use a default they accept.")
+        return out
 
     def decide(self, item: Item, info: ModelInfo) -> str | None:
         ok = allowed(item, info)
@@ -305,6 +405,10 @@ def _dict(value: Any, where: str, bad: Any) -> dict[str, Any]:
 
 
 def _check_selector(selector: str, decision: Any, where: str, bad: Any) -> None:
+    if decision in DECISIONS and selector in SELECTORS:
+        why = pair_refusal(selector, decision)
+        if why is not None and decision != "allow_cross_tenant":
+            raise bad(f"{selector}={decision} in {where} can never take effect: {why}")
     if selector not in SELECTORS:
         raise bad(f"{selector!r} in {where} is not a class (use one of {', '.join(SELECTORS)}).")
     if decision not in DECISIONS:
