@@ -285,6 +285,23 @@ def validate_manifest(manifest: dict[str, Any], path: Path, problem: Problem) ->
             raise ExportFileError(f"The manifest {path} has a {key!r} entry that is not a list.", "manifest")
 
 
+def gzip_end(path: Path, most: int) -> tuple[str, int]:
+    """How the gzip stream of ``path`` ends, and the bytes decompressed: ``complete``, ``cut`` (the file stops
+    before the stream does), or why it cannot be read to its end (damaged, or more than ``most`` bytes)."""
+    expanded = 0
+    with open_regular(path, "data file") as fh, gzip.GzipFile(fileobj=fh, mode="rb") as stream:
+        try:
+            while chunk := stream.read1(_CHUNK):
+                expanded += len(chunk)
+                if expanded > most:
+                    return f"it expands to more than {most:,} bytes", expanded
+        except EOFError:
+            return "cut", expanded
+        except (gzip.BadGzipFile, zlib.error, OSError) as exc:
+            return f"damaged after {expanded:,} bytes decompressed: {exc}", expanded
+    return "complete", expanded
+
+
 def _raise(kind: str, message: str) -> NoReturn:
     raise ExportFileError(message, kind)
 
@@ -338,27 +355,63 @@ class ExportReader:
 
     # -- the bytes -------------------------------------------------------------
     def check_bytes(self) -> str:
-        """Size and SHA-256 as recorded; returns the SHA-256."""
+        """Size and SHA-256 as recorded; returns the SHA-256.
+
+        A file that does not match says how, as far as the bytes tell: cut off (shorter, and a gzip
+        stream that stops before its end, or plain text that stops mid-line), or changed (a complete
+        gzip stream of other content: edited and compressed again; or the same size, other bytes).
+        """
         info = self.manifest["data"]
         with open_regular(self.data_path, "data file") as fh:
             size = os.fstat(fh.fileno()).st_size
-            expected = info["bytes"]
-            name = self.data_path.name
-            if size < expected:
-                self.problem("size", f"the data file {name} is truncated: it has {size:,} bytes, the manifest says "
-                                     f"{expected:,}. The copy or the export was interrupted.")
-            elif size > expected:
-                self.problem("size", f"the data file {name} has {size:,} bytes, the manifest says {expected:,}: "
-                                     "data was added after the export.")
             digest = hashlib.sha256()
+            last = b""
             while chunk := fh.read(_CHUNK):
                 digest.update(chunk)
+                last = chunk[-1:]
         self.sha256 = digest.hexdigest()
+        expected = info["bytes"]
+        name = self.data_path.name
+        if size == expected and self.sha256 == info["sha256"]:
+            return self.sha256
+        sums = (f"SHA-256 {self.sha256}, the manifest records {info['sha256']}" if self.sha256 != info["sha256"]
+                else "the same SHA-256 as recorded")
+        if size != expected:
+            self._size_problem(name, size, expected, last, sums)
         if self.sha256 != info["sha256"]:
-            self.problem("checksum", f"the checksum of {name} does not match its manifest: SHA-256 {self.sha256}, "
-                                     f"the manifest records {info['sha256']}. The data was changed or damaged after "
-                                     "the export.")
+            self.problem("checksum", f"the checksum of {name} does not match its manifest: {sums}. The data was "
+                                     "changed or damaged after the export.")
         return self.sha256
+
+    def _size_problem(self, name: str, size: int, expected: int, last: bytes, sums: str) -> None:
+        sizes = f"it has {size:,} bytes, the manifest says {expected:,}"
+        if size == 0:
+            self.problem("size", f"the data file {name} is truncated: {sizes} (it is empty). The copy or the export "
+                                 "was interrupted.")
+            return
+        if self.compressed:
+            end, expanded = gzip_end(self.data_path, max(self.limits.ratio_floor, self.limits.max_ratio * size))
+            if end == "cut":
+                self.problem("size", f"the data file {name} is truncated: {sizes}, and its compressed stream is cut "
+                                     f"off ({expanded:,} bytes decompressed before it stops). The copy or the export "
+                                     "was interrupted.")
+            elif end == "complete":
+                self.problem("size", f"the data file {name} was changed after the export: it is a complete gzip "
+                                     f"file ({expanded:,} bytes decompressed), but {sizes} ({sums}). It was edited "
+                                     "and compressed again, or replaced by another file.")
+            else:
+                self.problem("size", f"the data file {name} does not match its manifest: {sizes} ({sums}), and it "
+                                     f"cannot be decompressed to its end ({end}).")
+            return
+        if size < expected and last != b"\n":
+            self.problem("size", f"the data file {name} is truncated: {sizes}, and it stops in the middle of a "
+                                 "line. The copy or the export was interrupted.")
+        elif size < expected:
+            self.problem("size", f"the data file {name} does not match its manifest: {sizes} ({sums}); it was cut "
+                                 "off at the end of a line or changed after the export.")
+        else:
+            self.problem("size", f"the data file {name} does not match its manifest: {sizes} ({sums}); data was "
+                                 "added or changed after the export.")
 
     # -- the objects -----------------------------------------------------------
     def _raw_lines(self, fh: BinaryIO, size: int) -> Iterator[bytes]:
@@ -378,10 +431,12 @@ class ExportReader:
         first = True
         while True:
             try:
-                chunk = stream.read(_CHUNK)
+                # read1: what one step decompresses (read() would lose a cut file's last part, and its count)
+                chunk = stream.read1(_CHUNK) if self.compressed else stream.read(_CHUNK)
             except EOFError:
-                _raise("truncated", f"the compressed data file {name} ends early, after {expanded:,} bytes "
-                                    "decompressed (the file was cut off)")
+                _raise("truncated", f"the compressed data file {name} is cut off: its {size:,} bytes end before "
+                                    f"the gzip stream does ({expanded:,} bytes decompressed before it stops); the "
+                                    "copy or the export was interrupted")
             except (gzip.BadGzipFile, zlib.error, OSError) as exc:
                 _raise("truncated", f"the data file {name} is damaged: it cannot be decompressed past {expanded:,} "
                                     f"bytes ({exc})")

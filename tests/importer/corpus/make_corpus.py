@@ -192,14 +192,27 @@ def build(folder: Path) -> list[Case]:
     zipped = gzip.compress(text, mtime=0)
     c.write("truncated-gzip", base, gz=True, data=zipped[:-20], manifest_edit=lambda m: m["data"].update(
         bytes=len(zipped), sha256=hashlib.sha256(zipped).hexdigest()))
-    c.refused("truncated-gzip", r"is truncated", file="truncated-gzip.jsonl.gz")
+    c.refused("truncated-gzip", r"is truncated: it has \d+ bytes, the manifest says \d+, and its compressed stream is "
+              r"cut off \([1-9][\d,]* bytes decompressed before it stops\)", file="truncated-gzip.jsonl.gz")
+    # A cut gzip file whose manifest was written for the cut bytes: reading says where the stream stops.
+    c.write("truncated-gzip-own-manifest", base, gz=True, data=zipped[:-8])
+    c.refused("truncated-gzip-own-manifest", r"truncated-gzip-own-manifest.jsonl.gz is cut off: its \d+ bytes end "
+              r"before the gzip stream does \([1-9][\d,]* bytes decompressed before it stops\)",
+              file="truncated-gzip-own-manifest.jsonl.gz")
+    # Edited and compressed again: a complete gzip file that its manifest does not describe (not "truncated").
+    edited = gzip.compress(text.replace(b'"Data"', b'"Data science"'), compresslevel=1, mtime=0)
+    c.write("regzipped", base, gz=True, data=edited, manifest_edit=lambda m: m["data"].update(
+        bytes=len(zipped), sha256=hashlib.sha256(zipped).hexdigest()))
+    c.refused("regzipped", r"regzipped.jsonl.gz was changed after the export: it is a complete gzip file \(\d[\d,]* "
+              r"bytes decompressed\), but it has \d+ bytes, the manifest says \d+ \(SHA-256 ",
+              file="regzipped.jsonl.gz", absent=["truncated"])
     c.write("checksum-mismatch", base, after=lambda d, m: d.write_bytes(d.read_bytes().replace(b'"Data"', b'"Date"')))
     c.refused("checksum-mismatch", r"checksum of checksum-mismatch.jsonl does not match its manifest")
     c.write("empty-data", base, data=b"", manifest_edit=lambda m: m["data"].update(
         bytes=len(text), sha256=hashlib.sha256(text).hexdigest()))
     c.refused("empty-data", r"is truncated: it has 0 bytes")
     c.write("data-added", base, after=lambda d, m: d.write_bytes(d.read_bytes() + text))
-    c.refused("data-added", r"data was added after the export")
+    c.refused("data-added", r"data was added or changed after the export")
 
     # -- the content ---------------------------------------------------------------------------------------
     broken = text.replace(b'"name": "Hall"', b'"name": Hall"')
