@@ -25,9 +25,11 @@ class ScopeFlag:
     def given(self) -> str:
         """The value, which a scope flag needs (``--event`` alone is a mistake, said in one paragraph)."""
         if self.value is None:
+            dimension = self.name.split("__")[0]
             raise ConsoleError(
-                f"The option --{self.name} needs a value, as in --{self.name}=democon. Scope options have the "
-                "form --DIMENSION=PK or --DIMENSION__LOOKUP=VALUE (for example --event__slug=democon)."
+                f"The option --{self.name} needs a value, as in --{self.name}=VALUE. Scope options have the "
+                f"form --DIMENSION=PK or --DIMENSION__LOOKUP=VALUE (here --{dimension}=PK or "
+                f"--{dimension}__FIELD=VALUE)."
             )
         return self.value
 

@@ -52,7 +52,9 @@ async def open_by_key(app: TenantConsoleApp, arg: str) -> None:
 
     model_text, _, key = arg.strip().partition(" ")
     if not model_text:
-        app.notify("Name a model and a primary key or code: :Submission 41, :Submission CEPRNX.",
+        from tenant_console.core.examples import model_name
+
+        app.notify(f"Name a model and a primary key or code: :{model_name()} PK, :{model_name()} CODE.",
                    title="Open", severity="warning")
         return
     try:
@@ -132,7 +134,7 @@ def register_builtin(ext: Extensions) -> None:
                 aliases=("t", "tenants", "scope"), usage="tenant [TEXT]")
     ext.command("model", "Open a model's objects (app.Model or a unique name); no name: the model list",
                 _model, aliases=("m", "models"), usage="model [NAME]")
-    ext.command("open", "Open an object by primary key or its own code (also :MODEL KEY, e.g. :Submission CEPRNX)",
+    ext.command("open", "Open an object by primary key or its own code (also :MODEL KEY)",
                 open_by_key, aliases=("o",), usage="open MODEL PK|CODE", palette=False)
     ext.command("row", "Jump to a row of the object list: a number, N%, or end", _row, aliases=("go",),
                 usage="row N|N%|end", palette=False)

@@ -42,7 +42,7 @@ def test_uuid_and_multi_table_keys(project) -> None:
 
 @pytest.mark.parametrize(("spec", "message"), [
     ("conference.Submission", "is not an object; write app_label.Model.pk"),
-    ("conference.Submission", "conference.submission:12 or conference.Submission #12"),
+    ("conference.Submission", "conference.submission:PK or conference.Submission #PK"),  # the project's own model
     ("conference.submission:abc", "'abc' is not a valid primary key for conference.Submission"),
     ("Submision #3", "There is no model 'Submision'"),
     ("conference.Nope:3", "There is no model 'conference.Nope'"),

@@ -106,8 +106,10 @@ def run(ctx: CliContext) -> int:
 
     args = ctx.args
     if not ctx.scope_flags:
-        raise ConsoleError("Choose the tenant whose rows you delete (for example --event__slug=democon); every row "
-                           "of the cascade is checked against it.")
+        from tenant_console.core.examples import tenant_option
+
+        raise ConsoleError(f"Choose the tenant whose rows you delete (for example "
+                           f"{tenant_option(ctx.project.registry)}); every row of the cascade is checked against it.")
     if args.backup:
         split_name(args.backup)
     project = ctx.project

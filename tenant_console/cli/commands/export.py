@@ -170,8 +170,11 @@ def run(ctx: CliContext) -> int:
     if args.depth is not None and args.depth < 0:
         raise ConsoleError(f"--depth must be 0 or more, not {args.depth}.")
     if not args.objects and not ctx.scope_flags:
-        raise ConsoleError("Nothing to export: choose a tenant (for example --event__slug=democon) or objects "
-                           "(--objects conference.Submission.12).")
+        from tenant_console.core import examples
+
+        raise ConsoleError(f"Nothing to export: choose a tenant (for example "
+                           f"{examples.tenant_option(ctx.project.registry)}) or objects (--objects "
+                           f"{examples.object_spec()}).")
     if not args.objects and (args.depth is not None or args.stop_at):
         raise ConsoleError("--depth and --stop-at apply to object exports (--objects); a tenant export takes every "
                            "row of the tenant.")

@@ -135,8 +135,10 @@ def _start(ctx: CliContext) -> int:
 
     args, project = ctx.args, ctx.project
     if not ctx.scope_flags:
-        raise ConsoleError("Choose the tenant to move (for example --event__slug=democon) and the database to move "
-                           "it to (--to ALIAS). Nothing was done.")
+        from tenant_console.core.examples import tenant_option
+
+        raise ConsoleError(f"Choose the tenant to move (for example {tenant_option(project.registry)}) and the "
+                           "database to move it to (--to ALIAS). Nothing was done.")
     if not args.target:
         raise ConsoleError("Name the database to move the tenant to: --to ALIAS (an alias in DATABASES). Nothing "
                            "was done.")

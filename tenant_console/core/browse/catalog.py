@@ -137,7 +137,10 @@ def resolve_model(text: str) -> str:
     """
     text = text.strip()
     if not text:
-        raise ConsoleError("Name a model, e.g. ':model conference.Submission' or ':model Submission'.")
+        from tenant_console.core import examples
+
+        raise ConsoleError(f"Name a model, e.g. ':model {examples.model_label()}' or ':model "
+                           f"{examples.model_name()}'.")
     models = list(apps.get_models())
     labels = {model_label(m).lower(): model_label(m) for m in models}
     if text.lower() in labels:

@@ -61,8 +61,10 @@ def find_roots(registry: ScopeRegistry, alias: str, tenant_pks: Mapping[str, Any
     targets = list(targets)
     if filter_text is not None:
         if len(targets) != 1 or targets[0].count(".") != 1:
+            from tenant_console.core import examples
+
             raise ConsoleError("--filter takes one model (app_label.Model) to filter, for example "
-                               "`delete conference.Submission --filter state=withdrawn`.", exit_code=2)
+                               f"`delete {examples.model_label()} --filter FIELD=VALUE`.", exit_code=2)
         from tenant_console.core.browse.filters import apply
 
         model = resolve_model(targets[0])

@@ -202,7 +202,9 @@ def roots_in_tenant(registry: ScopeRegistry, alias: str, tenant_pks: Mapping[str
                 f"{model._meta.label} belongs to no tenant ({registry.verdict(model).kind.value}), so deleting its "
                 "rows is not a tenant operation; tenant-console deletes only rows of the chosen tenant.")
         if not tenant_pks:
-            raise ConsoleError("Choose the tenant whose rows you delete (for example --event__slug=democon); "
+            from tenant_console.core.examples import tenant_option
+
+            raise ConsoleError(f"Choose the tenant whose rows you delete (for example {tenant_option(registry)}); "
                                "every row of the cascade is checked against it.")
         inside: set[Any] = set()
         step = in_batch_size(alias)

@@ -111,8 +111,11 @@ def build_plan(project: Project, request: ExportRequest, alias: str) -> ExportPl
 
         return object_plan(project, request, alias, exclude, rules)
     if not request.tenant_pks:
-        raise ConsoleError("Nothing to export: choose a tenant (for example --event__slug=democon) or objects "
-                           "(--objects app_label.Model.pk ...).")
+        from tenant_console.core import examples
+
+        raise ConsoleError(f"Nothing to export: choose a tenant (for example "
+                           f"{examples.tenant_option(project.registry)}) or objects (--objects "
+                           f"{examples.object_spec()} ...).")
     planner = Planner(project.registry, alias, request.tenant_pks, policy=request.cross_tenant, exclude=exclude)
     planner.tenant_plan()
     return planner.finish(kind="tenant", scope=describe_scope(project, alias, request.tenant_pks), roots=[],

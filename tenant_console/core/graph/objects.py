@@ -26,8 +26,10 @@ def resolve_model(label: str) -> type[Model]:
     """``conference.Submission`` or ``conference.submission`` -> the model class."""
     app_label, _, model_name = label.partition(".")
     if not model_name:
+        from tenant_console.core import examples
+
         raise ConsoleError(f"{label!r} is not a model name; write app_label.Model (for example "
-                           f"conference.Submission).{did_you_mean(label, _labels())}")
+                           f"{examples.model_label()}).{did_you_mean(label, _labels())}")
     try:
         return apps.get_model(app_label, model_name)
     except LookupError:
@@ -61,9 +63,12 @@ def parse_object_spec(spec: str) -> tuple[type[Model], Any]:
     else:
         parts = text.split(".", 2)
         if len(parts) != 3 or not all(parts):
+            from tenant_console.core import examples
+
+            example = examples.model_label()
             raise ConsoleError(
-                f"{spec!r} is not an object; write app_label.Model.pk (conference.Submission.12), "
-                "or as the console shows it: conference.submission:12 or conference.Submission #12."
+                f"{spec!r} is not an object; write app_label.Model.pk ({example}.PK), or as the console shows "
+                f"it: {example.lower()}:PK or {example} #PK."
             )
         model_text, raw_pk = f"{parts[0]}.{parts[1]}", parts[2]
     model = resolve_model(model_text)

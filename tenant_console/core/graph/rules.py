@@ -101,8 +101,10 @@ def resolve_relation_label(label: str) -> str:
 
     parts = label.split(".")
     if len(parts) != 3:
+        from tenant_console.core.examples import relation_label
+
         raise ConsoleError(f"--stop-at {label}: name a relation as app_label.Model.relation "
-                           "(for example conference.Submission.reviews).")
+                           f"(for example {relation_label()}).")
     key = resolve_model_label(".".join(parts[:2]), "--stop-at")
     model = apps.get_model(key)
     names = [r.name for r in relations_of(model)]

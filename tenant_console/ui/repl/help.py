@@ -31,12 +31,19 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("q", "quit the console (asks first about uncommitted changes)"),
 )
 HELP_TEXT = (
-    "Python runs on the REPL's own database session, inside the active scope: Submission.objects.count() just "
+    "Python runs on the REPL's own database session, inside the active scope: {model}.objects.count() just "
     "works.\nEvery model is imported (clashing names as app_Model), with Q, F, Count, Sum, transaction, timezone, "
-    "settings;\nthe tenant is bound to its dimension's name (event). The last expression's value is shown; _ holds "
-    "it.\nA shown object that belongs to another tenant (a foreign key can lead out of the scope) is flagged in red."
-    "\nKeys:\n" + "\n".join(f"  {k:<16} {d}" for k, d in KEYS)
+    "settings;\nthe tenant is bound to its dimension's name ({dimensions}). The last expression's value is shown; _ "
+    "holds it.\nA shown object that belongs to another tenant (a foreign key can lead out of the scope) is flagged in "
+    "red.\nKeys:\n" + "\n".join(f"  {k:<16} {d}" for k, d in KEYS)
     + "\nCommands (other :commands go to the console):\n" + "\n".join(f"  :{c:<15} {d}" for c, d in COMMANDS)
 )
+
+
+def help_text(model: str, dimensions: list[str]) -> str:
+    """:data:`HELP_TEXT` with a model and the dimensions of the project at hand (not the demo's)."""
+    return HELP_TEXT.replace("{model}", model).replace("{dimensions}", ", ".join(dimensions) or "none")
+
+
 #: A refusal's last sentence in the pane: the key that makes the REPL writable.
 WRITABLE_HINT = "Press f3 to switch to writable mode (it asks first)."

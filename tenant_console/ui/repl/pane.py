@@ -36,7 +36,7 @@ from tenant_console.ui.repl.banner import ReplBanner, ScopeWarning
 from tenant_console.ui.repl.completions import CompletionList, insert_at_once
 from tenant_console.ui.repl.dialogs import HistorySearch
 from tenant_console.ui.repl.editor import ReplEditor
-from tenant_console.ui.repl.help import HELP_TEXT, WRITABLE_HINT
+from tenant_console.ui.repl.help import WRITABLE_HINT, help_text
 from tenant_console.ui.repl.output import render_input, render_result
 from tenant_console.ui.repl.streaming import stream_output
 from tenant_console.ui.repl.transaction import WriteMode
@@ -368,7 +368,9 @@ class ReplPane(Vertical):
         action()
 
     def action_help(self) -> None:
-        self.say(HELP_TEXT, "")
+        from tenant_console.core.examples import model_name
+
+        self.say(help_text(model_name(), list(self.project.registry.dimensions)), "")
 
     @work(group="repl-quit", exclusive=True, exit_on_error=False)
     async def _quit(self) -> None:

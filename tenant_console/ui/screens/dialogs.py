@@ -50,7 +50,9 @@ class CommandLine(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="cmd-box"):
             yield Static(self.hint, id="cmd-help", markup=False)
-            yield HistoryInput(self.initial, placeholder=":command  (tenant democon · model Submission · q)  "
+            from tenant_console.core.examples import model_name
+
+            yield HistoryInput(self.initial, placeholder=f":command  (tenant TEXT · model {model_name()} · q)  "
                                "↑ history", suggester=SuggestFromList(self.words, case_sensitive=False),
                                id="cmd-input", history=self.history)
 
