@@ -46,6 +46,10 @@ TARGET_BACKUP_NAME = "target-removed.jsonl.gz"
 PHASES = ("planned", "exported", "importing", "imported", "verified", "verify_failed", "deleting", "done",
           "restoring_source", "source_restored", "removing_target", "rolled_back")
 FORWARD = ("planned", "exported", "importing", "imported", "verified", "deleting", "done")
+#: Why a resume was refused and will be again (``Journal.blocked``): the import refused by its plan or the
+#: move's decisions (undecided conflicts), the source changed since the export (the target's copy is stale),
+#: the target's copy gone before the source was deleted, the delete's own refusals (blockers, cross-tenant).
+BLOCKED = ("import_refused", "source_changed", "target_missing", "delete_refused")
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _HEX32 = re.compile(r"^[0-9a-f]{32}$")
@@ -76,6 +80,10 @@ class Journal:
     target_digest: dict[str, Any] | None = None
     imported: dict[str, Any] | None = None
     deleted: dict[str, Any] | None = None
+    #: Why the last attempt to go on from this phase was refused, when resuming cannot succeed as things
+    #: stand (``{"reason": one of BLOCKED, "time": ..., "details": [...]}``); cleared by the next phase.
+    #: ``--status`` reads it to advise what works instead of "resume".
+    blocked: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
 
@@ -101,8 +109,12 @@ class Journal:
 
     # -- writing ---------------------------------------------------------------------
     def set_phase(self, phase: str, note: str | None = None, **fields: Any) -> None:
-        """Record that the move reached ``phase`` (atomically: the old state or the new one, never half)."""
+        """Record that the move reached ``phase`` (atomically: the old state or the new one, never half).
+
+        A refusal recorded in ``blocked`` belongs to the phase it was met in: it is cleared unless given again.
+        """
         assert phase in PHASES, phase
+        self.blocked = None
         for key, value in fields.items():
             setattr(self, key, value)
         self.phase = phase
@@ -111,6 +123,11 @@ class Journal:
             entry["note"] = note
             self.notes.append(note)
         self.history.append(entry)
+        self.save()
+
+    def block(self, reason: str, details: list[str]) -> None:
+        """Record, without changing the phase, that going on from it was refused for ``reason``."""
+        self.blocked = refusal(reason, details)
         self.save()
 
     def save(self) -> None:
@@ -122,7 +139,7 @@ class Journal:
                 "tenant_slug": self.tenant_slug, "source": self.source, "target": self.target,
                 "options": self.options, "phase": self.phase, "export": self.export,
                 "source_digest": self.source_digest, "target_digest": self.target_digest,
-                "imported": self.imported, "deleted": self.deleted, "notes": self.notes[-50:],
+                "imported": self.imported, "deleted": self.deleted, "blocked": self.blocked, "notes": self.notes[-50:],
                 "history": self.history[-200:]}
 
     @contextlib.contextmanager
@@ -140,6 +157,12 @@ class Journal:
             yield
         finally:
             fh.close()
+
+
+def refusal(reason: str, details: list[str]) -> dict[str, Any]:
+    """A ``Journal.blocked`` entry: why going on was refused (one of :data:`BLOCKED`), when, and the details."""
+    assert reason in BLOCKED, reason
+    return {"reason": reason, "time": _now(), "details": [str(d)[:500] for d in details[:20]]}
 
 
 def new_journal(folder: Path, *, settings: str, tenant: Mapping[str, Any], tenant_label: str, tenant_slug: str,
@@ -237,6 +260,11 @@ def _parse(path: Path, data: Any, shown: str) -> Journal:
     for key in ("imported", "deleted"):
         if data.get(key) is not None and not isinstance(data[key], dict):
             raise bad(f"{key!r} is not an object")
+    blocked = data.get("blocked")
+    if blocked is not None and not (
+            isinstance(blocked, dict) and blocked.get("reason") in BLOCKED and isinstance(blocked.get("time"), str)
+            and isinstance(blocked.get("details"), list) and all(isinstance(d, str) for d in blocked["details"])):
+        raise bad("'blocked' is not a refusal of this format")
     deleted = data.get("deleted") or {}
     if "backup" in deleted and (not isinstance(deleted["backup"], str) or not _PLAIN.match(deleted["backup"])):
         raise bad("the delete's backup is not a file beside the journal")
@@ -247,7 +275,7 @@ def _parse(path: Path, data: Any, shown: str) -> Journal:
                    tenant_label=data["tenant_label"], tenant_slug=data["tenant_slug"], source=data["source"],
                    target=data["target"], options=options, phase=data["phase"], created=data["created"],
                    export=export, source_digest=data.get("source_digest"), target_digest=data.get("target_digest"),
-                   imported=data.get("imported"), deleted=data.get("deleted"),
+                   imported=data.get("imported"), deleted=data.get("deleted"), blocked=blocked,
                    notes=[str(n) for n in notes], history=[h for h in history if isinstance(h, dict)])
 
 

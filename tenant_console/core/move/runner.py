@@ -46,6 +46,7 @@ from tenant_console.core.move.journal import (
     SOURCE_BACKUP_NAME,
     TARGET_BACKUP_NAME,
     Journal,
+    refusal,
 )
 from tenant_console.core.tenancy.links import OutsideLink
 
@@ -178,8 +179,11 @@ class Mover:
     def run(self) -> str:
         """Take the move from its journal's phase to ``done``; returns the final phase. Raises to stop."""
         j = self.journal
-        if j.phase in ("restoring_source", "source_restored", "removing_target", "rolled_back"):
-            raise MoveRefused(f"This move is being or was rolled back (phase {j.phase}); it cannot be resumed. "
+        if j.phase == "rolled_back":
+            raise MoveRefused("This move was rolled back; it cannot be resumed. Start a new move (another "
+                              "journal) to move the tenant.")
+        if j.phase in ("restoring_source", "source_restored", "removing_target"):
+            raise MoveRefused(f"This move is being rolled back (phase {j.phase}); it cannot be resumed. "
                               f"Finish the rollback with --rollback {j.path}, then start a new move.")
         if j.phase == "planned":
             self.export()
@@ -290,9 +294,13 @@ class Mover:
                     f"The tenant {j.tenant_label} already exists in {self.target} (it plans as {cls}); a move "
                     f"creates the tenant there and never merges into an existing one. Nothing was imported. Use "
                     f"`import` to merge, or remove the tenant from {self.target} first.")
-        if self.decide is None:
-            raise MoveRefused("No decisions were given for the import's conflicts.")
-        decisions, resolution = self.decide(plan)
+        try:
+            if self.decide is None:
+                raise MoveRefused("No decisions were given for the import's conflicts.")
+            decisions, resolution = self.decide(plan)
+        except ConsoleError as exc:  # the journal's decisions are the move's: a resume meets the same refusal
+            j.block("import_refused", [exc.message])
+            raise
         j.set_phase("importing", imported={"plan": plan.totals(), "again": again})
         report = self._audited_import(
             self.target, plan, resolution, decisions, "import",
@@ -376,20 +384,29 @@ class Mover:
         _remove_export(backup)
         self.job.tell("delete", f"previewing the delete of {j.tenant_label} from {self.source}")
         checkpoint("delete", "preview")
+        if not self.has_tenant(self.target):
+            j.set_phase("verified", note=f"the source was not deleted: the tenant is no longer in {self.target}",
+                        blocked=refusal("target_missing", []))
+            raise MoveRefused(f"The verified copy of the tenant is no longer in {self.target} (its tenant object is "
+                              f"gone), so the source is not deleted: it may be the only copy. Nothing was deleted. "
+                              f"Roll back (--rollback {j.path}) and move again.")
         preview, slug, reasons = self._whole_tenant_preview(self.source)
         if reasons:
-            j.set_phase("verified", note="the source could not be deleted: " + " ".join(reasons))
+            j.set_phase("verified", note="the source could not be deleted: " + " ".join(reasons),
+                        blocked=refusal("delete_refused", reasons))
             raise MoveRefused(f"The tenant is complete and verified in both databases, but it cannot be deleted from "
                               f"{self.source}: {' '.join(reasons)} Nothing was deleted. Resolve that, then "
                               f"--resume {j.path}; or keep both copies, or roll back (--rollback {j.path}).")
         j.set_phase("deleting", deleted={"backup": SOURCE_BACKUP_NAME, "rows": preview.total})
         expected = TenantDigest.from_dict(self.source, j.source_digest or {})
+        stale: list[str] = []
 
         def unchanged() -> None:
             checkpoint("delete", "check")
             now = tenant_digest(self.registry, self.source, self.tenant)
             diffs = expected.differences(now)
             if diffs:
+                stale.extend(diffs)
                 raise MoveRefused(
                     f"The tenant changed in {self.source} since it was exported ({'; '.join(diffs[:5])}), so the "
                     f"copy in {self.target} is stale; nothing was deleted. Stop writes to the tenant, roll back "
@@ -404,7 +421,12 @@ class Mover:
                 audit={"roots": preview.roots[:20], "updated": preview.total_updated,
                        "tenant_deleted": preview.tenants_deleted})
         except MoveRefused as exc:
-            j.set_phase("verified", note=exc.message)
+            if not stale:
+                j.set_phase("verified", note=exc.message)
+                raise
+            j.set_phase("verified", note=f"the source was not deleted: the tenant changed in {self.source} since it "
+                        f"was exported ({'; '.join(stale[:5])}), so the copy in {self.target} is stale",
+                        blocked=refusal("source_changed", stale[:20]))
             raise
         self._record_deleted(backup, sha256=report.backup_sha256, total=report.total)
 
