@@ -246,7 +246,8 @@ def _pairs(tenant: dict[str, Any]) -> str:
 
 
 def _status(ctx: CliContext, journal: Any) -> int:
-    from tenant_console.core.move.runner import Mover, describe
+    from tenant_console.core.move.runner import Mover
+    from tenant_console.core.move.status import describe
 
     mover = Mover(ctx.project, journal)
     try:
@@ -286,7 +287,8 @@ def _decide(ctx: CliContext, journal: Any) -> Any:
 
 
 def _drive(ctx: CliContext, journal: Any, mode: str) -> int:
-    from tenant_console.core.move.runner import MoveJob, Mover, describe, outside_links
+    from tenant_console.core.move.runner import MoveJob, Mover, outside_links
+    from tenant_console.core.move.status import describe
 
     project = ctx.project
     started = time.monotonic()
