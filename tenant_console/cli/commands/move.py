@@ -227,7 +227,22 @@ def _continue(ctx: CliContext, path: str) -> int:
     mode = "status" if ctx.args.status else "rollback" if ctx.args.rollback else "resume"
     if mode == "status":
         return _status(ctx, journal)
+    if (mode, journal.phase) in (("rollback", "rolled_back"), ("resume", "done")):
+        return _nothing_to_do(ctx, journal, mode)
     return _drive(ctx, journal, mode)
+
+
+def _nothing_to_do(ctx: CliContext, journal: Any, mode: str) -> int:
+    """A rollback of a rolled-back move, a resume of a finished one: said so, exit 0, no database written."""
+    when = next((h.get("time") for h in reversed(journal.history) if h.get("phase") == journal.phase), None)
+    what = "already rolled back" if mode == "rollback" else "already complete"
+    if ctx.json:
+        print_json({"ok": True, "mode": mode, "phase": journal.phase, "journal": str(journal.path),
+                    "nothing_to_do": True})
+        return 0
+    print(f"The move {journal.id} of {journal.tenant_label} is {what}{f' (since {when})' if when else ''}; "
+          f"nothing to do. --status {journal.path} says where the tenant is now.")
+    return 0
 
 
 def _resolve_anywhere(ctx: CliContext, session: Any, journal: Any) -> dict[str, Any]:
@@ -356,7 +371,8 @@ def _drive(ctx: CliContext, journal: Any, mode: str) -> int:
                                                                            t.get("checksum")) else "NO"
                 rows.append((label, d["count"], d["links"] or "", t.get("count", 0), same))
         print_table(["model", "rows (source)", "links", "rows (target)", "checksum equal"], rows, right=(1, 2, 3))
-    print(f"Done in {seconds:.2f}s (" + ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()) + ").")
+    steps = ", ".join(f"{k} {v:.2f}s" for k, v in timings.items())
+    print(f"Done in {seconds:.2f}s" + (f" ({steps})." if steps else "."))
     for line in describe(journal, where):
         print(line)
     return 0
