@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -25,6 +26,8 @@ class Pair:
     source: str
     target: str
     tmp: Path
+    #: Set by a test that changed the source in a way the per-tenant totals do not show (it is reseeded).
+    dirty: bool = False
 
     def event_pk(self, slug: str = "djangocon-lab") -> Any:
         from conference.models import Event
@@ -51,6 +54,28 @@ class Pair:
     def read(self, alias: str, fn: Any, *args: Any) -> Any:
         with self.project.session("move-test", alias=alias) as s:
             return s.run(fn, *args, scoped=False, readonly=True)
+
+    def write(self, alias: str, fn: Any, *args: Any) -> Any:
+        """``fn(*args)`` in one writable call on ``alias`` (the source is reseeded after the test)."""
+        if alias == self.source:
+            self.dirty = True
+        with self.project.session("move-test", alias=alias) as s:
+            return s.run(fn, *args, scoped=False, readonly=False)
+
+    def killed_at(self, point: str) -> None:
+        """Start ``move --delete-source`` and SIGKILL it at the checkpoint ``point`` (``phase:point``)."""
+        cmd = [sys.executable, str(DRIVER), "--settings", "tests.settings", "move", "--event__slug=djangocon-lab",
+               "--from", self.source, "--to", self.target, "--journal", str(self.tmp / "j"), "--delete-source",
+               "--confirm-tenant", "djangocon-lab"]
+        env = {**os.environ, "TC_MOVE_STOP_AT": point, "PYTHONPATH": f"{ROOT}:{ROOT / 'demo_project'}"}
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.startswith(f"STOPPED {point}"):
+                proc.send_signal(signal.SIGKILL)
+                break
+        rc = proc.wait(timeout=120)
+        assert rc == -signal.SIGKILL, (point, rc, proc.stderr.read() if proc.stderr else "")
 
     def cli(self, *args: str, driver: bool = False, env: dict[str, str] | None = None,
             timeout: float = 300) -> subprocess.CompletedProcess[str]:
@@ -91,5 +116,5 @@ def pair(request: pytest.FixtureRequest, project: Any, tmp_path: Path) -> Iterat
     flush(target)
     if reseed:
         flush(source)
-    elif p.totals(source) != before:  # a shared seeded database: put it back as it was
+    elif p.dirty or p.totals(source) != before:  # a shared seeded database: put it back as it was
         seeded(source)

@@ -3,14 +3,7 @@ is described truthfully by --status, and then either resumed to the end or rolle
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-
 import pytest
-
-from tests.move.conftest import DRIVER, ROOT
 
 SQLITE_TO_PG = pytest.param(("target", "postgres_target", True), id="sqlite-postgres")
 
@@ -32,18 +25,7 @@ ROLLBACK_AFTER = {"import:writing", "import:committed", "verify:start", "delete:
 
 
 def killed_at(pair, point: str) -> None:
-    cmd = [sys.executable, str(DRIVER), "--settings", "tests.settings", "move", "--event__slug=djangocon-lab",
-           "--from", pair.source, "--to", pair.target, "--journal", str(pair.tmp / "j"), "--delete-source",
-           "--confirm-tenant", "djangocon-lab"]
-    env = {**os.environ, "TC_MOVE_STOP_AT": point, "PYTHONPATH": f"{ROOT}:{ROOT / 'demo_project'}"}
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if line.startswith(f"STOPPED {point}"):
-            proc.send_signal(signal.SIGKILL)
-            break
-    rc = proc.wait(timeout=120)
-    assert rc == -signal.SIGKILL, (point, rc, proc.stderr.read() if proc.stderr else "")
+    pair.killed_at(point)
 
 
 def where_sentence(pair, where: str) -> str:

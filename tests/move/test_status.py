@@ -1,0 +1,262 @@
+"""``move --status`` advises only steps that work: each state is reached by a real move on real databases,
+the advice is read, the step it says would be refused is refused, and the step it advises succeeds.
+
+The operator trial on pretix/pretalx found three lies: "Resume to delete the source" after the delete
+was refused because the copy was stale, rollback advice after a finished rollback (and a second
+rollback printing "Done in 0.24s ()"), and "Resume to import" with the tenant already in the target.
+The last test goes through every phase and every place the tenant can be, on ``describe`` alone.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from tenant_console.core.move import Journal, Where, describe
+
+PAIRS = [
+    pytest.param(("default", "target", False), id="sqlite-sqlite"),
+    pytest.param(("target", "postgres_target", True), id="sqlite-postgres"),
+]
+SLUG = "djangocon-lab"
+
+
+def advice(stdout: str) -> str:
+    """The status without its notes (what happened, not what to do)."""
+    return "\n".join(line for line in stdout.splitlines() if not line.lstrip().startswith("note"))
+
+
+def suggests_rollback(text: str) -> bool:
+    low = text.lower()
+    return "--rollback" in low or "roll back" in low or "rollback (" in low
+
+
+def suggests_resume(text: str) -> bool:
+    low = text.lower()
+    return "--resume" in low or "resume to" in low
+
+
+def retitle(pk: object) -> None:
+    """Change one submission of the tenant without changing any row count (only the checksum shows it)."""
+    from conference.models import Submission
+
+    sub = Submission._base_manager.filter(event_id=pk).order_by("pk").first()
+    assert sub is not None
+    Submission._base_manager.filter(pk=sub.pk).update(title=sub.title + " (changed during the move)")
+
+
+@pytest.mark.parametrize("pair", PAIRS, indirect=True)
+def test_a_stale_copy_is_told_rolled_back_and_moved_again(pair):
+    pk = pair.event_pk()
+    pair.killed_at("delete:preview")  # verified; the source not deleted yet
+    journal = str(pair.tmp / "j" / "journal.json")
+    shown = str(Path(journal).resolve())
+    pair.write(pair.source, retitle, pk)
+    changed = pair.digest(pair.source, pk)
+    refused = pair.cli("move", "--resume", journal)
+    assert refused.returncode == 1 and "is stale" in refused.stderr, refused.stdout + refused.stderr
+    state = pair.journal()
+    assert state["phase"] == "verified" and state["blocked"]["reason"] == "source_changed", state["blocked"]
+    assert any("submission" in d for d in state["blocked"]["details"]), state["blocked"]
+
+    status = pair.cli("move", "--status", journal)
+    assert status.returncode == 0, status.stderr
+    out = status.stdout
+    assert "Resume to delete" not in out and "Resume to finish" not in out, out
+    assert "is stale" in out and "STALE" in out and "resuming is refused" in out, out
+    assert f"roll back (--rollback {shown}" in out and "move again" in out, out
+    # what status says is refused is refused: the blocked state is kept, the source untouched
+    again = pair.cli("move", "--resume", journal)
+    assert again.returncode == 1 and "is stale" in again.stderr
+    assert pair.digest(pair.source, pk).as_dict() == changed.as_dict()
+
+    # what status advises works: the stale copy is removed, the source is not touched
+    rolled = pair.cli("move", "--rollback", journal)
+    assert rolled.returncode == 0, rolled.stdout + rolled.stderr
+    assert pair.journal()["phase"] == "rolled_back" and pair.journal()["blocked"] is None
+    assert pair.digest(pair.target, pk).total == 0
+    assert pair.digest(pair.source, pk).as_dict() == changed.as_dict()
+
+    # after the rollback, no line (notes, the where sentence) suggests another rollback or a resume
+    after = pair.cli("move", "--status", journal)
+    assert after.returncode == 0, after.stderr
+    assert f"The tenant is in {pair.source} only" in after.stdout, after.stdout
+    assert "was rolled back: nothing is left to do" in after.stdout, after.stdout
+    assert not suggests_rollback(after.stdout) and not suggests_resume(after.stdout), after.stdout
+    history = len(pair.journal()["history"])
+    second = pair.cli("move", "--rollback", journal)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "already rolled back" in second.stdout and "nothing to do" in second.stdout, second.stdout
+    assert "()" not in second.stdout and "Done in" not in second.stdout, second.stdout
+    assert len(pair.journal()["history"]) == history  # nothing was done, nothing journaled
+    resumed = pair.cli("move", "--resume", journal)
+    assert resumed.returncode == 1 and "Start a new move" in resumed.stderr
+    assert "Finish the rollback" not in resumed.stderr, resumed.stderr
+
+    # "and move again": a new move takes the tenant as it is now
+    moved = pair.move("--delete-source", "--confirm-tenant", SLUG, journal="j2")
+    assert moved.returncode == 0, moved.stdout + moved.stderr
+    assert "()" not in moved.stdout
+    assert pair.digest(pair.target, pk).as_dict() == changed.as_dict()
+    assert pair.digest(pair.source, pk).total == 0
+
+
+@pytest.mark.parametrize("pair", PAIRS, indirect=True)
+def test_a_target_that_holds_the_tenant_already_is_not_resumed_into(pair):
+    pk = pair.event_pk()
+    first = pair.move(journal="first")  # the tenant is now in the target (and kept in the source)
+    assert first.returncode == 0, first.stdout + first.stderr
+    held = pair.digest(pair.target, pk)
+    second = pair.move(journal="second")
+    assert second.returncode == 1 and "already exists" in second.stderr, second.stdout + second.stderr
+    journal = str(pair.tmp / "second" / "journal.json")
+    shown = str(Path(journal).resolve())
+    assert pair.journal("second")["phase"] == "exported"
+
+    status = pair.cli("move", "--status", journal)
+    assert status.returncode == 0, status.stderr
+    out = status.stdout
+    assert "Resume to import" not in out, out
+    assert "BOTH databases, but not through this move" in out and "resuming would be refused" in out, out
+    assert f"roll back (--rollback {shown}; nothing was written" in out, out
+    refused = pair.cli("move", "--resume", journal)
+    assert refused.returncode == 1 and "already exists" in refused.stderr
+    assert pair.digest(pair.target, pk).as_dict() == held.as_dict()
+
+    # the advised rollback works and leaves the tenant in the target as it was: it is not this move's
+    rolled = pair.cli("move", "--rollback", journal)
+    assert rolled.returncode == 0, rolled.stdout + rolled.stderr
+    assert pair.digest(pair.target, pk).as_dict() == held.as_dict()
+    after = pair.cli("move", "--status", journal).stdout
+    assert "not this move's copy" in after and not suggests_rollback(after) and not suggests_resume(after), after
+
+    # the other advised way: remove the tenant from the target first, then resume
+    third = pair.move(journal="third")
+    assert third.returncode == 1 and "already exists" in third.stderr
+    assert pair.cli("move", "--rollback", str(pair.tmp / "first")).returncode == 0  # removes the first copy
+    assert pair.digest(pair.target, pk).total == 0
+    journal3 = str(pair.tmp / "third" / "journal.json")
+    status3 = pair.cli("move", "--status", journal3).stdout
+    assert "Resume to import" in status3 and "BOTH" not in status3, status3
+    resumed = pair.cli("move", "--resume", journal3)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert pair.journal("third")["phase"] == "done"
+    assert pair.digest(pair.target, pk).as_dict() == held.as_dict()
+
+
+@pytest.mark.parametrize("pair", PAIRS[:1], indirect=True)
+def test_the_source_is_not_deleted_once_the_targets_copy_is_gone(pair):
+    from tests.conftest import flush
+
+    pk = pair.event_pk()
+    before = pair.digest(pair.source, pk)
+    pair.killed_at("delete:preview")
+    journal = str(pair.tmp / "j" / "journal.json")
+    flush(pair.target)  # the verified copy is removed behind the move's back
+    status = pair.cli("move", "--status", journal).stdout
+    assert "no longer in" in status and "Resume to delete" not in status and "--rollback" in status, status
+    refused = pair.cli("move", "--resume", journal)
+    assert refused.returncode == 1 and "no longer in" in refused.stderr, refused.stdout + refused.stderr
+    assert pair.digest(pair.source, pk).as_dict() == before.as_dict()  # the only copy is kept
+    assert pair.journal()["blocked"]["reason"] == "target_missing"
+    rolled = pair.cli("move", "--rollback", journal)
+    assert rolled.returncode == 0, rolled.stdout + rolled.stderr
+    assert pair.digest(pair.source, pk).as_dict() == before.as_dict()
+
+
+# -- every phase, every place: describe() alone, on journals and counts as the move writes them ---------------
+
+PHASES = ("planned", "exported", "importing", "imported", "verified", "verify_failed", "deleting", "done",
+          "restoring_source", "source_restored", "removing_target", "rolled_back")
+PLACES = {"both": (True, True), "source": (True, False), "target": (False, True), "neither": (False, False)}
+DIGEST = {"conference.submission": {"count": 10, "links": 0, "checksum": "0" * 32}}
+
+
+def journal_at(tmp: Path, phase: str, delete_source: bool, blocked: str | None = None) -> Journal:
+    from tenant_console.core.move.journal import refusal
+
+    j = Journal(path=tmp / "journal.json", id="0123456789abcdef", settings="tests.settings", tenant={"event": "1"},
+                tenant_label="DjangoCon Lab", tenant_slug=SLUG, source={"alias": "default", "db": {}},
+                target={"alias": "target", "db": {}}, options={"delete_source": delete_source}, phase=phase)
+    if phase != "planned":
+        j.export = {"file": "tenant.jsonl.gz", "sha256": "0" * 64}
+        j.source_digest = DIGEST
+    if phase in ("verified", "verify_failed", "deleting", "done", "restoring_source", "source_restored",
+                 "removing_target", "rolled_back"):
+        j.target_digest = DIGEST
+    if blocked:
+        j.blocked = refusal(blocked, ["conference.submission: checksum differs"])
+    return j
+
+
+def where_at(phase: str, place: str, rows: int = 10) -> Where:
+    src, tgt = PLACES[place]
+    return Where(phase=phase, source_rows=rows if src else 0, target_rows=rows if tgt else 0, source_has_tenant=src,
+                 target_has_tenant=tgt, exported_rows=None if phase == "planned" else 10, source_counts={},
+                 target_counts={})
+
+
+@pytest.mark.parametrize(("phase", "place", "delete_source"),
+                         list(itertools.product(PHASES, PLACES, (False, True))))
+def test_every_phase_and_place_gets_advice_that_can_work(tmp_path, phase, place, delete_source):
+    lines = describe(journal_at(tmp_path, phase, delete_source), where_at(phase, place))
+    text = "\n".join(lines)
+    assert "()" not in text
+    where = lines[2]
+    assert where.startswith("The tenant is in "), lines
+    src, tgt = PLACES[place]
+    assert ("BOTH" in where) == (src and tgt) and ("NEITHER" in where) == (not src and not tgt), where
+    if phase == "rolled_back":
+        assert not suggests_rollback(text) and not suggests_resume(text), text
+    if phase in ("restoring_source", "source_restored", "removing_target"):
+        assert not suggests_resume(text), text  # a rollback in progress cannot be resumed
+        assert ("--rollback" in text) == (src or not tgt or phase == "restoring_source"), text
+    if phase in ("planned", "exported") and tgt:  # the import refuses a target that holds the tenant
+        assert "Resume to import" not in text and "Resume to export" not in text, text
+    if not src and tgt and phase not in ("planned", "exported", "rolled_back", "restoring_source") and not (
+            delete_source and phase in ("deleting", "done")):
+        # the source lost the tenant without this move: the target's copy may be the only one
+        assert "--rollback" not in text and "Do not roll back" in text, text
+    if phase in ("deleting", "done") and delete_source and place == "target":
+        assert f"The tenant is in {'target'} only (moved; deleted from default" in where, where
+    if phase in ("verified", "deleting") and delete_source and not tgt:  # the source is never deleted then
+        assert "Resume to delete" not in text, text
+
+
+@pytest.mark.parametrize("reason", ["source_changed", "delete_refused"])
+def test_a_refused_delete_is_told_from_the_journal_not_the_notes(tmp_path, reason):
+    lines = describe(journal_at(tmp_path, "verified", True, blocked=reason), where_at("verified", "both"))
+    text = "\n".join(lines)
+    if reason == "source_changed":  # equal row counts: only the journal's record shows the copy is stale
+        assert "is stale" in text and "Resume to delete" not in text and "roll back (--rollback" in text, text
+    else:
+        assert "was refused when last tried" in text and "Resolve that, then resume" in text, text
+
+
+def test_counts_show_a_changed_source_and_a_changed_target(tmp_path):
+    stale = "\n".join(describe(journal_at(tmp_path, "verified", True),
+                               Where("verified", 11, 10, True, True, 10, {}, {})))
+    assert "is stale" in stale and "11 rows now, 10 exported" in stale and "Resume to delete" not in stale, stale
+    changed = "\n".join(describe(journal_at(tmp_path, "done", False), Where("done", 10, 12, True, True, 10, {}, {})))
+    assert "would refuse to remove it" in changed and "--rollback" not in changed, changed
+
+
+def test_a_journal_keeps_the_refusal_and_refuses_a_malformed_one(tmp_path):
+    import json
+
+    from tenant_console.core.move import JournalError, load_journal, new_journal
+
+    j = new_journal(tmp_path / "m", settings="tests.settings", tenant={"event": "1"}, tenant_label="L",
+                    tenant_slug=SLUG, source={"alias": "default", "db": {}}, target={"alias": "target", "db": {}},
+                    options={"delete_source": True})
+    j.block("source_changed", ["conference.submission: checksum differs"])
+    assert load_journal(j.path).blocked == j.blocked
+    j.set_phase("verified")  # a refusal belongs to the phase it was met in
+    assert load_journal(j.path).blocked is None
+    data = json.loads(j.path.read_text())
+    data["blocked"] = {"reason": "whatever", "time": "now", "details": []}
+    j.path.write_text(json.dumps(data))
+    with pytest.raises(JournalError, match="'blocked'"):
+        load_journal(j.path)
