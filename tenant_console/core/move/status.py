@@ -120,7 +120,7 @@ def describe(journal: Journal, where: Where) -> list[str]:
         lines.extend(outside_link_lines(journal))
     notes = [h for h in journal.history if isinstance(h.get("note"), str)][-3:]
     for h in notes:
-        lines.append(f"  note ({h.get('phase')}, {h.get('time')}): {h['note']}")
+        lines.append(f"  note ({h.get('phase')}): {h['note']}")
     if not journal.history:
         lines.extend(f"  note: {n}" for n in journal.notes[-3:])
     return lines
