@@ -225,8 +225,14 @@ def test_every_phase_and_place_gets_advice_that_can_work(tmp_path, phase, place,
         assert "Resume to delete" not in text, text
 
 
-@pytest.mark.parametrize("reason", ["source_changed", "delete_refused"])
-def test_a_refused_delete_is_told_from_the_journal_not_the_notes(tmp_path, reason):
+@pytest.mark.parametrize("reason", ["source_changed", "delete_refused", "import_refused"])
+def test_a_refusal_is_told_from_the_journal_not_the_notes(tmp_path, reason):
+    if reason == "import_refused":  # the move's decisions leave conflicts undecided: a resume cannot change them
+        for phase in ("exported", "importing"):
+            text = "\n".join(describe(journal_at(tmp_path, phase, False, blocked=reason), where_at(phase, "source")))
+            assert "import was refused" in text and "Resume" not in text and "resume to" not in text, text
+            assert "Roll back (--rollback" in text and "--decisions FILE" in text, text
+        return
     lines = describe(journal_at(tmp_path, "verified", True, blocked=reason), where_at("verified", "both"))
     text = "\n".join(lines)
     if reason == "source_changed":  # equal row counts: only the journal's record shows the copy is stale

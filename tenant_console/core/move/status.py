@@ -216,16 +216,20 @@ def _advice_before_import(s: _State) -> list[str]:
                 f"({s.rollback}; {nothing}, and the tenant in {s.tgt} is left as it is) and merge with `import` "
                 "instead."]
     if s.blocked("import_refused"):
-        return [f"The import was refused when this move last went on ({s.why['time']}): its plan or its "
-                "conflicts, decided by the options the move was started with, which a resume cannot change. Roll "
-                f"back ({s.rollback}; {nothing}) and move again with the decisions needed (--default CLASS=DECISION, "
-                "--decisions FILE)."]
+        return [_import_refused(s)]
     if s.stale:
         return [_stale(s, f"{w.source_rows:,} rows now, {w.exported_rows:,} exported",
                        f"roll back ({s.rollback}; {nothing}) and move again")]
     if j.phase == "planned":
         return [f"Resume to export ({s.resume}), or roll back ({s.rollback}; {nothing})."]
     return [f"Resume to import ({s.resume}), or roll back ({s.rollback}; {nothing})."]
+
+
+def _import_refused(s: _State) -> str:
+    return (f"The import was refused when this move last went on ({s.why['time']}): its plan or its conflicts, "
+            "decided by the options the move was started with, which a resume cannot change. Roll back "
+            f"({s.rollback}; nothing of the import was written) and move again with the decisions needed "
+            "(--default CLASS=DECISION, --decisions FILE).")
 
 
 def _stale(s: _State, evidence: str, then: str) -> str:
@@ -244,6 +248,8 @@ def _remove_copy(s: _State) -> str:
 
 def _advice_imported(s: _State) -> list[str]:
     w = s.w
+    if s.j.phase == "importing" and not w.target_has_tenant and s.blocked("import_refused"):
+        return [_import_refused(s)]
     if s.j.phase == "importing" and not w.target_has_tenant:
         return [f"The import was interrupted and undone by the database (it is one transaction): resume to import "
                 f"again ({s.resume}), or roll back ({s.rollback}; nothing to undo in either database)."]
