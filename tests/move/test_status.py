@@ -266,3 +266,14 @@ def test_a_journal_keeps_the_refusal_and_refuses_a_malformed_one(tmp_path):
     j.path.write_text(json.dumps(data))
     with pytest.raises(JournalError, match="'blocked'"):
         load_journal(j.path)
+
+
+def test_after_a_rollback_the_notes_of_the_undone_move_are_not_shown(tmp_path):
+    """A journal of an older console kept the refusal's advice as a note ('roll back (--rollback ...) and move
+    again'); once rolled back, only the rollback's own notes are shown."""
+    j = journal_at(tmp_path, "rolled_back", True)
+    j.history = [{"time": "t", "phase": "verified", "note": "... so the copy in target is stale; nothing was deleted. "
+                  "Stop writes to the tenant, roll back (--rollback j) and move again."},
+                 {"time": "t", "phase": "rolled_back", "note": "55 shared rows the import created in target were left"}]
+    text = "\n".join(describe(j, where_at("rolled_back", "source")))
+    assert not suggests_rollback(text) and "note (rolled_back): 55 shared rows" in text, text

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 #: Phases in which the target holds (or may hold, once committed) the copy this move wrote.
 _COPY_PHASES = ("importing", "imported", "verified", "verify_failed", "deleting", "done", "restoring_source",
                 "source_restored", "removing_target")
+#: The phases of a rollback.
+_ROLLBACK = ("restoring_source", "source_restored", "removing_target", "rolled_back")
 #: Phases in which the copy in the target passed the verification.
 _VERIFIED = ("verified", "deleting", "done", "restoring_source", "source_restored", "removing_target")
 
@@ -118,8 +120,10 @@ def describe(journal: Journal, where: Where) -> list[str]:
              _where_sentence(s), *_advice(s)]
     if journal.phase != "rolled_back":  # after a rollback nothing was moved, and nothing is left to restore
         lines.extend(outside_link_lines(journal))
-    notes = [h for h in journal.history if isinstance(h.get("note"), str)][-3:]
-    for h in notes:
+    notes = [h for h in journal.history if isinstance(h.get("note"), str)]
+    if journal.phase == "rolled_back":  # the move's own notes are about a move that is undone (and a journal
+        notes = [h for h in notes if h.get("phase") in _ROLLBACK]  # of an older console put advice in them)
+    for h in notes[-3:]:
         lines.append(f"  note ({h.get('phase')}): {h['note']}")
     if not journal.history:
         lines.extend(f"  note: {n}" for n in journal.notes[-3:])
