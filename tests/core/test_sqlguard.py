@@ -366,3 +366,20 @@ def test_a_remembered_verdict_is_never_given_to_a_str_subclass():
 
     verdict = classify(Lookalike("DELETE FROM conference_event"), vendor="postgresql")
     assert not verdict.allowed
+
+
+def test_name_characters_are_ascii_letters_digits_and_every_non_ascii_character():
+    """The name classes are written as complements (a range up to U+10FFFF is slow to compile): the same
+    characters as the ranges they stand for, at every ASCII code and at the edges of the planes."""
+    import re
+
+    from tenant_console.core import sqlguard
+
+    ranges = {sqlguard._NAME_START: r"[A-Za-z_\x80-\U0010ffff]",
+              sqlguard._NAME_CHAR: r"[A-Za-z0-9_$\x80-\U0010ffff]",
+              sqlguard._TAG_CHAR: r"[A-Za-z0-9_\x80-\U0010ffff]"}
+    points = [*range(0x300), 0x7FF, 0x800, 0xD7FF, 0xE000, 0xFFFF, 0x10000, 0x10FFFF]
+    for ours, theirs in ranges.items():
+        mine, reference = re.compile(ours), re.compile(theirs)
+        assert [cp for cp in points if bool(mine.fullmatch(chr(cp))) != bool(reference.fullmatch(chr(cp)))] == []
+    assert sqlguard._WORD.fullmatch("événement_2$") and not sqlguard._WORD.match("2x")
