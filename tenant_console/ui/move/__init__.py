@@ -6,6 +6,11 @@ Registered as the ``move`` screen and the ``:move`` command::
     :move ALIAS --delete-source         then deleted from the source (typed confirmation, backup first)
     :move ALIAS --journal DIR           the move's folder (default STATE_DIR/moves/...)
     :move ALIAS --cross-tenant omit     references into another tenant, as for export (refuse, omit, include)
+    :move --status                      the status of the tenant's last move (read again on the move screen)
+
+When the tenant has a journaled move from this database to ALIAS that is not rolled back, the screen
+shows it (its status, as ``tenant-console move --status`` says it) and offers to resume it or roll it
+back instead of a new move.
 
 Only aliases of ``DATABASES`` that are another database than the console's are accepted; anything
 else is a message naming the ones that are. See docs/scale.md ("Moving a tenant").
@@ -22,7 +27,7 @@ from tenant_console.ui.extensions import Extensions
 if TYPE_CHECKING:
     from tenant_console.ui.app import TenantConsoleApp
 
-USAGE = "move ALIAS [--delete-source] [--journal DIR] [--cross-tenant POLICY]"
+USAGE = "move ALIAS [--delete-source] [--journal DIR] [--cross-tenant POLICY] | move [ALIAS] --status"
 POLICIES = ("refuse", "omit", "include")
 
 
@@ -42,6 +47,8 @@ def parse(arg: str) -> tuple[str, dict[str, Any]]:
         word = words.pop(0)
         if word == "--delete-source":
             options["delete_source"] = True
+        elif word == "--status":
+            options["status"] = True
         elif word == "--journal" and words:
             options["journal"] = words.pop(0)
         elif word == "--cross-tenant" and words and words[0] in POLICIES:
@@ -65,6 +72,10 @@ async def _command(app: TenantConsoleApp, arg: str) -> None:
         raise ConsoleError(":move moves the current tenant: choose it first (t), then :move ALIAS.")
     target, options = parse(arg)
     source = project.writable_alias(session.alias)
+    if options.pop("status", False):
+        target = await _status(app, source, target, options.get("journal"))
+        if not target:
+            return
     if not target:
         targets = await asyncio.to_thread(move_targets, source)
         where = (f"one of {', '.join(targets)}" if targets else
@@ -73,6 +84,28 @@ async def _command(app: TenantConsoleApp, arg: str) -> None:
         raise ConsoleError(f"Name the database to move {tenant} to: :move ALIAS ({where}).")
     await asyncio.to_thread(check_target, source, target)
     app.open_screen("move", target=target, **options)
+
+
+async def _status(app: TenantConsoleApp, source: str, target: str, folder: str | None) -> str:
+    """``:move [ALIAS] --status``: the move screen shown reads its status again (returns ""), else the
+    alias of the tenant's last move (to ALIAS, if named) to open the screen on; none is a message."""
+    from tenant_console.core.move.earlier import earlier_move
+    from tenant_console.ui.move.screen import MoveScreen
+
+    screen = app.screen
+    if isinstance(screen, MoveScreen) and target in ("", screen.target):
+        screen.action_reload()
+        return ""
+    project = app.project
+    assert project is not None
+    found = await asyncio.to_thread(earlier_move, project.config.state_dir, project.settings_module,
+                                    project.registry, app.scope.pks(), source, target or None, folder)
+    if found.journal is None:
+        tenant = ", ".join(t.label for t in app.scope.tenants)
+        where = f"in {folder}" if folder else f"in {project.config.state_dir}/moves"
+        raise ConsoleError(f"No move of {tenant} from {source}{f' to {target}' if target else ''} that is not rolled "
+                           f"back is journaled {where}. (A move started elsewhere: :move ALIAS --journal DIR.)")
+    return found.journal.target_alias
 
 
 def register(ext: Extensions) -> None:

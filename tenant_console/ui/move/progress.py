@@ -75,3 +75,34 @@ class ModelProgress(DataTable[Any]):
             same = (d.get("count"), d.get("links"), d.get("checksum")) == (t["count"], t["links"], t["checksum"])
             self._set(label, "target", f"{int(t['count']):,}")
             self._set(label, "check", Text("equal", style="green") if same else Text("DIFFERS", style="bold red"))
+
+    def show_where(self, journal: Any, where: Any) -> None:
+        """An earlier move's status: the tenant's rows in the source and the target now (``where``), what
+        the journal says was exported and written, and its verification if the move reached one."""
+        self.clear()
+        self._exporting = None
+        source: Mapping[str, Any] = journal.source_digest or {}
+        target: Mapping[str, Any] = journal.target_digest or {}
+        written: Mapping[str, Any] = (journal.imported or {}).get("written") or {}
+        written = {k: n for k, n in written.items() if isinstance(n, int)}
+        now_src: Mapping[str, int] = where.source_counts if where is not None else {}
+        now_tgt: Mapping[str, int] = where.target_counts if where is not None else {}
+        checked = journal.phase in ("verified", "verify_failed", "deleting", "done")
+        labels = ({k for k, d in source.items() if d["count"]} | {k for k, n in now_src.items() if n}
+                  | {k for k, n in now_tgt.items() if n} | {k for k, n in written.items() if n})
+
+        def number(n: Any) -> Text:
+            return Text("" if n is None else f"{int(n):,}", justify="right")
+
+        for label in sorted(labels):
+            shared = label not in now_src and label not in source
+            if checked and label in source and label in target:
+                d, t = source[label], target[label]
+                same = (d["count"], d["links"], d["checksum"]) == (t["count"], t["links"], t["checksum"])
+                check = Text("equal", style="green") if same else Text("DIFFERS", style="bold red")
+            else:
+                check = Text("")
+            here = Text("shared", style="dim") if shared else number(now_src.get(label) if now_src else None)
+            there = Text("") if shared else number(now_tgt.get(label) if now_tgt else None)
+            exported = number(source[label]["count"] if label in source else None)
+            self.add_row(label, here, exported, number(written.get(label)), there, check, key=label)

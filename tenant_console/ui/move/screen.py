@@ -12,12 +12,23 @@ the end the table shows the verification per model and the status says where the
 Quitting during a move asks, as during an import: wait for it, or cancel it (the running import or
 delete rolls back; the journal says where the tenant is, and ``tenant-console move --resume`` or
 ``--rollback`` continues from there).
+
+An earlier move: when the tenant has a journaled move from this source to this target that is not rolled
+back (:func:`~tenant_console.core.move.earlier.earlier_move`: the default folder, or ``--journal DIR``),
+the screen shows it instead of a plan: the status in ``--status``'s own sentences
+(:func:`~tenant_console.core.move.describe`), the rows now on both sides, and the keys ``r`` (resume,
+after a confirmation; typed, the tenant's slug, if it goes on to delete the source) and ``b`` (roll back,
+typed confirmation). Both run the same :class:`~tenant_console.core.move.runner.Mover` methods as the
+CLI's ``--resume``/``--rollback``, under its lock, audited as the CLI audits them (a ``move`` act with
+``mode`` resume or rollback), on the same worker thread and sessions as a move. ``s``/``ctrl+r`` reads
+the status again (``:move --status`` too).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -34,6 +45,14 @@ from tenant_console.ui.screens.base import ConsoleScreen
 from tenant_console.ui.writing import writable
 
 PHASES = ("export", "import", "verify", "delete")
+#: An earlier move's journal phase → how far along the phase strip it got (past the end: done).
+REACHED = {"planned": 0, "exported": 1, "importing": 1, "imported": 2, "verify_failed": 2, "verified": 3,
+           "deleting": 3, "done": 9}
+#: What resuming from a journal phase does next.
+NEXT = {"planned": "export, import, verify", "exported": "import, verify",
+        "importing": "import again unless the interrupted import had committed, then verify",
+        "imported": "verify", "verify_failed": "verify again", "verified": "finish",
+        "deleting": "delete the source again unless the interrupted delete had committed"}
 
 
 class MoveScreen(ConsoleScreen):
@@ -41,11 +60,15 @@ class MoveScreen(ConsoleScreen):
             "read-only snapshot, import it into the target in one transaction, verify rows and checksums per "
             "model on both sides, and (only with :move ALIAS --delete-source, after a typed confirmation) delete "
             "it from the source with a backup. m starts the move after a confirmation. Every step is journaled: "
-            "a move stopped at any point is resumed or rolled back with tenant-console move --resume/--rollback "
-            "JOURNAL.")
+            "when the tenant has an earlier move to this database (stopped at any point, or finished), the screen "
+            "shows its status instead, as tenant-console move --status does; r resumes it, b rolls it back (the "
+            "tenant's slug typed), s reads the status again.")
     BINDINGS: ClassVar = [
         Binding("escape", "back", "Back"),
         Binding("m", "start", "Move…"),
+        Binding("r", "resume", "Resume…"),
+        Binding("b", "rollback", "Roll back…"),
+        Binding("s", "status", "Status"),
         Binding("ctrl+r", "reload", "Re-plan", show=False),
     ]
     DEFAULT_CSS = """
@@ -54,6 +77,8 @@ class MoveScreen(ConsoleScreen):
     MoveScreen #move-models { height: 1fr; }
     MoveScreen #move-plan { height: auto; max-height: 8; }
     MoveScreen #move-status { height: auto; max-height: 9; padding: 0 1; background: $panel; }
+    MoveScreen.-journaled #move-status { max-height: 14; }
+    MoveScreen.-journaled #move-models { min-height: 4; }
     """
 
     class Step(Message):
@@ -88,8 +113,11 @@ class MoveScreen(ConsoleScreen):
         self.delete_source = delete_source
         self.journal_dir = journal
         self.cross_tenant = cross_tenant
+        self._asked_delete = delete_source
         self.crumb = f"move to {target}"
-        self.state = "planning"  # planning, planned, failed, moving, done, stopped
+        self._state = "planning"
+        self.state = "planning"  # planning, planned, failed, moving, done, stopped; journaled (an earlier move)
+        self.mode = "move"  # what "moving" runs: move, resume, rollback
         self.phase = ""
         self.preview: Any = None
         self.journal: Any = None
@@ -97,6 +125,32 @@ class MoveScreen(ConsoleScreen):
         self.tenant: dict[str, Any] = {}
         self._mover: Any = None
         self._worker: Any = None
+
+    @property
+    def state(self) -> str:
+        return self._state
+
+    @state.setter
+    def state(self, value: str) -> None:
+        self._state = value
+        if self.is_attached:
+            self.set_class(value == "journaled", "-journaled")
+            self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The keys of an earlier move show only while one is shown; ``m`` only while none is."""
+        from tenant_console.core.move.earlier import OVER, RESUMABLE
+
+        journaled = self.state == "journaled" and self.journal is not None
+        if action == "resume":
+            return journaled and self.journal.phase in RESUMABLE
+        if action == "rollback":
+            return journaled and self.journal.phase not in OVER
+        if action == "status":
+            return journaled
+        if action == "start":
+            return not journaled
+        return True
 
     # -- the frame ------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
@@ -134,11 +188,16 @@ class MoveScreen(ConsoleScreen):
 
     # -- the plan ---------------------------------------------------------------------------
     def action_reload(self) -> None:
-        if self.state in ("moving", "done"):
+        """Plan again, or (an earlier move of the tenant journaled) read its status again."""
+        if self.state == "moving":
             return
         self.run_worker(self._plan(), group="move-plan", exclusive=True, exit_on_error=False)
 
+    def action_status(self) -> None:
+        self.action_reload()
+
     async def _plan(self) -> None:
+        from tenant_console.core.move.earlier import earlier_move
         from tenant_console.core.move.targets import check_target, check_target_database, preview_move
 
         console = self.console
@@ -151,6 +210,17 @@ class MoveScreen(ConsoleScreen):
             if not self.tenant:
                 raise ConsoleError(":move moves the current tenant: choose it first (t).")
             await asyncio.to_thread(check_target, self.source, self.target)
+            found = await asyncio.to_thread(
+                earlier_move, project.config.state_dir, project.settings_module, project.registry, self.tenant,
+                self.source, self.target, self.journal_dir)
+            for path in found.unreadable:
+                self.notify(f"{path} cannot be read as a move journal; tenant-console move --status {path} says why.",
+                            title="Move journal skipped", severity="warning", timeout=10)
+            if found.journal is not None:
+                await self._show_earlier(found.journal, "[b]An earlier move of this tenant[/] is journaled:")
+                return
+            self.delete_source = self._asked_delete
+            self.journal = None
             self.preview = await self._on(self.source, preview_move, project.registry, self.source, self.tenant)
             warnings = await self._on(self.target, check_target_database, project.registry, self.target,
                                       self.tenant, readonly=False)
@@ -217,24 +287,38 @@ class MoveScreen(ConsoleScreen):
                                                          "[b]n[/b]/esc back"), done)
 
     async def _move(self) -> None:
-        from tenant_console.core.move import MoveJob, Mover
-
-        console = self.console
-        project = console.project
-        assert project is not None
-        self.state = "moving"
+        self.state = "moving"  # from the confirmation on: m is refused, the tenant stays
         try:
             journal = await asyncio.to_thread(self._new_journal)
-            act = await asyncio.to_thread(
-                project.audit.begin, "move", scope=dict(journal.tenant), database=self.source, target=self.target,
-                mode="move", move=journal.id, journal=str(journal.path), from_phase=journal.phase,
-                delete_source=self.delete_source, source="console")
         except (ConsoleError, OSError) as exc:
             self.state = "planned"
             self._status(f"[b red]Nothing was moved:[/] {escape(_message(exc))}")
             self.notify(_message(exc), title="Move not started", severity="error")
             return
+        await self._drive(journal, "move", back="planned")
+
+    async def _drive(self, journal: Any, mode: str, *, back: str) -> None:
+        """Run the move of ``journal`` (``mode``: move, resume, rollback) on a worker thread, audited as the
+        CLI's ``move`` (resp. ``--resume``, ``--rollback``) is: a ``move`` act begun before anything is written,
+        failed or ended with the phase reached."""
+        from tenant_console.core.move import MoveJob, Mover
+
+        console = self.console
+        project = console.project
+        assert project is not None
+        self.state, self.mode = "moving", mode
+        try:
+            act = await asyncio.to_thread(
+                project.audit.begin, "move", scope=dict(journal.tenant), database=journal.source_alias,
+                target=journal.target_alias, mode=mode, move=journal.id, journal=str(journal.path),
+                from_phase=journal.phase, delete_source=journal.delete_source, source="console")
+        except (ConsoleError, OSError) as exc:
+            self.state = back
+            self._status(f"[b red]Nothing was {'moved' if mode == 'move' else 'done'}:[/] {escape(_message(exc))}")
+            self.notify(_message(exc), title=f"{mode.capitalize()} not started", severity="error")
+            return
         self.journal = journal
+
         def step(phase: str, text: str) -> None:  # on the move's threads: post_message is thread-safe
             self.post_message(self.Step(phase, text))
 
@@ -245,11 +329,15 @@ class MoveScreen(ConsoleScreen):
         self._mover = mover = Mover(project, journal, job=job, decide=self._decider())
         error: BaseException | None = None
         where: Any = None
-        with writable(console, f"WRITING: move to {self.target}"):  # as a delete or an import does
+        activity = {"move": f"move to {self.target}", "resume": f"resuming the move to {self.target}",
+                    "rollback": f"rolling back the move to {self.target}"}[mode]
+        started = time.monotonic()
+        with writable(console, f"WRITING: {activity}"):  # as a delete or an import does
             try:
-                await asyncio.to_thread(_run, mover)
+                await asyncio.to_thread(_run, mover, mode)
             except Exception as exc:
                 error = exc
+        seconds = round(time.monotonic() - started, 3)
         try:
             where = await asyncio.to_thread(mover.where)
         except Exception:  # the status is a help, not a condition; the journal still says the phase
@@ -259,10 +347,15 @@ class MoveScreen(ConsoleScreen):
             self._mover = None
         with contextlib.suppress(ConsoleError):
             if error is None:
-                await asyncio.to_thread(act.end, "ok", move_phase=journal.phase)
+                rows_moved = journal.source_digest and sum(int(d["count"]) for d in journal.source_digest.values())
+                await asyncio.to_thread(act.end, "ok", move_phase=journal.phase, seconds_total=seconds,
+                                        rows=rows_moved)
             else:
                 await asyncio.to_thread(act.fail, error, move_phase=journal.phase)
-        self._finished(journal, where, error)
+        if mode == "move":
+            self._finished(journal, where, error)
+        else:
+            self._continued(journal, where, error, mode)
 
     def _new_journal(self) -> Any:
         """The move's journal, as the CLI writes it (call off the event loop: it writes files)."""
@@ -288,6 +381,12 @@ class MoveScreen(ConsoleScreen):
             from tenant_console.core.move import MoveRefused
 
             mover = self._mover
+            options = mover.journal.options
+            if options.get("decisions") or options.get("defaults"):
+                raise MoveRefused(
+                    f"This move was started with the CLI's import decisions (--default/--decisions), which the "
+                    f"console does not read; nothing was imported. Resume it with tenant-console move --resume "
+                    f"{mover.journal.path}.")
             decisions = Decisions()
             decisions.implied = plan.retarget.implied()
             resolution = mover.read(mover.target, resolve, plan, decisions)
@@ -304,6 +403,155 @@ class MoveScreen(ConsoleScreen):
 
         return decide
 
+    # -- an earlier move: its status, resume, rollback -----------------------------------------
+    async def _show_earlier(self, journal: Any, head: str) -> None:
+        """Show ``journal``'s move: where the tenant is now (read from both databases, off the event loop),
+        in ``--status``'s sentences, and the keys that go on from there."""
+        self.journal = journal
+        self.delete_source = journal.delete_source  # the earlier move's: no new move starts while it is shown
+        self._status(f"Reading where {escape(journal.tenant_label)} is in {journal.source_alias} and "
+                     f"{journal.target_alias} ...")
+        try:
+            where = await self._where(journal)
+        except Exception as exc:
+            where = None
+            head += f"\n[b red]Where the tenant is could not be read:[/] {escape(_message(exc))}"
+        self.state = "journaled"
+        self._show_status(journal, where, head)
+
+    async def _where(self, journal: Any) -> Any:
+        from tenant_console.core.move import Mover
+
+        assert self.console.project is not None
+        mover = Mover(self.console.project, journal)
+        try:
+            return await asyncio.to_thread(mover.where)
+        finally:
+            await asyncio.to_thread(mover.close)
+
+    def _show_status(self, journal: Any, where: Any, head: str) -> None:
+        from tenant_console.core.move import describe
+        from tenant_console.core.move.earlier import OVER, RESUMABLE
+
+        self.phase = ""
+        self.query_one("#move-title", Static).update(
+            f"Move {escape(journal.tenant_label)}: {journal.source_alias} → {journal.target_alias}"
+            + (" [red]then delete it from the source[/]" if journal.delete_source else ", the source kept")
+            + f" · phase [b]{journal.phase}[/]")
+        self.query_one(ModelProgress).show_where(journal, where)
+        self.query_one("#move-plan", DataTable).display = False
+        self._phases()
+        lines = describe(journal, where) if where is not None else []
+        keys = [k for k, ok in (("[b]r[/b] resume", journal.phase in RESUMABLE),
+                                ("[b]b[/b] roll back (typed confirmation)", journal.phase not in OVER),
+                                ("[b]s[/b] status again", True)) if ok]
+        self._status("\n".join([head, *(escape(line) for line in lines), " · ".join(keys),
+                                f"Journal: {escape(str(journal.path))}"]))
+
+    def action_resume(self) -> None:
+        from tenant_console.core.move.earlier import RESUMABLE
+
+        j = self.journal
+        if self.state != "journaled" or j is None or j.phase not in RESUMABLE:
+            return
+        then = NEXT[j.phase]
+        deletes = j.delete_source and j.phase != "done"
+        if j.phase == "verified":
+            then = f"delete it from {j.source_alias}" if deletes else "finish (the source is kept)"
+        elif deletes and j.phase != "deleting":
+            then += f", then delete it from {j.source_alias}"
+        text = (f"[b]Resume the move of {escape(j.tenant_label)}[/b] from [b]{j.source_alias}[/b] to "
+                f"[b]{j.target_alias}[/b], in phase {j.phase}: {escape(then)}.\nThis switches to writable mode "
+                "for this step only, as tenant-console move --resume does.")
+
+        def done(ok: bool | None) -> None:
+            if ok:
+                self._worker = self.run_worker(self._continue("resume"), group="move-run", exclusive=True,
+                                               exit_on_error=False)
+
+        if deletes:
+            from tenant_console.ui.screens.dialogs import TypedConfirm
+
+            text += (f"\n[b red]The tenant is deleted from {j.source_alias}[/] once the copy is verified (every "
+                     "row backed up first, one transaction).")
+            self.app.push_screen(TypedConfirm(text, j.tenant_slug, act="resume the move",
+                                              unchanged="nothing was done"), done)
+        else:
+            from tenant_console.ui.importer.confirm import ConfirmApply
+
+            self.app.push_screen(ConfirmApply(text, keys="\n[b]y[/b] resume · [b]n[/b]/esc back"), done)
+
+    def action_rollback(self) -> None:
+        from tenant_console.core.move.earlier import OVER
+
+        j = self.journal
+        if self.state != "journaled" or j is None or j.phase in OVER:
+            return
+        if j.phase in ("planned", "exported"):
+            what = "nothing was written to either database: the journal is marked rolled back"
+        else:
+            what = (f"remove its copy from {j.target_alias} (a backup first; only if it is still what the move "
+                    "wrote)")
+            if j.delete_source and j.phase in ("deleting", "done", "restoring_source", "source_restored"):
+                what = (f"restore it into {j.source_alias} from the delete's backup if it was deleted there, check "
+                        f"it against the export, then {what}")
+        text = (f"[b]Roll back the move of {escape(j.tenant_label)}[/b] ({j.source_alias} → {j.target_alias}, "
+                f"phase {j.phase}), as tenant-console move --rollback does: {escape(what)}.")
+
+        def done(ok: bool | None) -> None:
+            if ok:
+                self._worker = self.run_worker(self._continue("rollback"), group="move-run", exclusive=True,
+                                               exit_on_error=False)
+
+        from tenant_console.ui.screens.dialogs import TypedConfirm
+
+        self.app.push_screen(TypedConfirm(text, j.tenant_slug, act="roll the move back",
+                                          unchanged="nothing was rolled back"), done)
+
+    async def _continue(self, mode: str) -> None:
+        """Resume or roll back the shown move: its journal read again (as the CLI reads one), then the
+        Mover on the worker thread. A journal that changed since it was shown is shown again instead."""
+        shown = self.journal
+        if self.state != "journaled" or shown is None:
+            return
+        self.state = "moving"
+        try:
+            journal = await asyncio.to_thread(self._reload, shown.path)
+        except ConsoleError as exc:
+            self.state = "journaled"
+            self._status(f"[b red]Nothing was done:[/] {escape(_message(exc))}")
+            self.notify(_message(exc), title=f"{mode.capitalize()} not started", severity="error")
+            return
+        if journal.phase != shown.phase:
+            self.notify(f"The move is in phase {journal.phase} now, not {shown.phase} as shown (another process?); "
+                        "nothing was done.", title=f"{mode.capitalize()} not started", severity="warning")
+            await self._show_earlier(journal, "[b yellow]The journal changed since it was shown:[/]")
+            return
+        await self._drive(journal, mode, back="journaled")
+
+    def _reload(self, path: Any) -> Any:
+        """The journal from its file, checked as the CLI checks it (call off the event loop)."""
+        from tenant_console.core.move import check_databases, load_journal
+
+        project = self.console.project
+        assert project is not None
+        journal = load_journal(path)
+        check_databases(journal, project.settings_module, project.registry)
+        return journal
+
+    def _continued(self, journal: Any, where: Any, error: BaseException | None, mode: str) -> None:
+        done = "Rolled back" if mode == "rollback" else "Resumed"
+        if error is None:
+            head = f"[b green]{done}[/]: the move is in phase {journal.phase}."
+            self.notify(f"{journal.tenant_label}: the move is in phase {journal.phase}.", title=done)
+        else:
+            title = (f"{'Rollback' if mode == 'rollback' else 'Resume'} "
+                     f"{'cancelled' if isinstance(error, Cancelled) else 'stopped'}")
+            head = f"[b red]{title} in phase {journal.phase}:[/] {escape(_message(error))}"
+            self.notify(_message(error), title=title, severity="error", timeout=15)
+        self.state = "journaled"
+        self._show_status(journal, where, head)
+
     # -- progress ---------------------------------------------------------------------------
     def on_move_screen_step(self, message: Step) -> None:
         if message.phase != self.phase and self.phase == "export" and self.journal is not None:
@@ -316,7 +564,7 @@ class MoveScreen(ConsoleScreen):
         table = self.query_one(ModelProgress)
         if message.phase == "export":
             table.exported(message.model)
-        else:
+        elif message.phase == "import":  # a rollback's restore of the source is told in the status
             table.imported(message.model, message.done, message.total)
 
     def on_move_screen_import_planned(self, message: ImportPlanned) -> None:
@@ -329,6 +577,8 @@ class MoveScreen(ConsoleScreen):
         reached = phases.index(self.phase) if self.phase in phases else -1
         if self.state == "done":
             reached = len(phases)
+        elif self.state == "journaled" and self.journal is not None:
+            reached = min(REACHED.get(self.journal.phase, -1), len(phases))
         parts = []
         for i, p in enumerate(phases):
             style = "green" if i < reached else "b reverse" if i == reached else "dim"
@@ -389,10 +639,11 @@ class MoveScreen(ConsoleScreen):
         self.query_one("#move-status", Static).update(markup)
 
 
-def _run(mover: Any) -> str:
-    """The whole move, on a worker thread; its database calls run on the mover's sessions."""
+def _run(mover: Any, mode: str = "move") -> str:
+    """The whole move (or its resume or rollback), on a worker thread, under the move's lock, as the CLI
+    runs it; its database calls run on the mover's sessions."""
     with mover.journal.locked():
-        return str(mover.run())
+        return str(mover.rollback() if mode == "rollback" else mover.run())
 
 
 def _message(exc: BaseException) -> str:
