@@ -431,7 +431,6 @@ class MoveScreen(ConsoleScreen):
 
     def _show_status(self, journal: Any, where: Any, head: str) -> None:
         from tenant_console.core.move import describe
-        from tenant_console.core.move.earlier import OVER, RESUMABLE
 
         self.phase = ""
         self.query_one("#move-title", Static).update(
@@ -441,12 +440,8 @@ class MoveScreen(ConsoleScreen):
         self.query_one(ModelProgress).show_where(journal, where)
         self.query_one("#move-plan", DataTable).display = False
         self._phases()
-        lines = describe(journal, where) if where is not None else []
-        keys = [k for k, ok in (("[b]r[/b] resume", journal.phase in RESUMABLE),
-                                ("[b]b[/b] roll back (typed confirmation)", journal.phase not in OVER),
-                                ("[b]s[/b] status again", True)) if ok]
-        self._status("\n".join([head, *(escape(line) for line in lines), " · ".join(keys),
-                                f"Journal: {escape(str(journal.path))}"]))
+        lines = describe(journal, where) if where is not None else []  # the keys that go on are in the footer
+        self._status("\n".join([head, *(escape(line) for line in lines), f"Journal: {escape(str(journal.path))}"]))
 
     def action_resume(self) -> None:
         from tenant_console.core.move.earlier import RESUMABLE
