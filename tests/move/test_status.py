@@ -166,6 +166,80 @@ def test_the_source_is_not_deleted_once_the_targets_copy_is_gone(pair):
     assert pair.digest(pair.source, pk).as_dict() == before.as_dict()
 
 
+def gut(pk: object) -> int:
+    """Delete the tenant's submissions (the tenant object stays): the copy is emptied behind the move's back."""
+    from conference.models import Submission
+
+    n = Submission._base_manager.filter(event_id=pk).count()
+    assert n
+    Submission._base_manager.filter(event_id=pk).delete()
+    return n
+
+
+@pytest.mark.parametrize("pair", PAIRS, indirect=True)
+def test_the_source_is_not_deleted_once_the_targets_verified_copy_was_gutted(pair):
+    """The review's case: verified, then the target's copy emptied (its tenant object kept). A resume used to
+    delete the source (it only looked for the tenant object) and status advised that resume."""
+    from tests.conftest import flush
+
+    pk = pair.event_pk()
+    before = pair.digest(pair.source, pk)
+    pair.killed_at("delete:preview")  # verified; the source not deleted yet
+    journal = str(pair.tmp / "j" / "journal.json")
+    shown = str(Path(journal).resolve())
+    assert pair.journal()["phase"] == "verified"
+    pair.write(pair.target, gut, pk)
+    gutted = pair.digest(pair.target, pk)
+
+    status = pair.cli("move", "--status", journal)
+    assert status.returncode == 0, status.stderr
+    out = advice(status.stdout)
+    assert "Resume to delete" not in out and "UNVERIFIED or differing copy" in out, out
+    assert "no longer the one that was verified" in out and "resuming is refused" in out, out
+
+    refused = pair.cli("move", "--resume", journal)
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "no longer the one that was verified" in refused.stderr and "Nothing was deleted" in refused.stderr
+    state = pair.journal()
+    assert state["phase"] == "verified" and state["blocked"]["reason"] == "target_changed", state["blocked"]
+    assert any("conference.submission" in d for d in state["blocked"]["details"]), state["blocked"]
+    assert pair.digest(pair.source, pk).as_dict() == before.as_dict()  # every row kept
+    assert pair.totals(pair.source)[SLUG] == before.models["conference.submission"].count
+    assert pair.digest(pair.target, pk).as_dict() == gutted.as_dict()
+    again = pair.cli("move", "--resume", journal)  # refused as often as it is tried
+    assert again.returncode == 1 and pair.digest(pair.source, pk).as_dict() == before.as_dict()
+
+    after = advice(pair.cli("move", "--status", journal).stdout)
+    assert "Resume to delete" not in after and "no longer the one that was verified" in after, after
+    assert f"roll back (--rollback {shown}" in after, after
+    # the advice works: the changed copy removed by hand, the rollback closes the move, the source untouched
+    flush(pair.target)
+    rolled = pair.cli("move", "--rollback", journal)
+    assert rolled.returncode == 0, rolled.stdout + rolled.stderr
+    assert pair.journal()["phase"] == "rolled_back"
+    assert pair.digest(pair.source, pk).as_dict() == before.as_dict()
+
+
+@pytest.mark.parametrize("pair", PAIRS[:1], indirect=True)
+def test_a_target_copy_changed_with_equal_counts_is_found_inside_the_delete(pair):
+    """Counts cannot show a changed row: status advises the resume, and the delete's check in its transaction
+    (the target's checksum against the verified one) refuses it; status then tells it from the journal."""
+    pk = pair.event_pk()
+    before = pair.digest(pair.source, pk)
+    pair.killed_at("delete:preview")
+    journal = str(pair.tmp / "j" / "journal.json")
+    pair.write(pair.target, retitle, pk)
+    assert pair.digest(pair.target, pk).total == before.total
+    refused = pair.cli("move", "--resume", journal)
+    assert refused.returncode == 1 and "no longer the one that was verified" in refused.stderr, refused.stderr
+    assert "checksum" in refused.stderr, refused.stderr
+    assert pair.journal()["blocked"]["reason"] == "target_changed"
+    assert pair.digest(pair.source, pk).as_dict() == before.as_dict()
+    status = advice(pair.cli("move", "--status", journal).stdout)
+    assert "Resume to delete" not in status and "no longer the one that was verified" in status, status
+    assert "UNVERIFIED or differing copy" in status, status
+
+
 # -- every phase, every place: describe() alone, on journals and counts as the move writes them ---------------
 
 PHASES = ("planned", "exported", "importing", "imported", "verified", "verify_failed", "deleting", "done",
@@ -191,17 +265,19 @@ def journal_at(tmp: Path, phase: str, delete_source: bool, blocked: str | None =
     return j
 
 
-def where_at(phase: str, place: str, rows: int = 10) -> Where:
+def where_at(phase: str, place: str, rows: int = 10, target_rows: int | None = None) -> Where:
     src, tgt = PLACES[place]
-    return Where(phase=phase, source_rows=rows if src else 0, target_rows=rows if tgt else 0, source_has_tenant=src,
+    return Where(phase=phase, source_rows=rows if src else 0,
+                 target_rows=(rows if target_rows is None else target_rows) if tgt else 0, source_has_tenant=src,
                  target_has_tenant=tgt, exported_rows=None if phase == "planned" else 10, source_counts={},
                  target_counts={})
 
 
-@pytest.mark.parametrize(("phase", "place", "delete_source"),
-                         list(itertools.product(PHASES, PLACES, (False, True))))
-def test_every_phase_and_place_gets_advice_that_can_work(tmp_path, phase, place, delete_source):
-    lines = describe(journal_at(tmp_path, phase, delete_source), where_at(phase, place))
+@pytest.mark.parametrize(("phase", "place", "delete_source", "target_rows"),
+                         list(itertools.product(PHASES, PLACES, (False, True), (10, 7))))
+def test_every_phase_and_place_gets_advice_that_can_work(tmp_path, phase, place, delete_source, target_rows):
+    """``target_rows`` 7: the target's copy has other row counts than the move wrote (changed since)."""
+    lines = describe(journal_at(tmp_path, phase, delete_source), where_at(phase, place, target_rows=target_rows))
     text = "\n".join(lines)
     assert "()" not in text
     where = lines[2]
@@ -223,9 +299,14 @@ def test_every_phase_and_place_gets_advice_that_can_work(tmp_path, phase, place,
         assert f"The tenant is in {'target'} only (moved; deleted from default" in where, where
     if phase in ("verified", "deleting") and delete_source and not tgt:  # the source is never deleted then
         assert "Resume to delete" not in text, text
+    if phase in ("verified", "deleting") and tgt and target_rows != 10:  # nor once the verified copy changed
+        assert "Resume to delete" not in text, text
+        if src and delete_source:
+            assert "no longer the one that was verified" in text and "resuming is refused" in text, text
+            assert "BOTH" in where and "UNVERIFIED or differing copy" in where, where
 
 
-@pytest.mark.parametrize("reason", ["source_changed", "delete_refused", "import_refused"])
+@pytest.mark.parametrize("reason", ["source_changed", "delete_refused", "import_refused", "target_changed"])
 def test_a_refusal_is_told_from_the_journal_not_the_notes(tmp_path, reason):
     if reason == "import_refused":  # the move's decisions leave conflicts undecided: a resume cannot change them
         for phase in ("exported", "importing"):
@@ -237,6 +318,9 @@ def test_a_refusal_is_told_from_the_journal_not_the_notes(tmp_path, reason):
     text = "\n".join(lines)
     if reason == "source_changed":  # equal row counts: only the journal's record shows the copy is stale
         assert "is stale" in text and "Resume to delete" not in text and "roll back (--rollback" in text, text
+    elif reason == "target_changed":  # equal row counts: only the journal's record shows the copy changed
+        assert "no longer the one that was verified" in text and "Resume to delete" not in text, text
+        assert "conference.submission: checksum differs" in text and "UNVERIFIED" in text, text
     else:
         assert "was refused when last tried" in text and "Resolve that, then resume" in text, text
 

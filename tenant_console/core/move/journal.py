@@ -48,8 +48,9 @@ PHASES = ("planned", "exported", "importing", "imported", "verified", "verify_fa
 FORWARD = ("planned", "exported", "importing", "imported", "verified", "deleting", "done")
 #: Why a resume was refused and will be again (``Journal.blocked``): the import refused by its plan or the
 #: move's decisions (undecided conflicts), the source changed since the export (the target's copy is stale),
-#: the target's copy gone before the source was deleted, the delete's own refusals (blockers, cross-tenant).
-BLOCKED = ("import_refused", "source_changed", "target_missing", "delete_refused")
+#: the target's copy gone, or no longer the verified one, before the source was deleted, the delete's own
+#: refusals (blockers, cross-tenant).
+BLOCKED = ("import_refused", "source_changed", "target_missing", "target_changed", "delete_refused")
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _HEX32 = re.compile(r"^[0-9a-f]{32}$")

@@ -16,7 +16,9 @@ imported       recorded after the commit                    ``imported``: verify
 verified       the target's digest equals the source's      ``verified`` or ``verify_failed``
 deleting       the whole tenant deleted from the source     one transaction; resume looks whether the
                through ``core.delete`` (backup first), only tenant is still in the source
-               if the source still equals the export
+               if the source still equals the export and
+               the target still holds the verified copy
+               (both checked inside that transaction)
 done           nothing left to do
 =============  ===========================================  ==========================================
 
@@ -168,6 +170,25 @@ class Mover:
     @property
     def target(self) -> str:
         return self.journal.target_alias
+
+    def _read_inside(self, alias: str, fn: Callable[..., Any], *args: Any) -> Any:
+        """A read on ``alias`` made from inside a call running on another session (the delete's transaction
+        reads the target). Waited for in short steps, so an interrupt of the outer call lands here; it then
+        stops this read too (its statement cancelled, its Python interrupted) before going on up."""
+        from concurrent.futures import TimeoutError as FutureTimeout
+
+        session = self.session(alias)
+        future = session.submit(fn, *args, readonly=True, scoped=False)
+        try:
+            while True:
+                try:
+                    return future.result(timeout=0.1)
+                except FutureTimeout:
+                    continue
+        except BaseException:
+            if not future.cancel():
+                session.interrupt()
+            raise
 
     def has_tenant(self, alias: str) -> bool:
         """Whether the tenant object(s) exist on ``alias`` (the commit marker of an import or a delete)."""
@@ -399,9 +420,14 @@ class Mover:
                               f"--resume {j.path}; or keep both copies, or roll back (--rollback {j.path}).")
         j.set_phase("deleting", deleted={"backup": SOURCE_BACKUP_NAME, "rows": preview.total})
         expected = TenantDigest.from_dict(self.source, j.source_digest or {})
+        verified = TenantDigest.from_dict(self.target, j.target_digest or {})
         stale: list[str] = []
+        changed: list[str] = []
 
         def unchanged() -> None:
+            # Inside the delete's transaction, just before Django deletes: the source must still equal the
+            # export, and the target must still hold the copy that passed verification (not only its tenant
+            # object: a copy emptied or replaced since would leave no complete copy once the source is gone).
             checkpoint("delete", "check")
             now = tenant_digest(self.registry, self.source, self.tenant)
             diffs = expected.differences(now)
@@ -411,6 +437,15 @@ class Mover:
                     f"The tenant changed in {self.source} since it was exported ({'; '.join(diffs[:5])}), so the "
                     f"copy in {self.target} is stale; nothing was deleted. Stop writes to the tenant, roll back "
                     f"(--rollback {j.path}) and move again.")
+            there = self._read_inside(self.target, tenant_digest, self.registry, self.target, self.tenant)
+            diffs = verified.differences(there)
+            if diffs:
+                changed.extend(diffs)
+                raise MoveRefused(
+                    f"The tenant's copy in {self.target} is no longer the one that was verified "
+                    f"({'; '.join(diffs[:5])}), so the source is not deleted: {self.source} may hold the only "
+                    f"complete copy. Nothing was deleted. Find out what changed the copy in {self.target}; "
+                    f"{_target_changed_then(j.path, self.target, self.source)}")
             checkpoint("delete", "start")
 
         try:
@@ -421,6 +456,11 @@ class Mover:
                 audit={"roots": preview.roots[:20], "updated": preview.total_updated,
                        "tenant_deleted": preview.tenants_deleted})
         except MoveRefused as exc:
+            if changed:
+                j.set_phase("verified", note=f"the source was not deleted: the copy in {self.target} is no longer "
+                            f"the verified one ({'; '.join(changed[:5])})",
+                            blocked=refusal("target_changed", changed[:20]))
+                raise
             if not stale:
                 j.set_phase("verified", note=exc.message)
                 raise
@@ -533,6 +573,12 @@ class Mover:
         return Where(phase=j.phase, source_rows=sum(src.values()), target_rows=sum(tgt.values()),
                      source_has_tenant=self.has_tenant(self.source), target_has_tenant=self.has_tenant(self.target),
                      exported_rows=exported, source_counts=src, target_counts=tgt)
+
+
+def _target_changed_then(path: Any, target: str, source: str) -> str:
+    """What to do once the target's verified copy changed (a rollback refuses to remove a changed copy)."""
+    return (f"if it is to go, delete the tenant from {target} yourself (`tenant-console --database {target} "
+            f"delete ...`), then roll back (--rollback {path}; {source} is not touched) and move again.")
 
 
 def _shared_new(j: Journal) -> int:

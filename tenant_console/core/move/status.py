@@ -11,7 +11,8 @@ The checks the advice relies on, and the cheap signs of them in ``Where``:
 - ``--resume`` refuses to import into a target that holds the tenant already, and to
   delete a source that changed since the export (row counts that differ prove it;
   equal counts do not prove the contrary, so a refusal is also kept in the journal)
-  or whose target copy is gone.
+  or whose target copy is gone or no longer the one verified (the same: counts, or
+  the journal's record of the delete's last check).
 - ``--rollback`` removes the target's copy only while it is what the move wrote (row
   counts that differ from the verified ones prove it was changed since), and restores
   the source first if the move deleted it.
@@ -81,6 +82,12 @@ class _State:
                 and self.w.target_rows != self.written)
 
     @property
+    def copy_changed(self) -> bool:
+        """The target no longer holds the copy that was verified, so the move's delete of the source will be
+        refused: its row counts differ, or the delete's last check found its checksum changed (``blocked``)."""
+        return self.target_differs or (self.blocked("target_changed") and self.j.phase == "verified")
+
+    @property
     def stale(self) -> bool:
         """The source changed since the export, so the move's delete of it will be refused."""
         if self.blocked("source_changed") and self.j.phase == "verified":
@@ -139,7 +146,7 @@ def _where_sentence(s: _State) -> str:
         if j.phase == "rolled_back":
             return (f"The tenant is in BOTH databases, but the rows in {s.tgt} are not this move's copy (the move "
                     "was rolled back).")
-        verified = j.phase in _VERIFIED and j.target_digest is not None and not s.target_differs
+        verified = j.phase in _VERIFIED and j.target_digest is not None and not s.copy_changed
         state = ("a verified copy" if verified else "an UNVERIFIED or differing copy")
         if s.stale:
             state += f" that is STALE ({s.src} changed since the export)"
@@ -313,6 +320,17 @@ def _advice_verified(s: _State) -> list[str]:
             return [_stale(s, evidence, "and decide which copy is right") + " " + _remove_copy(s)]
         return [_stale(s, evidence, f"roll back ({s.rollback}; removes the stale copy from {s.tgt}, {s.src} is not "
                                     "touched) and move again")]
+    if s.copy_changed:
+        if s.blocked("target_changed"):
+            evidence = "; ".join(s.why["details"][:3]) or "its checksum differs"
+            evidence += f"; found {s.why['time']}"
+        else:
+            evidence = f"{w.target_rows:,} rows where the move verified {s.written:,}"
+        return [f"{was}The copy in {s.tgt} is no longer the one that was verified ({evidence}), so the source is "
+                f"not deleted (resuming is refused): {s.src} may hold the only complete copy. Find out what changed "
+                f"the copy in {s.tgt}; if it is to go, delete the tenant from {s.tgt} yourself (`tenant-console "
+                f"--database {s.tgt} delete ...`), then roll back ({s.rollback}; {s.src} is not touched) and move "
+                "again."]
     if s.blocked("delete_refused"):
         why = " ".join(s.why["details"]) or "see the note"
         return [f"{was}The delete of the source was refused when last tried ({s.why['time']}): {why} Resolve "
