@@ -22,7 +22,14 @@ _NOT_OWN = ("django.", "django_scopes", "tenant_console")
 
 def example_model() -> type[Model] | None:
     """A model of the project's own largest app: the one with the most forward relations (pretalx's
-    submissions, pretix's orders...); None if the project has no models of its own."""
+    submissions, pretix's orders...); None if the project has no models of its own, or is not loaded
+    yet (the console's command line can open while the project is still loading)."""
+    if not apps.ready:
+        return None
+    return _example_model()
+
+
+def _example_model() -> type[Model] | None:
     best: list[type[Model]] = []
     for config in sorted(apps.get_app_configs(), key=lambda c: c.label):
         if config.name.startswith(_NOT_OWN):

@@ -78,6 +78,43 @@ async def test_the_first_screen_appears_while_django_loads(project, tmp_path):
     app.close_session()
 
 
+async def test_the_command_line_opens_while_the_project_loads(project, tmp_path, monkeypatch):
+    """`:` pressed before Django is set up (pretix takes seconds to load) opens the command line with a
+    neutral example, no traceback; the console then starts as usual."""
+    import threading
+
+    from django.apps import apps
+
+    from tenant_console.ui.screens.dialogs import CommandLine
+    from tests.ui.conftest import _project_on
+
+    gate = threading.Event()
+
+    def loader():
+        gate.wait(10)
+        return _project_on(project, "default", tmp_path)
+
+    app = TenantConsoleApp(startup=StartupSpec(loader=loader), extension_packages=())
+    monkeypatch.setattr(apps, "ready", False)  # as in a real start: the project's apps are not loaded yet
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.1)
+        await pilot.press("colon")
+        line = await screen_is(pilot, CommandLine)
+        assert "model Model" in str(line.query_one("#cmd-input").placeholder)
+        await pilot.press("escape")
+        monkeypatch.setattr(apps, "ready", True)
+        gate.set()
+        await ready(pilot)
+        assert isinstance(app.screen, TenantPicker)
+        await pilot.press(*"democon", "enter")
+        await screen_is(pilot, ModelBrowser)
+        await pilot.press("colon")
+        line = await screen_is(pilot, CommandLine)
+        assert "model Submission" in str(line.query_one("#cmd-input").placeholder)
+        await pilot.press("escape")
+    app.close_session()
+
+
 async def test_command_line_help_and_unknown_command(project, make_app, tmp_path):
     from tests.ui.conftest import _project_on
 
