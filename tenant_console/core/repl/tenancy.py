@@ -73,49 +73,66 @@ def _same(a: Any, b: Any) -> bool:
     return a == b or str(a) == str(b)
 
 
-def foreign_tenant_warning(registry: ScopeRegistry, scope: ScopeState, objs: Sequence[Model]) -> str:
-    """A warning naming the other tenant(s) that ``objs`` belong to, or ``""`` when all is in scope.
+def foreign_owners(registry: ScopeRegistry, scope: ScopeState,
+                   objs: Sequence[Model]) -> dict[tuple[type[Model], Any], dict[str, set[Any]]]:
+    """``{(model, pk): {dimension: {tenant pk, ...}}}`` for the objects of ``objs`` outside the active tenant.
 
     Only with a tenant active (with scopes disabled every tenant is in view on
     purpose; with none chosen there is nothing to compare with). Objects of
     unscoped models, and rows whose tenant is empty (a nullable path), pass.
+    The one answer for shown objects (:func:`foreign_tenant_warning`) and written
+    rows (:mod:`.crosswrite`).
     """
     if scope.disabled or not scope.tenants or not objs:
-        return ""
+        return {}
     active = scope.pks()
     by_model: dict[type[Model], list[Model]] = defaultdict(list)
     for obj in objs:
         by_model[type(obj)].append(obj)
-    foreign_objs: set[tuple[type[Model], Any]] = set()
-    foreign_tenants: dict[str, set[Any]] = defaultdict(set)
+    foreign: dict[tuple[type[Model], Any], dict[str, set[Any]]] = {}
     for model, group in by_model.items():
         for dim, owners in _owners(registry, model, group, active).items():
             for pk, tenants in owners.items():
                 others = {t for t in tenants if t is not None and not _same(t, active[dim])}
                 if others:
-                    foreign_objs.add((model, pk))
-                    foreign_tenants[dim] |= others
-    if not foreign_objs:
+                    foreign.setdefault((model, pk), {}).setdefault(dim, set()).update(others)
+    return foreign
+
+
+def tenant_labels(registry: ScopeRegistry, dim: str, tenant_pks: Sequence[Any], alias: str | None) -> dict[str, str]:
+    """``{str(tenant pk): label}`` for tenants of dimension ``dim`` (one query); a missing one is ``#pk``."""
+    dimension = registry.dimensions[dim]
+    manager = dimension.model._base_manager.using(alias) if alias else dimension.model._base_manager
+    labels = {str(t.pk): dimension.label(t) for t in manager.filter(pk__in=list(tenant_pks))}
+    return {str(pk): labels.get(str(pk), f"#{pk}") for pk in tenant_pks}
+
+
+def foreign_tenant_warning(registry: ScopeRegistry, scope: ScopeState, objs: Sequence[Model]) -> str:
+    """A warning naming the other tenant(s) that ``objs`` belong to, or ``""`` when all is in scope."""
+    foreign = foreign_owners(registry, scope, objs)
+    if not foreign:
         return ""
+    foreign_tenants: dict[str, set[Any]] = defaultdict(set)
+    for dims in foreign.values():
+        for dim, tenants in dims.items():
+            foreign_tenants[dim] |= tenants
     named = []
+    alias = objs[0]._state.db or None
     for dim, tenant_pks in foreign_tenants.items():
-        dimension = registry.dimensions[dim]
-        alias = objs[0]._state.db or None
-        manager = dimension.model._base_manager.using(alias) if alias else dimension.model._base_manager
         ordered = sorted(tenant_pks, key=str)
-        labels = {str(t.pk): dimension.label(t) for t in manager.filter(pk__in=ordered[:MAX_NAMED])}
-        names = [labels.get(str(pk), f"#{pk}") for pk in ordered[:MAX_NAMED]]
+        labels = tenant_labels(registry, dim, ordered[:MAX_NAMED], alias)
+        names = [labels[str(pk)] for pk in ordered[:MAX_NAMED]]
         more = f" and {len(ordered) - MAX_NAMED} more" if len(ordered) > MAX_NAMED else ""
         named.append(f"{dim}=" + ", ".join(names) + more)
     where = "; ".join(named)
     if len(objs) == 1:
-        return f"⚠ belongs to another tenant: {where}; the active tenant is {_active_names(scope)}"
-    count = len(foreign_objs)
-    shown = sorted((str(pk) for _, pk in foreign_objs))[:5]
+        return f"⚠ belongs to another tenant: {where}; the active tenant is {active_names(scope)}"
+    count = len(foreign)
+    shown = sorted((str(pk) for _, pk in foreign))[:5]
     return (f"⚠ {count} of {len(objs)} shown object{'s' if len(objs) != 1 else ''} belong"
             f"{'s' if count == 1 else ''} to another tenant: {where} (pk {', '.join(shown)}"
             f"{', …' if count > 5 else ''})")
 
 
-def _active_names(scope: ScopeState) -> str:
+def active_names(scope: ScopeState) -> str:
     return ", ".join(f"{t.dimension}={t.label}" for t in scope.tenants)
