@@ -32,6 +32,7 @@ from tenant_console.core import scopewatch
 from tenant_console.core.audit import Act, AuditUnavailable, outcome_of
 from tenant_console.core.errors import ConsoleError, ReadOnlyBreach, ReadOnlyViolation
 from tenant_console.core.repl.capture import OutputBuffer, captured
+from tenant_console.core.repl.crosswrite import ForeignWrite, WriteWatch, audit_details, warning_text
 from tenant_console.core.repl.execute import filename_for, format_exception, run_code
 from tenant_console.core.repl.namespace import NamespaceInfo, bind_tenants, build_namespace
 from tenant_console.core.repl.render import Rendered, render
@@ -78,6 +79,10 @@ class RunResult:
     scope_changes: list[dict[str, Any]] = field(default_factory=list)
     #: The audit outcome when it is not the error kind's (``breach``).
     audit_outcome: str | None = None
+    #: Rows written (writable mode) that belong to a tenant other than the active one.
+    foreign_writes: list[ForeignWrite] = field(default_factory=list)
+    #: The warning about them, for people (``⚠ 1 row written belongs to another tenant: ...``).
+    write_warning: str = ""
 
     @property
     def ok(self) -> bool:
@@ -271,12 +276,15 @@ class ReplRunner:
         buffer = OutputBuffer(owner=number)
         self.live_output = buffer
         recorder = QueryRecorder(self.vendor)
+        watch = WriteWatch(self.project.registry, self.session.scope, self.alias) if writable else None
         started = time.perf_counter()
         try:
             with contextlib.ExitStack() as stack:
                 if writable:
                     stack.enter_context(self.transaction.savepoint())
                 stack.enter_context(connections[self.alias].execute_wrapper(recorder))
+                if watch is not None:
+                    stack.enter_context(watch.watching())
                 stack.enter_context(captured(buffer))
                 result.scope_changes = stack.enter_context(scopewatch.watching())
                 self._enter_user(recorder)
@@ -301,9 +309,23 @@ class ReplRunner:
         result.queries = recorder.queries
         if result.ok:
             result.writes = recorder.write_count
+            if watch is not None:
+                self._check_writes(watch, result)
             if writable:
-                self.transaction.note(number, source, result.writes)
+                self.transaction.note(number, source, result.writes, tuple(result.foreign_writes))
         return result
+
+    def _check_writes(self, watch: WriteWatch, result: RunResult) -> None:
+        """Which rows the input wrote belong to another tenant (in a savepoint: a failure poisons nothing)."""
+        try:
+            with self.transaction.savepoint():
+                result.foreign_writes = watch.foreign()
+            result.write_warning = warning_text(result.foreign_writes, watch.scope)
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:  # never lose the input's result over the check; say so instead
+            result.write_warning = (f"⚠ could not check which tenant the written rows belong to: "
+                                    f"{type(exc).__name__}: {exc}")
 
     def _tenant_check(self, objs: Any) -> str:
         """Warn when a shown object is another tenant's (a forward FK walks out of the scope)."""
@@ -408,7 +430,8 @@ class ReplRunner:
         return dict(scope=self.session.scope.as_dict(), database=self.alias, session=self.session.name,
                     writes=writes, inputs=[{"number": i.number, "code": i.source, "writes": i.writes, "time": i.time}
                                            for i in inputs if i.writes] or [{"number": i.number, "code": i.source}
-                                                                             for i in inputs])
+                                                                             for i in inputs],
+                    **audit_details([w for i in inputs for w in i.foreign]))
 
     # -- completion -------------------------------------------------------------
     def complete(self, source: str, line: int, column: int) -> Future[list[Any]]:
@@ -446,6 +469,7 @@ class ReplRunner:
         if result.writes:
             details["writes"] = result.writes
             details["committed"] = False  # writable mode: only a commit makes them stay
+        details.update(audit_details(result.foreign_writes))
         if result.error:
             details["error"] = result.error.strip().splitlines()[-1][:500]
         if result.scope_changes:

@@ -28,6 +28,8 @@ class WriteInput:
     number: int
     source: str
     writes: int
+    #: Rows it wrote that belong to another tenant (:class:`~.crosswrite.ForeignWrite`).
+    foreign: tuple[Any, ...] = ()
     time: str = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
 
 
@@ -94,8 +96,13 @@ class WriteTransaction:
                 "changes made before that point may already be committed. Writable mode is now off."
             )
 
-    def note(self, number: int, source: str, writes: int) -> None:
-        self.inputs.append(WriteInput(number, source, writes))
+    def note(self, number: int, source: str, writes: int, foreign: tuple[Any, ...] = ()) -> None:
+        self.inputs.append(WriteInput(number, source, writes, foreign))
+
+    @property
+    def foreign(self) -> list[Any]:
+        """The rows written in this transaction that belong to another tenant."""
+        return [w for i in self.inputs for w in i.foreign]
 
     def commit(self) -> list[WriteInput]:
         """Commit; returns the inputs that made the changes. On failure everything is rolled back."""

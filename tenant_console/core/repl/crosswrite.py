@@ -1,0 +1,188 @@
+"""Writes that land outside the active tenant: caught through Django's model signals.
+
+In writable mode (the REPL's, the headless ``shell --write``) nothing stops an
+input from writing another tenant's rows: ``Tag.objects.create(event=other)``
+passes every scope, since django-scopes only filters reads. A
+:class:`WriteWatch` wraps one input on the session thread: it listens to
+``post_save``, ``pre_delete`` and ``m2m_changed`` (connected for that input
+only, and only for the session's own thread and database) and afterwards asks
+the one tenancy answer (:func:`.tenancy.foreign_owners`) which of the rows
+written belong to another tenant, in batches per model.
+
+What it does not see, because Django sends no signal for them: ``bulk_create``,
+``bulk_update``, ``QuerySet.update``/``QuerySet.delete`` through the fast path
+without signals (a queryset delete does send ``pre_delete`` per row), and raw
+SQL. Those are counted as writing statements and nothing more.
+
+A deleted row is resolved just before the first statement that follows its
+``pre_delete`` (the row and its parents still exist then), as one batch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db import connections
+from django.db.models import Model
+from django.db.models.signals import m2m_changed, post_save, pre_delete
+
+from tenant_console.core.repl.tenancy import active_names, foreign_owners, tenant_labels
+
+if TYPE_CHECKING:
+    from tenant_console.core.discovery import ScopeRegistry
+    from tenant_console.core.scope import ScopeState
+
+#: At most this many rows are named in one warning (all are counted).
+MAX_NAMED = 5
+#: At most this many rows are listed in one audit record (all are counted).
+MAX_AUDITED = 50
+
+_ids = itertools.count()
+
+
+@dataclass(frozen=True)
+class ForeignWrite:
+    """One row written by an input that belongs to another tenant."""
+
+    model: str  # ``conference.Tag``
+    pk: str
+    action: str  # saved, deleted, linked (m2m)
+    tenants: tuple[tuple[str, str, str], ...]  # (dimension, tenant pk, label)
+
+    def describe(self) -> str:
+        """``conference.Tag 57 → event=DemoCon``."""
+        owners = ", ".join(f"{dim}={label}" for dim, _, label in self.tenants)
+        verb = "" if self.action == "saved" else f" ({self.action})"
+        return f"{self.model} {self.pk}{verb} → {owners}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"model": self.model, "pk": self.pk, "action": self.action,
+                "tenants": [{"dimension": d, "pk": pk, "label": label} for d, pk, label in self.tenants]}
+
+
+def warning_text(writes: list[ForeignWrite], scope: ScopeState) -> str:
+    """``⚠ 1 row written belongs to another tenant: ...; the active tenant is ...`` (empty: none)."""
+    if not writes:
+        return ""
+    count = len(writes)
+    named = "; ".join(w.describe() for w in writes[:MAX_NAMED])
+    more = f"; and {count - MAX_NAMED} more" if count > MAX_NAMED else ""
+    verb = "belongs" if count == 1 else "belong"
+    return (f"⚠ {count} row{'s' if count != 1 else ''} written {verb} to another tenant: {named}{more}; "
+            f"the active tenant is {active_names(scope)}")
+
+
+def audit_details(writes: list[ForeignWrite]) -> dict[str, Any]:
+    """The audit record's fields for rows written into another tenant (none: no fields)."""
+    if not writes:
+        return {}
+    return {"cross_tenant_writes": [w.as_dict() for w in writes[:MAX_AUDITED]],
+            "cross_tenant_write_count": len(writes)}
+
+
+class WriteWatch:
+    """Collects the rows one input writes on ``alias`` from this thread; :meth:`foreign` says which are not ours."""
+
+    def __init__(self, registry: ScopeRegistry, scope: ScopeState, alias: str) -> None:
+        self.registry = registry
+        self.scope = scope
+        self.alias = alias
+        self._thread: int | None = None  # the thread that runs the input: set by :meth:`watching`
+        self._uid = f"tenant-console-crosswrite-{next(_ids)}"
+        self._saved: dict[tuple[type[Model], Any], Model] = {}
+        self._linked: dict[type[Model], set[Any]] = defaultdict(set)
+        self._pending_deletes: list[Model] = []
+        self._deleted: list[ForeignWrite] = []
+        self._resolving = False
+        #: Whether the input's code changed the scope itself (``scopes_disabled``) is not ours to judge:
+        #: rows are compared with the scope the input started in.
+        self.active = bool(scope.tenants) and not scope.disabled
+
+    # -- collecting (on the session thread, inside the input) --------------------------
+    def _ours(self, using: Any) -> bool:
+        return self.active and threading.get_ident() == self._thread and (using or self.alias) == self.alias
+
+    def _on_save(self, sender: Any, instance: Model, using: Any = None, **_: Any) -> None:
+        if self._ours(using) and instance.pk is not None:
+            self._saved[(type(instance), instance.pk)] = instance
+
+    def _on_delete(self, sender: Any, instance: Model, using: Any = None, **_: Any) -> None:
+        if self._ours(using) and instance.pk is not None:
+            self._pending_deletes.append(instance)
+
+    def _on_m2m(self, sender: Any, instance: Model, action: str, model: type[Model], pk_set: Any,
+                using: Any = None, **_: Any) -> None:
+        if not self._ours(using) or action not in ("post_add", "post_remove", "post_clear"):
+            return
+        if isinstance(instance, Model) and instance.pk is not None:
+            self._linked[type(instance)].add(instance.pk)
+        if pk_set:
+            self._linked[model].update(pk_set)
+
+    def _before_statement(self, execute: Callable[..., Any], sql: str, params: Any, many: bool,
+                          context: Any) -> Any:
+        if self._pending_deletes and not self._resolving:
+            self._resolve_deletes()
+        return execute(sql, params, many, context)
+
+    def _resolve_deletes(self) -> None:
+        pending, self._pending_deletes = self._pending_deletes, []
+        self._resolving = True
+        try:
+            self._deleted.extend(self._describe(pending, "deleted"))
+        finally:
+            self._resolving = False
+
+    @contextlib.contextmanager
+    def watching(self) -> Iterator[WriteWatch]:
+        """Listen for the duration of one input (nothing is connected when no tenant is active)."""
+        if not self.active:
+            yield self
+            return
+        self._thread = threading.get_ident()
+        post_save.connect(self._on_save, weak=False, dispatch_uid=self._uid)
+        pre_delete.connect(self._on_delete, weak=False, dispatch_uid=self._uid)
+        m2m_changed.connect(self._on_m2m, weak=False, dispatch_uid=self._uid)
+        try:
+            with connections[self.alias].execute_wrapper(self._before_statement):
+                yield self
+        finally:
+            post_save.disconnect(dispatch_uid=self._uid)
+            pre_delete.disconnect(dispatch_uid=self._uid)
+            m2m_changed.disconnect(dispatch_uid=self._uid)
+            self._thread = None
+
+    # -- answering (after the input, still in its transaction) ---------------------------
+    def foreign(self) -> list[ForeignWrite]:
+        """The rows written outside the active tenant, resolved in batches (queries only for long paths)."""
+        if not self.active:
+            return []
+        if self._pending_deletes:
+            self._resolve_deletes()
+        found = list(self._deleted)
+        found.extend(self._describe(list(self._saved.values()), "saved"))
+        for model, pks in self._linked.items():
+            objs = list(model._base_manager.using(self.alias).filter(pk__in=list(pks)))
+            found.extend(self._describe(objs, "linked"))
+        return found
+
+    def _describe(self, objs: list[Model], action: str) -> list[ForeignWrite]:
+        foreign = foreign_owners(self.registry, self.scope, objs)
+        if not foreign:
+            return []
+        by_dim: dict[str, set[Any]] = defaultdict(set)
+        for dims in foreign.values():
+            for dim, tenants in dims.items():
+                by_dim[dim] |= tenants
+        labels = {dim: tenant_labels(self.registry, dim, sorted(pks, key=str), self.alias)
+                  for dim, pks in by_dim.items()}
+        return [ForeignWrite(f"{model._meta.app_label}.{model.__name__}", str(pk), action,
+                             tuple((dim, str(t), labels[dim][str(t)]) for dim in sorted(dims)
+                                   for t in sorted(dims[dim], key=str)))
+                for (model, pk), dims in foreign.items()]
