@@ -16,12 +16,15 @@ import argparse
 import code
 import sys
 import traceback
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tenant_console.cli.context import CliContext
 from tenant_console.core import scopewatch
 from tenant_console.core.errors import Cancelled, ConsoleError, ReadOnlyViolation
 from tenant_console.core.session import Session
+
+if TYPE_CHECKING:
+    from tenant_console.core.repl.crosswrite import ForeignWrite, WriteWatch
 
 NAME = "shell"
 HELP = "A Python shell inside a tenant's scope (read-only unless --write)."
@@ -31,6 +34,8 @@ ORDER = 30
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-c", "--command", help="Run this code and exit (non-zero if it raises).")
     parser.add_argument("--write", action="store_true", help="Allow writes; each input is committed when it succeeds.")
+    parser.add_argument("--allow-cross-tenant", action="store_true",
+                        help="With --write: commit even when an input wrote rows of another tenant (audited).")
     parser.add_argument("--plain", action="store_true", help="Use the plain Python REPL even if IPython is installed.")
 
 
@@ -50,54 +55,89 @@ def _banner(ctx: CliContext, session: Session, ns: dict[str, Any], write: bool) 
     )
 
 
-def execute(ctx: CliContext, session: Session, source: str, ns: dict[str, Any], mode: str, *, write: bool) -> None:
+class CrossTenantWrite(ConsoleError):
+    """An input wrote rows of another tenant; it was rolled back (``--allow-cross-tenant`` commits it)."""
+
+    audit_outcome = "refused"
+    exit_code = 1
+
+    def __init__(self, warning: str, writes: list[ForeignWrite]) -> None:
+        self.writes = writes
+        super().__init__(
+            f"{warning}. Nothing was committed: the input was rolled back, because writable mode is for the "
+            "active tenant. If writing into that tenant is intended, run it in that tenant's scope, or pass "
+            "--allow-cross-tenant to commit it anyway (audited)."
+        )
+
+
+def execute(ctx: CliContext, session: Session, source: str, ns: dict[str, Any], mode: str, *, write: bool,
+            allow_cross_tenant: bool = False) -> None:
     """Compile and run one input on the session thread (scope + read-only layer around it); audited."""
-    run_input(ctx, session, None, source, ns, write=write, mode=mode)
+    run_input(ctx, session, None, source, ns, write=write, mode=mode, allow_cross_tenant=allow_cross_tenant)
 
 
 def run_input(ctx: CliContext, session: Session, codeobj: Any, source: str, ns: dict[str, Any], *,
-              write: bool, mode: str = "exec") -> None:
+              write: bool, mode: str = "exec", allow_cross_tenant: bool = False) -> None:
     """Run one compiled input on the session thread, audited before (or not run at all) and after.
 
     ctrl+c stops the input (``KeyboardInterrupt`` in its code, its query cancelled; a
     writable input is rolled back) and waits for it to stop, so the outcome recorded
-    and shown is what happened. In write mode, says what was committed.
+    and shown is what happened. In write mode, says what was committed; an input that
+    wrote rows of another tenant is rolled back (:class:`CrossTenantWrite`) unless
+    ``allow_cross_tenant``.
     """
     audit = ctx.project.audit
     act = audit.begin("shell_input", scope=session.scope.as_dict(), database=session.alias, session=session.name,
                       code=source, writable=write)
+    from tenant_console.core.repl.crosswrite import WriteWatch, audit_details, warning_text
+
     changes: list[dict[str, Any]] = []
+    foreign: list[ForeignWrite] = []
+    watch = WriteWatch(ctx.project.registry, session.scope, session.alias) if write else None
     try:
         if codeobj is None:
             codeobj = compile(source, "<tenant-console>", mode)
-        writes = ctx.run_to_end(session, _exec_input, codeobj, ns, session.alias, write, changes,
-                                on_interrupt=session.interrupt, what="the input", readonly=not write)
+        writes = ctx.run_to_end(session, _exec_input, codeobj, ns, session.alias, write, changes, watch,
+                                allow_cross_tenant, foreign, on_interrupt=session.interrupt, what="the input",
+                                readonly=not write)
     except BaseException as exc:
-        act.fail(exc, **({"committed": False} if write else {}), scope_changes=len(changes))
+        act.fail(exc, **({"committed": False} if write else {}), scope_changes=len(changes),
+                 **audit_details(foreign))
         audit.scope_changes(act, changes, scope=session.scope.as_dict())
         raise
-    act.end("ok", **({"writes": writes, "committed": True} if write else {}), scope_changes=len(changes))
+    act.end("ok", **({"writes": writes, "committed": True} if write else {}), scope_changes=len(changes),
+            **audit_details(foreign))
     audit.scope_changes(act, changes, scope=session.scope.as_dict())
+    if foreign:
+        sys.stderr.write(warning_text(foreign, session.scope) + " (committed: --allow-cross-tenant)\n")
     if writes:
         sys.stderr.write(f"committed: {writes} statement(s) that write, on {session.alias}\n")
 
 
-def _exec_input(codeobj: Any, ns: dict[str, Any], alias: str, write: bool, changes: list[dict[str, Any]]) -> int:
+
+def _exec_input(codeobj: Any, ns: dict[str, Any], alias: str, write: bool, changes: list[dict[str, Any]],
+                watch: WriteWatch | None, allow_cross_tenant: bool, foreign: list[ForeignWrite]) -> int:
     """On the session thread: run the code, noting the scopes it enters; return the statements that wrote."""
     with scopewatch.watching() as seen:
         try:
-            if not write:
+            if not write or watch is None:
                 exec(codeobj, ns)
                 return 0
-            return _exec_counting_writes(codeobj, ns, alias)
+            return _exec_counting_writes(codeobj, ns, alias, watch, allow_cross_tenant, foreign)
         finally:
             changes.extend(seen)
 
 
-def _exec_counting_writes(codeobj: Any, ns: dict[str, Any], alias: str) -> int:
-    """``exec`` in one transaction (all or nothing), counting the statements that write."""
+def _exec_counting_writes(codeobj: Any, ns: dict[str, Any], alias: str, watch: WriteWatch,
+                          allow_cross_tenant: bool, foreign: list[ForeignWrite]) -> int:
+    """``exec`` in one transaction (all or nothing), counting the statements that write.
+
+    Rows written into another tenant are found before the commit; unless
+    ``allow_cross_tenant``, :class:`CrossTenantWrite` rolls the transaction back.
+    """
     from django.db import connections, transaction
 
+    from tenant_console.core.repl.crosswrite import warning_text
     from tenant_console.core.sqlguard import classify
 
     writes = 0
@@ -109,22 +149,29 @@ def _exec_counting_writes(codeobj: Any, ns: dict[str, Any], alias: str) -> int:
             writes += 1
         return execute(sql, params, many, context)
 
-    with transaction.atomic(using=alias), connections[alias].execute_wrapper(count):
-        exec(codeobj, ns)
+    with transaction.atomic(using=alias):
+        with connections[alias].execute_wrapper(count), watch.watching():
+            exec(codeobj, ns)
+        foreign.extend(watch.foreign())
+        if foreign and not allow_cross_tenant:
+            raise CrossTenantWrite(warning_text(foreign, watch.scope), list(foreign))
     return writes
 
 
 class ScopedConsole(code.InteractiveConsole):
     """The standard REPL, with each input sent to the session thread."""
 
-    def __init__(self, ctx: CliContext, session: Session, ns: dict[str, Any], writable: bool) -> None:
+    def __init__(self, ctx: CliContext, session: Session, ns: dict[str, Any], writable: bool,
+                 allow_cross_tenant: bool = False) -> None:
         super().__init__(ns, filename="<tenant-console>")
         self.ctx, self.session, self.writable = ctx, session, writable
+        self.allow_cross_tenant = allow_cross_tenant
         self._last = ""
 
     def runcode(self, codeobj: Any) -> None:
         try:
-            run_input(self.ctx, self.session, codeobj, self._last, self.locals, write=self.writable)
+            run_input(self.ctx, self.session, codeobj, self._last, self.locals, write=self.writable,
+                      allow_cross_tenant=self.allow_cross_tenant)
         except (KeyboardInterrupt, Cancelled):
             sys.stderr.write("\nKeyboardInterrupt" + (" (rolled back)" if self.writable else "") + "\n")
         except SystemExit:
@@ -194,7 +241,8 @@ def run(ctx: CliContext) -> int:
         ns = _namespace(ctx, session)
         if args.command is not None:
             try:
-                execute(ctx, session, args.command, ns, "exec", write=args.write)
+                execute(ctx, session, args.command, ns, "exec", write=args.write,
+                        allow_cross_tenant=args.allow_cross_tenant)
             except ReadOnlyViolation as exc:
                 raise ConsoleError(f"{exc}. Run the shell with --write to allow writes.", exit_code=1)
             except ConsoleError:
@@ -213,5 +261,5 @@ def run(ctx: CliContext) -> int:
         banner = _banner(ctx, session, ns, args.write)
         if not args.plain and sys.stdin.isatty() and _run_ipython(ctx, session, ns, args.write, banner):
             return 0
-        ScopedConsole(ctx, session, ns, args.write).interact(banner=banner, exitmsg="")
+        ScopedConsole(ctx, session, ns, args.write, args.allow_cross_tenant).interact(banner=banner, exitmsg="")
     return 0
