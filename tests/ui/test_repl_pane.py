@@ -13,7 +13,7 @@ from textual.app import App, ComposeResult
 from tenant_console.core.repl.history import History, history_path
 from tenant_console.core.scope import ScopeState, TenantRef
 from tenant_console.ui.repl import ReplPane
-from tenant_console.ui.repl.dialogs import UncommittedDialog, WritableDialog
+from tenant_console.ui.repl.dialogs import CrossTenantCommitDialog, UncommittedDialog, WritableDialog
 
 MARK = "tc-repl-ui"
 
@@ -241,6 +241,33 @@ async def test_writable_mode_commit_and_rollback(app_on, ui_project, db_alias, c
         await pilot.press(*":rollback", "enter")
         await wait_for(pilot, lambda: not pane.runner.writable)
         assert count(ui_project, db_alias, Tag, tag=f"{MARK}-commit") == 1, "the delete was rolled back"
+
+
+async def test_a_write_into_another_tenant_is_shown_and_asked_before_commit(app_on, ui_project, db_alias,
+                                                                           cleanup_tags):
+    async with app_on().run_test(size=(110, 32)) as pilot:
+        pane = await ready(pilot)
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, WritableDialog))
+        await pilot.press(*"WRITE", "enter")
+        await wait_for(pilot, lambda: pane.runner.writable)
+        res = await run(pilot, "from conference.models import Event as E\n"
+                               f"Tag.objects.create(event=E.objects.get(slug='pycon-nordic'), tag='{MARK}-cross').pk")
+        assert res.ok and res.write_warning.startswith("⚠ 1 row written belongs to another tenant: conference.Tag ")
+        await wait_for(pilot, lambda: "OTHER TENANT" in log_text(pane))
+        assert "event=PyCon Nordic (pycon-nordic)" in " ".join(log_text(pane).split())
+        # ctrl+s does not commit at once: it names the rows and asks for the word.
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, CrossTenantCommitDialog))
+        assert "belongs to another tenant" in str(pilot.app.screen.query_one("#typed-text").render())
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: "Not committed" in log_text(pane))
+        assert pane.runner.writable and count(ui_project, db_alias, Tag, tag=f"{MARK}-cross") == 0
+        await pilot.press(*":commit", "enter")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, CrossTenantCommitDialog))
+        await pilot.press(*"OTHER TENANT", "enter")
+        await wait_for(pilot, lambda: not pane.runner.writable)
+        assert count(ui_project, db_alias, Tag, tag=f"{MARK}-cross") == 1
 
 
 async def test_switching_tenant_with_uncommitted_changes_asks_first(app_on, ui_project, db_alias, cleanup_tags):

@@ -20,6 +20,8 @@ from textual.widgets.option_list import Option
 from tenant_console.ui.screens.dialogs import TypedConfirm
 
 WRITE_WORD = "WRITE"
+#: What the user types to commit rows written into another tenant.
+CROSS_WORD = "OTHER TENANT"
 
 Choice = Literal["commit", "rollback", "cancel"]
 
@@ -48,6 +50,19 @@ class WritableDialog(TypedConfirm):
             placeholder=f"type {WRITE_WORD}")
 
 
+class CrossTenantCommitDialog(TypedConfirm):
+    """Commit although inputs wrote rows of another tenant: names them; the user types the word."""
+
+    def __init__(self, warning: str) -> None:
+        super().__init__(
+            "[b]Commit changes to another tenant?[/b]\n\n"
+            f"[b red]{escape(warning)}[/b red]\n\n"
+            "Writable mode was opened for the active tenant. If these rows should not change, roll back "
+            "([b]:rollback[/b]); if they should, commit here (the audit trail records them).",
+            CROSS_WORD, act="commit", back="cancels", unchanged="nothing was committed",
+            placeholder=f"type {CROSS_WORD}")
+
+
 class UncommittedDialog(ModalScreen[Choice]):
     """There are uncommitted changes: commit them, roll them back, or stay."""
 
@@ -61,11 +76,13 @@ class UncommittedDialog(ModalScreen[Choice]):
     UncommittedDialog Button { margin-right: 2; }
     """
 
-    def __init__(self, reason: str, writes: int, inputs: list[str]) -> None:
+    def __init__(self, reason: str, writes: int, inputs: list[str], foreign: str = "") -> None:
         super().__init__()
         self.reason = reason
         self.writes = writes
         self.inputs = inputs
+        #: The warning about rows written into another tenant (empty: none).
+        self.foreign = foreign
 
     def compose(self) -> ComposeResult:
         shown = "\n".join(f"  [dim]›[/dim] {escape(_first_line(src))}" for src in self.inputs[-5:])
@@ -74,7 +91,9 @@ class UncommittedDialog(ModalScreen[Choice]):
             yield Static(
                 f"[b]Uncommitted changes in the REPL[/b]\n\n{escape(self.reason)}\n\n"
                 f"The open transaction holds {self.writes} writing statement(s) from these inputs:\n"
-                f"{shown}{more}\n\nCommit them, roll them back, or stay where you are.")
+                f"{shown}{more}\n\n"
+                + (f"[b red]{escape(self.foreign)}[/b red]\n\n" if self.foreign else "")
+                + "Commit them, roll them back, or stay where you are.", id="uncommitted-text")
             with Horizontal():
                 yield Button("Commit (c)", id="commit", variant="error")
                 yield Button("Roll back (r)", id="rollback", variant="warning")

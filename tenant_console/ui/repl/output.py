@@ -94,6 +94,8 @@ def render_result(result: RunResult, *, sql_echo: bool = False, timings: bool = 
             parts.append(Text(result.error, style="red"))
     elif result.value is not None:
         parts.append(render_value(result.value))
+    if result.write_warning:
+        parts.append(Text.assemble(("OTHER TENANT ", "bold white on red"), (" " + result.write_warning, "bold red")))
     if sql_echo and result.queries:
         parts.append(render_queries(result.queries, timings=timings))
     footer = Text(style="dim")

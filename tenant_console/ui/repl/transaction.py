@@ -11,7 +11,8 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from tenant_console.core.errors import ConsoleError
-from tenant_console.ui.repl.dialogs import UncommittedDialog, WritableDialog
+from tenant_console.core.repl.crosswrite import warning_text
+from tenant_console.ui.repl.dialogs import CrossTenantCommitDialog, UncommittedDialog, WritableDialog
 
 if TYPE_CHECKING:
     from tenant_console.ui.repl.pane import ReplPane
@@ -63,7 +64,28 @@ class WriteMode:
         if self.pane.runner is None or not self.pane.runner.writable:
             self.pane.say("Nothing to commit: the REPL is read-only.", "dim")
             return
-        self.pane.run_worker(self.finish("commit"), group="repl-mode", exit_on_error=False)
+        warning = self.foreign_warning()
+        if not warning:
+            self.pane.run_worker(self.finish("commit"), group="repl-mode", exit_on_error=False)
+            return
+        pane = self.pane
+        pane.say(warning, "bold red")
+
+        def confirmed(ok: bool | None) -> None:
+            pane.editor.focus()
+            if ok:
+                pane.run_worker(self.finish("commit"), group="repl-mode", exit_on_error=False)
+            else:
+                pane.say("Not committed; the transaction is still open (:rollback throws it away).", "bold yellow")
+
+        pane.app.push_screen(CrossTenantCommitDialog(warning), confirmed)
+
+    def foreign_warning(self) -> str:
+        """The warning about rows the open transaction wrote into another tenant (empty: none)."""
+        runner = self.pane.runner
+        if runner is None or not runner.transaction.foreign:
+            return ""
+        return warning_text(runner.transaction.foreign, runner.scope)
 
     def rollback(self) -> None:
         if self.pane.runner is None or not self.pane.runner.writable:
@@ -85,7 +107,8 @@ class WriteMode:
                 pane.run_worker(self.finish(choice), group="repl-mode", exit_on_error=False)
 
         pane.app.push_screen(UncommittedDialog("Going back to read-only ends the open transaction.",
-                                               runner.transaction.writes, self.writing_inputs()), chosen)
+                                               runner.transaction.writes, self.writing_inputs(),
+                                               self.foreign_warning()), chosen)
 
     async def finish(self, how: str) -> bool:
         """Commit or roll back the open transaction (on the REPL's session) and say what happened."""
@@ -130,7 +153,8 @@ class WriteMode:
             self.changed()
             return True
         answer: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
-        pane.app.push_screen(UncommittedDialog(reason, runner.transaction.writes, self.writing_inputs()),
+        pane.app.push_screen(UncommittedDialog(reason, runner.transaction.writes, self.writing_inputs(),
+                                               self.foreign_warning()),
                              lambda choice: answer.set_result(choice) if not answer.done() else None)
         choice = await answer
         if choice not in ("commit", "rollback"):
