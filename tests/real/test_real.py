@@ -435,3 +435,19 @@ def test_jump_by_the_projects_own_code(real: Real):
     assert "code" in found["code_fields"], found
     assert found["found_pk"] == found["expected_pk"] and found["field"] == "code", found
     assert "does not exist in the scope" in found["refused"], found
+
+
+def test_shell_write_into_another_tenant_is_rolled_back(real: Real):
+    """The operator trial: a write session on opsfest creating a democon tag must not commit."""
+    if real.name != "pretalx":
+        pytest.skip("the trial's code is pretalx's")
+    code = ('from pretalx.event.models import Event as E; '
+            'Tag.objects.create(event=E.objects.get(slug="democon"), tag="crossed-tag")')
+    proc = real.source.console("shell", "--event__slug=opsfest", "--write", "-c", code)
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert "⚠ 1 row written belongs to another tenant: submission.Tag " in proc.stderr
+    assert "→ event=" in proc.stderr and "Nothing was committed" in proc.stderr
+    assert "statement(s) that write" not in proc.stderr
+    check = real.source.console("shell", "--event__slug=democon", "-c",
+                                'print(Tag.objects.filter(tag="crossed-tag").count())')
+    assert ok(check, "count the tag").stdout.strip() == "0"
