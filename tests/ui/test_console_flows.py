@@ -376,7 +376,14 @@ async def test_cross_tenant_reference_is_flagged_and_not_followed(sqlite_ui_proj
         await until(pilot, lambda: screen.table.row_count == 1 and screen.table.cache.row(0), "the planted review")
         row = screen.table.cache.row(0)
         submission_cell = row.cells[[c.name for c in screen.table.columns].index("submission")]
-        assert submission_cell.foreign and "other tenant" in submission_cell.text
+        assert submission_cell.foreign and submission_cell.text.startswith("⚠ other tenant: "), submission_cell.text
+        # On the cursor row the cell keeps its warning style (the cursor's colours lie beneath it).
+        assert screen.table.cursor_row == 0
+        strip = screen.table._row_strip(row, 0)
+        marked = [seg for seg in strip if "⚠" in seg.text]
+        assert marked and marked[0].style is not None and marked[0].style.bold, marked
+        foreign = screen.table.get_component_rich_style("object-table--foreign")
+        assert marked[0].style.color == foreign.color
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, ObjectDetailScreen) and app.screen.loaded, "detail")
         detail = app.screen

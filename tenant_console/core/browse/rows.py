@@ -160,8 +160,9 @@ def _cell_maker(model: type[Model], col: Column, labels: Mapping[Any, Any]) -> C
                 return Cell(str(flat.get(value, value)))
             label = labels.get(value)
             foreign = bool(label and label.foreign)
-            return Cell((label.text if label else f"#{value}") + (" ⚠ other tenant" if foreign else ""),
-                        foreign=foreign)
+            # The mark first: a narrow column cuts the end of a cell, and it must never cut the mark.
+            text = label.text if label else f"#{value}"
+            return Cell(f"⚠ other tenant: {text}" if foreign else text, foreign=foreign)
 
         def repeated(value: Any) -> Cell:
             if value is None:

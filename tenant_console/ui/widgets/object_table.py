@@ -391,7 +391,7 @@ class ObjectTable(ScrollView, can_focus=True):
         foreign = self.get_component_rich_style("object-table--foreign")
         cells = [(c.text, foreign if c.foreign else (null if c.null else None)) for c in row.cells]
         text = self._cells_text(cells)
-        text.stylize(base)
+        text.stylize_before(base)  # under the cells' own styles: a foreign cell stays marked on the cursor row
         return self._strip(text, base)
 
     def _strip(self, text: Text, fill: Style) -> Strip:
