@@ -201,6 +201,39 @@ async def test_move_status_finds_the_move_and_s_reads_it_again(target, project, 
         assert app.screen is screen and screen.state == "journaled"
 
 
+async def test_a_move_with_the_clis_decisions_is_left_to_the_cli_before_its_import(target, project, make_app,
+                                                                                    tmp_path):
+    def stop(phase: str, point: str) -> None:
+        if (phase, point) == ("import", "start"):
+            raise Stopped("stopped by the test before importing")
+
+    CHECKPOINTS.append(stop)
+    app = _app(project, make_app, tmp_path)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await ready(pilot)
+            screen = await _planned(pilot)
+            await pilot.press("m", "y")
+            await until(pilot, lambda: screen.state == "stopped", "the move to stop", timeout=90)
+            CHECKPOINTS.remove(stop)
+            journal = await asyncio.to_thread(load_journal, screen.journal.path)
+            assert journal.phase == "importing"
+            journal.options["defaults"] = ["skip"]  # as `move --default skip` records it
+            await asyncio.to_thread(journal.save)
+            await pilot.press("ctrl+r")  # the status of the move just stopped
+            await until(pilot, lambda: screen.state == "journaled", "the status", timeout=30)
+            await pilot.press("r")
+            await until(pilot, lambda: notifications(app), "the refusal")
+            assert "tenant-console move --resume" in notifications(app)[-1], notifications(app)
+            assert app.screen is screen and screen.state == "journaled"
+        after = await asyncio.to_thread(load_journal, journal.path)
+        assert after.phase == "importing" and after.blocked is None and after.history == journal.history
+    finally:
+        if stop in CHECKPOINTS:
+            CHECKPOINTS.remove(stop)
+    assert await asyncio.to_thread(_rows, "target") == 0
+
+
 @pytest.fixture
 def restore_default():
     """A resumed --delete-source move empties djangocon-lab out of the shared ``default``: seeded again after

@@ -449,6 +449,14 @@ class MoveScreen(ConsoleScreen):
         j = self.journal
         if self.state != "journaled" or j is None or j.phase not in RESUMABLE:
             return
+        cli_decisions = j.options.get("decisions") or j.options.get("defaults")
+        if j.phase in ("planned", "exported", "importing") and cli_decisions:
+            # refused here, not in the import: a refusal there is journaled as the move's own ("roll back")
+            self.notify(f"This move was started with the CLI's import decisions (--default/--decisions), which the "
+                        f"console does not read, and its import may still have to run: resume it with "
+                        f"tenant-console move --resume {j.path}. Nothing was done.", title="Resume with the CLI",
+                        severity="warning", timeout=15)
+            return
         then = NEXT[j.phase]
         deletes = j.delete_source and j.phase != "done"
         if j.phase == "verified":
