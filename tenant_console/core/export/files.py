@@ -25,6 +25,9 @@ from tenant_console.core.private import DIR_MODE, open_private, private_dir
 class FileCopier:
     def __init__(self, directory: str | os.PathLike[str], *, overwrite: bool = False) -> None:
         self.final = Path(directory).expanduser().absolute()
+        if os.path.lexists(self.final) and not self.final.is_dir():
+            raise ConsoleError(f"--with-files {self.final}: that is a file, not a directory; the copied files go to "
+                               "a directory. Choose another name. Nothing was written.")
         if self.final.exists() and any(self.final.iterdir()) and not overwrite:
             raise ConsoleError(f"--with-files {self.final}: the directory exists and is not empty; choose a new one "
                                "or pass --overwrite.")
@@ -32,6 +35,7 @@ class FileCopier:
             raise ConsoleError(f"--with-files {self.final}: the directory {self.final.parent} does not exist.")
         self.tmp = self.final.with_name(f"{self.final.name}.tmp-{secrets.token_hex(4)}")
         os.mkdir(self.tmp, DIR_MODE)  # not there yet (random name): created private, never reused
+        self.previous: Path | None = None  # the folder --overwrite replaces, kept aside until the export is in place
         self.sha256: dict[str, str] = {}
         self.missing: list[str] = []
         self._lock = threading.Lock()  # export --jobs: several connections' rows name files
@@ -61,9 +65,30 @@ class FileCopier:
         self.sha256[name] = sha.hexdigest()
 
     def commit(self) -> None:
-        if self.final.exists():
-            shutil.rmtree(self.final)
-        os.replace(self.tmp, self.final)
+        """The copied files into place; a previous folder (``--overwrite``) is renamed aside, not removed, until
+        :meth:`finish` (the export's data and manifest are committed between the two) or :meth:`restore`."""
+        if os.path.lexists(self.final):
+            self.previous = self.final.with_name(f"{self.final.name}.previous-{secrets.token_hex(4)}")
+            os.replace(self.final, self.previous)
+        try:
+            os.replace(self.tmp, self.final)
+        except OSError:
+            self.restore()
+            raise
+
+    def restore(self) -> None:
+        """Undo :meth:`commit`: the new files back to their temporary folder (discarded), the previous ones back."""
+        if os.path.lexists(self.final) and not os.path.lexists(self.tmp):
+            os.replace(self.final, self.tmp)
+        if self.previous is not None:
+            os.replace(self.previous, self.final)
+            self.previous = None
+
+    def finish(self) -> None:
+        """The export is in place: the previous files folder goes."""
+        if self.previous is not None:
+            shutil.rmtree(self.previous, ignore_errors=True)
+            self.previous = None
 
     def discard(self) -> None:
         with contextlib.suppress(FileNotFoundError):

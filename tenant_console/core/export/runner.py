@@ -21,7 +21,7 @@ from tenant_console.core.export.files import FileCopier
 from tenant_console.core.export.manifest import build_manifest, write_manifest
 from tenant_console.core.export.parallel import check_jobs
 from tenant_console.core.export.plan import ExportPlan, Planner, batch_size, parse_model_labels
-from tenant_console.core.export.storage import LocalOutput, Output
+from tenant_console.core.export.storage import CommitFailed, LocalOutput, Output
 from tenant_console.core.export.writer import WriteProgress, WriteResult, write_data
 
 if TYPE_CHECKING:
@@ -171,15 +171,22 @@ def run_export(project: Project, request: ExportRequest, job: ExportJob | None =
             raise Cancelled("The export was cancelled; nothing was written.")
         if isinstance(output, LocalOutput) and not request.overwrite:
             output.check(False)
-        output.commit()
         if files is not None:
             files.commit()
+        try:
+            output.commit()
+        except BaseException as failed:
+            if files is not None:
+                _restore_files(files, failed)
+            raise
+        if files is not None:
+            files.finish()
     except BaseException as exc:
         if output is not None:
             output.discard()
         if files is not None:
             files.discard()
-        act.fail(exc, written=False)
+        act.fail(exc, written=exc.written if isinstance(exc, CommitFailed) else False)
         if isinstance(exc, FileExistsError):
             raise ConsoleError(f"Cannot write the export: {exc.filename} appeared while it was being written (a file "
                                "or link someone else put there is never written through). Nothing was written; "
@@ -193,6 +200,19 @@ def run_export(project: Project, request: ExportRequest, job: ExportJob | None =
             objects=result.objects, bytes=result.bytes, dangling=len(manifest["dangling"]),
             **({"jobs": result.jobs, "snapshot": result.snapshot} if result.jobs > 1 else {}))
     return ExportOutcome(plan=plan, result=result, manifest=manifest, output=output.display)
+
+
+def _restore_files(files: FileCopier, failed: BaseException) -> None:
+    """The data or manifest could not be put in place (``failed``): the files folder goes back to what it was."""
+    try:
+        files.restore()
+    except OSError as exc:
+        kept = f" (the previous one is kept as {files.previous})" if files.previous is not None else ""
+        first = (failed.message if isinstance(failed, ConsoleError)
+                 else f"Cannot write the export: {failed.strerror or failed}." if isinstance(failed, OSError)
+                 else "The export was stopped before its data and manifest were in place.")
+        raise CommitFailed(f"{first} Also, the files folder {files.final} could not be put back as it was "
+                           f"({exc.strerror or exc}): it holds the new export's files{kept}.", written=True) from exc
 
 
 def _check_counts(plan: ExportPlan, result: WriteResult) -> None:

@@ -4,7 +4,9 @@ Both are written in two steps. The data and the manifest are first written to
 temporary local files (``NAME.tmp-XXXX``, beside the destination for local
 output so the final step is an atomic ``rename``); only a complete export is
 moved into place, the data first and the manifest last. A file without its
-manifest is therefore never a finished export, and an interrupted one leaves
+manifest is therefore never a finished export; a previous export that
+``--overwrite`` replaces is renamed aside first and put back if the new one cannot
+be put in place whole (see :meth:`LocalOutput.commit`). An interrupted one leaves
 nothing behind: the writer removes its temporary files on any error or cancel (the
 CLI turns ``SIGTERM``/``SIGHUP``/``SIGINT`` into a cancel), whatever is left at
 interpreter exit is removed then, and those left by a process that
@@ -22,10 +24,12 @@ import datetime as dt
 import os
 import re
 import secrets
+import stat
 import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import NoReturn
 
 from tenant_console.core.errors import ConsoleError
 
@@ -150,6 +154,29 @@ def remove_stale(folder: Path) -> list[Path]:
 
 
 
+class CommitFailed(ConsoleError):
+    """Moving a finished export into place failed. The message says what is in place; ``written`` is True when
+    something of the new export was left there (the audit trail records it)."""
+
+    def __init__(self, message: str, *, written: bool) -> None:
+        super().__init__(message)
+        self.written = written
+
+
+def _refuse_folders(*paths: Path) -> None:
+    """An export's files are regular files: a folder at one of their names is refused before anything is written
+    (replacing the data and then failing on the manifest would leave the data without its manifest)."""
+    for p in paths:
+        try:
+            is_dir = stat.S_ISDIR(os.lstat(p).st_mode)
+        except OSError:
+            continue
+        if is_dir:
+            raise CommitFailed(f"Cannot write the export: {p} is a directory. An export is two regular files, "
+                               "and a folder is never replaced or written into; choose another name or move the "
+                               "folder. Nothing was written.", written=False)
+
+
 class OutputExists(ConsoleError):
     """The output (or its manifest) exists and overwriting was not asked for. ``existing`` names it, so
     that a caller other than the CLI (the console's export screen) can say how *it* overwrites."""
@@ -203,16 +230,68 @@ class LocalOutput(Output):
         if not os.access(self.path.parent, os.W_OK):
             raise ConsoleError(f"Cannot write {self.path}: the directory {self.path.parent} is not writable.")
         self.removed_stale += remove_stale(self.path.parent)
+        _refuse_folders(self.path, self.manifest_path)
         if not overwrite:
             for p in (self.path, self.manifest_path):
                 if p.exists():
                     raise OutputExists(f"{p} already exists; choose another name or pass --overwrite.", str(p))
 
     def commit(self) -> None:
-        os.replace(self.data_tmp, self.path)
-        _untrack(self.data_tmp)
-        os.replace(self.manifest_tmp, self.manifest_path)
-        _untrack(self.manifest_tmp)
+        """The data, then the manifest, into place; a failure leaves the previous export as it was.
+
+        Both destinations are checked first (a folder at either name is refused before anything moves).
+        The previous data (``--overwrite``) is renamed aside, not replaced, and put back when the new data
+        or the manifest cannot follow (the previous manifest is only replaced by the last, atomic, rename).
+        Raises :class:`CommitFailed`, whose message says what is in place.
+        """
+        _refuse_folders(self.path, self.manifest_path)  # again: one may have appeared since check()
+        previous: Path | None = None
+        if os.path.lexists(self.path):
+            previous = self.path.with_name(f"{self.path.name}.previous-{os.getpid()}-{secrets.token_hex(4)}")
+            try:
+                os.replace(self.path, previous)
+            except OSError as exc:
+                raise CommitFailed(f"Cannot write the export: the previous {self.path} could not be moved aside to "
+                                   f"be replaced ({exc.strerror or exc}). Nothing was written; the previous export "
+                                   "is as it was and the temporary files were removed.", written=False) from exc
+        try:
+            os.replace(self.data_tmp, self.path)
+        except OSError as exc:
+            self._undo(previous, exc, self.path, placed=False)
+        try:
+            os.replace(self.manifest_tmp, self.manifest_path)
+        except OSError as exc:
+            self._undo(previous, exc, self.manifest_path, placed=True)
+        _untrack(self.data_tmp, self.manifest_tmp)
+        if previous is not None:
+            with contextlib.suppress(OSError):
+                previous.unlink()
+
+    def _undo(self, previous: Path | None, exc: OSError, failed: Path, *, placed: bool) -> NoReturn:
+        """Put the previous data back after a failed step of :meth:`commit`, and say what is in place."""
+        why = f"moving {failed.name} into place failed ({exc.strerror or exc})"
+        if placed:
+            try:
+                os.replace(self.path, self.data_tmp)  # the new data goes back to its temporary name (discarded)
+            except OSError as undo:
+                kept = (f"; the previous data is kept as {previous}" if previous is not None else "")
+                raise CommitFailed(f"Cannot write the export: {why}, and the new data could not be taken back "
+                                   f"({undo.strerror or undo}). {self.path} now holds the new data WITHOUT its "
+                                   f"manifest (it cannot be imported or verified){kept}. Export again once "
+                                   f"{failed} can be written.", written=True) from exc
+        if previous is not None:
+            try:
+                os.replace(previous, self.path)
+            except OSError as undo:
+                raise CommitFailed(f"Cannot write the export: {why}, and the previous data could not be put back "
+                                   f"({undo.strerror or undo}): it is kept as {previous}; rename it to "
+                                   f"{self.path.name} to restore the previous export. The new export was not "
+                                   "written; the temporary files were removed.", written=False) from exc
+            state = f"the previous export {self.path.name} is in place as it was"
+        else:
+            state = "no file was put in place"
+        raise CommitFailed(f"Cannot write the export: {why}. Nothing was written: {state}, and the temporary files "
+                           "were removed.", written=False) from exc
 
 
 class StorageOutput(Output):
