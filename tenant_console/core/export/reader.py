@@ -283,6 +283,55 @@ def validate_manifest(manifest: dict[str, Any], path: Path, problem: Problem) ->
     for key in ("dangling", "excluded_references"):
         if manifest.get(key) is not None and not isinstance(manifest[key], list):
             raise ExportFileError(f"The manifest {path} has a {key!r} entry that is not a list.", "manifest")
+    _check_source(manifest.get("source"), path)
+    _check_outside_links(manifest.get("outside_links"), path)
+
+
+#: The most ``outside_links`` a manifest may list: one per field that links into the tenant (tens in real projects).
+MAX_OUTSIDE_LINKS = 10_000
+#: The longest text of a manifest's ``source`` or ``outside_links`` entry (names, labels, reasons).
+MAX_TEXT = 1_000
+_LINK_TEXT = ("kind", "model", "field", "to", "table", "verdict", "reason")
+_LINK_COUNTS = ("rows", "owners")
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, str) and len(value) <= MAX_TEXT
+
+
+def _check_source(source: Any, path: Path) -> None:
+    """``source``: where the export was made (``{"vendor", "alias", "settings"}``), shown by ``import``."""
+    if source is None:
+        return
+    if not isinstance(source, dict):
+        raise ExportFileError(f"The manifest {path} has a 'source' entry that is not an object (it is "
+                              f"{type(source).__name__}); it was edited.", "manifest")
+    for key in ("vendor", "alias", "settings"):
+        if source.get(key) is not None and not _text(source[key]):
+            raise ExportFileError(f"The manifest {path} records source.{key} as {json.dumps(source[key])[:200]}; "
+                                  f"a name (text of at most {MAX_TEXT:,} characters) is needed. It was edited.",
+                                  "manifest")
+
+
+def _check_outside_links(links: Any, path: Path) -> None:
+    """``outside_links``: rows outside the tenant that link into it (:class:`~tenant_console.core.tenancy.links.
+    OutsideLink`), shown by ``import``: a list of objects with text and counts, and not a long one."""
+    if links is None:
+        return
+    if not isinstance(links, list):
+        raise ExportFileError(f"The manifest {path} has an 'outside_links' entry that is not a list.", "manifest")
+    if len(links) > MAX_OUTSIDE_LINKS:
+        raise ExportFileError(f"The manifest {path} lists {len(links):,} outside links; an export records one per "
+                              f"field that links into the tenant, never more than {MAX_OUTSIDE_LINKS:,}. It was "
+                              "edited.", "manifest")
+    for i, link in enumerate(links):
+        if not (isinstance(link, dict)
+                and all(link.get(k) is None or _text(link[k]) for k in _LINK_TEXT)
+                and all(link.get(k) is None or _count(link[k]) for k in _LINK_COUNTS)):
+            raise ExportFileError(f"The manifest {path} records outside_links[{i}] as {json.dumps(link)[:200]}, "
+                                  f"not a link (an object whose {', '.join(_LINK_TEXT)} are text of at most "
+                                  f"{MAX_TEXT:,} characters and whose {' and '.join(_LINK_COUNTS)} are whole "
+                                  "numbers). It was edited.", "manifest")
 
 
 def gzip_end(path: Path, most: int) -> tuple[str, int]:

@@ -94,10 +94,7 @@ class Export:
     def outside_links(self) -> list[OutsideLink]:
         """Rows outside the tenant that linked into it in the source and are not in the file (the manifest's
         ``outside_links``; none in exports written before it was recorded)."""
-        found = self.manifest.get("outside_links")
-        if not isinstance(found, list):
-            return []
-        return [OutsideLink.from_dict(d) for d in found if isinstance(d, dict)]
+        return OutsideLink.list_from(self.manifest.get("outside_links"))
 
     def describe(self) -> str:
         scope = self.manifest.get("scope") or {}

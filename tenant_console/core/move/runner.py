@@ -599,8 +599,7 @@ def _remove_export(path: Any) -> None:
 
 def outside_links(journal: Journal) -> list[OutsideLink]:
     """Rows outside the tenant that linked into it in the source, as the move's export found them."""
-    found = (journal.export or {}).get("outside_links")
-    return [OutsideLink.from_dict(d) for d in found if isinstance(d, dict)] if isinstance(found, list) else []
+    return OutsideLink.list_from((journal.export or {}).get("outside_links"))
 
 
 def outside_link_lines(journal: Journal) -> list[str]:

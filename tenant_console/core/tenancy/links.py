@@ -71,6 +71,14 @@ class OutsideLink:
                    table=str(data.get("table") or ""), rows=num("rows"), owners=num("owners"),
                    verdict=str(data.get("verdict") or ""), reason=str(data.get("reason") or ""))
 
+    @classmethod
+    def list_from(cls, value: Any) -> list[OutsideLink]:
+        """The links of a manifest's or a move journal's ``outside_links`` (none when it is not a list; entries
+        that are not objects are skipped). The one reader of that list: import and move show the same links."""
+        if not isinstance(value, list):
+            return []
+        return [cls.from_dict(d) for d in value if isinstance(d, Mapping)]
+
     def describe(self) -> str:
         """One sentence for people, the same in export, import and move."""
         label = _display_label(self.model)

@@ -314,6 +314,20 @@ def build(folder: Path) -> list[Case]:
     c.refused("bad-compression", r"records the compression 'bzip2'")
     c.write("scope-not-object", base, manifest_edit=lambda m: m.update(scope="event 9001"))
     c.refused("scope-not-object", r"has a 'scope' entry that is not an object")
+    c.write("source-not-object", base, manifest_edit=lambda m: m.update(source="not an object"))
+    c.refused("source-not-object", r"has a 'source' entry that is not an object \(it is str\)")
+    c.write("source-alias-not-text", base, manifest_edit=lambda m: m["source"].update(alias=["default"]))
+    c.refused("source-alias-not-text", r"records source.alias as \[\"default\"\]; a name")
+    c.write("outside-links-not-list", base, manifest_edit=lambda m: m.update(outside_links={"kind": "m2m"}))
+    c.refused("outside-links-not-list", r"has an 'outside_links' entry that is not a list")
+    link = {"kind": "m2m", "model": "conference.organiser", "field": "events", "to": "conference.event",
+            "table": "conference_organiser_events", "rows": 2, "owners": 1, "verdict": "shared", "reason": ""}
+    c.write("outside-link-string-rows", base, manifest_edit=lambda m: m.update(outside_links=[{**link, "rows": "2"}]))
+    c.refused("outside-link-string-rows", r"records outside_links\[0\] as .*\"rows\": \"2\".*, not a link")
+    c.write("outside-link-not-object", base, manifest_edit=lambda m: m.update(outside_links=[link, "m2m"]))
+    c.refused("outside-link-not-object", r"records outside_links\[1\] as \"m2m\", not a link")
+    c.write("outside-links-too-many", base, manifest_edit=lambda m: m.update(outside_links=[link] * 10_001))
+    c.refused("outside-links-too-many", r"lists 10,001 outside links; .* never more than 10,000")
     c.write("other-pair", base, manifest_edit=lambda m: m["data"].update(path="another.jsonl"),
             after=lambda d, m: (folder / "another.jsonl").write_bytes(d.read_bytes()))
     c.refused("other-pair", r"belongs to another export: it describes 'another.jsonl', not 'other-pair.jsonl'")
