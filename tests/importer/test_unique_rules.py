@@ -261,6 +261,26 @@ def test_a_rename_past_a_long_run_of_numbered_values_takes_a_random_suffix(impor
     importer.run(check)
 
 
+@pytest.mark.parametrize("max_length", [None, 1, 2, 3, 6, 7, 8, 16, 50])
+def test_a_rename_candidate_never_exceeds_the_field(max_length):
+    """Numbered and random suffixes are cut to the room the field leaves; a suffix that cannot fit gives no
+    candidate (the rename then ends with "No free value was found"), never a value longer than the field."""
+    from tenant_console.core.importer.apply import _suffixed, random_suffix
+
+    for value in ("", "A", "ABC123", "x" * 60):
+        for n in (2, 21, random_suffix(max_length)):
+            got = _suffixed(value, n, max_length)
+            if got is None:
+                assert max_length is not None and (n == "" or len(f"-{n}") > max_length)
+                continue
+            assert got.endswith(f"-{n}") and (max_length is None or len(got) <= max_length), (value, n, got)
+            assert value.startswith(got[: -len(f"-{n}")])
+    suffix = random_suffix(max_length)
+    assert len(suffix) == (6 if max_length is None else max(0, min(6, max_length - 1)))
+    assert _suffixed("ABC123", "a1b2c3", 6) is None  # 7 characters: skipped, not cut to 12
+    assert len(_suffixed("ABC123", random_suffix(6), 6) or "") == 6
+
+
 def test_a_rename_that_finds_no_free_value_fails_and_writes_nothing(importer, loaded, monkeypatch):
     """With the search cut to one round (the target holds "name-2"), the rename has no value left: the
     import stops with one paragraph naming the model and field, and the target is as it was."""

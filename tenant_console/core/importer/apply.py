@@ -332,9 +332,10 @@ class Applier:
             for rounds in range(SEQUENTIAL_ROUNDS + RANDOM_ROUNDS):
                 if not pending:
                     break
-                candidates = {v: code.make() if code is not None else _suffixed(
-                    v, n if rounds < SEQUENTIAL_ROUNDS else secrets.token_hex(3), text_field.max_length)
-                    for v in pending}
+                # A suffix longer than the field has no candidate (the value stays pending: refused below).
+                candidates = {v: c for v in pending if (c := code.make() if code is not None else _suffixed(
+                    v, n if rounds < SEQUENTIAL_ROUNDS else random_suffix(text_field.max_length),
+                    text_field.max_length)) is not None}
                 for chunk in chunks(list(candidates.values()), self.batch):
                     target = info.model._base_manager.using(self.alias)
                     if fold:
@@ -345,8 +346,8 @@ class Applier:
                     taken.update(same(str(v)) for v in found)
                 left = []
                 for v in pending:
-                    c = candidates[v]
-                    if same(c) in taken:
+                    c = candidates.get(v)
+                    if c is None or same(c) in taken:
                         left.append(v)
                         continue
                     taken.add(same(c))
@@ -652,8 +653,18 @@ SEQUENTIAL_ROUNDS = 20
 RANDOM_ROUNDS = 20
 
 
-def _suffixed(value: str, n: int | str, max_length: int | None) -> str:
+def random_suffix(max_length: int | None) -> str:
+    """Six random hex digits, fewer when the field leaves less room beside the dash ("" when it leaves none)."""
+    room = 6 if max_length is None else max(0, min(6, max_length - 1))
+    return secrets.token_hex(3)[:room]
+
+
+def _suffixed(value: str, n: int | str, max_length: int | None) -> str | None:
+    """``value-n``, the value cut so that it fits ``max_length``; None when ``-n`` alone does not fit (or ``n``
+    is empty): a candidate is never longer than the field."""
     suffix = f"-{n}"
+    if n == "" or (max_length is not None and len(suffix) > max_length):
+        return None
     if max_length is not None and len(value) + len(suffix) > max_length:
         value = value[: max_length - len(suffix)]
     return value + suffix
