@@ -46,6 +46,20 @@ def test_nothing_is_left_out_of_an_export_without_a_warning_naming_it(shop):
     assert len(warnings) == 4, warnings
 
 
+def test_generic_foreign_key_links_count_only_the_tenants_rows(shop):
+    """A comment (generic foreign key, ambiguous) on one of globex's orders is not a link into acme: each
+    organizer's export counts the comments on its own orders (one per event), not every comment whose
+    content type is Order; and the count reads ContentType without creating rows (the export is read-only)."""
+    counted = {}
+    for slug in ("acme", "globex"):
+        data = _export(shop, slug)
+        manifest = json.loads(data["file"].with_name(f"{slug}.manifest.json").read_text())
+        links = {(d["kind"], d["model"], d["field"]): d for d in manifest["outside_links"]}
+        counted[slug] = links[("gfk", "shop.comment", "target")]["rows"]
+        assert "2 row(s) of the ambiguous model shop.Comment" in "\n".join(data["warnings"])
+    assert counted == {"acme": 2, "globex": 2}
+
+
 def test_the_manifest_and_the_import_name_the_links_left_behind(shop, empty_shop):
     """The manifest records the links into the tenant that the export leaves out, and the import says so."""
     data = _export(shop, "globex")

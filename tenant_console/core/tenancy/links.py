@@ -12,8 +12,9 @@ export carries them:
   after a move no team reaches the event;
 * a **foreign key** of a shared or ambiguous model that points at a row of the
   tenant (a banner naming its sponsor);
-* a **generic foreign key** of an ambiguous model whose content type is one of
-  the tenant's models (its rows *may* point in).
+* a **generic foreign key** of an ambiguous model that names a row of the
+  tenant (its content type is one of the tenant's models, its object id one of
+  that model's rows in the tenant).
 
 :func:`outside_links` counts them for one tenant, so every feature says the
 same thing about them (an export's warnings and manifest, and through the
@@ -30,7 +31,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
-from django.db.models import Model, QuerySet
+from django.db import models
+from django.db.models import Model, Q, QuerySet
+from django.db.models.functions import Cast
 
 from tenant_console.core.graph.relations import Kind as RelKind
 from tenant_console.core.graph.relations import field_of, relations_of
@@ -94,7 +97,7 @@ class OutsideLink:
                     f"tenant's {_display_label(self.to)} through the many-to-many {self.field!r}; they are not "
                     "part of the export, so an import or move of the tenant does not recreate them.")
         if self.kind == "gfk":
-            return (f"{self.rows} row(s) of {what} may point into this tenant through the generic foreign key "
+            return (f"{self.rows} row(s) of {what} point into this tenant through the generic foreign key "
                     f"{self.field!r}; they are not part of the export{hint}.")
         return (f"{self.rows} row(s) of {what} point into this tenant through {self.field!r}; they are not part "
                 f"of the export{hint}.")
@@ -127,7 +130,7 @@ def outside_links(registry: ScopeRegistry, alias: str, tenant_pks: Mapping[str, 
     if not inside:
         return []
     found: list[OutsideLink] = []
-    inside_cts: list[Any] | None = None
+    inside_cts: dict[type[Model], int] | None = None
     for model in _concrete_models():
         if model in inside or model in exclude:
             continue
@@ -145,10 +148,8 @@ def outside_links(registry: ScopeRegistry, alias: str, tenant_pks: Mapping[str, 
                                    verdict.kind.value, verdict.reason)
             elif rel.kind is RelKind.GFK and verdict.kind is Kind.AMBIGUOUS:
                 if inside_cts is None:
-                    from django.contrib.contenttypes.models import ContentType
-
-                    inside_cts = [ContentType.objects.db_manager(alias).get_for_model(m) for m in inside]
-                qs = base.filter(**{f"{rel.field.ct_field}__in": inside_cts})
+                    inside_cts = _content_type_ids(alias, inside)
+                qs = base.filter(_gfk_into(registry, alias, tenant_pks, model, rel.field, inside_cts))
                 n = _count_not_carried(qs, "pk", keep)
                 link = OutsideLink("gfk", _label(model), rel.name, "", model._meta.db_table, n, n,
                                    verdict.kind.value, verdict.reason)
@@ -169,6 +170,44 @@ def outside_links(registry: ScopeRegistry, alias: str, tenant_pks: Mapping[str, 
             if link is not None and link.rows:
                 found.append(link)
     return found
+
+
+def _content_type_ids(alias: str, chosen: Collection[type[Model]]) -> dict[type[Model], int]:
+    """The content type ids of the ``chosen`` models in ``alias``, read in one query; a model without a
+    ContentType row has none (no generic foreign key can point at it). ``get_for_model`` is not used: it
+    creates missing rows, and the export reads in a read-only transaction."""
+    from django.contrib.contenttypes.models import ContentType
+
+    wanted = {(m._meta.app_label, m._meta.model_name): m for m in chosen}
+    rows = ContentType.objects.db_manager(alias).filter(app_label__in={app for app, _ in wanted})
+    return {wanted[(app, name)]: pk for pk, app, name in rows.values_list("pk", "app_label", "model")
+            if (app, name) in wanted}
+
+
+def _gfk_into(registry: ScopeRegistry, alias: str, tenant_pks: Mapping[str, Any], model: type[Model],
+              gfk: Any, cts: Mapping[type[Model], int]) -> Q:
+    """Rows of ``model`` whose generic foreign key ``gfk`` names a row of the tenant: per content type of a
+    model inside, an object id among that model's rows in the tenant (cast to the object id's type when the
+    primary key is of another; an integer object id cannot name a row whose key is not an integer)."""
+    ct_attname = field_of(model, gfk.ct_field).attname
+    fk_field = field_of(model, gfk.fk_field)
+    text_id = isinstance(fk_field, (models.CharField, models.TextField))
+    q = Q(pk__in=[])
+    for target, ct_id in cts.items():
+        pk: Any = target._meta.pk
+        while pk is not None and pk.is_relation:  # multi-table inheritance: the parent's key
+            pk = pk.target_field
+        rows = tenant_rows(registry, target, tenant_pks, alias)
+        if isinstance(pk, models.IntegerField) and isinstance(fk_field, models.IntegerField):
+            ids = rows.values("pk")
+        elif text_id:
+            ids = rows.annotate(_tc_object_id=Cast("pk", output_field=models.TextField())).values("_tc_object_id")
+        elif type(pk) is type(fk_field):
+            ids = rows.values("pk")
+        else:
+            continue
+        q |= Q(**{ct_attname: ct_id, f"{fk_field.attname}__in": ids})
+    return q
 
 
 def _count_not_carried(qs: QuerySet[Any], column: str, keep: set[Any]) -> int:
