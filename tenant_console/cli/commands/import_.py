@@ -249,14 +249,25 @@ def _print_dangling_generic(plan: Any) -> None:
 
 
 def _print_outside_links(plan: Any) -> None:
+    """The manifest's ``outside_links`` (the file's words, so escaped, and at most LIST_LIMIT of them)."""
     links = plan.export.outside_links
     if not links:
         return
     source = (plan.export.manifest.get("source") or {}).get("alias") or "the source"
-    print(f"  Not in this export: rows outside the tenant that link into it in {source}; the import does not "
-          "create them (recreate them by hand or with the project's own tools):")
-    for link in links:
-        print(f"    {link.describe()}")
+    print(f"  Not in this export: rows outside the tenant that link into it in {shown(str(source))}; the import "
+          "does not create them (recreate them by hand or with the project's own tools):")
+    for link in links[:LIST_LIMIT]:
+        print(f"    {shown(link.describe())}")
+    if len(links) > LIST_LIMIT:
+        print(f"    ... and {len(links) - LIST_LIMIT:,} more (--json lists them all)")
+
+
+def shown(text: str) -> str:
+    """Text from an export file as it may be printed: control and format characters (escape sequences, bidi
+    overrides, line breaks) are written as Python escapes (``\\x1b``), so a file cannot drive the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _print_plan(ctx: CliContext, plan: Any, resolution: Any) -> None:
@@ -266,14 +277,14 @@ def _print_plan(ctx: CliContext, plan: Any, resolution: Any) -> None:
         out["undecided"] = [u.as_dict() for u in resolution.undecided]
         print_json(out)
         return
-    print(f"Import plan: {plan.export.describe()} -> {plan.alias} ({plan.vendor}), {plan.retarget.text()}")
+    print(f"Import plan: {shown(plan.export.describe())} -> {plan.alias} ({plan.vendor}), {plan.retarget.text()}")
     from tenant_console.core.importer import CLASSES
 
     classes = list(CLASSES)
     rows = [[label, *[counts.get(c, 0) or "" for c in classes]] for label, counts in sorted(plan.summary().items())]
     print_table(["model", *classes], rows, right=range(1, len(classes) + 1))
     for d in plan.export.schema_differences:
-        print(f"  schema: {d}")
+        print(f"  schema: {shown(str(d))}")
     _print_dangling_generic(plan)
     _print_outside_links(plan)
     if resolution.undecided:

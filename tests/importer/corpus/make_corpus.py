@@ -328,6 +328,11 @@ def build(folder: Path) -> list[Case]:
     c.refused("outside-link-not-object", r"records outside_links\[1\] as \"m2m\", not a link")
     c.write("outside-links-too-many", base, manifest_edit=lambda m: m.update(outside_links=[link] * 10_001))
     c.refused("outside-links-too-many", r"lists 10,001 outside links; .* never more than 10,000")
+    # Sound links are shown by the plan, at most LIST_LIMIT of them, control characters escaped.
+    shown = {**link, "verdict": "ambiguous", "reason": "\x1b[2J\x1b[31mpwned"}
+    c.write("outside-links-shown", base, manifest_edit=lambda m: m.update(outside_links=[shown] * 60))
+    c.add("outside-links-shown", OK_VERIFY, OK_PLAN, OK_APPLY, absent=["\x1b"],
+          detail=r"(?s)Not in this export: .*\\x1b\[2J\\x1b\[31mpwned.*\.\.\. and 10 more \(--json lists them all\)")
     c.write("other-pair", base, manifest_edit=lambda m: m["data"].update(path="another.jsonl"),
             after=lambda d, m: (folder / "another.jsonl").write_bytes(d.read_bytes()))
     c.refused("other-pair", r"belongs to another export: it describes 'another.jsonl', not 'other-pair.jsonl'")
