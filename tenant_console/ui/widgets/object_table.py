@@ -387,11 +387,13 @@ class ObjectTable(ScrollView, can_focus=True):
             text = self._cells_text([("…", self.get_component_rich_style("object-table--placeholder"))])
             text.stylize(base)
             return self._strip(text, base)
-        null = self.get_component_rich_style("object-table--null")
+        # On the cursor row only a foreign cell keeps its own style (laid over the cursor's): the mark of
+        # another tenant's row must stay visible where the user is looking.
+        null = None if position == self.cursor_row else self.get_component_rich_style("object-table--null")
         foreign = self.get_component_rich_style("object-table--foreign")
         cells = [(c.text, foreign if c.foreign else (null if c.null else None)) for c in row.cells]
         text = self._cells_text(cells)
-        text.stylize_before(base)  # under the cells' own styles: a foreign cell stays marked on the cursor row
+        text.stylize_before(base)
         return self._strip(text, base)
 
     def _strip(self, text: Text, fill: Style) -> Strip:
