@@ -85,3 +85,13 @@ async def test_repl_values_are_written_as_the_object_table_writes_them(sqlite_pr
         import asyncio
 
         assert created == await asyncio.to_thread(first_created)
+
+
+def test_the_sql_echo_tells_the_tenant_checks_queries_from_the_inputs():
+    from tenant_console.core.repl.sqlecho import QueryRecord
+    from tenant_console.ui.repl.output import render_queries
+
+    text = render_queries([QueryRecord("SELECT 1", 0.001), QueryRecord("SELECT 2", 0.001, check=True)],
+                          timings=False).plain
+    assert text.split("\n") == ["SQL: 2 queries (1 by the console's tenant check)", "  SELECT 1",
+                                "  SELECT 2  [tenant check]"]

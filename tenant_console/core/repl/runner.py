@@ -330,11 +330,17 @@ class ReplRunner:
     def _tenant_check(self, objs: Any) -> str:
         """Warn when a shown object is another tenant's (a forward FK walks out of the scope)."""
         try:
-            return foreign_tenant_warning(self.project.registry, self.session.scope, objs)
+            with self._checking():
+                return foreign_tenant_warning(self.project.registry, self.session.scope, objs)
         except KeyboardInterrupt:
             raise
         except Exception as exc:  # never lose the value over the check
             return f"⚠ could not check which tenant this belongs to: {type(exc).__name__}: {exc}"
+
+    def _checking(self) -> contextlib.AbstractContextManager[None]:
+        """The queries of a tenant check are echoed as the console's, not the input's."""
+        recorder = self._recorder
+        return recorder.checking() if recorder is not None else contextlib.nullcontext()
 
     def _enter_user(self, recorder: QueryRecorder) -> None:
         with self._lock:

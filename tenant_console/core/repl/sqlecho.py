@@ -4,14 +4,18 @@ A Django ``execute_wrapper`` on the session's connection records every
 statement that reached the database (a statement refused by the read-only
 guard never does; the runner reports that one itself). The recorder also tells
 the interrupt logic whether a query is on the wire right now, so ctrl+c can
-cancel it on the database instead of raising inside the driver.
+cancel it on the database instead of raising inside the driver. Statements the
+console runs itself while showing a value (the tenant checks of
+:mod:`.tenancy`) are recorded too, marked :attr:`QueryRecord.check`, so the echo
+tells them from the input's own.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +37,8 @@ class QueryRecord:
     #: Whether the statement may have written (anything the read-only guard would refuse,
     #: except the savepoint bookkeeping of transactions).
     writes: bool = False
+    #: Run by the console's tenant check while showing the value, not by the input itself.
+    check: bool = False
 
     @property
     def milliseconds(self) -> float:
@@ -46,6 +52,16 @@ class QueryRecorder:
         self.vendor = vendor
         self.queries: list[QueryRecord] = []
         self._in_query = threading.Event()
+        self._checking = False
+
+    @contextlib.contextmanager
+    def checking(self) -> Iterator[None]:
+        """Statements in this block are the console's tenant check (:attr:`QueryRecord.check`)."""
+        outer, self._checking = self._checking, True
+        try:
+            yield
+        finally:
+            self._checking = outer
 
     @property
     def in_query(self) -> bool:
@@ -64,7 +80,8 @@ class QueryRecorder:
             self._in_query.clear()
             elapsed = time.perf_counter() - start
             self.queries.append(QueryRecord(_display_sql(context, sql, params, many), elapsed, many, error,
-                                            writes=error is None and may_write(str(sql), many)))
+                                            writes=error is None and may_write(str(sql), many),
+                                            check=self._checking))
 
     @property
     def write_count(self) -> int:

@@ -59,6 +59,9 @@ def render_queries(queries: list[QueryRecord], *, timings: bool = True) -> Rende
     out = Text()
     total = sum(q.seconds for q in queries)
     head = f"SQL: {len(queries)} quer{'y' if len(queries) == 1 else 'ies'}"
+    checks = sum(1 for q in queries if q.check)
+    if checks:
+        head += f" ({checks} by the console's tenant check)"
     if timings:
         head += f", {total * 1000:.1f} ms"
     out.append(head + "\n", style="bold magenta")
@@ -71,6 +74,8 @@ def render_queries(queries: list[QueryRecord], *, timings: bool = True) -> Rende
         out.append(q.sql, style=style)
         if q.error:
             out.append(f"  [{q.error}]", style="red")
+        if q.check:
+            out.append("  [tenant check]", style="dim italic")
         out.append("\n")
     out.rstrip()
     return out
