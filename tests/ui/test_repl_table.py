@@ -1,9 +1,10 @@
 """REPL tables at 80 and 140 columns: the key and the first-read columns stay whole, the rest shrink or
-are named under the table ("more: ..."), and values are written as the object table writes them."""
+are named under the table ("3 more columns not shown: ..."), and values are written as the object table writes them."""
 
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 
@@ -22,7 +23,7 @@ def test_the_key_is_never_cut_and_what_does_not_fit_is_left_out_least_read_first
                       [["150000", "A" * 40, "B" * 40, "2026-03-01 09:00:00"]], priority=[0, 1, 3, 2])
     widths, hidden = FittedTable(wide_ids).columns_for(40)
     assert widths[0] == 6  # 150000, whole
-    assert hidden == ["abstract", "created"]  # left out from the least read on
+    assert hidden == ["created", "abstract"]  # left out from the least read on, named in reading order
     assert widths[1] == 31  # the first-read column gets what is left
     # every width is used at most once, and the total fits
     assert sum(widths) + 3 * (len([w for w in widths if w]) - 1) <= 40
@@ -59,8 +60,14 @@ async def test_repl_table_keeps_the_id_and_the_first_read_columns(sqlite_project
         first = table.rows[0]
         assert f"  {first[0]} " in text  # the id whole (no '…', not width 0)
         assert first[table.columns.index("code")] in text  # the code whole
+        # One note counts and names every column not shown, carried or not.
+        note = re.search(r"(\d+) more columns? not shown: (.*?) \(_\[0\]", " ".join(text.split()))
+        assert note is not None, text
+        order = [table.columns[i] for i in table.reading_order()]
+        hidden = [c for c in order if f" {c} " not in f" {header} "] + list(table.omitted)
+        assert int(note[1]) == len(hidden) and note[2].split(", ") == hidden, (note[0], hidden)
         if size[0] == 80:
-            assert "more: " in text and "abstract" in text.split("more: ")[1]
+            assert "abstract" in hidden
         else:
             assert "created" in header  # 140 columns have room for the dates
 

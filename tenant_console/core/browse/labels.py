@@ -119,12 +119,18 @@ def caching(cache: LabelCache) -> Iterator[None]:
         _cache.reset(token)
 
 
+def display_fields(model: type[Model]) -> list[str]:
+    """The (at most two) columns that name an object of ``model`` for people (``title``, ``code``): its label
+    in links and FK columns, and the first columns after the key in a REPL table."""
+    names = {f.name for f in model._meta.concrete_fields}
+    return [n for n in LABEL_FIELDS if n in names][:2]
+
+
 def label_fields(model: type[Model], registry: ScopeRegistry) -> list[str]:
     dims = registry.tenant_dimensions_of(model)
     if dims:
         return [f for f in registry.dimensions[dims[0]].label_fields() if f != "pk"]
-    names = {f.name for f in model._meta.concrete_fields}
-    return [n for n in LABEL_FIELDS if n in names][:2]
+    return display_fields(model)
 
 
 def label_of(obj: Model, registry: ScopeRegistry) -> str:

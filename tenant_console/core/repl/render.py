@@ -6,9 +6,13 @@ becomes its fields; anything else is pretty-printed. Values in tables and
 objects are written by the object table's own function
 (:func:`tenant_console.core.browse.rows.format_value`: ``2026-05-04 09:30:00``,
 not ``datetime.datetime(...)``). A table also says in which order its columns
-are read (:attr:`Rendered.priority`: the key, the object's own code, short
-text, choices, links, then the rest), so that the UI keeps the first ones
-whole on a narrow terminal and names the ones it leaves out. This module
+are read (:attr:`Rendered.priority`: the key, the fields that name the object
+for people (its label's :func:`~tenant_console.core.browse.labels.display_fields`),
+choices, links, other codes and short text, then the rest, secret-looking
+fields last), so that the UI keeps the first ones whole on a narrow terminal.
+Every field a table does not show is named in one note
+(:meth:`Rendered.hidden_note`), whether the core left it out (beyond
+:data:`MAX_COLUMNS`) or the UI did (too narrow). This module
 produces only strings and rows (the UI decides colours, borders and widths) and
 must run on the session thread, because rendering a queryset runs queries
 inside the scope.
@@ -25,13 +29,17 @@ from django.db import models
 from django.db.models import Manager, Model, QuerySet
 
 from tenant_console.core.browse.access import code_fields
+from tenant_console.core.browse.labels import display_fields
 from tenant_console.core.browse.rows import format_value
+from tenant_console.core.discovery import looks_secret
 
 MAX_ROWS = 10
 #: Columns a table carries at most (the UI shows those that fit and names the rest).
 MAX_COLUMNS = 16
 MAX_CELL = 40
 MAX_TEXT = 20_000
+#: Hidden columns named in a table's note at most (then "and N more").
+MAX_NAMED_COLUMNS = 12
 
 
 @dataclass(frozen=True)
@@ -49,11 +57,24 @@ class Rendered:
     warning: str = ""
     #: Column indexes in the order a person reads them, the key first (empty: left to right).
     priority: tuple[int, ...] = ()
+    #: Fields of the model the table does not carry (beyond :data:`MAX_COLUMNS`), in reading order.
+    omitted: tuple[str, ...] = ()
 
     def reading_order(self) -> tuple[int, ...]:
         """:attr:`priority`, completed with any column it leaves out, left to right."""
         seen = [i for i in self.priority if 0 <= i < len(self.columns)]
         return tuple(seen + [i for i in range(len(self.columns)) if i not in seen])
+
+    def hidden_note(self, left_out: Sequence[str] = ()) -> str:
+        """One line naming every column not shown: ``left_out`` (carried, but dropped by the UI for the
+        width) then :attr:`omitted`; the count and the names are of the same columns."""
+        hidden = list(dict.fromkeys([*left_out, *self.omitted]))
+        if not hidden:
+            return ""
+        named = ", ".join(hidden[:MAX_NAMED_COLUMNS])
+        more = f" and {len(hidden) - MAX_NAMED_COLUMNS} more" if len(hidden) > MAX_NAMED_COLUMNS else ""
+        return (f"{len(hidden)} more column{'s' if len(hidden) != 1 else ''} not shown: {named}{more}"
+                " (_[0] shows every field of a row)")
 
     def as_text(self) -> str:
         """A plain-text form (for the headless shell, logs and tests)."""
@@ -66,6 +87,8 @@ class Rendered:
             lines.extend("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=False)) for r in self.rows)
         if self.note:
             lines.append(self.note)
+        if self.hidden_note():
+            lines.append(self.hidden_note())
         if self.warning:
             lines.append(self.warning)
         return "\n".join(lines)
@@ -86,48 +109,66 @@ def label(model: type[Model]) -> str:
     return f"{model._meta.app_label}.{model.__name__}"
 
 
-def _reading_rank(model: type[Model], f: models.Field) -> int:
-    """How early a person looks at a column: the key, the object's own code, short text, choices, links,
-    numbers and dates, long text and JSON last (found from the field's kind, never from its name)."""
+def _reading_rank(f: models.Field, display: Sequence[str], codes: Sequence[str]) -> int:
+    """How early a person looks at a column: the key, the fields that name the object (``title``,
+    ``code``), choices, links, other codes and short text, numbers and dates, long text and JSON, and
+    secret-looking fields (``invitation_token``) last (found from the field's kind and the label's
+    fields, never from a list of this module's own)."""
     if f.primary_key:
         return 0
-    if f.name in code_fields(model):
+    if looks_secret(f.name):
+        return 8
+    if f.name in display:
         return 1
     if f.choices:
-        return 3
-    if f.is_relation:
-        return 4
-    if isinstance(f, models.CharField):
         return 2
+    if f.is_relation:
+        return 3
+    if f.name in codes or isinstance(f, models.CharField):
+        return 4
     if isinstance(f, (models.TextField, models.JSONField, models.BinaryField)):
         return 6
     return 5
 
 
-def _model_columns(model: type[Model]) -> tuple[list[tuple[str, str]], int, tuple[int, ...]]:
-    """``[(header, attname)]`` for the concrete fields, pk first, how many were left out, and the
-    reading order of those kept (the key first)."""
+@dataclass(frozen=True)
+class _Columns:
+    cols: list[tuple[str, str]]  # (header, attname) of the carried fields, in model order (pk first)
+    priority: tuple[int, ...]  # reading order of ``cols``
+    omitted: tuple[str, ...]  # the fields left out, in reading order
+    relations: tuple[str, ...]  # the carried foreign keys (field names)
+
+
+def _model_columns(model: type[Model]) -> _Columns:
+    """The concrete fields a table carries (at most :data:`MAX_COLUMNS`, the first read), and the rest."""
     fields = list(model._meta.concrete_fields)
     pk = model._meta.pk
     fields.sort(key=lambda f: f is not pk)
-    ranked = sorted(range(len(fields)), key=lambda i: (_reading_rank(model, fields[i]), i))
+    display, codes = display_fields(model), code_fields(model)
+    ranked = sorted(range(len(fields)), key=lambda i: (_reading_rank(fields[i], display, codes), i))
     kept = sorted(ranked[:MAX_COLUMNS])
-    cols = [(fields[i].name, fields[i].attname) for i in kept]
-    priority = tuple(kept.index(i) for i in ranked[:MAX_COLUMNS])
-    return cols, max(0, len(fields) - MAX_COLUMNS), priority
+    return _Columns(cols=[(fields[i].name, fields[i].attname) for i in kept],
+                    priority=tuple(kept.index(i) for i in ranked[:MAX_COLUMNS]),
+                    omitted=tuple(fields[i].name for i in ranked[MAX_COLUMNS:]),
+                    relations=tuple(fields[i].name for i in kept
+                                    if fields[i].is_relation and not fields[i].primary_key))
 
 
-def _model_rows(objs: Sequence[Model], cols: list[tuple[str, str]]) -> tuple[tuple[str, ...], ...]:
-    return tuple(tuple(cell(getattr(o, attname, None)) for _, attname in cols) for o in objs)
+def _model_table(model: type[Model], head: Sequence[Model], title: str, total: int,
+                 check: TenantCheck | None) -> Rendered:
+    """A table of model instances: the carried columns."""
+    layout = _model_columns(model)
+    warnings = [check(head) if check is not None and head else ""]
+    rows = tuple(tuple(cell(getattr(o, attname, None)) for _, attname in layout.cols) for o in head)
+    return Rendered("table", title=title, columns=tuple(h for h, _ in layout.cols), rows=tuple(rows),
+                    total=total, note=_note(len(head), total), warning="\n".join(w for w in warnings if w),
+                    priority=layout.priority, omitted=layout.omitted)
 
 
-def _note(shown: int, total: int | None, hidden_columns: int) -> str:
-    parts = []
-    if total is not None:
-        parts.append(f"{total:,} row{'s' if total != 1 else ''}" + (f", first {shown} shown" if total > shown else ""))
-    if hidden_columns:
-        parts.append(f"{hidden_columns} more column{'s' if hidden_columns != 1 else ''} not shown")
-    return "; ".join(parts)
+def _note(shown: int, total: int | None) -> str:
+    if total is None:
+        return ""
+    return f"{total:,} row{'s' if total != 1 else ''}" + (f", first {shown} shown" if total > shown else "")
 
 
 def render_queryset(qs: QuerySet, rows: int = MAX_ROWS, check: TenantCheck | None = None) -> Rendered:
@@ -140,22 +181,19 @@ def render_queryset(qs: QuerySet, rows: int = MAX_ROWS, check: TenantCheck | Non
     if head and isinstance(head[0], dict):
         columns = tuple(head[0].keys())
         body = tuple(tuple(cell(r.get(c)) for c in columns) for r in head)
-        return Rendered("table", title=title, columns=columns, rows=body, total=total, note=_note(len(head), total, 0))
+        return Rendered("table", title=title, columns=columns, rows=body, total=total, note=_note(len(head), total))
     if head and isinstance(head[0], tuple) and not isinstance(head[0], Model):
         names = list(getattr(qs.query, "values_select", ()) or ())
         if qs.query.annotation_select:
             names += [n for n in qs.query.annotation_select if n not in names]
         columns = tuple(names) if len(names) == len(head[0]) else tuple(f"col{i}" for i in range(len(head[0])))
         body = tuple(tuple(cell(v) for v in r) for r in head)
-        return Rendered("table", title=title, columns=columns, rows=body, total=total, note=_note(len(head), total, 0))
+        return Rendered("table", title=title, columns=columns, rows=body, total=total, note=_note(len(head), total))
     if head and not isinstance(head[0], Model):  # values_list(flat=True)
         body = tuple((cell(v),) for v in head)
         return Rendered("table", title=title, columns=("value",), rows=body, total=total,
-                        note=_note(len(head), total, 0))
-    cols, hidden, priority = _model_columns(model)
-    return Rendered("table", title=title, columns=tuple(h for h, _ in cols), rows=_model_rows(head, cols),
-                    total=total, note=_note(len(head), total, hidden),
-                    warning=check(head) if check is not None and head else "", priority=priority)
+                        note=_note(len(head), total))
+    return _model_table(model, head, title, total, check)
 
 
 def render_instance(obj: Model, check: TenantCheck | None = None) -> Rendered:
@@ -198,12 +236,8 @@ def render(value: Any, rows: int = MAX_ROWS, width: int = 100, check: TenantChec
     if isinstance(value, (list, tuple)) and value and all(isinstance(v, Model) for v in value) \
             and len({type(v) for v in value}) == 1:
         model = type(value[0])
-        cols, hidden, priority = _model_columns(model)
-        head = list(value[:rows])
-        return Rendered("table", title=f"{type(value).__name__} of {label(model)}",
-                        columns=tuple(h for h, _ in cols), rows=_model_rows(head, cols), total=len(value),
-                        note=_note(len(head), len(value), hidden),
-                        warning=check(head) if check is not None else "", priority=priority)
+        return _model_table(model, list(value[:rows]), f"{type(value).__name__} of {label(model)}", len(value),
+                            check)
     try:
         text = pprint.pformat(value, width=width, sort_dicts=False)
     except Exception:

@@ -1,13 +1,14 @@
 """A REPL table fitted to the log's width when it is drawn: the key and the first-read columns stay whole.
 
 The core gives a table's columns with their reading order (:attr:`Rendered.priority`: the key, the
-object's own code, short text, choices, links, then the rest). Here the columns are taken in that
+fields that name the object, choices, links, then the rest). Here the columns are taken in that
 order while their least useful width still fits: the key column at its whole width (an id is never
 ``…``), the next two up to 30 cells, any other whole when its values are short (ids, dates, states)
 or at a readable minimum when they are long. What does not fit is left out and named under the
-table ("more: abstract, created"), with the way to see it whole (``_[0]`` shows every field of a
-row). The chosen columns keep the model's order and share the width that is left, the first-read
-ones first.
+table with the fields the core did not carry, in one count and one list ("3 more columns not shown:
+abstract, created, notes"; :meth:`Rendered.hidden_note`), with the way to see it whole (``_[0]``
+shows every field of a row). The chosen columns keep the model's order and share the width that is
+left, the first-read ones first.
 """
 
 from __future__ import annotations
@@ -83,10 +84,11 @@ class FittedTable:
         self.value = value
 
     def columns_for(self, width: int) -> tuple[list[int], list[str]]:
-        """(widths, names of the columns left out) at ``width`` cells."""
+        """(widths, names of the columns left out, in reading order) at ``width`` cells."""
         value = self.value
-        widths = fit_columns(natural_widths(value), value.columns, value.reading_order(), width)
-        hidden = [name for name, w in zip(value.columns, widths, strict=True) if not w]
+        order = value.reading_order()
+        widths = fit_columns(natural_widths(value), value.columns, order, width)
+        hidden = [value.columns[i] for i in order if not widths[i]]
         return widths, hidden
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
@@ -94,9 +96,7 @@ class FittedTable:
         # One cell is kept for the log's scrollbar, which appears only once the log overflows: a line
         # drawn before that would lose its last column to it.
         widths, hidden = self.columns_for(max(1, options.max_width - SCROLLBAR))
-        notes = [value.note] if value.note else []
-        if hidden:
-            notes.append(f"more: {', '.join(hidden)} (too narrow here; _[0] shows every field of a row)")
+        notes = [note for note in (value.note, value.hidden_note(hidden)) if note]
         table = Table(show_edge=False, header_style="bold", caption="\n".join(notes) or None,
                       caption_justify="left", caption_style="dim", pad_edge=False, expand=False)
         shown = [i for i, w in enumerate(widths) if w]
