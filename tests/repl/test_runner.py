@@ -111,8 +111,9 @@ def test_every_input_is_audited_with_its_scope(repl: ReplRunner, project):
 
 def test_sql_echo_records_the_queries_with_time(repl: ReplRunner):
     res = repl.run("list(Submission.objects.filter(state='accepted')[:2])")
-    assert len(res.queries) == 1
-    q = res.queries[0]
+    own = [q for q in res.queries if not q.check]  # the console's tenant check is marked as its own
+    assert len(own) == 1
+    q = own[0]
     assert "conference_submission" in q.sql and "accepted" in q.sql and q.seconds >= 0 and not q.writes
 
 

@@ -12,7 +12,8 @@ choices, links, other codes and short text, then the rest, secret-looking
 fields last), so that the UI keeps the first ones whole on a narrow terminal.
 Every field a table does not show is named in one note
 (:meth:`Rendered.hidden_note`), whether the core left it out (beyond
-:data:`MAX_COLUMNS`) or the UI did (too narrow). This module
+:data:`MAX_COLUMNS`) or the UI did (too narrow). A foreign key cell that
+points into another tenant is marked ``⚠`` (see :mod:`.tenancy`). This module
 produces only strings and rows (the UI decides colours, borders and widths) and
 must run on the session thread, because rendering a queryset runs queries
 inside the scope.
@@ -32,6 +33,7 @@ from tenant_console.core.browse.access import code_fields
 from tenant_console.core.browse.labels import display_fields
 from tenant_console.core.browse.rows import format_value
 from tenant_console.core.discovery import looks_secret
+from tenant_console.core.repl.tenancy import TableCheck
 
 MAX_ROWS = 10
 #: Columns a table carries at most (the UI shows those that fit and names the rest).
@@ -40,6 +42,8 @@ MAX_CELL = 40
 MAX_TEXT = 20_000
 #: Hidden columns named in a table's note at most (then "and N more").
 MAX_NAMED_COLUMNS = 12
+#: The mark of a foreign key cell that points into another tenant.
+FOREIGN_MARK = "⚠"
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,9 @@ class Rendered:
 
 #: Given the model instances about to be shown, a warning (or "") about whose they are.
 TenantCheck = Callable[[Sequence[Model]], str]
+#: Given a model, its instances about to be shown in a table and the foreign keys among its columns:
+#: whose the rows are and which cells point into another tenant (replaces :data:`TenantCheck` there).
+TableCheckFn = Callable[[type[Model], Sequence[Model], Sequence[str]], TableCheck]
 
 
 def cell(value: Any, limit: int = MAX_CELL) -> str:
@@ -155,11 +162,26 @@ def _model_columns(model: type[Model]) -> _Columns:
 
 
 def _model_table(model: type[Model], head: Sequence[Model], title: str, total: int,
-                 check: TenantCheck | None) -> Rendered:
-    """A table of model instances: the carried columns."""
+                 check: TenantCheck | None, table_check: TableCheckFn | None) -> Rendered:
+    """A table of model instances: the carried columns, FK cells into another tenant marked."""
     layout = _model_columns(model)
-    warnings = [check(head) if check is not None and head else ""]
-    rows = tuple(tuple(cell(getattr(o, attname, None)) for _, attname in layout.cols) for o in head)
+    found = TableCheck()
+    if table_check is not None and head:
+        found = table_check(model, head, layout.relations)
+    elif check is not None and head:
+        found = TableCheck(rows=check(head))
+    foreign = found.cells
+    warnings = [found.rows, found.references]
+    rows = []
+    for obj in head:
+        row = []
+        for name, attname in layout.cols:
+            value = getattr(obj, attname, None)
+            text = cell(value)
+            if value is not None and value in foreign.get(name, ()):
+                text = f"{FOREIGN_MARK} {text}"
+            row.append(text)
+        rows.append(tuple(row))
     return Rendered("table", title=title, columns=tuple(h for h, _ in layout.cols), rows=tuple(rows),
                     total=total, note=_note(len(head), total), warning="\n".join(w for w in warnings if w),
                     priority=layout.priority, omitted=layout.omitted)
@@ -171,7 +193,8 @@ def _note(shown: int, total: int | None) -> str:
     return f"{total:,} row{'s' if total != 1 else ''}" + (f", first {shown} shown" if total > shown else "")
 
 
-def render_queryset(qs: QuerySet, rows: int = MAX_ROWS, check: TenantCheck | None = None) -> Rendered:
+def render_queryset(qs: QuerySet, rows: int = MAX_ROWS, check: TenantCheck | None = None,
+                    table_check: TableCheckFn | None = None) -> Rendered:
     model = qs.model
     sliced = qs.query.is_sliced
     head = list(qs) if sliced else list(qs[:rows])
@@ -193,7 +216,7 @@ def render_queryset(qs: QuerySet, rows: int = MAX_ROWS, check: TenantCheck | Non
         body = tuple((cell(v),) for v in head)
         return Rendered("table", title=title, columns=("value",), rows=body, total=total,
                         note=_note(len(head), total))
-    return _model_table(model, head, title, total, check)
+    return _model_table(model, head, title, total, check, table_check)
 
 
 def render_instance(obj: Model, check: TenantCheck | None = None) -> Rendered:
@@ -219,25 +242,29 @@ def render_instance(obj: Model, check: TenantCheck | None = None) -> Rendered:
                     warning=check([obj]) if check is not None else "")
 
 
-def render(value: Any, rows: int = MAX_ROWS, width: int = 100, check: TenantCheck | None = None) -> Rendered | None:
+def render(value: Any, rows: int = MAX_ROWS, width: int = 100, check: TenantCheck | None = None,
+           table_check: TableCheckFn | None = None) -> Rendered | None:
     """How the REPL shows ``value``; None (nothing shown) for ``None``, as the standard REPL does.
 
     ``check`` is asked about the model instances shown (an instance, the first
-    rows of a queryset or list) and its warning travels with the value.
+    rows of a queryset or list) and its warning travels with the value;
+    ``table_check`` replaces it for a table of model instances: asked once per
+    table (its rows and its FK columns), it also marks the cells that point into
+    another tenant.
     """
     if value is None:
         return None
     if isinstance(value, Manager):
         value = value.all()
     if isinstance(value, QuerySet):
-        return render_queryset(value, rows, check)
+        return render_queryset(value, rows, check, table_check)
     if isinstance(value, Model):
         return render_instance(value, check)
     if isinstance(value, (list, tuple)) and value and all(isinstance(v, Model) for v in value) \
             and len({type(v) for v in value}) == 1:
         model = type(value[0])
         return _model_table(model, list(value[:rows]), f"{type(value).__name__} of {label(model)}", len(value),
-                            check)
+                            check, table_check)
     try:
         text = pprint.pformat(value, width=width, sort_dicts=False)
     except Exception:

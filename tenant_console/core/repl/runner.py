@@ -21,7 +21,7 @@ import ctypes
 import itertools
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -37,11 +37,13 @@ from tenant_console.core.repl.execute import filename_for, format_exception, run
 from tenant_console.core.repl.namespace import NamespaceInfo, bind_tenants, build_namespace
 from tenant_console.core.repl.render import Rendered, render
 from tenant_console.core.repl.sqlecho import QueryRecord, QueryRecorder
-from tenant_console.core.repl.tenancy import foreign_tenant_warning
+from tenant_console.core.repl.tenancy import TableCheck, check_table, foreign_tenant_warning
 from tenant_console.core.repl.transaction import WriteInput, WriteTransaction
 from tenant_console.core.session import absorb_pending_interrupt
 
 if TYPE_CHECKING:
+    from django.db.models import Model
+
     from tenant_console.core.project import Project
     from tenant_console.core.scope import ScopeState
     from tenant_console.core.session import Session
@@ -292,7 +294,7 @@ class ReplRunner:
                     value = run_code(source, self.namespace, filename_for(number))
                     if value is not None:
                         self.namespace["_"] = value
-                    result.value = render(value, check=self._tenant_check)
+                    result.value = render(value, check=self._tenant_check, table_check=self._table_check)
                 finally:
                     self._leave_user()
         except BaseException as exc:  # the user's error, or ctrl+c: shown, never fatal
@@ -336,6 +338,16 @@ class ReplRunner:
             raise
         except Exception as exc:  # never lose the value over the check
             return f"⚠ could not check which tenant this belongs to: {type(exc).__name__}: {exc}"
+
+    def _table_check(self, model: type[Model], objs: Sequence[Model], fields: Sequence[str]) -> TableCheck:
+        """A table's rows of another tenant, and its FK cells that point into one (one query per FK column)."""
+        try:
+            with self._checking():
+                return check_table(self.project.registry, self.session.scope, model, objs, fields)
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:  # never lose the value over the check
+            return TableCheck(rows=f"⚠ could not check which tenant these belong to: {type(exc).__name__}: {exc}")
 
     def _checking(self) -> contextlib.AbstractContextManager[None]:
         """The queries of a tenant check are echoed as the console's, not the input's."""
