@@ -238,3 +238,22 @@ def test_long_breadcrumbs_keep_where_you_are_now():
     assert fit_crumbs(crumbs, 40) == "… › graph conference.Review #401"
     assert fit_crumbs(crumbs, 20) == "… › graph conferenc…"
     assert len(fit_crumbs(crumbs, 20)) == 20
+
+
+def test_a_long_command_usage_wraps_in_its_column_and_leaves_the_description_its_width():
+    """:move's usage is 90 characters: it wraps within the usage column, and every description keeps at
+    least 30 columns (it was squeezed to one word per line)."""
+    from rich.console import Console
+
+    from tenant_console.ui.move import USAGE
+    from tenant_console.ui.screens.dialogs import USAGE_WIDTH
+
+    description = "Move the current tenant to another database: export, import, verify, optionally delete the source"
+    help_screen = HelpScreen("Help", "", [], [(USAGE, description), ("q", "Leave the console")])
+    console = Console(width=76, record=True, color_system=None)
+    console.print(help_screen.commands_table())
+    lines = console.export_text().splitlines()
+    assert all(len(line) <= 76 for line in lines)
+    assert lines[0].startswith(":move ALIAS")
+    assert lines[0][USAGE_WIDTH + 2:].startswith("Move the current tenant"), lines
+    assert " ".join(line[USAGE_WIDTH + 2:].strip() for line in lines[:-1]).strip().startswith(description), lines

@@ -132,6 +132,10 @@ class DisableScopesDialog(TypedConfirm):
             placeholder=f"type {DISABLE_WORD}")
 
 
+#: The widest the usage column of the help's command list gets (a longer usage wraps).
+USAGE_WIDTH = 34
+
+
 class HelpScreen(ModalScreen[None]):
     """``?``: what the current view is for, and every key that applies in it now."""
 
@@ -139,7 +143,8 @@ class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen #help-box {
-        width: 84; max-height: 90%; height: auto; border: round $accent; background: $panel; padding: 1 2;
+        width: 100; max-width: 96%; max-height: 90%; height: auto; border: round $accent; background: $panel;
+        padding: 1 2;
     }
     """
 
@@ -156,17 +161,21 @@ class HelpScreen(ModalScreen[None]):
         table.add_column()
         for key, desc in self.keys:
             table.add_row(key, desc)
-        cmds = Table.grid(padding=(0, 2))
-        cmds.add_column(style="bold green", no_wrap=True)
-        cmds.add_column()
-        for usage, desc in self.commands:
-            cmds.add_row(":" + usage, desc)
         with VerticalScroll(id="help-box"):
             yield Static(Text.from_markup(f"[b]{escape(self.title_text)}[/b]\n\n{escape(self.intro)}\n"))
             yield Static(table)
             yield Static(Text.from_markup("\n[b]Commands[/b] (press : to type one)\n"))
-            yield Static(cmds)
+            yield Static(self.commands_table())
             yield Static(Text.from_markup("\n[dim]esc, q or ? closes this help[/dim]"))
+
+    def commands_table(self) -> Table:
+        cmds = Table.grid(padding=(0, 2))
+        # A long usage (:move's options) wraps in its column instead of squeezing every description.
+        cmds.add_column(style="bold green", max_width=USAGE_WIDTH)
+        cmds.add_column(min_width=30)
+        for usage, desc in self.commands:
+            cmds.add_row(":" + usage, desc)
+        return cmds
 
     def action_close(self) -> None:
         self.dismiss(None)
