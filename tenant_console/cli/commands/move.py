@@ -302,6 +302,7 @@ def _decide(ctx: CliContext, journal: Any) -> Any:
 
 
 def _drive(ctx: CliContext, journal: Any, mode: str) -> int:
+    from tenant_console.core.move.journal import digest_rows
     from tenant_console.core.move.runner import MoveJob, Mover, outside_links
     from tenant_console.core.move.status import describe
 
@@ -355,7 +356,7 @@ def _drive(ctx: CliContext, journal: Any, mode: str) -> int:
         mover.close()
     seconds = round(time.monotonic() - started, 3)
     act.end("ok", move_phase=final, seconds_total=seconds, timings={k: round(v, 3) for k, v in timings.items()},
-            rows=journal.source_digest and sum(int(d["count"]) for d in journal.source_digest.values()))
+            rows=digest_rows(journal.source_digest))
     if ctx.json:
         print_json({"ok": True, "mode": mode, "phase": final, "journal": str(journal.path), "seconds": seconds,
                     "timings": timings, "source_digest": journal.source_digest,

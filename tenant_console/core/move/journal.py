@@ -42,10 +42,14 @@ EXPORT_NAME = "tenant.jsonl.gz"
 SOURCE_BACKUP_NAME = "source-deleted.jsonl.gz"
 TARGET_BACKUP_NAME = "target-removed.jsonl.gz"
 
-#: The phases of a move, in order, and those of a rollback.
-PHASES = ("planned", "exported", "importing", "imported", "verified", "verify_failed", "deleting", "done",
-          "restoring_source", "source_restored", "removing_target", "rolled_back")
+#: The phases of a move, in order (``verify_failed`` stands beside ``verified``).
 FORWARD = ("planned", "exported", "importing", "imported", "verified", "deleting", "done")
+#: The phases of a rollback, in order. All but the last are a rollback under way: a resume is refused,
+#: ``--rollback`` finishes it.
+ROLLBACK = ("restoring_source", "source_restored", "removing_target", "rolled_back")
+ROLLING_BACK = ROLLBACK[:-1]
+#: Every phase a journal can be in.
+PHASES = (*FORWARD, "verify_failed", *ROLLBACK)
 #: Why a resume was refused and will be again (``Journal.blocked``): the import refused by its plan or the
 #: move's decisions (undecided conflicts), the source changed since the export (the target's copy is stale),
 #: the target's copy gone, or no longer the verified one, before the source was deleted, the delete's own
@@ -158,6 +162,12 @@ class Journal:
             yield
         finally:
             fh.close()
+
+
+def digest_rows(digest: Mapping[str, Any] | None) -> int | None:
+    """The rows a journal's digest counts (``source_digest``: rows exported; ``target_digest``: rows verified in
+    the target); None without one."""
+    return sum(int(d["count"]) for d in digest.values()) if digest else None
 
 
 def refusal(reason: str, details: list[str]) -> dict[str, Any]:

@@ -45,9 +45,11 @@ from tenant_console.core.graph.relations import concrete
 from tenant_console.core.move.digest import TenantDigest, count_rows, tenant_digest
 from tenant_console.core.move.journal import (
     EXPORT_NAME,
+    ROLLING_BACK,
     SOURCE_BACKUP_NAME,
     TARGET_BACKUP_NAME,
     Journal,
+    digest_rows,
     refusal,
 )
 from tenant_console.core.tenancy.links import OutsideLink
@@ -203,7 +205,7 @@ class Mover:
         if j.phase == "rolled_back":
             raise MoveRefused("This move was rolled back; it cannot be resumed. Start a new move (another "
                               "journal) to move the tenant.")
-        if j.phase in ("restoring_source", "source_restored", "removing_target"):
+        if j.phase in ROLLING_BACK:
             raise MoveRefused(f"This move is being rolled back (phase {j.phase}); it cannot be resumed. "
                               f"Finish the rollback with --rollback {j.path}, then start a new move.")
         if j.phase == "planned":
@@ -497,9 +499,7 @@ class Mover:
                        and j.delete_source and not self.has_tenant(self.source))
         if source_gone or j.phase == "restoring_source":
             self.restore_source()
-        if j.phase in ("importing", "imported", "verified", "verify_failed", "deleting", "done", "source_restored",
-                       "removing_target"):
-            self.remove_target()
+        self.remove_target()  # from importing on, the target may hold the move's copy
         return j.phase
 
     def restore_source(self) -> None:
@@ -569,10 +569,9 @@ class Mover:
         j = self.journal
         src = self.read(self.source, count_rows, self.registry, self.source, self.tenant)
         tgt = self.read(self.target, count_rows, self.registry, self.target, self.tenant)
-        exported = sum(int(d["count"]) for d in j.source_digest.values()) if j.source_digest else None
         return Where(phase=j.phase, source_rows=sum(src.values()), target_rows=sum(tgt.values()),
                      source_has_tenant=self.has_tenant(self.source), target_has_tenant=self.has_tenant(self.target),
-                     exported_rows=exported, source_counts=src, target_counts=tgt)
+                     exported_rows=digest_rows(j.source_digest), source_counts=src, target_counts=tgt)
 
 
 def _target_changed_then(path: Any, target: str, source: str) -> str:

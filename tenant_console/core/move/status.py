@@ -23,22 +23,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tenant_console.core.move.journal import EXPORT_NAME, SOURCE_BACKUP_NAME, Journal
+from tenant_console.core.move.journal import (
+    EXPORT_NAME,
+    ROLLBACK,
+    ROLLING_BACK,
+    SOURCE_BACKUP_NAME,
+    Journal,
+    digest_rows,
+)
 
 if TYPE_CHECKING:
     from tenant_console.core.move.runner import Where
 
 #: Phases in which the target holds (or may hold, once committed) the copy this move wrote.
-_COPY_PHASES = ("importing", "imported", "verified", "verify_failed", "deleting", "done", "restoring_source",
-                "source_restored", "removing_target")
-#: The phases of a rollback.
-_ROLLBACK = ("restoring_source", "source_restored", "removing_target", "rolled_back")
+_COPY_PHASES = ("importing", "imported", "verified", "verify_failed", "deleting", "done", *ROLLING_BACK)
 #: Phases in which the copy in the target passed the verification.
-_VERIFIED = ("verified", "deleting", "done", "restoring_source", "source_restored", "removing_target")
-
-
-def _total(digest: dict[str, Any] | None) -> int | None:
-    return sum(int(d["count"]) for d in digest.values()) if digest else None
+_VERIFIED = ("verified", "deleting", "done", *ROLLING_BACK)
 
 
 @dataclass
@@ -73,7 +73,7 @@ class _State:
     @property
     def written(self) -> int | None:
         """Rows of the copy the move wrote: as verified, else as exported."""
-        return _total(self.j.target_digest) if self.j.target_digest else self.w.exported_rows
+        return digest_rows(self.j.target_digest) if self.j.target_digest else self.w.exported_rows
 
     @property
     def target_differs(self) -> bool:
@@ -129,7 +129,7 @@ def describe(journal: Journal, where: Where) -> list[str]:
         lines.extend(outside_link_lines(journal))
     notes = [h for h in journal.history if isinstance(h.get("note"), str)]
     if journal.phase == "rolled_back":  # the move's own notes are about a move that is undone (and a journal
-        notes = [h for h in notes if h.get("phase") in _ROLLBACK]  # of an older console put advice in them)
+        notes = [h for h in notes if h.get("phase") in ROLLBACK]  # of an older console put advice in them)
     for h in notes[-3:]:
         lines.append(f"  note ({h.get('phase')}): {h['note']}")
     if not journal.history:
@@ -184,7 +184,7 @@ def _advice(s: _State) -> list[str]:
             f"only one left. Do not roll back (that removes it) before you know what became of the source.")
     if phase in ("source_restored", "removing_target") and w.target_has_tenant and not w.source_has_tenant:
         return [lost.replace(", and this move did not delete it", ", although the rollback restored it there")]
-    if phase in ("restoring_source", "source_restored", "removing_target"):
+    if phase in ROLLING_BACK:
         step = {"restoring_source": "while restoring the source", "source_restored": "after restoring the source",
                 "removing_target": "while removing the target's copy"}[phase]
         if s.target_differs:

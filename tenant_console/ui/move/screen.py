@@ -302,6 +302,7 @@ class MoveScreen(ConsoleScreen):
         CLI's ``move`` (resp. ``--resume``, ``--rollback``) is: a ``move`` act begun before anything is written,
         failed or ended with the phase reached."""
         from tenant_console.core.move import MoveJob, Mover
+        from tenant_console.core.move.journal import digest_rows
 
         console = self.console
         project = console.project
@@ -347,9 +348,8 @@ class MoveScreen(ConsoleScreen):
             self._mover = None
         with contextlib.suppress(ConsoleError):
             if error is None:
-                rows_moved = journal.source_digest and sum(int(d["count"]) for d in journal.source_digest.values())
                 await asyncio.to_thread(act.end, "ok", move_phase=journal.phase, seconds_total=seconds,
-                                        rows=rows_moved)
+                                        rows=digest_rows(journal.source_digest))
             else:
                 await asyncio.to_thread(act.fail, error, move_phase=journal.phase)
         if mode == "move":
