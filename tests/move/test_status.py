@@ -240,6 +240,32 @@ def test_a_target_copy_changed_with_equal_counts_is_found_inside_the_delete(pair
     assert "UNVERIFIED or differing copy" in status, status
 
 
+@pytest.mark.parametrize("pair", PAIRS[:1], indirect=True)
+def test_a_decisions_file_that_cannot_be_read_is_not_a_recorded_refusal(pair):
+    """A --decisions file that is missing is bad input a resume can find fixed: not recorded as
+    import_refused, so status advises the resume, and the resume works once the file is there."""
+    import json
+
+    from tenant_console.core.importer.decisions import FORMAT
+
+    pk = pair.event_pk()
+    before = pair.digest(pair.source, pk)
+    decisions = pair.tmp / "decisions.json"
+    started = pair.move("--decisions", str(decisions))
+    assert started.returncode == 2 and "does not exist" in started.stderr, started.stdout + started.stderr
+    state = pair.journal()
+    assert state["phase"] == "exported" and state["blocked"] is None, state["blocked"]
+    journal = str(pair.tmp / "j" / "journal.json")
+    status = advice(pair.cli("move", "--status", journal).stdout)
+    assert "Resume to import" in status and "import was refused" not in status, status
+
+    decisions.write_text(json.dumps({"format": FORMAT, "export": {"sha256": state["export"]["sha256"]}}))
+    resumed = pair.cli("move", "--resume", journal)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert pair.journal()["phase"] == "done"
+    assert pair.digest(pair.target, pk).as_dict() == before.as_dict()
+
+
 # -- every phase, every place: describe() alone, on journals and counts as the move writes them ---------------
 
 PHASES = ("planned", "exported", "importing", "imported", "verified", "verify_failed", "deleting", "done",
@@ -313,6 +339,10 @@ def test_a_refusal_is_told_from_the_journal_not_the_notes(tmp_path, reason):
             text = "\n".join(describe(journal_at(tmp_path, phase, False, blocked=reason), where_at(phase, "source")))
             assert "import was refused" in text and "Resume" not in text and "resume to" not in text, text
             assert "Roll back (--rollback" in text and "--decisions FILE" in text, text
+        j = journal_at(tmp_path, "exported", False, blocked=reason)
+        j.options["decisions"] = "/srv/d.json"  # the decisions file is read again by each resume
+        text = "\n".join(describe(j, where_at("exported", "source")))
+        assert "import was refused" in text and "deciding them there and resuming (--resume" in text, text
         return
     lines = describe(journal_at(tmp_path, "verified", True, blocked=reason), where_at("verified", "both"))
     text = "\n".join(lines)

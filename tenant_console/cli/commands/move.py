@@ -281,18 +281,21 @@ def _status(ctx: CliContext, journal: Any) -> int:
 def _decide(ctx: CliContext, journal: Any) -> Any:
     """The import's decisions, exactly as `import` takes them (its --default and --decisions)."""
     from tenant_console.cli.commands import import_
-    from tenant_console.core.importer import resolve
+    from tenant_console.core.importer import ImportInputError, UndecidedConflicts, resolve
 
     sub = CliContext(project=ctx.project, args=argparse.Namespace(), scope_flags=[])
 
     def decide(plan: Any) -> Any:
         decisions = read_decisions(plan, journal.options.get("decisions"), journal.options.get("defaults") or [])
         resolution = resolve(plan, decisions)
-        import_._schema_error(plan, resolution)
+        try:
+            import_._schema_error(plan, resolution)
+        except ImportInputError as exc:  # models changed since the export: undecided (only skip takes them)
+            raise UndecidedConflicts(exc.message, exit_code=exc.exit_code) from None
         if not ctx.json:
             import_._print_plan(sub, plan, resolution)
         if not resolution.complete:
-            raise ConsoleError(import_._undecided_message(resolution).replace(
+            raise UndecidedConflicts(import_._undecided_message(resolution).replace(
                 "Review them in the console (import FILE --review), or give",
                 "Nothing was imported; the tenant is only in the source. Give") + " Then move again with "
                 "those options (roll this move back first: --rollback " + str(journal.path) + ").", exit_code=1)

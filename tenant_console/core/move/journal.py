@@ -50,8 +50,9 @@ ROLLBACK = ("restoring_source", "source_restored", "removing_target", "rolled_ba
 ROLLING_BACK = ROLLBACK[:-1]
 #: Every phase a journal can be in.
 PHASES = (*FORWARD, "verify_failed", *ROLLBACK)
-#: Why a resume was refused and will be again (``Journal.blocked``): the import refused by its plan or the
-#: move's decisions (undecided conflicts), the source changed since the export (the target's copy is stale),
+#: Why a resume was refused and will be again (``Journal.blocked``): the import refused because the move's
+#: decisions leave conflicts undecided (models changed since the export included; not a decisions file that
+#: could not be read, which a resume may find again), the source changed since the export (the target's copy is stale),
 #: the target's copy gone, or no longer the verified one, before the source was deleted, the delete's own
 #: refusals (blockers, cross-tenant).
 BLOCKED = ("import_refused", "source_changed", "target_missing", "target_changed", "delete_refused")

@@ -124,6 +124,10 @@ class Mover:
 
     ``decide(plan)`` returns the import's resolution (every conflict decided) or
     raises; the CLI passes the ``import`` command's own ``--default``/``--decisions``.
+    It raises :class:`~tenant_console.core.importer.UndecidedConflicts` for conflicts the
+    move's decisions leave undecided (models changed since the export included): the
+    journal records that refusal, which a resume meets again. Anything else it raises (a
+    decisions file that cannot be read) a resume may not meet, and is not recorded.
     ``call(session, fn, *args, **kwargs)`` runs ``fn`` on a session and waits (the
     CLI's waits through ctrl+c); by default ``session.run``.
     """
@@ -301,7 +305,7 @@ class Mover:
         return report
 
     def import_(self, *, again: bool = False) -> None:
-        from tenant_console.core.importer import Retarget, build_plan
+        from tenant_console.core.importer import Retarget, UndecidedConflicts, build_plan
 
         j = self.journal
         export = self._read_export()
@@ -317,11 +321,11 @@ class Mover:
                     f"The tenant {j.tenant_label} already exists in {self.target} (it plans as {cls}); a move "
                     f"creates the tenant there and never merges into an existing one. Nothing was imported. Use "
                     f"`import` to merge, or remove the tenant from {self.target} first.")
+        if self.decide is None:
+            raise MoveRefused("No decisions were given for the import's conflicts.")
         try:
-            if self.decide is None:
-                raise MoveRefused("No decisions were given for the import's conflicts.")
             decisions, resolution = self.decide(plan)
-        except ConsoleError as exc:  # the journal's decisions are the move's: a resume meets the same refusal
+        except UndecidedConflicts as exc:  # the move's decisions leave them undecided: a resume meets them again
             j.block("import_refused", [exc.message])
             raise
         j.set_phase("importing", imported={"plan": plan.totals(), "again": again})

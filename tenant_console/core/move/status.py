@@ -237,10 +237,14 @@ def _advice_before_import(s: _State) -> list[str]:
 
 
 def _import_refused(s: _State) -> str:
-    return (f"The import was refused when this move last went on ({s.why['time']}): its plan or its conflicts, "
-            "decided by the options the move was started with, which a resume cannot change. Roll back "
+    file = s.j.options.get("decisions")
+    edit = (f" The move reads its decisions file {file} again each time it goes on: deciding them there and "
+            f"resuming ({s.resume}) works too." if file else "")
+    return (f"The import was refused when this move last went on ({s.why['time']}): conflicts that the decisions "
+            "the move was started with (its --default and --decisions) leave undecided, or models that changed "
+            "since the export; a resume meets them again. Roll back "
             f"({s.rollback}; nothing of the import was written) and move again with the decisions needed "
-            "(--default CLASS=DECISION, --decisions FILE).")
+            "(--default CLASS=DECISION, --decisions FILE)." + edit)
 
 
 def _stale(s: _State, evidence: str, then: str) -> str:

@@ -377,7 +377,7 @@ class MoveScreen(ConsoleScreen):
         """The import's decisions: none but what the plan implies, so a move that conflicts stops before
         the import, nothing written (decisions are the CLI's: --default, --decisions)."""
         def decide(plan: Any) -> Any:  # on the move's worker thread
-            from tenant_console.core.importer import Decisions, resolve
+            from tenant_console.core.importer import Decisions, UndecidedConflicts, resolve
             from tenant_console.core.move import MoveRefused
 
             mover = self._mover
@@ -393,7 +393,7 @@ class MoveScreen(ConsoleScreen):
             self.post_message(self.ImportPlanned(plan))
             if not resolution.complete:
                 first = resolution.undecided[0]
-                raise MoveRefused(
+                raise UndecidedConflicts(
                     f"The import into {self.target} has {len(resolution.undecided):,} conflicts (first: "
                     f"{first.item.ref}, {first.reason}); the console's move decides none of them. Nothing was "
                     f"imported: the tenant is only in {self.source}. Move with the CLI and decisions "
