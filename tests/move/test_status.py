@@ -10,6 +10,7 @@ The last test goes through every phase and every place the tenant can be, on ``d
 from __future__ import annotations
 
 import itertools
+import json
 from pathlib import Path
 
 import pytest
@@ -244,8 +245,6 @@ def test_a_target_copy_changed_with_equal_counts_is_found_inside_the_delete(pair
 def test_a_decisions_file_that_cannot_be_read_is_not_a_recorded_refusal(pair):
     """A --decisions file that is missing is bad input a resume can find fixed: not recorded as
     import_refused, so status advises the resume, and the resume works once the file is there."""
-    import json
-
     from tenant_console.core.importer.decisions import FORMAT
 
     pk = pair.event_pk()
@@ -264,6 +263,78 @@ def test_a_decisions_file_that_cannot_be_read_is_not_a_recorded_refusal(pair):
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert pair.journal()["phase"] == "done"
     assert pair.digest(pair.target, pk).as_dict() == before.as_dict()
+
+
+def clash(track_pk: object) -> None:
+    """A track of another event in the target with the key of one of the tenant's tracks: a key clash the move's
+    decisions (none) leave undecided."""
+    import datetime as dt
+
+    from conference.models import Event, Track
+
+    other = Event._base_manager.create(name="Intruder", slug="intruder", date_from=dt.date(2030, 1, 1),
+                                       date_to=dt.date(2030, 1, 2))
+    Track._base_manager.create(pk=track_pk, event=other, name="Intruder track")
+
+
+def unclash() -> None:
+    from conference.models import Event, Track
+
+    Track._base_manager.filter(event__slug="intruder").delete()
+    Event._base_manager.filter(slug="intruder").delete()
+
+
+def first_track(pk: object) -> object:
+    from conference.models import Track
+
+    return Track._base_manager.filter(event_id=pk).order_by("pk").values_list("pk", flat=True).first()
+
+
+@pytest.mark.parametrize("pair", PAIRS, indirect=True)
+def test_an_import_refused_on_resume_is_never_taken_for_this_moves_import(pair):
+    """Killed inside the import (phase importing), resumed into undecided conflicts: the phase goes back to
+    exported (nothing written). Once someone else imports the tenant into the target, a resume is refused
+    (a move never merges) and a rollback leaves that tenant alone; the source keeps every row. A journal of an
+    older console, which kept the phase importing, is treated the same."""
+    pk = pair.event_pk()
+    before = pair.digest(pair.source, pk)
+    pair.killed_at("import:start")  # with --delete-source
+    journal = str(pair.tmp / "j" / "journal.json")
+    assert pair.journal()["phase"] == "importing"
+    pair.write(pair.target, clash, pair.read(pair.source, first_track, pk))
+    refused = pair.cli("move", "--resume", journal)
+    assert refused.returncode == 1 and "conflicts have no decision" in refused.stderr, refused.stdout + refused.stderr
+    state = pair.journal()
+    assert state["phase"] == "exported" and state["blocked"]["reason"] == "import_refused", state
+    status = advice(pair.cli("move", "--status", journal).stdout)
+    assert "import was refused" in status and not suggests_resume(status), status
+
+    pair.write(pair.target, unclash)
+    other = pair.move(journal="other")  # someone else imports the tenant (kept in the source)
+    assert other.returncode == 0, other.stdout + other.stderr
+    held = pair.digest(pair.target, pk)
+    assert held.as_dict() == before.as_dict()
+    status = advice(pair.cli("move", "--status", journal).stdout)
+    assert "not through this move" in status and "Resume to delete" not in status, status
+
+    path = pair.tmp / "j" / "journal.json"
+    for older in (False, True):  # the journal as it is now, then as an older console left it: phase importing
+        if older:
+            old = pair.journal()
+            old["phase"] = "importing"
+            path.write_text(json.dumps(old))
+        resumed = pair.cli("move", "--resume", journal)
+        assert resumed.returncode == 1 and "already exists" in resumed.stderr, resumed.stdout + resumed.stderr
+        assert pair.digest(pair.source, pk).as_dict() == before.as_dict()  # never deleted
+        assert pair.digest(pair.target, pk).as_dict() == held.as_dict()
+        assert pair.journal()["phase"] == ("importing" if older else "exported")
+        status = advice(pair.cli("move", "--status", journal).stdout)
+        assert "not through this move" in status and "The import had committed" not in status, status
+    rolled = pair.cli("move", "--rollback", journal)
+    assert rolled.returncode == 0, rolled.stdout + rolled.stderr
+    assert pair.journal()["phase"] == "rolled_back"
+    assert pair.digest(pair.target, pk).as_dict() == held.as_dict()  # not this move's: left as it is
+    assert pair.digest(pair.source, pk).as_dict() == before.as_dict()
 
 
 # -- every phase, every place: describe() alone, on journals and counts as the move writes them ---------------
@@ -343,6 +414,10 @@ def test_a_refusal_is_told_from_the_journal_not_the_notes(tmp_path, reason):
         j.options["decisions"] = "/srv/d.json"  # the decisions file is read again by each resume
         text = "\n".join(describe(j, where_at("exported", "source")))
         assert "import was refused" in text and "deciding them there and resuming (--resume" in text, text
+        # an older journal: refused in phase importing, and then the tenant appears in the target (not this move's)
+        j = journal_at(tmp_path, "importing", True, blocked=reason)
+        text = "\n".join(describe(j, where_at("importing", "both")))
+        assert "not through this move" in text and "had committed" not in text and "Resume to" not in text, text
         return
     lines = describe(journal_at(tmp_path, "verified", True, blocked=reason), where_at("verified", "both"))
     text = "\n".join(lines)
@@ -364,8 +439,6 @@ def test_counts_show_a_changed_source_and_a_changed_target(tmp_path):
 
 
 def test_a_journal_keeps_the_refusal_and_refuses_a_malformed_one(tmp_path):
-    import json
-
     from tenant_console.core.move import JournalError, load_journal, new_journal
 
     j = new_journal(tmp_path / "m", settings="tests.settings", tenant={"event": "1"}, tenant_label="L",

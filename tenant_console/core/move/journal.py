@@ -110,6 +110,14 @@ class Journal:
         return str(self.target["alias"])
 
     @property
+    def wrote_nothing(self) -> bool:
+        """Nothing of this move is in either database: before the import, or in ``importing`` with the import
+        refused at its decisions (a journal of an older console kept that phase when a resume of a killed
+        import was refused; nothing was written then). A tenant in the target is then not this move's."""
+        return self.phase in ("planned", "exported") or (
+            self.phase == "importing" and (self.blocked or {}).get("reason") == "import_refused")
+
+    @property
     def delete_source(self) -> bool:
         return bool(self.options.get("delete_source"))
 

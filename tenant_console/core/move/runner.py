@@ -11,7 +11,8 @@ exported       export from one read-only snapshot of the    ``planned``: export 
                tenant's digest in the same snapshot
 importing      plan against the target, decisions as in     ``importing``: the import is one
                ``import``, apply in one transaction         transaction; resume looks whether the tenant
-                                                            is in the target (committed) or not (again)
+                                                            is in the target (committed) or not (again;
+                                                            refused by its decisions: ``exported``)
 imported       recorded after the commit                    ``imported``: verify
 verified       the target's digest equals the source's      ``verified`` or ``verify_failed``
 deleting       the whole tenant deleted from the source     one transaction; resume looks whether the
@@ -217,7 +218,9 @@ class Mover:
         if j.phase == "exported":
             self.import_()
         if j.phase == "importing":
-            if self.has_tenant(self.target):
+            if j.wrote_nothing:  # the tenant in the target, if it is there, is not this move's
+                self.import_(again=True)
+            elif self.has_tenant(self.target):
                 j.set_phase("imported", note="the import had committed when the previous process stopped "
                             "(the tenant is in the target); verifying")
             else:
@@ -326,7 +329,12 @@ class Mover:
         try:
             decisions, resolution = self.decide(plan)
         except UndecidedConflicts as exc:  # the move's decisions leave them undecided: a resume meets them again
-            j.block("import_refused", [exc.message])
+            if again:  # the killed import had not committed and nothing was written now: back before the import,
+                # so a tenant that appears in the target later is never taken for this move's committed import
+                j.set_phase("exported", note="the import was refused again: conflicts without a decision",
+                            blocked=refusal("import_refused", [exc.message]))
+            else:
+                j.block("import_refused", [exc.message])
             raise
         j.set_phase("importing", imported={"plan": plan.totals(), "again": again})
         report = self._audited_import(
@@ -496,7 +504,7 @@ class Mover:
         j = self.journal
         if j.phase == "rolled_back":
             return j.phase
-        if j.phase in ("planned", "exported"):
+        if j.wrote_nothing:
             j.set_phase("rolled_back", note="nothing had been written to either database")
             return j.phase
         source_gone = (j.phase in ("done", "deleting", "restoring_source")

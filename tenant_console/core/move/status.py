@@ -140,7 +140,7 @@ def describe(journal: Journal, where: Where) -> list[str]:
 def _where_sentence(s: _State) -> str:
     j = s.j
     if s.in_src and s.in_tgt:
-        if j.phase in ("planned", "exported"):
+        if j.wrote_nothing:
             return (f"The tenant is in BOTH databases, but not through this move: {s.tgt} holds it already "
                     "(this move has imported nothing).")
         if j.phase == "rolled_back":
@@ -193,7 +193,7 @@ def _advice(s: _State) -> list[str]:
                     f"the copies; delete the tenant from {s.tgt} yourself (`tenant-console --database {s.tgt} delete "
                     f"...`) if that is really meant, then run {s.rollback} again to finish."]
         return [f"A rollback was interrupted {step}; run {s.rollback} again to finish it."]
-    if phase in ("planned", "exported"):
+    if j.wrote_nothing:  # also an import refused at its decisions in phase importing (an older journal)
         return _advice_before_import(s)
     if s.in_tgt is False and s.deleted_by_move:
         return [f"Run {s.rollback}: it restores the tenant into {s.src} from the delete's backup (there is nothing "
@@ -263,8 +263,6 @@ def _remove_copy(s: _State) -> str:
 
 def _advice_imported(s: _State) -> list[str]:
     w = s.w
-    if s.j.phase == "importing" and not w.target_has_tenant and s.blocked("import_refused"):
-        return [_import_refused(s)]
     if s.j.phase == "importing" and not w.target_has_tenant:
         return [f"The import was interrupted and undone by the database (it is one transaction): resume to import "
                 f"again ({s.resume}), or roll back ({s.rollback}; nothing to undo in either database)."]
