@@ -337,6 +337,34 @@ def test_an_import_refused_on_resume_is_never_taken_for_this_moves_import(pair):
     assert pair.digest(pair.source, pk).as_dict() == before.as_dict()
 
 
+@pytest.mark.parametrize("pair", PAIRS[:1], indirect=True)
+def test_nothing_to_do_keeps_the_keys_of_every_json_result(pair):
+    """--resume of a finished move, --rollback of a rolled-back one, with --json: the keys a move's result has
+    (digests, where the tenant is now, timings), and nothing_to_do; nothing is journaled."""
+    pk = pair.event_pk()
+    moved = pair.move("--json")
+    assert moved.returncode == 0, moved.stdout + moved.stderr
+    first = json.loads(moved.stdout)
+    journal = str(pair.tmp / "j" / "journal.json")
+    history = len(pair.journal()["history"])
+    done = pair.cli("move", "--resume", journal, "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    again = json.loads(done.stdout)
+    assert set(again) == set(first) | {"nothing_to_do"} and again["nothing_to_do"] is True, again
+    assert again["phase"] == "done" and again["mode"] == "resume"
+    assert again["source_digest"] == first["source_digest"] and again["target_digest"] == first["target_digest"]
+    assert again["now"]["target_rows"] == pair.digest(pair.target, pk).total == first["now"]["target_rows"]
+    assert len(pair.journal()["history"]) == history
+
+    assert pair.cli("move", "--rollback", journal).returncode == 0
+    rolled = pair.cli("move", "--rollback", journal, "--json")
+    assert rolled.returncode == 0, rolled.stdout + rolled.stderr
+    over = json.loads(rolled.stdout)
+    assert set(over) == set(first) | {"nothing_to_do"} and over["nothing_to_do"] is True, over
+    assert over["phase"] == "rolled_back" and over["now"]["target_rows"] == 0
+    assert over["now"]["source_rows"] == pair.digest(pair.source, pk).total
+
+
 # -- every phase, every place: describe() alone, on journals and counts as the move writes them ---------------
 
 PHASES = ("planned", "exported", "importing", "imported", "verified", "verify_failed", "deleting", "done",

@@ -236,8 +236,16 @@ def _nothing_to_do(ctx: CliContext, journal: Any, mode: str) -> int:
     """A rollback of a rolled-back move, a resume of a finished one: said so, exit 0, no database written."""
     when = next((h.get("time") for h in reversed(journal.history) if h.get("phase") == journal.phase), None)
     what = "already rolled back" if mode == "rollback" else "already complete"
-    if ctx.json:
-        print_json({"ok": True, "mode": mode, "phase": journal.phase, "journal": str(journal.path),
+    if ctx.json:  # the keys of every --json result, and nothing_to_do; where the tenant is now is read
+        from tenant_console.core.move.runner import Mover
+
+        started = time.monotonic()
+        mover = Mover(ctx.project, journal)
+        try:
+            where = mover.where()
+        finally:
+            mover.close()
+        print_json({**_result(journal, mode, journal.phase, round(time.monotonic() - started, 3), {}, where),
                     "nothing_to_do": True})
         return 0
     print(f"The move {journal.id} of {journal.tenant_label} is {what}{f' (since {when})' if when else ''}; "
@@ -304,9 +312,19 @@ def _decide(ctx: CliContext, journal: Any) -> Any:
     return decide
 
 
+def _result(journal: Any, mode: str, phase: str, seconds: float, timings: dict[str, float],
+            where: Any) -> dict[str, Any]:
+    """What ``--json`` prints when a move, resume or rollback ends (also when there was nothing to do)."""
+    from tenant_console.core.move.runner import outside_links
+
+    return {"ok": True, "mode": mode, "phase": phase, "journal": str(journal.path), "seconds": seconds,
+            "timings": timings, "source_digest": journal.source_digest, "target_digest": journal.target_digest,
+            "now": where.as_dict(), "outside_links": [link.as_dict() for link in outside_links(journal)]}
+
+
 def _drive(ctx: CliContext, journal: Any, mode: str) -> int:
     from tenant_console.core.move.journal import digest_rows
-    from tenant_console.core.move.runner import MoveJob, Mover, outside_links
+    from tenant_console.core.move.runner import MoveJob, Mover
     from tenant_console.core.move.status import describe
 
     project = ctx.project
@@ -361,10 +379,7 @@ def _drive(ctx: CliContext, journal: Any, mode: str) -> int:
     act.end("ok", move_phase=final, seconds_total=seconds, timings={k: round(v, 3) for k, v in timings.items()},
             rows=digest_rows(journal.source_digest))
     if ctx.json:
-        print_json({"ok": True, "mode": mode, "phase": final, "journal": str(journal.path), "seconds": seconds,
-                    "timings": timings, "source_digest": journal.source_digest,
-                    "target_digest": journal.target_digest, "now": where.as_dict(),
-                    "outside_links": [link.as_dict() for link in outside_links(journal)]})
+        print_json(_result(journal, mode, final, seconds, timings, where))
         return 0
     if journal.source_digest and journal.target_digest and mode != "rollback":
         rows = []
