@@ -392,3 +392,19 @@ def test_a_filter_across_a_many_to_many_lists_each_object_once(project, session,
     for position in (0, distinct // 2, distinct - 1):
         rows = session.run(paging.page_at, reg, spec, democon, position, 3, total, {})
         assert [r.pk for r in rows] == reference[position:position + 3]
+
+
+def test_the_filter_placeholder_names_the_models_own_fields_and_every_example_is_a_valid_filter():
+    """The placeholder's example is made of the model's fields (a choice, a name-like text, a date), never a
+    secret one, and each example of every model of the project parses and builds a query."""
+    from django.apps import apps
+
+    assert filters.example(apps.get_model("conference.Submission")) == (
+        "state=submitted title__icontains=word created__gte=2026-01-01 word…")
+    assert filters.example(apps.get_model("auth.User")) == "username__icontains=word last_login__gte=2026-01-01 word…"
+    for model in apps.get_models():
+        text = filters.example(model)
+        assert "password" not in text
+        terms = " ".join(t for t in text.split() if "=" in t and not t.startswith("field="))
+        if terms:
+            filters.build_q(model, filters.parse(terms))

@@ -227,3 +227,31 @@ def check(model_label: str, text: str) -> list[str]:
     notes: list[str] = []
     apply(model._base_manager.all(), text, notes)
     return notes
+
+
+def example(model: type[Model]) -> str:
+    """A filter line made of ``model``'s own fields, for the filter's placeholder: a choice, a text and a
+    date column when it has them (``state=accepted title__icontains=word created__gte=2026-01-01``)."""
+    from tenant_console.core.browse.labels import display_fields
+    from tenant_console.core.discovery import looks_secret
+
+    parts: list[str] = []
+    fields = [f for f in model._meta.concrete_fields
+              if not f.primary_key and not f.is_relation and not looks_secret(f.name)]
+    shown = display_fields(model)
+    fields.sort(key=lambda f: shown.index(f.name) if f.name in shown else len(shown))  # names first
+    choice = next((f for f in fields if f.choices), None)
+    if choice is not None:
+        value = next(iter(dict(choice.flatchoices)), "")
+        if isinstance(value, str) and value and " " not in value:
+            parts.append(f"{choice.name}={value}")
+    text = next((f for f in fields if not f.choices and isinstance(f, models.CharField)
+                 and not isinstance(f, (models.SlugField, models.EmailField, models.URLField))), None)
+    if text is not None:
+        parts.append(f"{text.name}__icontains=word")
+    date = next((f for f in fields if isinstance(f, models.DateField)), None)
+    if date is not None:
+        parts.append(f"{date.name}__gte=2026-01-01")
+    if not parts:
+        parts.append("field=value")
+    return " ".join(parts) + " word…"

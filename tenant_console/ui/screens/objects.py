@@ -18,8 +18,6 @@ from tenant_console.ui.screens.base import ConsoleScreen
 from tenant_console.ui.widgets.history_input import HistoryInput, remember
 from tenant_console.ui.widgets.object_table import ObjectTable
 
-FILTER_HINT = "/ filter: state=accepted title__icontains=ai created__gte=2026-01-01 word…  (esc clears)"
-
 
 class ObjectListScreen(ConsoleScreen):
     tenant_bound = "follow"  # the same model and filter, re-read in the new scope
@@ -51,7 +49,10 @@ class ObjectListScreen(ConsoleScreen):
         self.spec = ListSpec(model_label, filter_text=filter_text)
 
     def compose_body(self) -> ComposeResult:
-        yield HistoryInput(self.spec.filter_text, placeholder=FILTER_HINT, id="object-filter",
+        from tenant_console.core.browse.filters import example
+
+        yield HistoryInput(self.spec.filter_text, placeholder=f"/ filter: {example(self.model)}  (esc clears)",
+                           id="object-filter",
                            history=self.console.histories["filter"])
         yield ObjectTable(self.spec, columns(self.model), id="object-table")
         yield Static("", id="object-status")
