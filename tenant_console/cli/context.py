@@ -27,8 +27,10 @@ class CliContext:
     def json(self) -> bool:
         return bool(getattr(self.args, "json", False))
 
-    def open_session(self, name: str = "cli", *, readonly: bool = True, check: bool = True) -> Session:
-        """A session on the chosen database, checked once (reachable, migrated)."""
+    def open_session(self, name: str = "cli", *, readonly: bool = True, check: bool = True,
+                     full_notices: bool = False) -> Session:
+        """A session on the chosen database, checked once (reachable, migrated). The project's long
+        warnings are printed in full the first time and as one line after (``full_notices``: always full)."""
         from tenant_console.core.checks import check_database
 
         session = self.project.session(name, readonly=readonly)
@@ -42,7 +44,9 @@ class CliContext:
             self._checked = True
         if session.alias == self.project.config.readonly_database:
             self._check_server_read_only(session)
-        for message in self.project.warnings:
+        from tenant_console.core.notices import texts
+
+        for message in texts(self.project.warnings, self.project.config.state_dir, full=full_notices):
             warn(message)
         self.project.warnings.clear()
         return session

@@ -24,6 +24,7 @@ from django.db.models import Model, Q
 from tenant_console.core.backends import CallableBackend, DjangoScopesBackend, TenantBackend
 from tenant_console.core.config import ConsoleConfig, DimensionConfig
 from tenant_console.core.errors import ConsoleError, did_you_mean
+from tenant_console.core.notices import Notice
 from tenant_console.core.tenancy.ownership import Kind, Source, Verdict, configured_owned, infer
 
 #: Field names that usually identify a tenant to a human, best first.
@@ -513,11 +514,13 @@ def discover(config: ConsoleConfig) -> ScopeRegistry:
     if ambiguous and dimensions:
         listed = "; ".join(f"{model_label(v.model)} ({v.reason})" for v in ambiguous[:8])
         more = f"; and {len(ambiguous) - 8} more (see 'models')" if len(ambiguous) > 8 else ""
-        warnings.append(
+        warnings.append(Notice(
             f"{len(ambiguous)} model(s) may belong to a tenant but the console cannot tell which way, so they are "
             f"treated as shared (left out of tenant exports): {listed}{more}. Declare them in "
-            "TENANT_CONSOLE['OWNED'] (with the path to the tenant) or TENANT_CONSOLE['SHARED']."
-        )
+            "TENANT_CONSOLE['OWNED'] (with the path to the tenant) or TENANT_CONSOLE['SHARED'].",
+            short=f"{len(ambiguous)} model(s) may belong to a tenant and are treated as shared (left out of tenant "
+                  "exports); `tenant-console models` lists them and why.",
+        ))
     return ScopeRegistry(
         dimensions=dimensions,
         scoped=scopes,

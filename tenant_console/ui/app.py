@@ -202,10 +202,11 @@ class TenantConsoleApp(App[None]):
             await self._fail(ConsoleError(f"The project could not be opened: {type(exc).__name__}: {exc}",
                                           exit_code=1))
             return
+        from tenant_console.core.notices import texts
         from tenant_console.ui.screens.models import ModelBrowser
         from tenant_console.ui.screens.picker import TenantPicker
 
-        for warning in project.warnings:
+        for warning in texts(project.warnings, project.config.state_dir):
             self.notify(warning, severity="warning", timeout=10)
         for problem in self.extensions.errors:
             self.notify(problem, title="Extension", severity="error", timeout=10)

@@ -117,3 +117,25 @@ def test_configuration_declares_an_ambiguous_model_owned_or_shared(sqlite_shop):
     voucher = rows["shop.Voucher"]
     assert (voucher["kind"], voucher["source"], voucher["path"]) == ("owned", "inferred", "event__organizer")
     assert voucher["reason"] == "also reaches its tenant through item (must agree; audit checks it)"
+
+
+def test_the_long_warning_is_a_line_after_the_first_time_and_whole_in_models(shop, tmp_path):
+    """pretix's paragraph about the models the console cannot place was printed before every command's
+    output: it is printed whole once per state directory (and always by `models`), then as one line."""
+    import os
+
+    from tests.tenancy.shop import EXE, SETTINGS
+
+    state = tmp_path / "fresh-state"
+    env = {"SHOPLIKE_STATE_DIR": str(state)}
+    first = shop.run([EXE, *SETTINGS, "tenants"], env)
+    second = shop.run([EXE, *SETTINGS, "tenants"], env)
+    again_in_models = shop.run([EXE, *SETTINGS, "models", "--no-counts"], env)
+    for done in (first, second, again_in_models):
+        assert done.returncode == 0, done.stderr
+    assert "the console cannot tell which way" in first.stderr and "shop.Comment" in first.stderr
+    assert "the console cannot tell which way" not in second.stderr
+    assert ("2 model(s) may belong to a tenant and are treated as shared (left out of tenant exports); "
+            "`tenant-console models` lists them and why.") in second.stderr
+    assert "the console cannot tell which way" in again_in_models.stderr
+    assert oct(os.stat(state / "notices-shown").st_mode & 0o777) == "0o600"

@@ -107,7 +107,7 @@ def run(ctx: CliContext) -> int:
     registry = ctx.project.registry
     rows = describe_models(registry, args.app)
     scope_desc = "all tenants"
-    with ctx.open_session("models") as session:
+    with ctx.open_session("models", full_notices=True) as session:
         selection = ctx.resolve_scope(session) if ctx.scope_flags else {}
         if selection:
             scope_desc = session.activate(selection).describe()
