@@ -18,7 +18,7 @@ def add_decision_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``--decisions`` and ``--default`` (read them with :func:`read_decisions`)."""
     parser.add_argument("--decisions", metavar="FILE",
                         help="A decisions file (JSON) for the import's conflicts, as saved by the review screen or "
-                             "import --save-decisions.")
+                             "import --save-decisions. Its defaults and models' decisions are checked as --default is.")
     parser.add_argument("--default", metavar="[CLASS=]DECISION", action="append", default=[],
                         help="A default decision for the import's conflicts, e.g. skip, or changed=overwrite, or "
                              "dependent=skip; repeatable. A pair its class never takes, or one some objects cannot "
@@ -45,9 +45,9 @@ def parse_defaults(defaults: Iterable[str]) -> list[tuple[str, str]]:
 def read_decisions(plan: Any, decisions_file: str | None, defaults: Iterable[str]) -> Any:
     """The :class:`~tenant_console.core.importer.Decisions` for ``plan``: the file's (if any), then each default.
 
-    A default that this plan's objects cannot take (``--default new=new_key`` where some new objects have
-    natural keys, ``--default overwrite`` where nothing can be overwritten) is refused rather than left to
-    fall back silently to another decision.
+    A default (from ``--default`` or the file) or a model's decision in the file that this plan's objects
+    cannot take (``new=new_key`` where some new objects have natural keys, ``overwrite`` where nothing can
+    be overwritten) is refused, in one paragraph, rather than left to fall back silently to another decision.
     """
     from tenant_console.core.importer import Decisions
 
@@ -56,7 +56,7 @@ def read_decisions(plan: Any, decisions_file: str | None, defaults: Iterable[str
     for selector, decision in pairs:
         decisions.set_default(decision, selector)
     decisions.implied = plan.retarget.implied()
-    problems = decisions.unapplied_defaults(plan, [selector for selector, _d in pairs])
+    problems = decisions.unapplied(plan, flagged=[selector for selector, _d in pairs])
     if problems:
         raise ConsoleError(" ".join(problems) + " Nothing was written.")
     return decisions

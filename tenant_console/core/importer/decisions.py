@@ -234,52 +234,76 @@ class Decisions:
                     return (name, sel, d)
         return None
 
-    def unapplied_defaults(self, plan: Plan, selectors: Iterable[str], most: int = 5) -> list[str]:
-        """A sentence for each default (by selector) that would not take effect on this plan without a word.
+    def unapplied(self, plan: Plan, flagged: Iterable[str] = (), most: int = 5) -> list[str]:
+        """A sentence for each default and each model decision that would not take effect on this plan
+        without a word; empty if every one of them does. Call with :attr:`implied` set.
 
-        ``CLASS=DECISION``: objects of the class for which the decision is not possible, that no object or
-        model decision covers, and that would get another decision instead (the implied one, the retarget's,
-        a ``*`` default's); those left undecided are listed as undecided anyway. ``DECISION`` (``*``): the
-        decision is possible for none of the plan's objects. Call with :attr:`implied` set.
+        ``CLASS=DECISION`` (a default, or a model's in a decisions file): objects of the class (of the model)
+        for which the decision is not possible, that no more specific decision covers, and that would get
+        another decision instead (the implied one, the retarget's, a ``*`` default's); those left undecided are
+        listed as undecided anyway. ``DECISION`` (``*``): the decision is possible for none of the objects it
+        is for. ``flagged``: the selectors of the defaults given as ``--default`` (the others came from the
+        decisions file, and are named as its entries).
         """
+        flagged = set(flagged)
         out: list[str] = []
-        for sel in dict.fromkeys(selectors):
-            decision = self.default.get(sel)
-            if decision is None or sel == "dependent":
+        everything = [it for it in plan.all_items() if not it.forced]
+        for sel, decision in self.default.items():
+            if sel == "dependent":
                 continue
-            if sel == "*":
-                items = [it for it in plan.all_items() if not it.forced]
-                if items and not any(decision in allowed(it, plan.infos[it.label]) for it in items):
-                    counts = ", ".join(f"{c} {n:,}" for c, n in plan.totals().items() if n)
-                    out.append(f"--default {decision} is possible for none of the {len(items):,} objects of this "
-                               f"plan ({counts}); the decisions each class accepts are {accepts_text()}.")
-                continue
-            missed: dict[tuple[str, str, tuple[str, ...]], list[str]] = {}  # (model, instead, possible) -> refs
-            total = 0
-            for it in plan.all_items():
-                if it.cls != sel or it.forced:
+            name = (f"--default {decision if sel == '*' else f'{sel}={decision}'}" if sel in flagged
+                    else f"the decisions file's default {sel}={decision}")
+            out += self._unapplied_entry(plan, name, sel, decision, everything, None, most)
+        for label, entry in self.models.items():
+            items = [it for it in plan.items.get(label, ()) if not it.forced]
+            for sel, decision in entry.items():
+                if sel == "dependent":
                     continue
-                total += 1
-                info = plan.infos[it.label]
-                ok = allowed(it, info)
-                found = self.source(it, ok)
-                if found is not None and (found[0] != "default" or found[1] == sel):
-                    continue
-                instead = self.decide(it, info)
-                if instead is not None:
-                    missed.setdefault((it.label, instead, ok), []).append(it.ref)
-            if missed:
-                groups = list(missed.items())
-                shown = "; ".join(f"{label} {len(refs):,} (e.g. {refs[0]}; {instead} instead, possible: "
-                                  f"{', '.join(ok)})" for (label, instead, ok), refs in groups[:most])
-                more = f"; and {len(groups) - most:,} more models" if len(groups) > most else ""
-                n = sum(len(refs) for refs in missed.values())
-                out.append(f"--default {sel}={decision} is not possible for {n:,} of the {total:,} {sel} "
-                           f"objects, which would get another decision without a word: {shown}{more}. Give those "
-                           "objects a decision of their own in a decisions file (--decisions FILE: \"objects\", "
-                           "or \"models\": {\"LABEL\": {\"CLASS\": \"DECISION\"}}, which come before a "
-                           "default), or use a default they accept.")
+                name = f"the decisions file's {sel}={decision} for {label} (\"models\")"
+                out += self._unapplied_entry(plan, name, sel, decision, items, label, most)
         return out
+
+    def _unapplied_entry(self, plan: Plan, name: str, sel: str, decision: str, items: list[Item],
+                         label: str | None, most: int) -> list[str]:
+        """The sentence for one default (``label`` None) or one model decision, if it would not take effect."""
+        of = f" of {label}" if label else ""
+        if sel == "*":
+            if items and not any(decision in allowed(it, plan.infos[it.label]) for it in items):
+                counts: dict[str, int] = {}
+                for it in items:
+                    counts[it.cls] = counts.get(it.cls, 0) + 1
+                text = ", ".join(f"{c} {n:,}" for c, n in counts.items())
+                return [f"{name} is possible for none of the {len(items):,} objects{of} it is for ({text}); the "
+                        f"decisions each class accepts are {accepts_text()}."]
+            return []
+        missed: dict[tuple[str, str, tuple[str, ...]], list[str]] = {}  # (model, instead, possible) -> refs
+        total = 0
+        for it in items:
+            if it.cls != sel:
+                continue
+            total += 1
+            info = plan.infos[it.label]
+            ok = allowed(it, info)
+            found = self.source(it, ok)
+            if found is not None and (found[0] == "object" or (found[0] == "model" and label is None)
+                                      or (found[0] == ("default" if label is None else "model")
+                                          and found[1] == sel)):
+                continue  # a more specific decision, or this one, applies
+            instead = self.decide(it, info)
+            if instead is not None:
+                missed.setdefault((it.label, instead, ok), []).append(it.ref)
+        if not missed:
+            return []
+        groups = list(missed.items())
+        shown = "; ".join(f"{lbl} {len(refs):,} (e.g. {refs[0]}; {instead} instead, possible: {', '.join(ok)})"
+                          for (lbl, instead, ok), refs in groups[:most])
+        more = f"; and {len(groups) - most:,} more models" if len(groups) > most else ""
+        n = sum(len(refs) for refs in missed.values())
+        where = ("\"objects\", which come before a model's decision" if label else
+                 "\"objects\", or \"models\": {\"LABEL\": {\"CLASS\": \"DECISION\"}}, which come before a default")
+        return [f"{name} is not possible for {n:,} of the {total:,} {sel} objects{of}, which would get another "
+                f"decision without a word: {shown}{more}. Give those objects a decision of their own in a "
+                f"decisions file (--decisions FILE: {where}), or use a decision they accept."]
 
     def decide(self, item: Item, info: ModelInfo) -> str | None:
         ok = allowed(item, info)
