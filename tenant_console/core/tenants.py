@@ -442,3 +442,51 @@ def _closest_by_name(dim: Dimension, value: str, alias: str | None) -> list[Tena
     if not close:
         return []
     return [h for name in close for h in search_tenants(dim, name, limit=1, alias=alias)]
+
+
+@dataclass(frozen=True)
+class OwnerHit:
+    """A row of a model inside tenants whose slug is the searched text, and the tenant it belongs to
+    (pretix's tenant is the organizer; operators think in events: ``acmefest1`` is an event of ``acme``)."""
+
+    model: str  # app_label.Model of the row found
+    key: str  # the slug as stored
+    tenant: TenantHit
+
+    def describe(self) -> str:
+        return f"{self.key!r} is a {self.model} of {self.tenant.label}"
+
+
+def owners_by_slug(registry: ScopeRegistry, dim: Dimension, text: str, alias: str | None = None,
+                   limit: int = 5) -> list[OwnerHit]:
+    """When no tenant of ``dim`` matches ``text``: rows of the models inside its tenants whose slug field
+    equals it (case-insensitive), with their tenant. One query per model that has a slug field and a path
+    to the dimension (pretix: the event), then one for the tenants; nothing for other models."""
+    from django.db import router
+
+    from tenant_console.core.discovery import model_label
+
+    text = text.strip()
+    if not text or len(text) > 200:
+        return []
+    found: list[tuple[str, str, Any]] = []
+    for model in registry.in_tenant_models():
+        if model is dim.model or model._meta.proxy:
+            continue
+        slug = next((f for f in model._meta.concrete_fields if isinstance(f, models.SlugField)
+                     or (f.name == "slug" and isinstance(f, models.CharField))), None)  # pretix: a CharField
+        path = dict(registry.owner_paths(model)).get(dim.name)
+        if slug is None or path is None:
+            continue
+        using = alias or router.db_for_read(model)
+        rows = (model._base_manager.using(using).filter(**{f"{slug.attname}__iexact": text})
+                .values_list(slug.attname, path)[:limit])
+        found += [(model_label(model), str(key), tenant_pk) for key, tenant_pk in rows]
+        if len(found) >= limit:
+            break
+    if not found:
+        return []
+    using = alias or router.db_for_read(dim.model)
+    tenants = {str(t.pk): t for t in _hits(dim, dim.model._base_manager.using(using).filter(
+        pk__in={pk for _m, _k, pk in found if pk is not None}), limit)}
+    return [OwnerHit(label, key, tenants[str(pk)]) for label, key, pk in found[:limit] if str(pk) in tenants]

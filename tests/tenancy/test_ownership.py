@@ -139,3 +139,26 @@ def test_the_long_warning_is_a_line_after_the_first_time_and_whole_in_models(sho
             "`tenant-console models` lists them and why.") in second.stderr
     assert "the console cannot tell which way" in again_in_models.stderr
     assert oct(os.stat(state / "notices-shown").st_mode & 0o777) == "0o600"
+
+
+def test_a_search_for_an_events_slug_names_the_organizers_it_belongs_to(shop):
+    """pretix's tenant is the organizer; operators search for the event. No organizer matches 'SPRING',
+    so the answer names the events with that slug and their organizers (in text and --json)."""
+    done = shop.cli("tenants", "--search", "SPRING")
+    assert done.returncode == 0, done.stderr
+    assert "no tenant matches 'SPRING'" in done.stdout
+    lines = [line.strip() for line in done.stdout.splitlines() if line.strip().startswith("but ")]
+    assert len(lines) == 2 and all(line.startswith("but 'spring' is a shop.Event of ") for line in lines), lines
+    assert any("Acme Tickets" in line for line in lines) and any("Globex Live" in line for line in lines)
+    data = shop.cli_json("tenants", "--search", "spring")
+    owners = data["dimensions"]["organizer"]["owners_of"]
+    assert sorted(o["tenant"]["label"] for o in owners) == sorted(
+        line.split(" of ", 1)[1].split(": --organizer=")[0] for line in lines)
+    assert {o["model"] for o in owners} == {"shop.Event"}
+    pk = owners[0]["tenant"]["pk"]
+    assert f"--organizer={pk} chooses it" in done.stdout
+    chosen = shop.cli("models", "--no-counts", f"--organizer={pk}")
+    assert chosen.returncode == 0, chosen.stderr
+    # A text that is a tenant's finds it and says nothing more.
+    found = shop.cli("tenants", "--search", "acme")
+    assert "but " not in found.stdout and "Acme Tickets" in found.stdout

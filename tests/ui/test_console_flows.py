@@ -56,6 +56,21 @@ async def test_pick_tenant_by_typing_part_of_its_name(ui_project, make_app):
         assert [r.label for r in app.recent.get("event")] == ["PyCon Nordic (pycon-nordic)"]
 
 
+async def test_a_search_that_finds_no_tenant_says_so(sqlite_ui_project, make_app):
+    """No event matches: one disabled line says so (on the demo no row inside an event has a slug, so
+    there is no "is a ... of" hint; tests/tenancy covers those on the shop-like project)."""
+    app = make_app(sqlite_ui_project)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        picker = app.screen
+        await pilot.press(*"zzz-none")
+        await until(pilot, lambda: picker.searched_text == "zzz-none", "the tenant search")
+        options = picker.query_one("#dim-event")
+        assert options.option_count == 1
+        only = options.get_option_at_index(0)
+        assert only.disabled and only.prompt.plain == "No conference.Event matches 'zzz-none'."
+
+
 async def test_recent_tenants_come_first_and_pk_search(sqlite_ui_project, make_app):
     ui_project = sqlite_ui_project
     from tenant_console.core.browse.recent import RecentTenants

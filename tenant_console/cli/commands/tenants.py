@@ -7,7 +7,7 @@ import argparse
 from tenant_console.cli.context import CliContext
 from tenant_console.cli.output import print_json, print_table
 from tenant_console.core.errors import ConsoleError, did_you_mean
-from tenant_console.core.tenants import find_tenants
+from tenant_console.core.tenants import find_tenants, owners_by_slug
 
 NAME = "tenants"
 TAKES_SCOPE = False
@@ -42,6 +42,12 @@ def run(ctx: CliContext) -> int:
             dim.name: session.run(find_tenants, dim, args.search, args.limit, session.alias, scoped=False)
             for dim in chosen
         }
+        # Nothing found: maybe the text names a row inside a tenant (pretix: an event's slug).
+        elsewhere = {
+            name: session.run(owners_by_slug, ctx.project.registry, dims[name], args.search, session.alias,
+                              scoped=False)
+            for name, found in results.items() if args.search.strip() and not found.hits
+        }
     if ctx.json:
         print_json(
             {
@@ -52,6 +58,8 @@ def run(ctx: CliContext) -> int:
                         "search_fields": list(dims[name].search_fields),
                         "tenants": [h.as_dict() for h in found.hits],
                         **found.as_dict(),
+                        **({"owners_of": [{"model": o.model, "key": o.key, "tenant": o.tenant.as_dict()}
+                                          for o in elsewhere[name]]} if elsewhere.get(name) else {}),
                     }
                     for name, found in results.items()
                 },
@@ -73,5 +81,7 @@ def run(ctx: CliContext) -> int:
             )
         else:
             print(f"  no tenant matches {args.search!r}" if args.search else "  no tenants")
+            for owner in elsewhere.get(name, []):
+                print(f"  but {owner.describe()}: --{name}={owner.tenant.pk} chooses it")
         print()
     return 0

@@ -29,7 +29,7 @@ from textual.widgets.option_list import Option
 
 from tenant_console.core.browse.recent import RecentTenant, search_with_recent
 from tenant_console.core.discovery import Dimension
-from tenant_console.core.tenants import TenantHit, TenantSearch
+from tenant_console.core.tenants import OwnerHit, TenantHit, TenantSearch, owners_by_slug
 from tenant_console.ui.screens.base import ConsoleScreen
 
 DEBOUNCE = 0.15
@@ -157,12 +157,21 @@ class TenantPicker(ConsoleScreen):
                                              remembered, scoped=False, cancel_if_abandoned=True)
             if console.recent is not None and remembered and recent != remembered:
                 console.recent.replace(dim.name, recent)  # forget what the database no longer has
-            self._fill(dim, text.strip(), found.hits, recent)
+            owners: list[OwnerHit] = []
+            if text.strip() and not found.hits and not recent:
+                # The text may name a row inside a tenant (pretix: an event's slug): offer its tenant.
+                try:
+                    owners = await console.db(owners_by_slug, project.registry, dim, text, console.session.alias,
+                                              scoped=False, cancel_if_abandoned=True)
+                except Exception:  # only a hint: a model the query cannot read must not break the search
+                    owners = []
+            self._fill(dim, text.strip(), found.hits, recent, owners)
             self.query_one(f"#title-{dim.name}", Static).update(self._title(dim, found))
         self.searches += 1
         self.searched_text = text
 
-    def _fill(self, dim: Dimension, text: str, hits: list[TenantHit], recent: list[RecentTenant]) -> None:
+    def _fill(self, dim: Dimension, text: str, hits: list[TenantHit], recent: list[RecentTenant],
+              owners: list[OwnerHit] | None = None) -> None:
         lst = self.query_one(f"#dim-{dim.name}", OptionList)
         lst.clear_options()
         options: list[Option] = []
@@ -182,6 +191,15 @@ class TenantPicker(ConsoleScreen):
             prompt = highlighted(hit.label, text) + Text(f"   #{hit.pk}", style="dim")
             options.append(Option(prompt, id=oid))
         if not options:
+            for owner in owners or []:
+                oid = f"{dim.name}:{owner.tenant.pk}"
+                if oid in seen:
+                    continue
+                seen.add(oid)
+                self._choices[oid] = Choice(dim.name, owner.tenant.pk, owner.tenant.label)
+                prompt = Text(f"{owner.describe()}: ⏎ picks it") + Text(f"   #{owner.tenant.pk}", style="dim")
+                options.append(Option(prompt, id=oid))
+            # (after them: the first option is the one enter takes)
             options.append(Option(Text(f"No {dim.model_label} matches {text!r}.", style="italic"), disabled=True))
         lst.add_options(options)
         if lst.option_count:
