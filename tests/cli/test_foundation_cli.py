@@ -129,6 +129,31 @@ def test_models_counts_in_a_scope(capsys, db_alias):
     assert "democon" in data["scope"]
 
 
+def test_models_in_a_scope_says_which_counts_are_of_the_whole_database(capsys, db_alias):
+    """A shared model has no rows "in" a tenant: its count is every row, and says so (operator trial on
+    pretalx: Organiser 3, Team 5, User 108 under "rows in scope", read as the tenant's)."""
+    from conference.models import Organiser
+
+    code, out, _ = cli(capsys, "--database", db_alias, "models", "--app", "conference", "--event__slug=democon",
+                       "--json")
+    assert code == 0
+    rows = {r["model"]: r for r in json.loads(out)["models"]}
+    organisers = Organiser._base_manager.using(db_alias).count()
+    assert rows["conference.Organiser"]["count"] == organisers  # the meaning of count is unchanged
+    assert rows["conference.Organiser"]["count_of"] == "database"
+    assert rows["conference.Submission"]["count_of"] == "tenant"
+    assert rows["conference.Event"]["count_of"] == "tenant"
+    code, out, _ = cli(capsys, "--database", db_alias, "models", "--app", "conference", "--event__slug=democon")
+    assert code == 0
+    line = next(ln for ln in out.splitlines() if ln.split()[1:2] == ["Organiser"])
+    assert f"(shared) {organisers:,}" in line
+    submissions = next(ln for ln in out.splitlines() if ln.split()[1:2] == ["Submission"])
+    assert "(shared)" not in submissions and " 40 " in submissions
+    assert "(shared) N: a model no tenant owns" in out and "every row of the database" in out
+    code, out, _ = cli(capsys, "--database", db_alias, "models", "--app", "conference")
+    assert code == 0 and "(shared)" not in out  # without a tenant, every count is of the whole database
+
+
 # -- shell ---------------------------------------------------------------------------------------
 
 

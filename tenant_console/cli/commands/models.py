@@ -3,7 +3,9 @@
 Each model's verdict (tenant, scoped, owned, ambiguous, shared), where it comes
 from (scoped manager, inferred, configured) and its paths; see docs/tenancy.md.
 Counts are every row of the tenant (base manager plus the explicit filter);
-where the default manager shows fewer, that count is shown beside it.
+where the default manager shows fewer, that count is shown beside it. A model
+no tenant owns (shared, ambiguous) is counted over the whole database, and says
+so: ``(shared) 108``, and ``"count_of": "database"`` in --json.
 """
 
 from __future__ import annotations
@@ -63,12 +65,16 @@ def count_rows(rows: list[dict[str, Any]], tenant_pks: dict[str, Any], registry:
 
     Every row of the tenant is counted (base manager plus the explicit filter).
     Tables that do not exist yet (unapplied migrations) get ``None``, not an error.
+    ``count_of`` says what was counted: ``tenant`` (the given tenants' rows) or ``database`` (every row:
+    no tenant given, or a model the given tenants do not filter, such as a shared one).
     """
     from django.db import connections, router
 
     for row in rows:
         model = apps.get_model(row["model"])
         alias = router.db_for_read(model)
+        q = registry.tenant_q(model, tenant_pks) if tenant_pks else None
+        row["count_of"] = "tenant" if q else "database"
         if model._meta.db_table not in _tables(connections[alias]):
             row["count"] = None
             continue
@@ -86,10 +92,19 @@ def count_through_default_managers(rows: list[dict[str, Any]], tenant_pks: dict[
             row["default_count"] = count_through_default_manager(registry, apps.get_model(row["model"]), tenant_pks)
 
 
-def _count_cell(row: dict[str, Any], no_counts: bool) -> str:
+def _count_cell(row: dict[str, Any], no_counts: bool, scoped: bool) -> str:
     if no_counts:
         return ""
-    return "no table" if row["count"] is None else f"{row['count']:,}"
+    if row["count"] is None:
+        return "no table"
+    return f"{_whole(row)}{row['count']:,}" if scoped else f"{row['count']:,}"
+
+
+def _whole(row: dict[str, Any]) -> str:
+    """``(shared) `` / ``(all tenants) `` before a count over the whole database in a scope, else ``""``."""
+    if row.get("count_of") != "database":
+        return ""
+    return "(shared) " if row["kind"] in (Kind.SHARED.value, Kind.AMBIGUOUS.value) else "(all tenants) "
 
 
 def _tables(connection: Any) -> set[str]:
@@ -120,12 +135,20 @@ def run(ctx: CliContext) -> int:
         return 0
     table = []
     for r in rows:
-        table.append([r["app"], r["model"].split(".", 1)[1], _count_cell(r, args.no_counts), _scope_cell(r)])
+        table.append([r["app"], r["model"].split(".", 1)[1], _count_cell(r, args.no_counts, bool(selection)),
+                      _scope_cell(r)])
     print_table(["app", "model", "rows" if not ctx.scope_flags else "rows in scope", "scope"], table, right=[2])
     hidden = [r for r in rows if r.get("default_count") is not None and r["default_count"] != r["count"]]
     if not args.no_counts:
         print(f"\nCounts: {scope_desc}, database {ctx.project.database_label()}; every row of the tenant, "
               "also those a default manager hides.")
+        marks = {_whole(r) for r in rows if r.get("count") is not None} if selection else set()
+        if "(shared) " in marks:
+            print("  (shared) N: a model no tenant owns (shared, or ambiguous and treated as shared) is not in the "
+                  "tenant; N is every row of the database.")
+        if "(all tenants) " in marks:
+            print("  (all tenants) N: a model the given tenants do not filter (scoped by another dimension); N is "
+                  "every row of the database.")
         for r in hidden:
             print(f"  {r['model']}: {r['count']:,} rows, {r['default_count']:,} through {r['default_manager']}")
     ambiguous = [r["model"] for r in rows if r["kind"] == Kind.AMBIGUOUS.value]
