@@ -33,6 +33,18 @@ def _m():
     return m
 
 
+def _replace_first_tag(m, *values):
+    """In the target: remove democon's first tag (and its links) and create tags with ``values`` made from
+    its name (``str.format``: ``{tag}`` the name, ``{TAG}`` upper-cased), so the incoming tag clashes on
+    lower(tag). Returns (its pk, its name)."""
+    tag = m.Tag._base_manager.filter(event__slug="democon").order_by("pk").first()
+    m.Submission.tags.through._base_manager.filter(tag=tag).delete()
+    m.Tag._base_manager.filter(pk=tag.pk).delete()
+    for value in values:
+        m.Tag._base_manager.create(event=tag.event, tag=value.format(tag=tag.tag, TAG=tag.tag.upper()))
+    return tag.pk, tag.tag
+
+
 @pytest.fixture(scope="module")
 def shapes():
     """pretix's shapes, in an isolated app (no table)."""
@@ -198,15 +210,7 @@ def test_a_rename_under_an_expression_constraint_avoids_the_targets_values_in_an
     "python-2", which lower(tag) makes the same as "PYTHON-2" (the database would refuse the whole import)."""
     m = _m()
 
-    def prepare():
-        tag = m.Tag._base_manager.filter(event__slug="democon").order_by("pk").first()
-        m.Submission.tags.through._base_manager.filter(tag=tag).delete()
-        m.Tag._base_manager.filter(pk=tag.pk).delete()
-        m.Tag._base_manager.create(event=tag.event, tag=tag.tag.upper())
-        m.Tag._base_manager.create(event=tag.event, tag=f"{tag.tag.upper()}-2")
-        return tag.pk, tag.tag
-
-    old_pk, name = importer.run(prepare)
+    old_pk, name = importer.run(lambda: _replace_first_tag(m, "{TAG}", "{TAG}-2"))
     plan = importer.plan(loaded)
     item = plan.index[("conference.tag", old_pk)]
     assert item.cls == "unique_clash", item.detail
@@ -234,16 +238,8 @@ def test_a_rename_past_a_long_run_of_numbered_values_takes_a_random_suffix(impor
 
     m = _m()
 
-    def prepare():
-        tag = m.Tag._base_manager.filter(event__slug="democon").order_by("pk").first()
-        m.Submission.tags.through._base_manager.filter(tag=tag).delete()
-        m.Tag._base_manager.filter(pk=tag.pk).delete()
-        m.Tag._base_manager.create(event=tag.event, tag=tag.tag.upper())
-        for n in range(2, SEQUENTIAL_ROUNDS + 2):
-            m.Tag._base_manager.create(event=tag.event, tag=f"{tag.tag}-{n}")
-        return tag.pk, tag.tag
-
-    old_pk, name = importer.run(prepare)
+    numbered = [f"{{tag}}-{n}" for n in range(2, SEQUENTIAL_ROUNDS + 2)]
+    old_pk, name = importer.run(lambda: _replace_first_tag(m, "{TAG}", *numbered))
     plan = importer.plan(loaded)
     item = plan.index[("conference.tag", old_pk)]
     d = Decisions()
@@ -291,15 +287,8 @@ def test_a_rename_that_finds_no_free_value_fails_and_writes_nothing(importer, lo
     monkeypatch.setattr(apply_module, "RANDOM_ROUNDS", 0)
     m = _m()
 
-    def prepare():
-        tag = m.Tag._base_manager.filter(event__slug="democon").order_by("pk").first()
-        m.Submission.tags.through._base_manager.filter(tag=tag).delete()
-        m.Tag._base_manager.filter(pk=tag.pk).delete()
-        m.Tag._base_manager.create(event=tag.event, tag=tag.tag.upper())
-        m.Tag._base_manager.create(event=tag.event, tag=f"{tag.tag}-2")
-        return tag.pk, m.Tag._base_manager.count()
-
-    old_pk, before = importer.run(prepare)
+    old_pk, _name = importer.run(lambda: _replace_first_tag(m, "{TAG}", "{tag}-2"))
+    before = importer.run(lambda: m.Tag._base_manager.count())
     plan = importer.plan(loaded)
     item = plan.index[("conference.tag", old_pk)]
     d = Decisions()
