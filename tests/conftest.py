@@ -208,6 +208,20 @@ def project():
 
 
 @pytest.fixture
+def marked_tags_removed(request: pytest.FixtureRequest, project):
+    """After the test: delete the demo tags whose name starts with the test module's ``MARK`` (what a
+    writable REPL or shell test created), on the test's ``db_alias`` (``default`` without one)."""
+    from conference.models import Tag
+
+    mark = request.module.MARK
+    alias = request.getfixturevalue("db_alias") if "db_alias" in request.fixturenames else project.alias
+    yield
+    s = project.session("cleanup", alias=alias, readonly=False)
+    s.run(lambda: Tag._base_manager.filter(tag__startswith=mark).delete(), scoped=False)
+    s.close()
+
+
+@pytest.fixture
 def session(project, db_alias):
     """A read-only session on ``db_alias``; closed after the test."""
     s = project.session("test", alias=db_alias)

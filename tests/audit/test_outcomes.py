@@ -42,13 +42,6 @@ def mark(project) -> int:
     return len(project.audit.read())
 
 
-@pytest.fixture
-def cleanup(project, db_alias):
-    yield
-    s = project.session("cleanup", alias=db_alias, readonly=False)
-    s.run(lambda: Tag._base_manager.filter(tag__startswith=MARK).delete(), scoped=False)
-    s.close()
-
 
 # -- the headless shell ---------------------------------------------------------------------------
 
@@ -74,7 +67,7 @@ def test_shell_c_records_the_outcome_after_running(capsys, project, db_alias, co
         assert ended["error"]
 
 
-def test_shell_write_records_the_statement_count_after_the_commit(capsys, project, db_alias, cleanup):
+def test_shell_write_records_the_statement_count_after_the_commit(capsys, project, db_alias, marked_tags_removed):
     before = mark(project)
     rc, _, err = cli(capsys, "--database", db_alias, "shell", "--event__slug=democon", "--write", "-c",
                      f"Tag.objects.create(event=event, tag='{MARK}-1')\n"
@@ -138,7 +131,8 @@ def test_repl_inputs_ok_refused_error_and_scope_changes(repl: ReplRunner, projec
     assert len(changes) == 1 and changes[0]["scopes_disabled"] is True
 
 
-def test_repl_writable_mode_and_commit_with_statement_count(repl: ReplRunner, project, other_session, cleanup):
+def test_repl_writable_mode_and_commit_with_statement_count(repl: ReplRunner, project, other_session,
+                                                            marked_tags_removed):
     before = mark(project)
     repl.enable_writes().result(10)
     res = repl.run(f"Tag.objects.create(event=event, tag='{MARK}-a')\nTag.objects.create(event=event, tag='{MARK}-b')")

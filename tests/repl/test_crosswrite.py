@@ -21,18 +21,11 @@ def _exists(alias: str, tag: str) -> bool:
     return Tag._base_manager.using(alias).filter(tag=tag).exists()
 
 
-@pytest.fixture
-def cleanup(project, db_alias):
-    yield
-    s = project.session("cleanup", alias=db_alias, readonly=False)
-    s.run(lambda: Tag._base_manager.filter(tag__startswith=MARK).delete(), scoped=False)
-    s.close()
-
 
 # -- the REPL's writable mode -------------------------------------------------------------------
 
 
-def test_a_row_created_in_another_tenant_is_named_and_audited(repl: ReplRunner, project, db_alias, cleanup):
+def test_a_row_created_in_another_tenant_is_named_and_audited(repl: ReplRunner, project, db_alias, marked_tags_removed):
     repl.enable_writes().result(10)
     res = repl.run("from conference.models import Event as E\n"
                    f"t = Tag.objects.create(event=E.objects.get(slug='pycon-nordic'), tag='{MARK}-x')\nt.pk")
@@ -54,7 +47,7 @@ def test_a_row_created_in_another_tenant_is_named_and_audited(repl: ReplRunner, 
     assert commit["cross_tenant_write_count"] == 1 and commit["cross_tenant_writes"][0]["pk"] == pk
 
 
-def test_in_scope_writes_give_no_warning(repl: ReplRunner, cleanup):
+def test_in_scope_writes_give_no_warning(repl: ReplRunner, marked_tags_removed):
     repl.enable_writes().result(10)
     res = repl.run(f"t = Tag.objects.create(event=event, tag='{MARK}-in')\nt.tag = '{MARK}-in2'\nt.save()\n"
                    "t.delete()")
@@ -99,7 +92,7 @@ def test_a_failed_input_has_no_warning(repl: ReplRunner):
 # -- the headless shell -----------------------------------------------------------------------------
 
 
-def test_shell_refuses_to_commit_a_write_into_another_tenant(capsys, project, db_alias, cleanup):
+def test_shell_refuses_to_commit_a_write_into_another_tenant(capsys, project, db_alias, marked_tags_removed):
     code = ("from conference.models import Event as E\n"
             f"Tag.objects.create(event=E.objects.get(slug='pycon-nordic'), tag='{MARK}-shell')")
     rc, _, err = cli(capsys, "--database", db_alias, "shell", "--event__slug=democon", "--write", "-c", code)
@@ -113,7 +106,7 @@ def test_shell_refuses_to_commit_a_write_into_another_tenant(capsys, project, db
     assert record["cross_tenant_write_count"] == 1
 
 
-def test_shell_commits_a_cross_tenant_write_only_when_allowed(capsys, project, db_alias, cleanup):
+def test_shell_commits_a_cross_tenant_write_only_when_allowed(capsys, project, db_alias, marked_tags_removed):
     code = ("from conference.models import Event as E\n"
             f"Tag.objects.create(event=E.objects.get(slug='pycon-nordic'), tag='{MARK}-allowed')")
     rc, _, err = cli(capsys, "--database", db_alias, "shell", "--event__slug=democon", "--write",
@@ -125,7 +118,7 @@ def test_shell_commits_a_cross_tenant_write_only_when_allowed(capsys, project, d
     assert record["outcome"] == "ok" and record["committed"] is True and record["cross_tenant_write_count"] == 1
 
 
-def test_shell_in_scope_write_has_no_warning(capsys, db_alias, cleanup):
+def test_shell_in_scope_write_has_no_warning(capsys, db_alias, marked_tags_removed):
     rc, _, err = cli(capsys, "--database", db_alias, "shell", "--event__slug=democon", "--write", "-c",
                      f"Tag.objects.create(event=event, tag='{MARK}-own')")
     assert rc == 0 and "another tenant" not in err and "committed: 1 statement(s)" in err

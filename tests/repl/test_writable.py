@@ -15,15 +15,8 @@ def _visible(session, tag: str) -> bool:
     return session.run(lambda: Tag._base_manager.filter(tag=tag).exists(), scoped=False)
 
 
-@pytest.fixture
-def cleanup(project, db_alias):
-    yield
-    s = project.session("cleanup", alias=db_alias, readonly=False)
-    s.run(lambda: Tag._base_manager.filter(tag__startswith=MARK).delete(), scoped=False)
-    s.close()
 
-
-def test_change_is_invisible_until_commit(repl: ReplRunner, other_session, project, cleanup):
+def test_change_is_invisible_until_commit(repl: ReplRunner, other_session, project, marked_tags_removed):
     repl.enable_writes().result(10)
     assert repl.writable and not repl.dirty
     res = repl.run(f"t = Tag.objects.create(event=event, tag='{MARK}-commit')\nt.pk")
@@ -43,7 +36,7 @@ def test_change_is_invisible_until_commit(repl: ReplRunner, other_session, proje
     assert repl.run(f"Tag.objects.filter(tag='{MARK}-commit').delete()").error_kind == "refused"
 
 
-def test_rollback_throws_the_change_away(repl: ReplRunner, other_session, project, cleanup):
+def test_rollback_throws_the_change_away(repl: ReplRunner, other_session, project, marked_tags_removed):
     repl.enable_writes().result(10)
     assert repl.run(f"Tag.objects.create(event=event, tag='{MARK}-rollback')").ok
     repl.rollback().result(10)
@@ -53,7 +46,7 @@ def test_rollback_throws_the_change_away(repl: ReplRunner, other_session, projec
     assert any(r["action"] == "repl_rollback" for r in project.audit.outcomes())
 
 
-def test_a_failing_input_is_undone_alone(repl: ReplRunner, other_session, cleanup):
+def test_a_failing_input_is_undone_alone(repl: ReplRunner, other_session, marked_tags_removed):
     repl.enable_writes().result(10)
     assert repl.run(f"Tag.objects.create(event=event, tag='{MARK}-kept')").ok
     bad = repl.run(f"Tag.objects.create(event=event, tag='{MARK}-undone')\n"
@@ -65,7 +58,7 @@ def test_a_failing_input_is_undone_alone(repl: ReplRunner, other_session, cleanu
     assert _visible(other_session, f"{MARK}-kept") and not _visible(other_session, f"{MARK}-undone")
 
 
-def test_switching_tenant_with_uncommitted_changes_is_refused(repl: ReplRunner, event_pks, cleanup):
+def test_switching_tenant_with_uncommitted_changes_is_refused(repl: ReplRunner, event_pks, marked_tags_removed):
     repl.enable_writes().result(10)
     assert repl.run(f"Tag.objects.create(event=event, tag='{MARK}-switch')").ok
     with pytest.raises(ConsoleError, match="uncommitted changes"):
@@ -83,7 +76,7 @@ def test_clean_transaction_ends_quietly_on_switch(repl: ReplRunner, event_pks):
     assert not repl.writable
 
 
-def test_interrupting_a_query_keeps_the_transaction(repl: ReplRunner, other_session, cleanup):
+def test_interrupting_a_query_keeps_the_transaction(repl: ReplRunner, other_session, marked_tags_removed):
     import time
 
     from tests.repl.test_interrupt import SLOW_SQL
@@ -101,7 +94,7 @@ def test_interrupting_a_query_keeps_the_transaction(repl: ReplRunner, other_sess
     assert _visible(other_session, f"{MARK}-survives")
 
 
-def test_closing_rolls_back_and_audits_it(project, db_alias, event_pks, other_session, cleanup):
+def test_closing_rolls_back_and_audits_it(project, db_alias, event_pks, other_session, marked_tags_removed):
     from tenant_console.core.repl.runner import ReplRunner
 
     runner = ReplRunner(project, project.session("repl-close", alias=db_alias))

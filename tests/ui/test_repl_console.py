@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from conference.models import Submission, Tag
 
 from tenant_console.cli.scopeflags import ScopeFlag
@@ -14,13 +13,6 @@ from tests.ui.test_repl_pane import count, run
 REPL = ("tenant_console.ui.repl",)
 MARK = "tc-repl-console"
 
-
-@pytest.fixture
-def undo_tags(project, db_alias):
-    yield
-    s = project.session("cleanup", alias=db_alias, readonly=False)
-    s.run(lambda: Tag._base_manager.filter(tag__startswith=MARK).delete(), scoped=False)
-    s.close()
 
 
 async def test_repl_follows_the_console_tenant(make_app, ui_project, db_alias):
@@ -51,7 +43,7 @@ async def test_repl_follows_the_console_tenant(make_app, ui_project, db_alias):
         assert (await run(pilot, "kept")).value.text == "'yes'", "the namespace survives hiding"
 
 
-async def test_writable_repl_turns_the_console_banner(make_app, ui_project, db_alias, undo_tags):
+async def test_writable_repl_turns_the_console_banner(make_app, ui_project, db_alias, marked_tags_removed):
     app = make_app(ui_project, scope_flags=[ScopeFlag("event__slug", "democon")], extension_packages=REPL)
     async with app.run_test(size=(120, 36)) as pilot:
         await ready(pilot)
@@ -97,7 +89,7 @@ async def _writable_with_a_change(pilot, screen, tag: str) -> None:
     assert screen.pane.runner.dirty
 
 
-async def test_console_asks_before_switching_tenant_or_quitting(make_app, ui_project, db_alias, undo_tags):
+async def test_console_asks_before_switching_tenant_or_quitting(make_app, ui_project, db_alias, marked_tags_removed):
     from conference.models import Event
 
     from tenant_console.ui.repl.dialogs import UncommittedDialog

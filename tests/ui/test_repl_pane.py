@@ -103,13 +103,6 @@ def sqlite_app(project, tmp_path):
     return make
 
 
-@pytest.fixture
-def cleanup_tags(project, db_alias):
-    yield
-    s = project.session("cleanup", alias=db_alias, readonly=False)
-    s.run(lambda: Tag._base_manager.filter(tag__startswith=MARK).delete(), scoped=False)
-    s.close()
-
 
 async def test_count_in_tenant_a_then_b(app_on, ui_project, db_alias):
     app = app_on("democon")
@@ -215,7 +208,7 @@ async def test_write_is_refused_in_read_only_mode(app_on, ui_project, db_alias):
     assert count(ui_project, db_alias, Tag) == before
 
 
-async def test_writable_mode_commit_and_rollback(app_on, ui_project, db_alias, cleanup_tags):
+async def test_writable_mode_commit_and_rollback(app_on, ui_project, db_alias, marked_tags_removed):
     async with app_on().run_test(size=(110, 32)) as pilot:
         pane = await ready(pilot)
         await pilot.press("f3")
@@ -244,7 +237,7 @@ async def test_writable_mode_commit_and_rollback(app_on, ui_project, db_alias, c
 
 
 async def test_a_write_into_another_tenant_is_shown_and_asked_before_commit(app_on, ui_project, db_alias,
-                                                                           cleanup_tags):
+                                                                           marked_tags_removed):
     async with app_on().run_test(size=(110, 32)) as pilot:
         pane = await ready(pilot)
         await pilot.press("f3")
@@ -270,7 +263,7 @@ async def test_a_write_into_another_tenant_is_shown_and_asked_before_commit(app_
         assert count(ui_project, db_alias, Tag, tag=f"{MARK}-cross") == 1
 
 
-async def test_switching_tenant_with_uncommitted_changes_asks_first(app_on, ui_project, db_alias, cleanup_tags):
+async def test_switching_tenant_with_uncommitted_changes_asks_first(app_on, ui_project, db_alias, marked_tags_removed):
     async with app_on().run_test(size=(110, 32)) as pilot:
         pane = await ready(pilot)
         await pilot.press("f3")

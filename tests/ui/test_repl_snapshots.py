@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from conference.models import Tag
 
 from tenant_console.ui.repl.dialogs import WritableDialog
 from tests.ui.test_repl_pane import ReplApp, ready, run, scope_of, wait_for
@@ -49,15 +48,8 @@ def test_snapshot_error(make, snap_compare):
     assert snap_compare(make(), terminal_size=SIZE, run_before=before)
 
 
-@pytest.fixture
-def undo_tags(project):
-    yield
-    s = project.session("cleanup", readonly=False)
-    s.run(lambda: Tag._base_manager.filter(tag__startswith=MARK).delete(), scoped=False)
-    s.close()
 
-
-def test_snapshot_writable_banner(make, snap_compare, undo_tags):
+def test_snapshot_writable_banner(make, snap_compare, marked_tags_removed):
     async def before(pilot):
         pane = await ready(pilot)
         await pilot.press("f3")
