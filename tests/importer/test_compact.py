@@ -66,3 +66,39 @@ def test_a_real_plan_is_compact(importer, make_export):
     assert all(res.decision(it) == "insert" for it in news if id(it) not in res.final._set)
     assert len(res.final._set) < len(news)  # implied decisions are not stored
     assert sum(res.counts(plan)[lb].get("insert", 0) for lb in plan.items) >= len(news) - len(res.final._set)
+
+
+def test_ref_index_packs_integer_keys_and_keeps_the_others():
+    index = RefIndex()
+    items = [_item(k) for k in (3, 7, 12)]
+    for it in items:
+        index[("conference.tag", it.key)] = it
+    dup = _item(7, "duplicate")
+    dup.key = "7@line9"  # a duplicate keeps a text key of its own
+    index[("conference.tag", dup.key)] = dup
+    index[("auth.user", ("alice",))] = natural = _item(1)
+    index.compact("conference.tag", [*items, dup])
+    index.compact("auth.user")
+    keys, packed = index._packed["conference.tag"]
+    assert list(keys) == [3, 7, 12] and list(packed) == items
+    assert index._by_label == {"conference.tag": {"7@line9": dup}, "auth.user": {("alice",): natural}}
+    assert [index.get(("conference.tag", k)) for k in (3, 7, 12)] == items
+    assert index[("conference.tag", "7@line9")] is dup and index.get(("auth.user", ("alice",))) is natural
+    assert index.get(("conference.tag", 8)) is None and ("conference.tag", 13) not in index
+    assert ("conference.tag", 2**70) not in index and len(index) == 5
+    in_order = [_item(k) for k in (1, 2, 5)]
+    other = RefIndex()
+    for it in in_order:
+        other[("conference.tag", it.key)] = it
+    other.compact("conference.tag", in_order)
+    assert other._packed["conference.tag"][1] is in_order  # already in key order: the plan's list is shared
+    replaced = _item(2)
+    other[("conference.tag", 2)] = replaced  # replacing a packed entry still works
+    assert other[("conference.tag", 2)] is replaced and other[("conference.tag", 5)] is in_order[2]
+
+
+def test_an_item_takes_its_rows_place(importer, make_export):
+    plan = importer.plan(make_export(importer.source))
+    for label, items in plan.items.items():
+        assert plan.export.rows[label] is items  # one object per incoming object, not a row and an item
+        assert all(it.row is it and plan.index.get((label, it.key)) is it for it in items)

@@ -13,6 +13,7 @@ one paragraph; nothing is read from or written to a database here.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,7 +75,8 @@ class Export:
     manifest_path: Path
     manifest: dict[str, Any]
     sha256: str
-    rows: dict[str, list[Row]] = field(default_factory=dict)
+    #: The objects by model, in file order; a plan puts its items (each one its row) in their place.
+    rows: dict[str, Sequence[Row]] = field(default_factory=dict)
     models: dict[str, type[Model]] = field(default_factory=dict)
     schema_differences: list[SchemaDifference] = field(default_factory=list)
     #: Where the rows' fields are kept while the export is in use (see :mod:`.store`).
@@ -166,6 +168,7 @@ def _read(path: str | Path) -> Export:
     already = {(d.model, d.field) for d in export.schema_differences}
     pk_fields = {label: model._meta.pk for label, model in models.items()}
     store = export.store = RowStore()
+    rows: dict[str, list[Row]] = {}
     for n, obj, text in reader.records():
         store.add(n, text)
         label = sys.intern(obj["model"].lower())
@@ -176,6 +179,7 @@ def _read(path: str | Path) -> Export:
                     label, name, "removed", "in the file, but the model has no such field any more"))
         raw = obj.get("pk")
         pk = _pk_value(pk_fields[label], raw, label, n) if raw is not None else None
-        export.rows.setdefault(label, []).append(Row(label=label, pk=pk, line=n, key=pk, store=store))
+        rows.setdefault(label, []).append(Row(label=label, pk=pk, line=n, key=pk, store=store))
     store.finish()
+    export.rows.update(rows)
     return export
