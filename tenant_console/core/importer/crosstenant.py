@@ -38,7 +38,7 @@ CLASS = "cross_tenant_reference"
 CHECKED = ("new", "changed", "key_clash", "unique_clash")
 
 #: Objects checked at once: their references, and where those point, are held for one batch at a time.
-BATCH = 5000
+BATCH = 2000
 #: Incoming rows whose destination tenant is remembered (parents asked for again and again); then forgotten.
 MEMO = 20_000
 
@@ -76,6 +76,9 @@ class CrossTenantCheck:
         self.plan = planner.plan
         self._infos: dict[str, ModelInfo | None] = {}
         self._dest: dict[int, dict[str, Any]] = {}
+        #: The destinations met so far, each once (``_dest`` values share them; never changed once made).
+        #: Keyed with the values' types: 1 and True are equal, but not the same tenant key.
+        self._shapes: dict[tuple[tuple[str, type, Any], ...], dict[str, Any]] = {}
         self._pending: dict[tuple[str, str], set[Any]] = {}  # (label, path) -> pks to look up
         self._found: dict[tuple[str, str], dict[str, Any]] = {}  # (label, path) -> {str(pk): tenant pk}
         self._labels: dict[tuple[str, str], str] = {}  # (dimension, str(tenant pk)) -> human label
@@ -100,6 +103,10 @@ class CrossTenantCheck:
             out[dim] = self.p.target_ref((item.label, item.key))
         for dim, path in info.scope_paths.items():
             out[dim] = self._follow(info, item.row, path, depth)
+        try:  # nearly every row of a tenant goes to the same place: one dict for all of them, not one each
+            out = self._shapes.setdefault(tuple((k, type(v), v) for k, v in out.items()), out)
+        except TypeError:
+            pass  # a value that cannot be hashed: this row keeps its own
         self._dest[id(item)] = out
         return out
 
@@ -197,6 +204,7 @@ class CrossTenantCheck:
     def _check(self, items: list[Item]) -> None:
         if len(self._dest) > MEMO:
             self._dest.clear()  # where rows go is a cache (recomputed from the file when asked again)
+            self._shapes.clear()
         candidates: list[tuple[Item, dict[str, Any], list[tuple[str, Ref, dict[str, Any], str, bool]]]] = []
         for it in items:
             info = self.p.infos[it.label]
