@@ -16,10 +16,11 @@ chunk for missing references; per-object queries are only made for natural keys
 that cannot be matched to fields (rare, and cached). Everything runs on the caller's
 connection (a session thread), read-only.
 
-Memory: what is held for the whole plan is per object a :class:`~.reader.Row` (its fields
-wait on disk, :mod:`.store`), an :class:`Item` of four slots (what only conflicts have is kept
-beside it), an entry of a per-model index and, for new objects, the key found free; about
-260 bytes an object. Everything else (values compared, unique values, references followed)
+Memory: what is held for the whole plan is per object an :class:`Item`, which is its
+:class:`~.reader.Row` too (model, key, line: its fields wait on disk, :mod:`.store`; what only
+conflicts have is kept beside it), with its key and line number, a place in its model's list, an
+entry of the packed per-model index (:class:`RefIndex`) and, for new objects, the key found free;
+about 185 bytes an object. Everything else (values compared, unique values, references followed)
 lives for one batch of :func:`batch_size` objects, or is kept as hashes.
 """
 
