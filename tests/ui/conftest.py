@@ -58,6 +58,16 @@ def make_app() -> Iterator[Callable[..., TenantConsoleApp]]:
 
 
 @pytest.fixture
+def target(project):
+    """The empty ``target`` database (an import's or a move's), emptied again after the test."""
+    from tests.conftest import flush
+
+    flush("target")
+    yield "target"
+    flush("target")
+
+
+@pytest.fixture
 def large_alias(project, target_alias, tmp_path):
     """An empty database seeded with the small demo plus 'megacon' with 2,500 submissions (25 pages)."""
     from conference.seeding import seed

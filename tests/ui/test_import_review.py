@@ -24,12 +24,6 @@ SIZE = (140, 40)
 IMPORT = ("tenant_console.ui.importer",)
 
 
-@pytest.fixture
-def target(project):
-    flush("target")
-    yield "target"
-    flush("target")
-
 
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory) -> dict[str, Path]:

@@ -30,14 +30,6 @@ class Stopped(RuntimeError):
     pass
 
 
-@pytest.fixture
-def target(project):
-    from tests.conftest import flush
-
-    flush("target")
-    yield "target"
-    flush("target")
-
 
 @pytest.fixture
 def stop_before_verify():

@@ -19,7 +19,6 @@ from tenant_console.ui.importer.confirm import ApplyRunning, ConfirmApply
 from tenant_console.ui.move.progress import ModelProgress
 from tenant_console.ui.move.screen import MoveScreen
 from tenant_console.ui.screens.dialogs import TypedConfirm
-from tests.conftest import flush
 from tests.move.conftest import seeded as reseed
 from tests.ui.conftest import _project_on, notifications, ready, screen_is, until
 
@@ -27,12 +26,6 @@ MOVE = ("tenant_console.ui.move",)
 SIZE = (140, 42)
 TENANT = [ScopeFlag("event__slug", "djangocon-lab")]
 
-
-@pytest.fixture
-def target(project):
-    flush("target")
-    yield "target"
-    flush("target")
 
 
 @pytest.fixture
