@@ -17,6 +17,7 @@ from django.db import models
 
 from tenant_console.core.browse.access import NotVisible, visible_object  # noqa: F401  (NotVisible: re-exported)
 from tenant_console.core.browse.catalog import get_model
+from tenant_console.core.browse.counts import hidden_by_default_manager
 from tenant_console.core.browse.labels import labels_for
 from tenant_console.core.browse.rows import format_value
 from tenant_console.core.discovery import ScopeRegistry, model_label
@@ -49,6 +50,8 @@ class ObjectView:
     pk: Any
     label: str
     fields: tuple[FieldView, ...] = field(default_factory=tuple)
+    #: The project's default manager that does not show this row (``Submission.objects``: a draft), if any.
+    hidden_by: str | None = None
 
 
 def _label(registry: ScopeRegistry, target: type[models.Model], pk: Any, scope: ScopeState,
@@ -151,4 +154,4 @@ def object_view(registry: ScopeRegistry, label: str, pk: Any, scope: ScopeState)
             link = _label(registry, target, obj_id, scope, alias)
             out.append(FieldView(f.name, "generic", f"{link.model}: {link.label}", (link,)))
     own = labels_for(model, [obj.pk], registry, scope.pks(), alias)[obj.pk].text
-    return ObjectView(label, obj.pk, own, tuple(out))
+    return ObjectView(label, obj.pk, own, tuple(out), hidden_by_default_manager(registry, model, obj.pk, scope))

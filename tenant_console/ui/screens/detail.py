@@ -117,7 +117,11 @@ class ObjectDetailScreen(ConsoleScreen):
             self.loaded += 1
             raise
         self.view = view
-        self.query_one("#detail-title", Static).update(Text(f"{view.model} — {view.label}"))
+        title = Text(f"{view.model} — {view.label}")
+        if view.hidden_by:
+            title.append(f"\n⚠ hidden by {view.hidden_by}: the project's own code (and {view.hidden_by} in the "
+                         "REPL) does not see this row.", style="bold yellow")
+        self.query_one("#detail-title", Static).update(title)
         lst.clear_options()
         self._links.clear()
         width = name_width(view.fields)

@@ -47,6 +47,8 @@ class ObjectListScreen(ConsoleScreen):
         self.crumb = model_label
         self.model = get_model(model_label)
         self.spec = ListSpec(model_label, filter_text=filter_text)
+        #: ``(rows, manager)``: how many of the counted rows the project's default manager hides, once known.
+        self.hidden: tuple[int, str] | None = None
 
     def compose_body(self) -> ComposeResult:
         from tenant_console.core.browse.filters import example
@@ -75,14 +77,39 @@ class ObjectListScreen(ConsoleScreen):
         where = info(project.registry, self.model).scope_text() if project else ""
         spec = self.table.spec
         order = f"{spec.order or 'pk'} {'↓' if spec.descending else '↑'}"
+        if total is None:
+            self.hidden = None
         count = "counting…" if total is None else f"{total:,} rows"
+        if total is not None and self.hidden is not None:
+            count += f" ({self.hidden[0]:,} hidden by {self.hidden[1]})"
         flt = f" · filter: {spec.filter_text}" if spec.filter_text else ""
         self.query_one("#object-status", Static).update(f"{self.model_label} ({where}) · {count} · "
                                                         f"order {order}{flt}")
 
     @on(ObjectTable.Counted)
     def _counted(self, event: ObjectTable.Counted) -> None:
+        self.hidden = None
         self._status(event.total)
+        self.run_worker(self._count_hidden(self.table.spec, event.total), group="hidden", exclusive=True,
+                        exit_on_error=False)
+
+    async def _count_hidden(self, spec: ListSpec, total: int) -> None:
+        """What the project's own code sees of the list (``Submission.objects`` hides drafts), counted on the
+        session thread after the list's own count, only where the default manager may hide rows."""
+        from tenant_console.core.browse.counts import list_through_default_manager
+
+        console = self.console
+        if console.project is None:
+            return
+        try:
+            found = await console.db(list_through_default_manager, console.project.registry, spec, console.scope,
+                                     quiet=True)
+        except Exception:
+            return  # the list and its count stand; only the remark is missing
+        if found is None or spec != self.table.spec or found[0] >= total:
+            return
+        self.hidden = (total - found[0], found[1])
+        self._status(total)
 
     @on(ObjectTable.SortChanged)
     def _sorted(self, event: ObjectTable.SortChanged) -> None:
