@@ -240,15 +240,11 @@ class Planner:
         return self._scope_cache[model]
 
     def tenant_models(self) -> list[type[Model]]:
-        """Every concrete model whose rows belong to the chosen tenants."""
-        found = []
-        for model in apps.get_models():
-            opts = model._meta
-            if opts.proxy or not opts.managed or model in self.exclude:
-                continue
-            if self._scope(model)[0] is not None:
-                found.append(model)
-        return found
+        """Every concrete model whose rows belong to the chosen tenants (the tenancy layer's answer)."""
+        from tenant_console.core.tenancy.rows import exported_models
+
+        return [m for m in exported_models(self.registry, self.tenant_pks, self.exclude)
+                if self._scope(m)[0] is not None]
 
     # -- building ---------------------------------------------------------------
     def tenant_plan(self) -> None:

@@ -38,7 +38,7 @@ from django.db.models.functions import Cast
 from tenant_console.core.graph.relations import Kind as RelKind
 from tenant_console.core.graph.relations import field_of, relations_of
 from tenant_console.core.tenancy.ownership import Kind
-from tenant_console.core.tenancy.rows import tenant_rows
+from tenant_console.core.tenancy.rows import exported_models, tenant_rows
 
 if TYPE_CHECKING:
     from tenant_console.core.discovery import ScopeRegistry
@@ -116,8 +116,8 @@ def outside_links(registry: ScopeRegistry, alias: str, tenant_pks: Mapping[str, 
                   carried: Mapping[type[Model], Collection[Any]] | None = None) -> list[OutsideLink]:
     """Every field through which rows outside the tenants ``tenant_pks`` link to their rows, with counts.
 
-    A model is inside when the registry gives it a path to one of the chosen
-    dimensions (``tenant_paths``), as an export selects it; ``exclude`` leaves
+    A model is inside when an export of the tenants carries it
+    (:func:`~tenant_console.core.tenancy.rows.exported_models`); ``exclude`` leaves
     models out of the tenant (``export --exclude``): links into them are not
     counted, and their own links are not "outside" (they are not exported at
     all). ``carried`` holds the primary keys of outside rows that travel anyway
@@ -126,7 +126,7 @@ def outside_links(registry: ScopeRegistry, alias: str, tenant_pks: Mapping[str, 
     returned. One or two counting queries per field that points into the tenant.
     """
     carried = carried or {}
-    inside = {m for m in _concrete_models() if m not in exclude and registry.tenant_paths(m, tenant_pks)}
+    inside = set(exported_models(registry, tenant_pks, exclude))
     if not inside:
         return []
     found: list[OutsideLink] = []

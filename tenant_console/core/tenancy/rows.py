@@ -11,7 +11,7 @@ difference is visible rather than silent.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Model, QuerySet
@@ -78,3 +78,15 @@ def in_batch_size(alias: str, *, most: int = MAX_IN, reserve: int = PARAM_RESERV
     if limit:
         return max(1, min(most, int(limit) - reserve))
     return most
+
+
+def exported_models(registry: ScopeRegistry, tenant_pks: Mapping[str, Any],
+                    exclude: Collection[type[Model]] = ()) -> list[type[Model]]:
+    """The models whose rows an export of the tenants ``tenant_pks`` carries: concrete (no proxy) and
+    managed by Django (an unmanaged model's table is not the project's to copy), not in ``exclude``, with a
+    path to one of the chosen tenants. The one answer to "is this model inside the tenant", which the
+    export's plan and the count of rows outside the tenant that link into it both ask."""
+    from django.apps import apps
+
+    return [m for m in apps.get_models()
+            if not m._meta.proxy and m._meta.managed and m not in exclude and registry.tenant_paths(m, tenant_pks)]
