@@ -30,7 +30,8 @@ def test_preview_then_confirmed_delete_with_backup_and_audit(deleter, project, c
     before = counts(deleter)
     code, out, err = cli(capsys, deleter.alias, f"conference.Submission.{pk}", "--event__slug=democon", "--preview")
     assert code == 0, err
-    assert "conference.review" in out and "Total:" in out
+    assert "conference.review" in out and " rows would be deleted, " in out and " rows deleted" not in out
+    assert "BLOCKED" not in out and "Nothing can be deleted" not in out
     assert counts(deleter) == before
     code, out, err = cli(capsys, deleter.alias, f"conference.Submission.{pk}", "--event__slug=democon")
     assert code == 1 and "confirm with --yes" in err and "Nothing was deleted" in err
@@ -103,3 +104,13 @@ def test_dry_run_writes_nothing(deleter, capsys):
     assert code == 0, err
     assert "Dry run:" in out and "rolled back" in out
     assert counts(deleter) == before
+
+
+def test_a_blocked_preview_says_nothing_can_be_deleted(deleter, capsys):
+    event = deleter.events["democon"]
+    code, out, err = cli(capsys, deleter.alias, f"conference.Event.{event}", "--event__slug=democon", "--preview")
+    assert code == 1 and "protect what you delete" in err  # refused: a preview that could not be applied
+    assert "conference.activitylog" in out  # the whole cascade, past the protected submissions
+    assert "would be deleted" in out and " rows deleted" not in out
+    blocked = out.index("BLOCKED by 40 conference.submission (PROTECT: 'Submission.event')")
+    assert out.index("Nothing can be deleted until the blocking rows are deleted or changed") > blocked

@@ -216,3 +216,33 @@ def test_removing_links_of_another_tenants_object_is_a_cross_tenant_change(delet
     tag_pk, other_pk = deleter.raw(link)
     _, preview = deleter.preview("democon", f"conference.Tag.{tag_pk}")
     assert ("conference.submission", other_pk, "update") in [(c.label, c.pk, c.action) for c in preview.cross_tenant]
+
+
+def test_a_blocked_preview_still_lists_the_whole_cascade(deleter):
+    """PROTECT does not cut the walk short: every row that would go once the blockers are dealt with is listed.
+
+    Django's collector raises at the first protected relation, before the model's fast deletes and
+    generic relations and before the relations not yet walked (operator trial on pretalx: a blocked
+    submission's speaker roles were missing). The event's activity log is a fast delete, so it was missing here.
+    """
+    from conference.models import ChoiceQuestion, Question, Room, SpeakerProfile, TalkSlot, Track
+
+    event = deleter.events["democon"]
+    _roots, preview = deleter.preview("democon", f"conference.Event.{event}")
+    assert [(b.label, b.how) for b in preview.blockers] == [("conference.submission", "protect")]
+
+    def expected() -> dict[str, int]:
+        def n(model: Any, **lookup: Any) -> int:
+            return model._base_manager.using(deleter.alias).filter(**lookup).count()
+
+        tags = Submission.tags.through
+        found = {"conference.event": 1, "conference.answer": n(Answer, question__event=event),
+                 "conference.submission_tags": n(tags, tag__event=event)}
+        for model in (ActivityLog, Review, Tag, Track, Room, SpeakerProfile, Question, ChoiceQuestion, TalkSlot):
+            found[model._meta.label_lower] = n(model, event=event)
+        return {label: count for label, count in found.items() if count}
+
+    want = deleter.raw(expected)
+    assert want["conference.activitylog"] > 0 and want["conference.review"] > 0
+    assert preview.counts() == want
+    assert "conference.submission" not in preview.counts()  # they block; they are not deleted

@@ -58,11 +58,14 @@ def print_preview(preview: Any) -> None:
     rows += [(m.label, m.kind, "set " + ", ".join(f"{k}={v}" for k, v in m.fields.items()), m.count,
               m.other_count or "") for m in preview.updates]
     print_table(["model", "kind", "action", "rows", "other tenant"], rows, right=(3, 4))
-    print(f"Total: {preview.total:,} rows deleted, {preview.total_updated:,} changed "
-          f"({preview.queries} queries).")
+    print(f"Total: {preview.total:,} rows would be deleted, {preview.total_updated:,} "
+          f"changed ({preview.queries} queries).")
     for b in preview.blockers:
         print(f"BLOCKED by {len(b.pks):,} {b.label} ({b.how.upper()}: {b.relation}): "
               f"{', '.join(map(str, b.pks[:10]))}{' ...' if len(b.pks) > 10 else ''}")
+    if preview.blockers:
+        print("Nothing can be deleted until the blocking rows are deleted or changed; the rows listed above are "
+              "the whole cascade that would then be deleted.")
     for c in preview.cross_tenant[:50]:
         print(f"OTHER TENANT: {c}")
     if len(preview.cross_tenant) > 50:

@@ -266,7 +266,56 @@ def preview_delete(registry: ScopeRegistry, alias: str, tenant_pks: Mapping[str,
                          tenants_deleted=tenants_deleted, queries=len(queries), collector=collector)
 
 
-class WholeTenantCollector(Collector):
+class PreviewCollector(Collector):
+    """Django's collector that walks the whole cascade past ``PROTECT``: the preview lists all of it.
+
+    Django raises :class:`ProtectedError` at the first model whose rows are
+    referenced through ``PROTECT``, after its other relations but before its fast
+    deletes and generic relations, and an error from a nested cascade cuts off the
+    relations not yet walked: what had been collected until then is a fraction of
+    the cascade (operator trial on pretalx: a blocked submission's speaker roles
+    were missing). Here the rows referencing a collected row through ``PROTECT`` are
+    recorded in :attr:`protected` (by model and relation, ``'Review.submission'``)
+    and not collected, and the walk goes on, so the collector holds every row that
+    would be deleted once those rows are dealt with. A collector with
+    :attr:`protected` rows must never delete: the preview reports them as blockers,
+    and the apply step refuses a blocked preview. Every other relation (``RESTRICT``
+    included, which Django checks once the walk is done) is Django's own.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: ``{(model, "'Model.field'"): {pk, ...}}``: the rows that block, through which relation.
+        self.protected: dict[tuple[type[Model], str], set[Any]] = defaultdict(set)
+
+    def related_objects(self, related_model: Any, related_fields: Any, objs: Any) -> QuerySet:
+        qs = self.related_rows(related_model, related_fields, objs)
+        protecting = [f for f in related_fields if f.remote_field.on_delete is PROTECT]
+        if not protecting:
+            return qs
+        pks = list(qs.values_list("pk", flat=True))  # the one query Django would have made for these rows
+        for fld in protecting:
+            if pks:
+                self.protected[(concrete(related_model), f"'{fld.model.__name__}.{fld.name}'")].update(pks)
+        return qs.none()
+
+    def related_rows(self, related_model: Any, related_fields: Any, objs: Any) -> QuerySet:
+        """The rows referencing ``objs`` through ``related_fields`` (Django's query; subclasses narrow it)."""
+        return super().related_objects(related_model, related_fields, objs)
+
+    def blockers(self) -> list[Blocker]:
+        """The protected rows, by model, each with the relations through which they protect."""
+        by_model: dict[type[Model], tuple[list[str], set[Any]]] = {}
+        for (model, relation), pks in self.protected.items():
+            relations, keys = by_model.setdefault(model, ([], set()))
+            relations.append(relation)
+            keys.update(pks)
+        return [Blocker(label=model._meta.label_lower, how="protect", relation=", ".join(sorted(relations)),
+                        pks=sorted(keys, key=str))
+                for model, (relations, keys) in _ordered(by_model)]
+
+
+class WholeTenantCollector(PreviewCollector):
     """Django's collector for deleting every row of a tenant at once.
 
     Every row of the tenant is a root. A ``PROTECT`` or ``RESTRICT`` reference from
@@ -284,8 +333,8 @@ class WholeTenantCollector(Collector):
         self.registry = registry
         self.tenant_pks = dict(tenant_pks)
 
-    def related_objects(self, related_model: Any, related_fields: Any, objs: Any) -> QuerySet:
-        qs = super().related_objects(related_model, related_fields, objs)
+    def related_rows(self, related_model: Any, related_fields: Any, objs: Any) -> QuerySet:
+        qs = super().related_rows(related_model, related_fields, objs)
         if not any(f.remote_field.on_delete in (PROTECT, RESTRICT) for f in related_fields):
             return qs
         q = self.registry.tenant_q(related_model, self.tenant_pks)
@@ -311,10 +360,14 @@ def collect(alias: str, roots: Mapping[type[Model], Iterable[Any]], *, origin: A
             tenant: tuple[ScopeRegistry, Mapping[str, Any]] | None = None) -> tuple[Collector, list[Blocker]]:
     """Django's collector over the roots (batched by ``bulk_batch_size``), and what blocks it.
 
+    The walk does not stop at a ``PROTECT`` reference (:class:`PreviewCollector`): the
+    collector holds the complete cascade, and the protected rows are blockers. A custom
+    ``on_delete`` that raises :class:`ProtectedError` itself still ends its batch's walk.
+
     ``tenant`` (registry, tenant keys): the roots are the whole tenant (:class:`WholeTenantCollector`).
     """
     collector = (WholeTenantCollector(using=alias, origin=origin, registry=tenant[0], tenant_pks=tenant[1])
-                 if tenant is not None else Collector(using=alias, origin=origin))
+                 if tenant is not None else PreviewCollector(using=alias, origin=origin))
     blockers: list[Blocker] = []
     step = in_batch_size(alias)
     for model, pks in roots.items():
@@ -327,7 +380,7 @@ def collect(alias: str, roots: Mapping[type[Model], Iterable[Any]], *, origin: A
                 blockers += _blockers("protect", str(exc.args[0]), exc.protected_objects)
             except RestrictedError as exc:
                 blockers += _blockers("restrict", str(exc.args[0]), exc.restricted_objects)
-    return collector, blockers
+    return collector, collector.blockers() + blockers
 
 
 def _blockers(how: str, message: str, objs: Iterable[Model]) -> list[Blocker]:

@@ -108,7 +108,7 @@ class DeleteScreen(ConsoleScreen):
         from tenant_console.core.delete import refusals
 
         tree = self.query_one(Tree)
-        title = Text(f"{preview.total:,} rows deleted, {preview.total_updated:,} changed on {preview.alias} "
+        title = Text(f"{_rows(preview.total)} would be deleted, {preview.total_updated:,} changed on {preview.alias} "
                      f"({preview.vendor}) in {', '.join(preview.scope.values())}", style="bold")
         tree.reset(title)
         tree.root.expand()
@@ -137,7 +137,8 @@ class DeleteScreen(ConsoleScreen):
                                       + (f"  ⚠ {entry.other_count:,} of another tenant" if entry.other_count else ""),
                                       style="red" if entry.other_count else ""))
         if preview.blockers:
-            blocked = tree.root.add(Text("BLOCKED", style="bold red"), expand=True)
+            blocked = tree.root.add(Text("BLOCKED: nothing can be deleted until these rows are deleted or changed",
+                                          style="bold red"), expand=True)
             for b in preview.blockers:
                 keys = ", ".join(f"#{pk}" for pk in b.pks[:10]) + (" …" if len(b.pks) > 10 else "")
                 blocked.add_leaf(Text(f"{len(b.pks):,} {b.label} ({b.how.upper()} via {b.relation}): {keys}",
