@@ -78,6 +78,22 @@ def test_object_export_cli(db_alias, out: Path, capsys: pytest.CaptureFixture[st
     assert data["counts"]["conference.submission"] >= 1 and data["counts"]["conference.event"] == 1
 
 
+def test_an_object_of_another_tenant_is_refused_naming_both_tenants(db_alias, out: Path,
+                                                                    capsys: pytest.CaptureFixture[str],
+                                                                    event_pks) -> None:
+    from conference.models import Submission
+
+    pk = Submission._base_manager.using(db_alias).filter(event_id=event_pks["pycon-nordic"]).order_by("pk")[0].pk
+    assert cli(db_alias, "export", "--objects", f"conference.Submission.{pk}", "--event__slug=democon",
+               "-o", str(out / "x.jsonl")) != 0
+    err = capsys.readouterr().err
+    # The model as written (app_label.Model), the tenant it belongs to and the chosen one, by name.
+    assert (f"conference.Submission.{pk} belongs to event PyCon Nordic (pycon-nordic), not to the chosen tenant "
+            "(event DemoCon 2026 (democon))") in err, err
+    assert "conference.submission." not in err and "event=" not in err
+    assert leftovers(out) == []
+
+
 def test_default_name_in_current_directory(out: Path, monkeypatch: pytest.MonkeyPatch,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(out)

@@ -36,13 +36,9 @@ def object_plan(project: Project, request: ExportRequest, alias: str, exclude: s
                                  enter_other_tenants=request.cross_tenant == "include")
     result = walk(project.registry, roots, walk_rules, alias, tenant=request.tenant_pks or None)
     reference = dict(result.reference)
-    foreign_roots = [f"{k[0]}.{k[1]}" for k in result.roots
-                     if result.nodes[k].classification is Classification.OTHER]
+    foreign_roots = [result.nodes[k] for k in result.roots if result.nodes[k].classification is Classification.OTHER]
     if foreign_roots:
-        where = ", ".join(f"{d}={v}" for d, v in reference.items())
-        raise ConsoleError(f"The object(s) {', '.join(foreign_roots)} do not belong to the chosen tenant ({where}); "
-                           "export objects of one tenant at a time, or leave out the scope option to use the "
-                           "first object's tenant.")
+        raise ConsoleError(_not_the_tenants(project, alias, reference, foreign_roots))
     ours: dict[type[Model], list[Any]] = {}
     shared: dict[type[Model], list[Any]] = {}
     foreign: dict[type[Model], list[Any]] = {}
@@ -76,3 +72,26 @@ def object_plan(project: Project, request: ExportRequest, alias: str, exclude: s
         plan.warnings.append(f"{result.unexpanded} object(s) were not expanded because of the depth limit; what "
                              "they need is still included, what belongs to them is not.")
     return plan
+
+
+def _not_the_tenants(project: Project, alias: str, reference: dict[str, Any], nodes: list[Any]) -> str:
+    """Which objects belong to which tenant, by the tenants' names (operator trial: ``(event=2)`` named neither)."""
+    from tenant_console.core.graph.classify import tenant_labels
+
+    wanted: dict[str, set[Any]] = {d: {v} for d, v in reference.items()}
+    for node in nodes:
+        for d, v in (node.tenant or {}).items():
+            wanted.setdefault(d, set()).add(v)
+    labels = tenant_labels(project.registry, wanted, alias)
+
+    def named(tenant: dict[str, Any]) -> str:
+        return ", ".join(f"{d} {labels.get(d, {}).get(str(v), f'#{v}')}" for d, v in tenant.items()) or "no tenant"
+
+    owners: dict[str, list[str]] = {}
+    for node in nodes:
+        spec = f"{apps.get_model(node.key[0])._meta.label}.{node.key[1]}"
+        owners.setdefault(named(node.tenant or {}), []).append(spec)
+    which = "; ".join(f"{', '.join(specs)} {'belongs' if len(specs) == 1 else 'belong'} to {owner}"
+                      for owner, specs in owners.items())
+    return (f"{which}, not to the chosen tenant ({named(reference)}); export objects of one tenant at a time, "
+            "or leave out the scope option to use the first object's tenant.")
