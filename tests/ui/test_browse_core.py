@@ -247,6 +247,23 @@ def test_detail_every_field_and_invisible_objects(project, session, democon, eve
     assert log["content_object"].kind == "generic" and log["content_object"].links[0].model == "conference.Submission"
 
 
+def test_to_many_counts_are_in_the_right_number(project, session, democon):
+    """``1 user``, ``2 users`` (operator trial on pretalx: ``1 speaker profiles``)."""
+    from conference.models import Submission
+    from django.db.models import Count
+
+    def with_speakers(n: int) -> int:
+        return Submission.objects.annotate(n=Count("speakers")).filter(n=n).order_by("pk").values_list(
+            "pk", flat=True).first()
+
+    for n, text in ((1, "1 user"), (2, "2 users")):
+        pk = session.run(with_speakers, n)
+        assert pk is not None, n
+        fields = {f.name: f for f in session.run(detail.object_view, project.registry, "conference.Submission",
+                                                 pk, democon).fields}
+        assert fields["speakers"].text.split("  ⚠")[0] == text, fields["speakers"].text
+
+
 def test_resolve_model_names():
     assert catalog.resolve_model("conference.submission") == "conference.Submission"
     assert catalog.resolve_model("Submission") == "conference.Submission"

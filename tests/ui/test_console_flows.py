@@ -224,6 +224,27 @@ async def test_open_model_filter_and_open_object(sqlite_ui_project, make_app):
         assert app.screen is screen
 
 
+async def test_the_status_line_counts_one_row_in_the_singular(sqlite_ui_project, make_app):
+    from textual.widgets import Static
+
+    app = make_app(sqlite_ui_project, scope_flags=[ScopeFlag("event__slug", "democon")])
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("colon", *"model Submission", "enter")
+        await screen_is(pilot, ObjectListScreen)
+        table = app.screen.table
+        await until(pilot, lambda: table.row_count == 40 and table.cache.row(0) is not None, "the first page")
+
+        def status() -> str:
+            content = app.screen.query_one("#object-status", Static).content
+            return getattr(content, "plain", str(content))
+
+        assert " · 40 rows · " in status()
+        await _type_filter(pilot, f"id={table.cache.row(0).pk}")
+        await until(pilot, lambda: table.state.total == 1, "the filtered count")
+        assert " · 1 row · " in status(), status()
+
+
 async def test_bad_filters_leave_the_app_running(ui_project, make_app):
     app = make_app(ui_project, scope_flags=[ScopeFlag("event__slug", "democon")])
     async with app.run_test(size=SIZE) as pilot:

@@ -10,6 +10,7 @@ from typing import Any
 from tenant_console.cli.context import CliContext
 from tenant_console.cli.output import print_json, print_table, warn
 from tenant_console.core.errors import ConsoleError
+from tenant_console.core.plural import counted
 
 NAME = "delete"
 HELP = "Delete objects of the tenant: cascade preview, cross-tenant refusal, a restorable backup, one transaction."
@@ -58,7 +59,7 @@ def print_preview(preview: Any) -> None:
     rows += [(m.label, m.kind, "set " + ", ".join(f"{k}={v}" for k, v in m.fields.items()), m.count,
               m.other_count or "") for m in preview.updates]
     print_table(["model", "kind", "action", "rows", "other tenant"], rows, right=(3, 4))
-    print(f"Total: {preview.total:,} rows would be deleted, {preview.total_updated:,} "
+    print(f"Total: {counted(preview.total, 'row')} would be deleted, {preview.total_updated:,} "
           f"changed ({preview.queries} queries).")
     for b in preview.blockers:
         print(f"BLOCKED by {len(b.pks):,} {b.label} ({b.how.upper()}: {b.relation}): "

@@ -21,6 +21,7 @@ from tenant_console.core.browse.counts import hidden_by_default_manager
 from tenant_console.core.browse.labels import labels_for
 from tenant_console.core.browse.rows import format_value
 from tenant_console.core.discovery import ScopeRegistry, model_label
+from tenant_console.core.plural import counted
 from tenant_console.core.scope import ScopeState
 
 M2M_PREVIEW = 20
@@ -78,7 +79,9 @@ def _many(registry: ScopeRegistry, name: str, related: type[models.Model], rel_q
     links = tuple(Link(model_label(related), p, labs[p].text, labs[p].foreign) for p in pks)
     more = f" (showing {len(links)} of {total})" if total > len(links) else ""
     note = f"  ⚠ {foreign} in another tenant" if foreign else ""
-    return FieldView(name, "m2m", f"{total} {related._meta.verbose_name_plural}{more}{note}", links)
+    meta = related._meta
+    how_many = counted(total, str(meta.verbose_name), str(meta.verbose_name_plural))
+    return FieldView(name, "m2m", f"{how_many}{more}{note}", links)
 
 
 def _foreign_reverse(registry: ScopeRegistry, model: type[models.Model], obj: models.Model, scope: ScopeState,

@@ -32,6 +32,7 @@ from django.db.models import IntegerField, Model, Q, QuerySet
 from tenant_console.core.discovery import ScopeRegistry
 from tenant_console.core.errors import ConsoleError
 from tenant_console.core.export.relations import Relation, dependency_order, relations_of
+from tenant_console.core.plural import plural
 from tenant_console.core.tenancy.links import OutsideLink, outside_links
 from tenant_console.core.tenancy.rows import in_batch_size
 
@@ -158,9 +159,9 @@ class ExportPlan:
             n_refs = len(refs.get(label, []))
             if self.policy == "include" and foreign.get(label):
                 n = foreign[label]
-                text = f"{n:,} {_plural(n, 'row')} of {who or 'another tenant'}"
+                text = f"{n:,} {plural(n, 'row')} of {who or 'another tenant'}"
             elif n_refs:
-                what = "left out" if self.policy == "omit" else _plural(n_refs, "ref")
+                what = "left out" if self.policy == "omit" else plural(n_refs, "ref")
                 text = f"{n_refs:,} {what} → {who}"
             else:
                 continue
@@ -178,10 +179,6 @@ class ExportPlan:
             "refused": self.refused, "tenant_labels": self.tenant_labels,
             "outside_links": [link.as_dict() for link in self.outside_links],
         }
-
-
-def _plural(n: int, word: str) -> str:
-    return word if n == 1 else word + "s"
 
 
 def batch_size(alias: str) -> int:

@@ -20,6 +20,7 @@ from textual.binding import Binding
 from textual.widgets import Static, Tree
 
 from tenant_console.core.errors import ConsoleError
+from tenant_console.core.plural import counted
 from tenant_console.ui.screens.base import ConsoleScreen
 from tenant_console.ui.screens.dialogs import TypedConfirm
 from tenant_console.ui.writing import audited_write
@@ -179,12 +180,12 @@ class DeleteScreen(ConsoleScreen):
             return
         tenant = ", ".join(preview.scope.values())
         phrase = confirmation_phrase(preview) or "delete"
-        text = (f"[b]Delete {preview.total:,} rows[/b] ({preview.total_updated:,} more changed) of "
+        text = (f"[b]Delete {_rows(preview.total)}[/b] ({preview.total_updated:,} more changed) of "
                 f"[b]{_escape(tenant)}[/b] on the database [b]{preview.alias}[/b] ({preview.vendor}).\n"
                 "This switches to writable mode for this delete only. Every row is backed up first.")
         if preview.cross_tenant:
             others = sorted({c.tenant for c in preview.cross_tenant})
-            text += (f"\n[b red]It also deletes or changes {len(preview.cross_tenant):,} rows of "
+            text += (f"\n[b red]It also deletes or changes {_rows(len(preview.cross_tenant))} of "
                      f"{_escape(' and '.join(others))}.[/]")
             phrase = f"{phrase} across {tenant} and {' and '.join(others)}"
         if preview.tenants_deleted and self.slug:
@@ -244,9 +245,9 @@ class DeleteScreen(ConsoleScreen):
             return
         self.state = "done"
         self._refresh_beneath()
-        self._status(f"[b green]Deleted {self.report.total:,} rows[/] in one transaction. Backup: "
+        self._status(f"[b green]Deleted {_rows(self.report.total)}[/] in one transaction. Backup: "
                      f"{_escape(str(self.report.backup))}  (restore: :import {_escape(str(self.report.backup))})")
-        self.notify(f"Deleted {self.report.total:,} rows; backup {self.report.backup}", title="Deleted")
+        self.notify(f"Deleted {_rows(self.report.total)}; backup {self.report.backup}", title="Deleted")
 
     def _refresh_beneath(self) -> None:
         """The screens under this one show data the delete changed: lists, counts and details re-read it."""
@@ -262,7 +263,7 @@ class DeleteScreen(ConsoleScreen):
 
 
 def _rows(n: int) -> str:
-    return f"{n:,} row" if n == 1 else f"{n:,} rows"
+    return counted(n, "row")
 
 
 def _escape(text: str) -> str:

@@ -25,6 +25,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Label, ProgressBar, Static
 
 from tenant_console.core.errors import Cancelled, ConsoleError
+from tenant_console.core.plural import counted
 from tenant_console.core.scope import ScopeState
 from tenant_console.ui.screens.base import ConsoleScreen
 
@@ -219,7 +220,7 @@ class ExportScreen(ConsoleScreen):
             self._set_result(f"{len(outcome.plan.cross_tenant)} reference(s) lead into another tenant: press o to "
                              "leave them out or include them, then e.", bad=True)
         else:
-            self._set_result(f"Ready: {outcome.plan.total:,} rows. Press e to export.")
+            self._set_result(f"Ready: {counted(outcome.plan.total, 'row')}. Press e to export.")
 
     def _show_plan(self, plan: ExportPlan) -> None:
         table = self.query_one("#export-plan", DataTable)
@@ -347,7 +348,7 @@ class ExportScreen(ConsoleScreen):
         seconds = time.monotonic() - started
         manifest = output.manifest_path
         loading = loading_needs(self.outcome.manifest, str(manifest)) if self.outcome.manifest else None
-        self.query_one("#export-rate", Static).update(f"{result.objects:,} rows in {seconds:.1f}s")
+        self.query_one("#export-rate", Static).update(f"{counted(result.objects, 'row')} in {seconds:.1f}s")
         self._set_result(
             f"Exported {result.objects:,} objects to {escape(str(output.path))}\n"
             f"manifest {escape(str(manifest))} · {result.bytes:,} bytes · SHA-256 {result.sha256}"

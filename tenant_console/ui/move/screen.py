@@ -39,6 +39,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from tenant_console.core.errors import Cancelled, ConsoleError
+from tenant_console.core.plural import counted
 from tenant_console.ui.importer.summary import add_summary_columns, fill_summary
 from tenant_console.ui.move.progress import ModelProgress
 from tenant_console.ui.screens.base import ConsoleScreen
@@ -238,7 +239,8 @@ class MoveScreen(ConsoleScreen):
         self._phases()
         then = (f", then [b red]delete it from {self.source}[/] (typed confirmation; a backup first)"
                 if self.delete_source else f"; {self.source} keeps it")
-        self._status(f"{p.total:,} rows in {sum(1 for n in p.counts.values() if n)} models. [b]m[/b] moves them "
+        models = counted(sum(1 for n in p.counts.values() if n), "model")
+        self._status(f"{counted(p.total, 'row')} in {models}. [b]m[/b] moves them "
                      f"(after a confirmation): export, import into {self.target} in one transaction, verify"
                      f"{then}.")
         self.state = "planned"
@@ -265,7 +267,7 @@ class MoveScreen(ConsoleScreen):
                 self.notify("Nothing can be moved (the status says why).", severity="warning")
             return
         p = self.preview
-        text = (f"[b]Move {escape(p.label)}[/b] ({p.total:,} rows) from [b]{self.source}[/b] to "
+        text = (f"[b]Move {escape(p.label)}[/b] ({counted(p.total, 'row')}) from [b]{self.source}[/b] to "
                 f"[b]{self.target}[/b].\nThis switches to writable mode for this move only: the import writes "
                 f"into {self.target} in one transaction.")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+from tenant_console.core.plural import counted
 from tenant_console.ui.extensions import Extensions
 
 if TYPE_CHECKING:
@@ -47,7 +48,8 @@ async def _save_list(app: TenantConsoleApp, arg: str) -> None:
         await asyncio.to_thread(act.fail, cause)
         raise cause if isinstance(cause, ConsoleError) else exc
     await asyncio.to_thread(act.end, "ok", rows=saved.rows, output=str(saved.path))
-    app.notify(f"Saved {saved.rows:,} rows of {spec.model} to {saved.path} (private to you).", title="Saved")
+    app.notify(f"Saved {counted(saved.rows, 'row')} of {spec.model} to {saved.path} (private to you).",
+               title="Saved")
 
 
 def register(ext: Extensions) -> None:

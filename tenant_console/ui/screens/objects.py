@@ -13,6 +13,7 @@ from tenant_console.core.browse import filters
 from tenant_console.core.browse.catalog import get_model, info
 from tenant_console.core.browse.paging import ListSpec
 from tenant_console.core.browse.rows import columns
+from tenant_console.core.plural import counted
 from tenant_console.core.scope import ScopeState
 from tenant_console.ui.screens.base import ConsoleScreen
 from tenant_console.ui.widgets.history_input import HistoryInput, remember
@@ -79,7 +80,7 @@ class ObjectListScreen(ConsoleScreen):
         order = f"{spec.order or 'pk'} {'↓' if spec.descending else '↑'}"
         if total is None:
             self.hidden = None
-        count = "counting…" if total is None else f"{total:,} rows"
+        count = "counting…" if total is None else counted(total, "row")
         if total is not None and self.hidden is not None:
             count += f" ({self.hidden[0]:,} hidden by {self.hidden[1]})"
         flt = f" · filter: {spec.filter_text}" if spec.filter_text else ""
