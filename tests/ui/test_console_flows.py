@@ -37,6 +37,10 @@ async def test_pick_tenant_by_typing_part_of_its_name(ui_project, make_app):
         picker = app.screen
         assert isinstance(picker, TenantPicker), "the picker opens first when no tenant was given"
         assert "no tenant chosen" in banner_text(app)
+        # The first picker lies over the model list, the console's home: esc leads there, so the trail
+        # names it (docs/console.md: the picker adds `Tenants` while it is open).
+        assert banner_text(app).endswith("Models › Tenants"), banner_text(app)
+        assert [type(s) for s in app.screen_stack[-2:]] == [ModelBrowser, TenantPicker]
         await pilot.press(*"nordic")
         await until(pilot, lambda: picker.searched_text == "nordic", "the tenant search")
         options = picker.query_one("#dim-event")
