@@ -72,6 +72,46 @@ def test_delete_and_save_through_a_long_path_are_caught(repl: ReplRunner):
     repl.rollback().result(10)
 
 
+def test_a_tenant_changed_in_memory_after_the_write_is_read_from_the_database(repl: ReplRunner, marked_tags_removed):
+    """``t.event = event`` after the create changes the object, not the row: the row is pycon-nordic's."""
+    repl.enable_writes().result(10)
+    res = repl.run("from conference.models import Event as E\n"
+                   f"t = Tag.objects.create(event=E.objects.get(slug='pycon-nordic'), tag='{MARK}-mem')\n"
+                   "t.event = event\n"
+                   "t.pk")
+    assert res.ok, res.error
+    assert [(w.model, w.pk, w.action) for w in res.foreign_writes] == [("conference.Tag", res.value.text, "saved")]
+    assert "event=PyCon Nordic (pycon-nordic)" in res.write_warning
+
+
+def test_save_with_update_fields_is_judged_by_the_row_not_the_object(repl: ReplRunner):
+    """``event_id`` changed in memory but left out of ``update_fields``: the row written stays pycon-nordic's."""
+    repl.enable_writes().result(10)
+    res = repl.run("t = Tag._base_manager.filter(event__slug='pycon-nordic').first()\n"
+                   "t.event_id = event.pk\n"
+                   "t.tag = t.tag + 'x'\n"
+                   "t.save(update_fields=['tag'])\n"
+                   "Tag._base_manager.get(pk=t.pk).event.slug")
+    assert res.ok, res.error
+    assert res.value.text == "'pycon-nordic'"
+    assert [(w.model, w.action) for w in res.foreign_writes] == [("conference.Tag", "saved")]
+    assert "event=PyCon Nordic (pycon-nordic)" in res.write_warning
+
+
+def test_a_delete_after_the_tenant_changed_in_memory_is_caught(repl: ReplRunner):
+    """The deleted row is read from the database before it goes, not from the object's changed field."""
+    repl.enable_writes().result(10)
+    res = repl.run("t = Tag._base_manager.filter(event__slug='pycon-nordic').first()\n"
+                   "pk = t.pk\n"
+                   "t.event = event\n"
+                   "t.delete()\n"
+                   "pk")
+    assert res.ok, res.error
+    assert [(w.pk, w.action) for w in res.foreign_writes if w.model == "conference.Tag"] == [
+        (res.value.text, "deleted")]
+    assert "(deleted) → event=PyCon Nordic (pycon-nordic)" in res.write_warning
+
+
 def test_m2m_link_to_another_tenant_is_caught(repl: ReplRunner):
     repl.enable_writes().result(10)
     res = repl.run("s = Submission._base_manager.filter(event__slug='pycon-nordic').first()\n"

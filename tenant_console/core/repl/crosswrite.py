@@ -14,8 +14,11 @@ What it does not see, because Django sends no signal for them: ``bulk_create``,
 without signals (a queryset delete does send ``pre_delete`` per row), and raw
 SQL. Those are counted as writing statements and nothing more.
 
-A deleted row is resolved just before the first statement that follows its
-``pre_delete`` (the row and its parents still exist then), as one batch.
+Which tenant a row belongs to is read from the database, never from the Python
+object (one ``values_list(pk, owner path)`` query per model and dimension, also
+for a direct foreign key): a saved row after the input, as it is then; a deleted
+row just before the first statement that follows its ``pre_delete`` (the row and
+its parents still exist then), as one batch.
 """
 
 from __future__ import annotations
@@ -173,7 +176,10 @@ class WriteWatch:
         return found
 
     def _describe(self, objs: list[Model], action: str) -> list[ForeignWrite]:
-        foreign = foreign_owners(self.registry, self.scope, objs)
+        # Read from the database, never from the objects: a field changed in memory after the
+        # write (``t.event = event``), or left out by ``save(update_fields=...)``, says nothing
+        # about the row that was written.
+        foreign = foreign_owners(self.registry, self.scope, objs, from_db=True)
         if not foreign:
             return []
         by_dim: dict[str, set[Any]] = defaultdict(set)

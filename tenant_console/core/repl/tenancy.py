@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
 #: At most this many foreign tenants are named in one warning.
 MAX_NAMED = 3
+#: At most this many primary keys in one ``pk__in`` query (SQLite's limit on parameters).
+PK_BATCH = 2000
 
 
 def _direct_attname(model: type[Model], path: str) -> str | None:
@@ -52,8 +54,12 @@ def _direct_attname(model: type[Model], path: str) -> str | None:
 
 
 def _owners(registry: ScopeRegistry, model: type[Model], objs: Sequence[Model],
-            active: dict[str, Any]) -> dict[str, dict[Any, set[Any]]]:
-    """``{dimension: {object pk: {tenant pk, ...}}}`` for the active dimensions that concern ``model``."""
+            active: dict[str, Any], from_db: bool = False) -> dict[str, dict[Any, set[Any]]]:
+    """``{dimension: {object pk: {tenant pk, ...}}}`` for the active dimensions that concern ``model``.
+
+    ``from_db``: a direct foreign key path is read from the database too, never from
+    the objects' fields (which may have changed in memory since the row was written).
+    """
     found: dict[str, dict[Any, set[Any]]] = {}
     paths = dict(registry.owner_paths(model))
     for dim, path in paths.items():
@@ -64,14 +70,15 @@ def _owners(registry: ScopeRegistry, model: type[Model], objs: Sequence[Model],
     for dim, path in paths.items():
         if dim not in active or dim in found or not pks:
             continue
-        attname = _direct_attname(model, path)
+        attname = None if from_db else _direct_attname(model, path)
         if attname is not None:
             found[dim] = {o.pk: {getattr(o, attname, None)} for o in objs}
             continue
         owners: dict[Any, set[Any]] = defaultdict(set)
         manager = model._base_manager.using(alias) if alias else model._base_manager
-        for pk, tenant in manager.filter(pk__in=pks).values_list("pk", path):
-            owners[pk].add(tenant)
+        for start in range(0, len(pks), PK_BATCH):
+            for pk, tenant in manager.filter(pk__in=pks[start:start + PK_BATCH]).values_list("pk", path):
+                owners[pk].add(tenant)
         found[dim] = dict(owners)
     return found
 
@@ -85,7 +92,8 @@ Known = dict[type[Model], dict[str, dict[Any, set[Any]]]]
 
 
 def foreign_owners(registry: ScopeRegistry, scope: ScopeState, objs: Sequence[Model],
-                   known: Known | None = None) -> dict[tuple[type[Model], Any], dict[str, set[Any]]]:
+                   known: Known | None = None,
+                   from_db: bool = False) -> dict[tuple[type[Model], Any], dict[str, set[Any]]]:
     """``{(model, pk): {dimension: {tenant pk, ...}}}`` for the objects of ``objs`` outside the active tenant.
 
     Only with a tenant active (with scopes disabled every tenant is in view on
@@ -93,7 +101,9 @@ def foreign_owners(registry: ScopeRegistry, scope: ScopeState, objs: Sequence[Mo
     unscoped models, and rows whose tenant is empty (a nullable path), pass.
     The one answer for shown objects (:func:`foreign_tenant_warning`) and written
     rows (:mod:`.crosswrite`). ``known`` holds owners already read for a model
-    (not read again).
+    (not read again). ``from_db``: owners are read from the database (one
+    ``values_list`` query per model and dimension), also for a direct foreign key:
+    what a written row belongs to is the database's answer, not the object's.
     """
     if scope.disabled or not scope.tenants or not objs:
         return {}
@@ -103,7 +113,7 @@ def foreign_owners(registry: ScopeRegistry, scope: ScopeState, objs: Sequence[Mo
         by_model[type(obj)].append(obj)
     foreign: dict[tuple[type[Model], Any], dict[str, set[Any]]] = {}
     for model, group in by_model.items():
-        found = known[model] if known and model in known else _owners(registry, model, group, active)
+        found = known[model] if known and model in known else _owners(registry, model, group, active, from_db)
         for dim, owners in found.items():
             for pk, tenants in owners.items():
                 others = {t for t in tenants if t is not None and not _same(t, active[dim])}
