@@ -92,6 +92,64 @@ def test_when_the_new_data_cannot_be_taken_back_the_message_says_so(out: Path,
     assert output.path.read_text() == "new data\n" and output.manifest_path.read_text() == "old manifest\n"
 
 
+def _interrupted(monkeypatch: pytest.MonkeyPatch, name: str, *, after: bool) -> None:
+    """ctrl+c (or SIGTERM, which the CLI turns into KeyboardInterrupt) arrives at the rename whose destination
+    starts with ``name``: before it, or once it is done (Python raises it when the call returns)."""
+    real = os.replace
+
+    def replace(src: os.PathLike[str], dst: os.PathLike[str]) -> None:
+        if Path(dst).name.startswith(name):
+            if after:
+                real(src, dst)
+            raise KeyboardInterrupt
+        real(src, dst)
+
+    monkeypatch.setattr(storage.os, "replace", replace)
+
+
+@pytest.mark.parametrize(("name", "after"), [("dump.jsonl.previous-", True), ("dump.jsonl", False),
+                                             ("dump.jsonl", True), ("dump.manifest.json", False)])
+def test_an_interrupt_during_the_renames_puts_the_previous_export_back(
+        out: Path, monkeypatch: pytest.MonkeyPatch, name: str, after: bool) -> None:
+    output = _output(out)
+    _interrupted(monkeypatch, name, after=after)
+    with pytest.raises(KeyboardInterrupt):
+        output.commit()
+    output.discard()
+    assert output.path.read_text() == "old data\n" and output.manifest_path.read_text() == "old manifest\n"
+    assert leftovers(out) == ["dump.jsonl", "dump.manifest.json"]
+
+
+def test_an_interrupt_once_the_manifest_is_in_place_finishes_the_commit(out: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    output = _output(out)
+    _interrupted(monkeypatch, "dump.manifest.json", after=True)
+    output.commit()
+    assert output.path.read_text() == "new data\n" and output.manifest_path.read_text() == "new manifest\n"
+    assert leftovers(out) == ["dump.jsonl", "dump.manifest.json"]
+
+
+def test_an_interrupt_whose_undo_fails_says_what_is_on_disk(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    output = _output(out)
+    real = os.replace
+
+    def replace(src: os.PathLike[str], dst: os.PathLike[str]) -> None:
+        if Path(dst).name == "dump.manifest.json":
+            raise KeyboardInterrupt
+        if Path(dst) == output.data_tmp:
+            raise OSError(5, "Input/output error", str(dst))
+        real(src, dst)
+
+    monkeypatch.setattr(storage.os, "replace", replace)
+    with pytest.raises(CommitFailed) as failed:
+        output.commit()
+    output.discard()
+    assert failed.value.written is True and isinstance(failed.value.__cause__, KeyboardInterrupt)
+    assert "interrupted while dump.manifest.json was being moved into place" in failed.value.message
+    kept = [n for n in leftovers(out) if ".previous-" in n]
+    assert len(kept) == 1 and kept[0] in failed.value.message and (out / kept[0]).read_text() == "old data\n"
+
+
 def test_a_successful_overwrite_leaves_only_the_new_export(out: Path) -> None:
     output = _output(out)
     output.commit()

@@ -247,29 +247,43 @@ class LocalOutput(Output):
         _refuse_folders(self.path, self.manifest_path)  # again: one may have appeared since check()
         previous: Path | None = None
         if os.path.lexists(self.path):
-            previous = self.path.with_name(f"{self.path.name}.previous-{os.getpid()}-{secrets.token_hex(4)}")
+            aside = self.path.with_name(f"{self.path.name}.previous-{os.getpid()}-{secrets.token_hex(4)}")
             try:
-                os.replace(self.path, previous)
+                os.replace(self.path, aside)
             except OSError as exc:
                 raise CommitFailed(f"Cannot write the export: the previous {self.path} could not be moved aside to "
                                    f"be replaced ({exc.strerror or exc}). Nothing was written; the previous export "
                                    "is as it was and the temporary files were removed.", written=False) from exc
+            except BaseException as exc:  # ctrl+c or SIGTERM, perhaps raised just after the rename was done
+                if os.path.lexists(aside) and not os.path.lexists(self.path):
+                    self._undo(aside, exc, self.path, placed=False)
+                raise
+            previous = aside
+        failed = self.path
         try:
             os.replace(self.data_tmp, self.path)
-        except OSError as exc:
-            self._undo(previous, exc, self.path, placed=False)
-        try:
+            failed = self.manifest_path
             os.replace(self.manifest_tmp, self.manifest_path)
-        except OSError as exc:
-            self._undo(previous, exc, self.manifest_path, placed=True)
+        except BaseException as exc:
+            # An interrupt (ctrl+c, or SIGTERM/SIGHUP turned into KeyboardInterrupt) is undone like an error. It
+            # is raised once the rename in progress has returned: if that was the manifest's, the export is whole
+            # and in place, and the commit is finished rather than undone.
+            if isinstance(exc, Exception) or os.path.lexists(self.manifest_tmp):
+                self._undo(previous, exc, failed, placed=not os.path.lexists(self.data_tmp))
         _untrack(self.data_tmp, self.manifest_tmp)
         if previous is not None:
             with contextlib.suppress(OSError):
                 previous.unlink()
 
-    def _undo(self, previous: Path | None, exc: OSError, failed: Path, *, placed: bool) -> NoReturn:
-        """Put the previous data back after a failed step of :meth:`commit`, and say what is in place."""
-        why = f"moving {failed.name} into place failed ({exc.strerror or exc})"
+    def _undo(self, previous: Path | None, exc: BaseException, failed: Path, *, placed: bool) -> NoReturn:
+        """Put the previous data back after a failed or interrupted step of :meth:`commit`, and say what is in
+        place. An interrupt whose undo succeeds is raised again as it was (the export stops as interrupted)."""
+        if isinstance(exc, OSError):
+            why = f"moving {failed.name} into place failed ({exc.strerror or exc})"
+        elif isinstance(exc, Exception):
+            why = f"moving {failed.name} into place failed ({exc})"
+        else:
+            why = f"the export was interrupted while {failed.name} was being moved into place"
         if placed:
             try:
                 os.replace(self.path, self.data_tmp)  # the new data goes back to its temporary name (discarded)
@@ -290,6 +304,8 @@ class LocalOutput(Output):
             state = f"the previous export {self.path.name} is in place as it was"
         else:
             state = "no file was put in place"
+        if not isinstance(exc, Exception):
+            raise exc
         raise CommitFailed(f"Cannot write the export: {why}. Nothing was written: {state}, and the temporary files "
                            "were removed.", written=False) from exc
 
