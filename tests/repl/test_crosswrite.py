@@ -112,6 +112,31 @@ def test_a_delete_after_the_tenant_changed_in_memory_is_caught(repl: ReplRunner)
     assert "(deleted) → event=PyCon Nordic (pycon-nordic)" in res.write_warning
 
 
+def test_a_failed_check_fails_closed(repl: ReplRunner, project, monkeypatch):
+    """When the check itself raises, the input is unchecked: said, audited, and counted as foreign for a commit."""
+    from tenant_console.core.repl import crosswrite
+
+    def broken(self):
+        raise RuntimeError("owner path gone")
+
+    monkeypatch.setattr(crosswrite.WriteWatch, "foreign", broken)
+    repl.enable_writes().result(10)
+    res = repl.run(f"Tag.objects.create(event=event, tag='{MARK}-unchecked')\n'{MARK}-unchecked'")
+    assert res.ok, res.error
+    assert res.foreign_writes == [] and res.write_check_failed == "RuntimeError: owner path gone"
+    assert res.write_warning.startswith(f"⚠ could not check which tenant the rows written by In [{res.number}] "
+                                        "belong to (RuntimeError: owner path gone); treated as writes into another")
+    assert repl.transaction.unchecked == [res.number]
+    (record,) = [r for r in project.audit.outcomes()
+                 if r["action"] == "repl_input" and r.get("session") == repl.session.name
+                 and f"{MARK}-unchecked" in r["code"]]
+    assert record["cross_tenant_check_failed"] == "RuntimeError: owner path gone"
+    repl.rollback().result(10)
+    rollback = [r for r in project.audit.outcomes()
+                if r["action"] == "repl_rollback" and r.get("session") == repl.session.name][-1]
+    assert rollback["cross_tenant_check_failed"] == [res.number]
+
+
 def test_m2m_link_to_another_tenant_is_caught(repl: ReplRunner):
     repl.enable_writes().result(10)
     res = repl.run("s = Submission._base_manager.filter(event__slug='pycon-nordic').first()\n"

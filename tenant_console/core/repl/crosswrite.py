@@ -81,6 +81,16 @@ def warning_text(writes: list[ForeignWrite], scope: ScopeState) -> str:
             f"the active tenant is {active_names(scope)}")
 
 
+def unchecked_text(numbers: list[int], reason: str = "") -> str:
+    """The warning for inputs whose writes could not be checked: they count as another tenant's."""
+    if not numbers:
+        return ""
+    which = ", ".join(f"In [{n}]" for n in numbers)
+    why = f" ({reason})" if reason else ""
+    return (f"⚠ could not check which tenant the rows written by {which} belong to{why}; "
+            f"treated as writes into another tenant: committing needs the typed confirmation")
+
+
 def audit_details(writes: list[ForeignWrite]) -> dict[str, Any]:
     """The audit record's fields for rows written into another tenant (none: no fields)."""
     if not writes:

@@ -32,7 +32,7 @@ from tenant_console.core import scopewatch
 from tenant_console.core.audit import Act, AuditUnavailable, outcome_of
 from tenant_console.core.errors import ConsoleError, ReadOnlyBreach, ReadOnlyViolation
 from tenant_console.core.repl.capture import OutputBuffer, captured
-from tenant_console.core.repl.crosswrite import ForeignWrite, WriteWatch, audit_details, warning_text
+from tenant_console.core.repl.crosswrite import ForeignWrite, WriteWatch, audit_details, unchecked_text, warning_text
 from tenant_console.core.repl.execute import filename_for, format_exception, run_code
 from tenant_console.core.repl.namespace import NamespaceInfo, bind_tenants, build_namespace
 from tenant_console.core.repl.render import Rendered, render
@@ -85,6 +85,9 @@ class RunResult:
     foreign_writes: list[ForeignWrite] = field(default_factory=list)
     #: The warning about them, for people (``⚠ 1 row written belongs to another tenant: ...``).
     write_warning: str = ""
+    #: Why the cross-tenant check of the input's writes failed (empty: it ran). Fails closed: the
+    #: input counts as unchecked, and committing needs the typed OTHER TENANT confirmation.
+    write_check_failed: str = ""
 
     @property
     def ok(self) -> bool:
@@ -314,7 +317,8 @@ class ReplRunner:
             if watch is not None:
                 self._check_writes(watch, result)
             if writable:
-                self.transaction.note(number, source, result.writes, tuple(result.foreign_writes))
+                self.transaction.note(number, source, result.writes, tuple(result.foreign_writes),
+                                      unchecked=bool(result.write_check_failed))
         return result
 
     def _check_writes(self, watch: WriteWatch, result: RunResult) -> None:
@@ -325,9 +329,10 @@ class ReplRunner:
             result.write_warning = warning_text(result.foreign_writes, watch.scope)
         except KeyboardInterrupt:
             raise
-        except Exception as exc:  # never lose the input's result over the check; say so instead
-            result.write_warning = (f"⚠ could not check which tenant the written rows belong to: "
-                                    f"{type(exc).__name__}: {exc}")
+        except Exception as exc:  # never lose the input's result over the check; fail closed instead
+            result.foreign_writes = []
+            result.write_check_failed = f"{type(exc).__name__}: {exc}"
+            result.write_warning = unchecked_text([result.number], result.write_check_failed)
 
     def _tenant_check(self, objs: Any) -> str:
         """Warn when a shown object is another tenant's (a forward FK walks out of the scope)."""
@@ -449,7 +454,9 @@ class ReplRunner:
                     writes=writes, inputs=[{"number": i.number, "code": i.source, "writes": i.writes, "time": i.time}
                                            for i in inputs if i.writes] or [{"number": i.number, "code": i.source}
                                                                              for i in inputs],
-                    **audit_details([w for i in inputs for w in i.foreign]))
+                    **audit_details([w for i in inputs for w in i.foreign]),
+                    **({"cross_tenant_check_failed": [i.number for i in inputs if i.unchecked]}
+                       if any(i.unchecked for i in inputs) else {}))
 
     # -- completion -------------------------------------------------------------
     def complete(self, source: str, line: int, column: int) -> Future[list[Any]]:
@@ -488,6 +495,8 @@ class ReplRunner:
             details["writes"] = result.writes
             details["committed"] = False  # writable mode: only a commit makes them stay
         details.update(audit_details(result.foreign_writes))
+        if result.write_check_failed:
+            details["cross_tenant_check_failed"] = result.write_check_failed[:500]
         if result.error:
             details["error"] = result.error.strip().splitlines()[-1][:500]
         if result.scope_changes:

@@ -30,6 +30,8 @@ class WriteInput:
     writes: int
     #: Rows it wrote that belong to another tenant (:class:`~.crosswrite.ForeignWrite`).
     foreign: tuple[Any, ...] = ()
+    #: The cross-tenant check of its writes failed: treated as foreign (fail closed).
+    unchecked: bool = False
     time: str = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
 
 
@@ -96,8 +98,14 @@ class WriteTransaction:
                 "changes made before that point may already be committed. Writable mode is now off."
             )
 
-    def note(self, number: int, source: str, writes: int, foreign: tuple[Any, ...] = ()) -> None:
-        self.inputs.append(WriteInput(number, source, writes, foreign))
+    def note(self, number: int, source: str, writes: int, foreign: tuple[Any, ...] = (),
+             unchecked: bool = False) -> None:
+        self.inputs.append(WriteInput(number, source, writes, foreign, unchecked))
+
+    @property
+    def unchecked(self) -> list[int]:
+        """The numbers of the inputs whose writes could not be checked for another tenant."""
+        return [i.number for i in self.inputs if i.unchecked]
 
     @property
     def foreign(self) -> list[Any]:

@@ -11,7 +11,7 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from tenant_console.core.errors import ConsoleError
-from tenant_console.core.repl.crosswrite import warning_text
+from tenant_console.core.repl.crosswrite import unchecked_text, warning_text
 from tenant_console.ui.repl.dialogs import CrossTenantCommitDialog, UncommittedDialog, WritableDialog
 
 if TYPE_CHECKING:
@@ -81,11 +81,14 @@ class WriteMode:
         pane.app.push_screen(CrossTenantCommitDialog(warning), confirmed)
 
     def foreign_warning(self) -> str:
-        """The warning about rows the open transaction wrote into another tenant (empty: none)."""
+        """The warning about rows the open transaction wrote into another tenant, or could not check
+        (empty: none); non-empty means a commit needs the typed OTHER TENANT confirmation."""
         runner = self.pane.runner
-        if runner is None or not runner.transaction.foreign:
+        if runner is None:
             return ""
-        return warning_text(runner.transaction.foreign, runner.scope)
+        lines = [warning_text(runner.transaction.foreign, runner.scope),
+                 unchecked_text(runner.transaction.unchecked)]
+        return "\n".join(line for line in lines if line)
 
     def rollback(self) -> None:
         if self.pane.runner is None or not self.pane.runner.writable:
