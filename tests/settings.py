@@ -40,6 +40,13 @@ if os.environ.get("TC_TEST_MARIADB_NAME"):
     DATABASES["mariadb_target"] = {**_my, "NAME": os.environ["TC_TEST_MARIADB_NAME"] + "_target"}
 
 MEDIA_ROOT = os.path.join(_tmp, "media")
+# Django's defaults, and a real file-system storage whose saves a test can make fail (tests/export/flaky_storage.py).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "flaky": {"BACKEND": "tests.export.flaky_storage.FlakyStorage",
+              "OPTIONS": {"location": os.path.join(_tmp, "flaky-storage")}},
+}
 TENANT_CONSOLE = {"STATE_DIR": os.path.join(_tmp, "state")}
 
 # The suite reads audit records from the logger (caplog, on the root logger): like a project that wants

@@ -13,7 +13,9 @@ interpreter exit is removed then, and those left by a process that
 could not clean up (``SIGKILL``, a power cut) are removed by the next export to the
 same folder (their names carry the writer's pid: ``NAME.tmp-PID-XXXX``). A storage
 backend (S3/GCS through django-storages, or any other) receives the finished files
-through ``storage.save``, so no cloud CLI is needed.
+through ``storage.save``, so no cloud CLI is needed; having no rename, it gets them under temporary names first,
+and the previous export is copied aside and copied back if the new one cannot be put in place whole (see
+:meth:`StorageOutput.commit`).
 """
 
 from __future__ import annotations
@@ -344,17 +346,107 @@ class StorageOutput(Output):
                                    "name or pass --overwrite.", n)
 
     def commit(self) -> None:
+        """Put the data, then the manifest, in place; a failure leaves the previous export as it was.
+
+        A storage has no rename, so each step is a copy: the new data and manifest are first uploaded under
+        temporary names (``NAME.tmp-PID-XXXX``; a storage that refuses them has not been touched), the previous
+        export (``--overwrite``) is copied aside (``NAME.previous-PID-XXXX``), and only then is each final name
+        deleted and the new file saved under it. When a step fails or is interrupted, the new files are removed
+        from the final names and the previous ones copied back; the temporary uploads and copies are removed
+        when everything is back. Raises :class:`CommitFailed`, whose message says what is in the storage (or
+        the interrupt again, once the previous export is back).
+        """
+        suffix = tmp_suffix()
+        pairs = ((self.data_tmp, self.name), (self.manifest_tmp, self.manifest_name))
+        uploads = {final: final + suffix for _, final in pairs}
+        previous: dict[str, str] = {}  # final name -> the copy of what was there
+        touched: list[str] = []  # final names whose previous content was deleted (or may have been)
+        try:
+            for local, final in pairs:
+                self._save(uploads[final], local)
+            for _, final in pairs:
+                if self.storage.exists(final):
+                    copy = f"{final}.previous-{os.getpid()}-{secrets.token_hex(4)}"
+                    previous[final] = copy
+                    self._save(copy, final, from_storage=True)
+            for local, final in pairs:
+                touched.append(final)
+                if self.storage.exists(final):
+                    self.storage.delete(final)
+                self._save(final, local)
+        except BaseException as exc:
+            self._undo(exc, uploads, previous, touched)
+        self._remove(*uploads.values(), *previous.values())
+        self.discard()
+
+    def _save(self, name: str, source: Path | str, *, from_storage: bool = False) -> None:
+        """Save ``source`` (a local file, or a file of the storage) as ``name``, exactly that name."""
         from django.core.files import File
 
-        for local, name in ((self.data_tmp, self.name), (self.manifest_tmp, self.manifest_name)):
-            if self.storage.exists(name):
-                self.storage.delete(name)
-            with local.open("rb") as fh:
-                saved = self.storage.save(name, File(fh, name=os.path.basename(name)))
-            if saved != name:
-                raise ConsoleError(f"The storage {self.storage_alias!r} saved {name!r} as {saved!r}; the manifest "
-                                   "would not find its data.")
-        self.discard()
+        with (self.storage.open(str(source), "rb") if from_storage else Path(source).open("rb")) as fh:
+            saved = self.storage.save(name, File(fh, name=os.path.basename(name)))
+        if saved != name:
+            self._remove(saved)
+            raise ConsoleError(f"the storage saved {name!r} as {saved!r} (another file took that name meanwhile)")
+
+    def _remove(self, *names: str) -> list[str]:
+        """Delete what of ``names`` exists; returns those that could not be deleted."""
+        left: list[str] = []
+        for name in names:
+            try:
+                if self.storage.exists(name):
+                    self.storage.delete(name)
+            except Exception:
+                left.append(name)
+        return left
+
+    def _undo(self, exc: BaseException, uploads: dict[str, str], previous: dict[str, str],
+              touched: list[str]) -> NoReturn:
+        """Put the previous export back after a failed or interrupted step of :meth:`commit`, and say what is in
+        the storage. An interrupt whose undo succeeds is raised again as it was."""
+        where = f"the storage {self.storage_alias!r}"
+        if isinstance(exc, OSError):
+            why = f"writing to {where} failed ({exc.strerror or exc})"
+        elif isinstance(exc, ConsoleError):
+            why = f"writing to {where} failed ({exc.message})"
+        elif isinstance(exc, Exception):
+            why = f"writing to {where} failed ({type(exc).__name__}: {exc})"
+        else:
+            why = f"the export was interrupted while it was being written to {where}"
+        problems: list[str] = []
+        for final in touched:
+            try:
+                if self.storage.exists(final):
+                    self.storage.delete(final)
+            except Exception as undo:
+                problems.append(f"{final} holds the new file, or part of it, which could not be removed ({undo})")
+                continue
+            if final in previous:
+                try:
+                    self._save(final, previous[final], from_storage=True)
+                except Exception as undo:
+                    self._remove(final)
+                    problems.append(f"{final} is missing: the previous one could not be copied back ({undo}); "
+                                    f"it is kept as {previous[final]}")
+        if problems:
+            complete = " and ".join(uploads[final] for final in (self.name, self.manifest_name))
+            raise CommitFailed(f"Cannot write the export: {why}, and the previous export could not be put back "
+                               f"as it was: {'; '.join(problems)}. The new export is complete in {where} as "
+                               f"{complete} (copy them to {self.name} and {self.manifest_name} to use it); the "
+                               "copies named above were kept.", written=True) from exc
+        left = self._remove(*uploads.values(), *previous.values())
+        if not isinstance(exc, Exception):
+            raise exc
+        try:
+            had_previous = self.storage.exists(self.name)
+        except Exception:
+            had_previous = bool(previous)
+        state = (f"the previous export {self.name} is in place as it was" if had_previous
+                 else "no file was put in place")
+        cleaned = (f"; these temporary files could not be removed from {where}: {', '.join(left)}" if left
+                   else ", and the temporary files were removed")
+        raise CommitFailed(f"Cannot write the export: {why}. Nothing was written: {state}{cleaned}.",
+                           written=False) from exc
 
     def discard(self) -> None:
         super().discard()
