@@ -265,6 +265,24 @@ def test_plain_repl_reads_stdin(tmp_path):
     assert "count 40" in result.stdout
 
 
+
+def test_a_piped_shell_goes_on_after_a_refused_input_and_exits_1():
+    """``shell < script``: a refused write (read-only) or an exception is reported and the next inputs run,
+    but the exit code says that something failed (automation must be able to tell)."""
+    def piped(script: str):
+        return run_cli("--settings", "tests.settings", "--pythonpath", "demo_project", "shell",
+                       "--event__slug=democon", "--plain", cwd=ROOT, stdin=script,
+                       env={"TC_TEST_DIR": os.environ["TC_TEST_DIR"]})
+
+    refused = piped("Tag.objects.create(event=event, tag='tc-piped')\nprint('after', Tag.objects.filter("
+                    "tag='tc-piped').count())\n")
+    assert refused.returncode == 1, refused.stderr
+    assert "Start the shell with --write to allow writes" in refused.stderr
+    assert "after 0" in refused.stdout
+    raised = piped("1 / 0\nprint('still here')\n")
+    assert raised.returncode == 1 and "ZeroDivisionError" in raised.stderr and "still here" in raised.stdout
+    assert piped("print('fine')\n").returncode == 0
+
 # -- loading a project: each failure is one paragraph and exit 2 -------------------------------------
 
 

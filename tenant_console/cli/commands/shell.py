@@ -167,6 +167,17 @@ class ScopedConsole(code.InteractiveConsole):
         self.ctx, self.session, self.writable = ctx, session, writable
         self.allow_cross_tenant = allow_cross_tenant
         self._last = ""
+        #: An input was refused (read-only, another tenant's rows, the audit trail) or failed: the shell
+        #: exits non-zero at the end, so a script piped in (``shell --write < fix.py``) can tell.
+        self.failed = False
+
+    def showtraceback(self) -> None:
+        self.failed = True
+        super().showtraceback()
+
+    def showsyntaxerror(self, filename: str | None = None, **kwargs: Any) -> None:
+        self.failed = True
+        super().showsyntaxerror(filename, **kwargs)
 
     def runcode(self, codeobj: Any) -> None:
         try:
@@ -177,8 +188,10 @@ class ScopedConsole(code.InteractiveConsole):
         except SystemExit:
             raise
         except ReadOnlyViolation as exc:
+            self.failed = True
             sys.stderr.write(f"{exc}. Start the shell with --write to allow writes.\n")
         except ConsoleError as exc:  # the audit trail, a read-only breach: said in one paragraph
+            self.failed = True
             sys.stderr.write(f"tenant-console: error: {exc.message}\n")
         except BaseException:
             self.showtraceback()
@@ -259,7 +272,11 @@ def run(ctx: CliContext) -> int:
                 return 1
             return 0
         banner = _banner(ctx, session, ns, args.write)
-        if not args.plain and sys.stdin.isatty() and _run_ipython(ctx, session, ns, args.write, banner):
+        # IPython runs each cell without the per-input transaction and the check of rows written into
+        # another tenant: with --write the plain console runs, which has both.
+        if (not args.plain and not args.write and sys.stdin.isatty()
+                and _run_ipython(ctx, session, ns, args.write, banner)):
             return 0
-        ScopedConsole(ctx, session, ns, args.write, args.allow_cross_tenant).interact(banner=banner, exitmsg="")
-    return 0
+        console = ScopedConsole(ctx, session, ns, args.write, args.allow_cross_tenant)
+        console.interact(banner=banner, exitmsg="")
+    return 1 if console.failed else 0
