@@ -10,10 +10,12 @@ changes (a new model, a setting that settles one).
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 
-from tenant_console.core.private import append_private
+from tenant_console.core.private import FILE_MODE, private_dir
 
 #: Digests of the notices shown in full, one per line, in the state directory.
 SHOWN_FILE = "notices-shown"
@@ -42,14 +44,12 @@ def texts(messages: Iterable[str], state_dir: Path | None, *, full: bool = False
             out.append(str(message))
             continue
         digest = hashlib.sha256(str(message).encode()).hexdigest()
-        if digest in shown and not full:
-            out.append(message.short)
+        if digest in shown:
+            out.append(str(message) if full else message.short)
             continue
         out.append(str(message))
-        try:
-            append_private(state_dir / SHOWN_FILE, f"{digest}\n".encode())
-        except OSError:  # an unwritable state directory: the paragraph is shown again next time
-            pass
+        if len(shown) < MAX_BYTES // 65:  # a full record stops growing (its notices are shown whole)
+            _record(state_dir, digest)
         shown.add(digest)
     return out
 
@@ -57,9 +57,36 @@ def texts(messages: Iterable[str], state_dir: Path | None, *, full: bool = False
 def _shown(state_dir: Path | None) -> set[str]:
     if state_dir is None:
         return set()
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        with open(state_dir / SHOWN_FILE, "rb") as fh:
-            data = fh.read(MAX_BYTES)
+        fd = os.open(state_dir / SHOWN_FILE, flags)  # never a link, never a pipe that blocks the start
     except OSError:
         return set()
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return set()
+        data = os.read(fd, MAX_BYTES)
+    except OSError:
+        return set()
+    finally:
+        os.close(fd)
     return {line.strip() for line in data.decode("ascii", "replace").splitlines() if len(line.strip()) == 64}
+
+
+def _record(state_dir: Path, digest: str) -> None:
+    """Append ``digest`` (``0600``): never through a link, never waiting on a pipe; a failure only means
+    the paragraph is shown whole again next time."""
+    flags = (os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+             | getattr(os, "O_CLOEXEC", 0))
+    try:
+        private_dir(state_dir)
+        fd = os.open(state_dir / SHOWN_FILE, flags, FILE_MODE)
+    except OSError:
+        return
+    try:
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            os.write(fd, f"{digest}\n".encode())
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
