@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from tenant_console.cli.context import CliContext
 from tenant_console.cli.output import print_json, print_table
@@ -43,11 +44,8 @@ def run(ctx: CliContext) -> int:
             for dim in chosen
         }
         # Nothing found: maybe the text names a row inside a tenant (pretix: an event's slug).
-        elsewhere = {
-            name: session.run(owners_by_slug, ctx.project.registry, dims[name], args.search, session.alias,
-                              scoped=False)
-            for name, found in results.items() if args.search.strip() and not found.hits
-        }
+        elsewhere = {name: _owners(ctx, session, dims[name], args.search)
+                     for name, found in results.items() if args.search.strip() and not found.hits}
     if ctx.json:
         print_json(
             {
@@ -85,3 +83,13 @@ def run(ctx: CliContext) -> int:
                 print(f"  but {owner.describe()}: --{name}={owner.tenant.pk} chooses it")
         print()
     return 0
+
+
+def _owners(ctx: CliContext, session: Any, dim: Any, text: str) -> list[Any]:
+    """The hint of :func:`owners_by_slug`; a model it cannot read leaves the hint out, never the answer."""
+    from django.db import DatabaseError
+
+    try:
+        return list(session.run(owners_by_slug, ctx.project.registry, dim, text, session.alias, scoped=False))
+    except DatabaseError:
+        return []
