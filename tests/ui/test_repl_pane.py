@@ -288,6 +288,67 @@ async def test_switching_tenant_with_uncommitted_changes_asks_first(app_on, ui_p
     assert count(ui_project, db_alias, Tag, tag=f"{MARK}-switch") == 0
 
 
+async def test_uncommitted_dialog_commit_of_another_tenants_rows_asks_for_the_word(app_on, ui_project, db_alias,
+                                                                                  marked_tags_removed):
+    """Switching tenant with rows of another tenant pending: ``c`` alone does not commit them."""
+    async with app_on().run_test(size=(110, 32)) as pilot:
+        pane = await ready(pilot)
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, WritableDialog))
+        await pilot.press(*"WRITE", "enter")
+        await wait_for(pilot, lambda: pane.runner.writable)
+        res = await run(pilot, "from conference.models import Event as E\n"
+                               f"Tag.objects.create(event=E.objects.get(slug='pycon-nordic'), tag='{MARK}-leave').pk")
+        assert res.ok and res.foreign_writes
+        other = scope_of(ui_project, db_alias, "pycon-nordic")
+        switch = asyncio.ensure_future(pane.set_scope(other))
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, UncommittedDialog))
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, CrossTenantCommitDialog))
+        await pilot.press("escape")
+        assert await switch is False
+        assert pane.runner.writable and "democon" in pane.runner.scope.describe()
+        assert count(ui_project, db_alias, Tag, tag=f"{MARK}-leave") == 0
+        switch = asyncio.ensure_future(pane.set_scope(other))
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, UncommittedDialog))
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, CrossTenantCommitDialog))
+        await pilot.press(*"OTHER TENANT", "enter")
+        assert await switch is True
+        assert "pycon-nordic" in pane.runner.scope.describe()
+    assert count(ui_project, db_alias, Tag, tag=f"{MARK}-leave") == 1
+
+
+async def test_going_read_only_with_unchecked_writes_asks_for_the_word(app_on, ui_project, db_alias,
+                                                                       marked_tags_removed, monkeypatch):
+    """A failed check (fail closed) gates the read-only dialog's commit like a write into another tenant."""
+    from tenant_console.core.repl import crosswrite
+
+    def broken(self):
+        raise RuntimeError("owner path gone")
+
+    monkeypatch.setattr(crosswrite.WriteWatch, "foreign", broken)
+    async with app_on().run_test(size=(110, 32)) as pilot:
+        pane = await ready(pilot)
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, WritableDialog))
+        await pilot.press(*"WRITE", "enter")
+        await wait_for(pilot, lambda: pane.runner.writable)
+        res = await run(pilot, f"Tag.objects.create(event=event, tag='{MARK}-unchecked').pk")
+        assert res.ok and res.write_check_failed
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, UncommittedDialog))
+        assert "could not check" in " ".join(str(w.render()) for w in pilot.app.screen.query("Static"))
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, CrossTenantCommitDialog))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: "Not committed" in log_text(pane))
+        assert pane.runner.writable and count(ui_project, db_alias, Tag, tag=f"{MARK}-unchecked") == 0
+        await pilot.press(*":rollback", "enter")
+        await wait_for(pilot, lambda: not pane.runner.writable)
+    assert count(ui_project, db_alias, Tag, tag=f"{MARK}-unchecked") == 0
+
+
 @pytest.mark.parametrize(("kind", "key"), [("loop", "ctrl+c"), ("query", "ctrl+c"), ("loop", "ctrl+x")])
 async def test_ctrl_c_interrupts_and_the_pane_goes_on(app_on, db_alias, kind, key):
     """ctrl+x (the console's cancel key) interrupts as ctrl+c does."""

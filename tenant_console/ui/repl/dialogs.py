@@ -92,7 +92,8 @@ class UncommittedDialog(ModalScreen[Choice]):
                 f"[b]Uncommitted changes in the REPL[/b]\n\n{escape(self.reason)}\n\n"
                 f"The open transaction holds {self.writes} writing statement(s) from these inputs:\n"
                 f"{shown}{more}\n\n"
-                + (f"[b red]{escape(self.foreign)}[/b red]\n\n" if self.foreign else "")
+                + (f"[b red]{escape(self.foreign)}[/b red]\nCommitting asks you to type {CROSS_WORD}.\n\n"
+                   if self.foreign else "")
                 + "Commit them, roll them back, or stay where you are.", id="uncommitted-text")
             with Horizontal():
                 yield Button("Commit (c)", id="commit", variant="error")

@@ -106,7 +106,9 @@ class WriteMode:
 
         def chosen(choice: str | None) -> None:
             pane.editor.focus()
-            if choice in ("commit", "rollback"):
+            if choice == "commit":
+                self.commit()  # asks for the typed word when rows of another tenant are pending
+            elif choice == "rollback":
                 pane.run_worker(self.finish(choice), group="repl-mode", exit_on_error=False)
 
         pane.app.push_screen(UncommittedDialog("Going back to read-only ends the open transaction.",
@@ -162,6 +164,15 @@ class WriteMode:
         choice = await answer
         if choice not in ("commit", "rollback"):
             return False
+        warning = self.foreign_warning()
+        if choice == "commit" and warning:
+            # One key must not commit rows of another tenant: the same typed word as ctrl+s.
+            typed: asyncio.Future[bool | None] = asyncio.get_running_loop().create_future()
+            pane.app.push_screen(CrossTenantCommitDialog(warning),
+                                 lambda ok: typed.set_result(ok) if not typed.done() else None)
+            if not await typed:
+                pane.say("Not committed; the transaction is still open (:rollback throws it away).", "bold yellow")
+                return False
         try:
             done = await asyncio.wrap_future(runner.commit() if choice == "commit" else runner.rollback())
         except ConsoleError as exc:
