@@ -13,10 +13,15 @@ class FlakyStorage(FileSystemStorage):
         super().__init__(**kwargs)
         self.arm()
 
-    def arm(self, *failing: int, error: type[BaseException] = OSError) -> None:
-        """From now on, the saves numbered ``failing`` (1 is the next) raise ``error``; ``saved`` lists the
-        names of all saves attempted."""
+    def arm(self, *failing: int, error: type[BaseException] = OSError, deletes: tuple[int, ...] = (),
+            undeletable: tuple[str, ...] = ()) -> None:
+        """From now on, the saves numbered ``failing`` (1 is the next) raise ``error``, and so do the deletes
+        numbered ``deletes`` and every delete of a name in ``undeletable``; ``saved`` and ``deleted`` list the
+        names of all saves and deletes attempted."""
         self.failing = set(failing)
+        self.failing_deletes = set(deletes)
+        self.undeletable = set(undeletable)
+        self.deleted: list[str] = []
         self.error = error
         self.saved: list[str] = []
 
@@ -27,3 +32,9 @@ class FlakyStorage(FileSystemStorage):
                 raise OSError(28, "No space left on device", name)
             raise self.error()
         return super()._save(name, content)
+
+    def delete(self, name: str) -> None:
+        self.deleted.append(name)
+        if len(self.deleted) in self.failing_deletes or name in self.undeletable:
+            raise OSError(13, "Permission denied", name)
+        super().delete(name)

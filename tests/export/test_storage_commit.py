@@ -113,6 +113,47 @@ def test_when_the_previous_data_cannot_be_copied_back_the_message_says_what_is_t
     assert all(n in message for n in uploads) and "The new export is complete" in message
 
 
+@pytest.mark.parametrize("undeletable", [DATA, MANIFEST])
+def test_a_previous_file_that_cannot_be_deleted_is_left_in_place(flaky: FlakyStorage, undeletable: str) -> None:
+    """The undo does not delete again a final name the new file was never saved under: it still holds the
+    previous file."""
+    output = _output(flaky)
+    flaky.arm(undeletable=(undeletable,))
+    with pytest.raises(CommitFailed) as failed:
+        output.commit()
+    output.discard()
+    assert failed.value.written is False and "Permission denied" in failed.value.message
+    assert "the previous export exports/dump.jsonl is in place as it was" in failed.value.message
+    assert _files(flaky) == OLD
+
+
+def test_when_the_new_data_cannot_be_taken_back_the_message_says_so(flaky: FlakyStorage) -> None:
+    output = _output(flaky)
+    flaky.arm(deletes=(2, 3))  # the previous manifest cannot be deleted, then (undo) neither can the new data
+    with pytest.raises(CommitFailed) as failed:
+        output.commit()
+    output.discard()
+    files = _files(flaky)
+    assert failed.value.written is True
+    assert f"{DATA} holds the new file, or part of it, which could not be removed" in failed.value.message
+    assert files[DATA] == b"new data\n" and files[MANIFEST] == b"old manifest\n"
+    kept = [n for n in files if ".previous-" in n and n.startswith(DATA)]
+    assert len(kept) == 1 and files[kept[0]] == b"old data\n" and kept[0] in failed.value.message
+
+
+def test_a_temporary_upload_that_cannot_be_removed_is_named(flaky: FlakyStorage) -> None:
+    output = _output(flaky)
+    flaky.arm(deletes=(1, 2))  # the previous data cannot be deleted, then (clean-up) neither can the data upload
+    with pytest.raises(CommitFailed) as failed:
+        output.commit()
+    output.discard()
+    files = _files(flaky)
+    left = [n for n in files if ".tmp-" in n]
+    assert failed.value.written is False and len(left) == 1 and files[left[0]] == b"new data\n"
+    assert f"these temporary files could not be removed from the storage 'flaky': {left[0]}" in failed.value.message
+    assert {n: files[n] for n in OLD} == OLD and len(files) == 3
+
+
 def test_an_overwrite_that_cannot_be_uploaded_is_audited_as_not_written(
         flaky: FlakyStorage, capsys: pytest.CaptureFixture[str], project) -> None:
     args = ("export", "--event__slug=democon", "--cross-tenant", "omit", "--storage", "flaky", "-o", DATA,

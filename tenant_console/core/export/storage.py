@@ -361,6 +361,7 @@ class StorageOutput(Output):
         uploads = {final: final + suffix for _, final in pairs}
         previous: dict[str, str] = {}  # final name -> the copy of what was there
         touched: list[str] = []  # final names whose previous content was deleted (or may have been)
+        saving: set[str] = set()  # final names the new content was (perhaps partly) saved under
         try:
             for local, final in pairs:
                 self._save(uploads[final], local)
@@ -373,9 +374,10 @@ class StorageOutput(Output):
                 touched.append(final)
                 if self.storage.exists(final):
                     self.storage.delete(final)
+                saving.add(final)
                 self._save(final, local)
         except BaseException as exc:
-            self._undo(exc, uploads, previous, touched)
+            self._undo(exc, uploads, previous, touched, saving)
         self._remove(*uploads.values(), *previous.values())
         self.discard()
 
@@ -401,7 +403,7 @@ class StorageOutput(Output):
         return left
 
     def _undo(self, exc: BaseException, uploads: dict[str, str], previous: dict[str, str],
-              touched: list[str]) -> NoReturn:
+              touched: list[str], saving: set[str]) -> NoReturn:
         """Put the previous export back after a failed or interrupted step of :meth:`commit`, and say what is in
         the storage. An interrupt whose undo succeeds is raised again as it was."""
         where = f"the storage {self.storage_alias!r}"
@@ -416,6 +418,8 @@ class StorageOutput(Output):
         problems: list[str] = []
         for final in touched:
             try:
+                if final not in saving and self.storage.exists(final):
+                    continue  # its deletion failed: the previous file is still there
                 if self.storage.exists(final):
                     self.storage.delete(final)
             except Exception as undo:
@@ -426,14 +430,14 @@ class StorageOutput(Output):
                     self._save(final, previous[final], from_storage=True)
                 except Exception as undo:
                     self._remove(final)
-                    problems.append(f"{final} is missing: the previous one could not be copied back ({undo}); "
-                                    f"it is kept as {previous[final]}")
+                    problems.append(f"{final} is missing: the previous one could not be copied back ({undo})")
         if problems:
             complete = " and ".join(uploads[final] for final in (self.name, self.manifest_name))
+            kept = (f" The previous export is kept as {' and '.join(previous.values())}." if previous else "")
             raise CommitFailed(f"Cannot write the export: {why}, and the previous export could not be put back "
-                               f"as it was: {'; '.join(problems)}. The new export is complete in {where} as "
-                               f"{complete} (copy them to {self.name} and {self.manifest_name} to use it); the "
-                               "copies named above were kept.", written=True) from exc
+                               f"as it was: {'; '.join(problems)}.{kept} The new export is complete in {where} as "
+                               f"{complete} (copy them to {self.name} and {self.manifest_name} to use it).",
+                               written=True) from exc
         left = self._remove(*uploads.values(), *previous.values())
         if not isinstance(exc, Exception):
             raise exc
