@@ -137,6 +137,34 @@ def test_a_failed_check_fails_closed(repl: ReplRunner, project, monkeypatch):
     assert rollback["cross_tenant_check_failed"] == [res.number]
 
 
+def test_a_delete_that_sets_null_on_another_tenants_row_is_caught(repl: ReplRunner):
+    """``Submission.track`` is SET_NULL: deleting our track updates a pycon-nordic submission that points at it."""
+    repl.enable_writes().result(10)
+    setup = repl.run("from conference.models import Track\n"
+                     f"tr = Track.objects.create(event=event, name='{MARK}-track')\n"
+                     "s = Submission._base_manager.filter(event__slug='pycon-nordic').first()\n"
+                     "Submission._base_manager.filter(pk=s.pk).update(track=tr)\n"
+                     "s.pk")
+    assert setup.ok, setup.error
+    res = repl.run("tr.delete()\nSubmission._base_manager.get(pk=s.pk).track_id is None")
+    assert res.ok, res.error
+    assert res.value.text == "True"
+    assert [(w.model, w.pk, w.action) for w in res.foreign_writes] == [
+        ("conference.Submission", setup.value.text, "set on delete")]
+    assert "(set on delete) → event=PyCon Nordic (pycon-nordic)" in res.write_warning
+
+
+def test_in_scope_deletes_with_set_null_give_no_warning(repl: ReplRunner):
+    repl.enable_writes().result(10)
+    res = repl.run("s = Submission.objects.first()\n"
+                   "s.tags.set(list(Tag.objects.all()[:2]))\n"
+                   "s.delete()\n"
+                   "from conference.models import Track\n"
+                   "[t.delete() for t in Track.objects.all()]")
+    assert res.ok, res.error
+    assert res.foreign_writes == [] and res.write_warning == ""
+
+
 def test_m2m_link_to_another_tenant_is_caught(repl: ReplRunner):
     repl.enable_writes().result(10)
     res = repl.run("s = Submission._base_manager.filter(event__slug='pycon-nordic').first()\n"

@@ -9,6 +9,10 @@ only, and only for the session's own thread and database) and afterwards asks
 the one tenancy answer (:func:`.tenancy.foreign_owners`) which of the rows
 written belong to another tenant, in batches per model.
 
+A delete that sets other rows' foreign keys (``SET_NULL``, ``SET_DEFAULT``,
+``SET(...)``) updates them without a signal: those rows are read from the
+database with the deleted rows (action ``set on delete``).
+
 What it does not see, because Django sends no signal for them: ``bulk_create``,
 ``bulk_update``, ``QuerySet.update``/``QuerySet.delete`` through the fast path
 without signals (a queryset delete does send ``pre_delete`` per row), and raw
@@ -32,7 +36,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import connections
-from django.db.models import Model
+from django.db.models import CASCADE, DO_NOTHING, PROTECT, RESTRICT, Model
 from django.db.models.signals import m2m_changed, post_save, pre_delete
 
 from tenant_console.core.repl.tenancy import active_names, foreign_owners, tenant_labels
@@ -48,6 +52,11 @@ MAX_AUDITED = 50
 
 _ids = itertools.count()
 
+#: The action of a row whose foreign key a delete sets (``SET_NULL``, ``SET_DEFAULT``, ``SET(...)``).
+SET_ON_DELETE = "set on delete"
+#: ``on_delete`` handlers that update no row of the related model.
+_NO_UPDATE = (CASCADE, PROTECT, RESTRICT, DO_NOTHING)
+
 
 @dataclass(frozen=True)
 class ForeignWrite:
@@ -55,7 +64,7 @@ class ForeignWrite:
 
     model: str  # ``conference.Tag``
     pk: str
-    action: str  # saved, deleted, linked (m2m)
+    action: str  # saved, deleted, linked (m2m), set on delete (SET_NULL/SET_DEFAULT/SET() of a delete)
     tenants: tuple[tuple[str, str, str], ...]  # (dimension, tenant pk, label)
 
     def describe(self) -> str:
@@ -149,8 +158,28 @@ class WriteWatch:
         self._resolving = True
         try:
             self._deleted.extend(self._describe(pending, "deleted"))
+            self._deleted.extend(self._describe(self._set_on_delete(pending), SET_ON_DELETE))
         finally:
             self._resolving = False
+
+    def _set_on_delete(self, pending: list[Model]) -> list[Model]:
+        """The rows whose foreign key to a pending deleted row is about to be set (``SET_NULL``,
+        ``SET_DEFAULT``, ``SET(...)``): plain UPDATEs without a signal, read while they still point
+        at it (one ``pk`` query per such relation and deleted model)."""
+        by_model: dict[type[Model], list[Model]] = defaultdict(list)
+        for obj in pending:
+            by_model[type(obj)].append(obj)
+        gone = {(type(o), o.pk) for o in pending}
+        found: list[Model] = []
+        for model, objs in by_model.items():
+            for rel in model._meta.related_objects:
+                if rel.many_to_many or rel.on_delete in _NO_UPDATE or not rel.field.concrete:
+                    continue
+                related: type[Model] = rel.related_model  # type: ignore[assignment]
+                manager = related._base_manager.using(self.alias)
+                found.extend(o for o in manager.filter(**{f"{rel.field.name}__in": objs}).only("pk")
+                             if (type(o), o.pk) not in gone)
+        return found
 
     @contextlib.contextmanager
     def watching(self) -> Iterator[WriteWatch]:
