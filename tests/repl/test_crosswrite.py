@@ -165,6 +165,19 @@ def test_in_scope_deletes_with_set_null_give_no_warning(repl: ReplRunner):
     assert res.foreign_writes == [] and res.write_warning == ""
 
 
+def test_another_tenants_row_moved_into_the_active_one_is_caught(repl: ReplRunner):
+    """After the save the row is democon's; before it, it was pycon-nordic's: read before the UPDATE."""
+    repl.enable_writes().result(10)
+    res = repl.run("t = Tag._base_manager.filter(event__slug='pycon-nordic').first()\n"
+                   "t.event = event\n"
+                   f"t.tag = '{MARK}-taken'\n"
+                   "t.save()\n"
+                   "t.pk")
+    assert res.ok, res.error
+    assert [(w.model, w.pk, w.action) for w in res.foreign_writes] == [("conference.Tag", res.value.text, "taken from")]
+    assert f"conference.Tag {res.value.text} (taken from) → event=PyCon Nordic (pycon-nordic)" in res.write_warning
+
+
 def test_m2m_link_to_another_tenant_is_caught(repl: ReplRunner):
     repl.enable_writes().result(10)
     res = repl.run("s = Submission._base_manager.filter(event__slug='pycon-nordic').first()\n"

@@ -9,6 +9,10 @@ only, and only for the session's own thread and database) and afterwards asks
 the one tenancy answer (:func:`.tenancy.foreign_owners`) which of the rows
 written belong to another tenant, in batches per model.
 
+A saved row that existed is also read just before its UPDATE: a row of another
+tenant changed into the active one's (``t.event = event; t.save()``) is named as
+``taken from`` that tenant (one query per saved existing row).
+
 A delete that sets other rows' foreign keys (``SET_NULL``, ``SET_DEFAULT``,
 ``SET(...)``) updates them without a signal: those rows are read from the
 database with the deleted rows (action ``set on delete``).
@@ -37,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import connections
 from django.db.models import CASCADE, DO_NOTHING, PROTECT, RESTRICT, Model
-from django.db.models.signals import m2m_changed, post_save, pre_delete
+from django.db.models.signals import m2m_changed, post_save, pre_delete, pre_save
 
 from tenant_console.core.repl.tenancy import active_names, foreign_owners, tenant_labels
 
@@ -52,6 +56,8 @@ MAX_AUDITED = 50
 
 _ids = itertools.count()
 
+#: The action of a saved row that belonged to another tenant before the save (it may not now).
+TAKEN = "taken from"
 #: The action of a row whose foreign key a delete sets (``SET_NULL``, ``SET_DEFAULT``, ``SET(...)``).
 SET_ON_DELETE = "set on delete"
 #: ``on_delete`` handlers that update no row of the related model.
@@ -120,6 +126,8 @@ class WriteWatch:
         self._saved: dict[tuple[type[Model], Any], Model] = {}
         self._linked: dict[type[Model], set[Any]] = defaultdict(set)
         self._pending_deletes: list[Model] = []
+        self._pending_saves: list[Model] = []  # existing rows about to be saved: whose were they?
+        self._taken: list[ForeignWrite] = []
         self._deleted: list[ForeignWrite] = []
         self._resolving = False
         #: Whether the input's code changed the scope itself (``scopes_disabled``) is not ours to judge:
@@ -133,6 +141,10 @@ class WriteWatch:
     def _on_save(self, sender: Any, instance: Model, using: Any = None, **_: Any) -> None:
         if self._ours(using) and instance.pk is not None:
             self._saved[(type(instance), instance.pk)] = instance
+
+    def _on_pre_save(self, sender: Any, instance: Model, using: Any = None, raw: bool = False, **_: Any) -> None:
+        if self._ours(using) and instance.pk is not None and not instance._state.adding:
+            self._pending_saves.append(instance)
 
     def _on_delete(self, sender: Any, instance: Model, using: Any = None, **_: Any) -> None:
         if self._ours(using) and instance.pk is not None:
@@ -149,14 +161,17 @@ class WriteWatch:
 
     def _before_statement(self, execute: Callable[..., Any], sql: str, params: Any, many: bool,
                           context: Any) -> Any:
-        if self._pending_deletes and not self._resolving:
+        if (self._pending_deletes or self._pending_saves) and not self._resolving:
             self._resolve_deletes()
         return execute(sql, params, many, context)
 
     def _resolve_deletes(self) -> None:
         pending, self._pending_deletes = self._pending_deletes, []
+        saving, self._pending_saves = self._pending_saves, []
         self._resolving = True
         try:
+            # A row of another tenant changed into the active one's is read before the UPDATE.
+            self._taken.extend(self._describe(saving, TAKEN))
             self._deleted.extend(self._describe(pending, "deleted"))
             self._deleted.extend(self._describe(self._set_on_delete(pending), SET_ON_DELETE))
         finally:
@@ -188,6 +203,7 @@ class WriteWatch:
             yield self
             return
         self._thread = threading.get_ident()
+        pre_save.connect(self._on_pre_save, weak=False, dispatch_uid=self._uid)
         post_save.connect(self._on_save, weak=False, dispatch_uid=self._uid)
         pre_delete.connect(self._on_delete, weak=False, dispatch_uid=self._uid)
         m2m_changed.connect(self._on_m2m, weak=False, dispatch_uid=self._uid)
@@ -195,6 +211,7 @@ class WriteWatch:
             with connections[self.alias].execute_wrapper(self._before_statement):
                 yield self
         finally:
+            pre_save.disconnect(dispatch_uid=self._uid)
             post_save.disconnect(dispatch_uid=self._uid)
             pre_delete.disconnect(dispatch_uid=self._uid)
             m2m_changed.disconnect(dispatch_uid=self._uid)
@@ -205,10 +222,18 @@ class WriteWatch:
         """The rows written outside the active tenant, resolved in batches (queries only for long paths)."""
         if not self.active:
             return []
-        if self._pending_deletes:
+        if self._pending_deletes or self._pending_saves:
             self._resolve_deletes()
         found = list(self._deleted)
         found.extend(self._describe(list(self._saved.values()), "saved"))
+        # A row still another tenant's after the save is named once (as saved); one that was
+        # another tenant's before it is named as taken from that tenant.
+        named = {(w.model, w.pk) for w in found if w.action == "saved"}
+        seen: set[tuple[str, str]] = set()
+        for w in self._taken:
+            if (w.model, w.pk) not in named and (w.model, w.pk) not in seen:
+                seen.add((w.model, w.pk))
+                found.append(w)
         for model, pks in self._linked.items():
             objs = list(model._base_manager.using(self.alias).filter(pk__in=list(pks)))
             found.extend(self._describe(objs, "linked"))
