@@ -41,7 +41,8 @@ def _example_model() -> type[Model] | None:
         return None
 
     def relations(model: type[Model]) -> int:
-        return sum(1 for f in model._meta.get_fields() if f.concrete and f.is_relation)
+        # Forward foreign keys and many-to-many fields (Django 6 no longer calls a many-to-many concrete).
+        return sum(1 for f in model._meta.fields if f.is_relation) + len(model._meta.many_to_many)
 
     return max(sorted(best, key=lambda m: m._meta.label), key=relations)
 
