@@ -44,9 +44,9 @@ lint: venv
 # (Without a Python 3.12 the Django 6 run is skipped, and the UI suite runs on 5.2 instead.)
 PYTEST_52 := $(VENV)/bin/python -m pytest -q -p no:cacheprovider $(if $(PY312),--ignore=tests/ui)
 # The Django 6 run measures coverage of the whole package (the UI's pilot tests run there), with Python 3.12's
-# sys.monitoring (no tracer overhead measured) and prints the total; below 80% fails.
+# sys.monitoring (no tracer overhead measured) and prints the total (87.9% when this was written); below 85% fails.
 PYTEST_6 := COVERAGE_CORE=sysmon $(VENV6)/bin/python -m pytest -q -p no:cacheprovider \
-            --cov=tenant_console --cov-report=term --cov-fail-under=80
+            --cov=tenant_console --cov-report=term --cov-fail-under=85
 test: lint
 	@if [ -z "$(PY312)" ] && [ "$$CI" = "true" ]; then echo "CI=true but Python 3.12 (for Django 6) is missing"; exit 1; fi
 	@if [ -z "$(PY312)" ]; then echo "SKIPPED: Django 6 run (no Python 3.12 found)"; else $(MAKE) --no-print-directory venv6; fi
