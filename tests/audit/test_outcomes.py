@@ -237,7 +237,7 @@ def test_interactive_shell_inputs_are_audited_one_by_one(project):
                            "--event__slug=democon"], input=f"print(event.slug)\nTag.objects.create(event=event, "
                           f"tag='{MARK}')\n1/0\n", capture_output=True, text=True, timeout=120,
                           env=os.environ.copy())
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 1, proc.stderr  # the shell went on after the refused and the failed input
     assert "democon" in proc.stdout and "INSERT refused" in proc.stderr and "ZeroDivisionError" in proc.stderr
     outcomes = [(e["code"], e["outcome"]) for _, e in acts(project, "shell_input", before)]
     assert outcomes == [("print(event.slug)", "ok"), (f"Tag.objects.create(event=event, tag='{MARK}')", "refused"),
