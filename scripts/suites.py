@@ -3,10 +3,10 @@
 Each suite is one pytest process with its own databases (tests/conftest.py names them per run), so
 they can share the machine: the Django 5.2 and Django 6.x series run at the same time, and what is
 left (the psycopg2 run) starts as soon as a slot is free. ``TC_SUITE_JOBS`` (default 2; ``make test``
-uses 3) is the number of suites at a time; 1 runs them one after the other. Each suite writes to its own log; a line says
-when one starts and ends, and at the end every log is printed whole (a suite's failures read as they
-would alone), then one line per suite with its exit code and time. The exit code is the first
-failing suite's, or 0.
+uses 3) is the number of suites at a time; 1 runs them one after the other. Each suite writes to its
+own log; a line says when one starts and ends, and at the end every log is printed whole (a suite's
+failures read as they would alone), then one line per suite with its exit code and time. The exit
+code is the first failing suite's, or 0.
 """
 
 from __future__ import annotations
