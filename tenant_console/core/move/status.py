@@ -247,6 +247,14 @@ def _import_refused(s: _State) -> str:
             "(--default CLASS=DECISION, --decisions FILE)." + edit)
 
 
+def _evidence(s: _State, reason: str, otherwise: str) -> str:
+    """What shows that a copy changed: the differences a refused resume recorded (``reason``), or else
+    ``otherwise`` (the row counts read now)."""
+    if not s.blocked(reason):
+        return otherwise
+    return ("; ".join(s.why["details"][:3]) or "its checksum differs") + f"; found {s.why['time']}"
+
+
 def _stale(s: _State, evidence: str, then: str) -> str:
     return (f"The copy in {s.tgt} is stale: the tenant changed in {s.src} since it was exported ({evidence}), and "
             f"the move deletes the source only while it equals the export, so resuming is refused. Stop writes to "
@@ -313,21 +321,13 @@ def _advice_verified(s: _State) -> list[str]:
     if not j.delete_source:
         return [f"Resume to finish ({s.resume}; the source is kept). " + _remove_copy(s)]
     if s.stale:
-        if s.blocked("source_changed"):
-            evidence = "; ".join(s.why["details"][:3]) or "its checksum differs"
-            evidence += f"; found {s.why['time']}"
-        else:
-            evidence = f"{w.source_rows:,} rows now, {w.exported_rows:,} exported"
+        evidence = _evidence(s, "source_changed", f"{w.source_rows:,} rows now, {w.exported_rows:,} exported")
         if s.target_differs:
             return [_stale(s, evidence, "and decide which copy is right") + " " + _remove_copy(s)]
         return [_stale(s, evidence, f"roll back ({s.rollback}; removes the stale copy from {s.tgt}, {s.src} is not "
                                     "touched) and move again")]
     if s.copy_changed:
-        if s.blocked("target_changed"):
-            evidence = "; ".join(s.why["details"][:3]) or "its checksum differs"
-            evidence += f"; found {s.why['time']}"
-        else:
-            evidence = f"{w.target_rows:,} rows where the move verified {s.written:,}"
+        evidence = _evidence(s, "target_changed", f"{w.target_rows:,} rows where the move verified {s.written:,}")
         return [f"{was}The copy in {s.tgt} is no longer the one that was verified ({evidence}), so the source is "
                 f"not deleted (resuming is refused): {s.src} may hold the only complete copy. Find out what changed "
                 f"the copy in {s.tgt}; if it is to go, delete the tenant from {s.tgt} yourself (`tenant-console "
