@@ -280,12 +280,8 @@ class LocalOutput(Output):
     def _undo(self, previous: Path | None, exc: BaseException, failed: Path, *, placed: bool) -> NoReturn:
         """Put the previous data back after a failed or interrupted step of :meth:`commit`, and say what is in
         place. An interrupt whose undo succeeds is raised again as it was (the export stops as interrupted)."""
-        if isinstance(exc, OSError):
-            why = f"moving {failed.name} into place failed ({exc.strerror or exc})"
-        elif isinstance(exc, Exception):
-            why = f"moving {failed.name} into place failed ({exc})"
-        else:
-            why = f"the export was interrupted while {failed.name} was being moved into place"
+        why = _why(exc, f"moving {failed.name} into place failed",
+                   f"the export was interrupted while {failed.name} was being moved into place")
         if placed:
             try:
                 os.replace(self.path, self.data_tmp)  # the new data goes back to its temporary name (discarded)
@@ -407,14 +403,8 @@ class StorageOutput(Output):
         """Put the previous export back after a failed or interrupted step of :meth:`commit`, and say what is in
         the storage. An interrupt whose undo succeeds is raised again as it was."""
         where = f"the storage {self.storage_alias!r}"
-        if isinstance(exc, OSError):
-            why = f"writing to {where} failed ({exc.strerror or exc})"
-        elif isinstance(exc, ConsoleError):
-            why = f"writing to {where} failed ({exc.message})"
-        elif isinstance(exc, Exception):
-            why = f"writing to {where} failed ({type(exc).__name__}: {exc})"
-        else:
-            why = f"the export was interrupted while it was being written to {where}"
+        why = _why(exc, f"writing to {where} failed",
+                   f"the export was interrupted while it was being written to {where}")
         problems: list[str] = []
         for final in touched:
             try:
@@ -456,3 +446,15 @@ class StorageOutput(Output):
         super().discard()
         with contextlib.suppress(OSError):
             self._tmpdir.rmdir()
+
+
+def _why(exc: BaseException, failed: str, interrupted: str) -> str:
+    """Why a commit step stopped, for its one-paragraph error: ``failed (the cause)``, or ``interrupted``
+    for ctrl+c and the signals that stop an export."""
+    if isinstance(exc, OSError):
+        return f"{failed} ({exc.strerror or exc})"
+    if isinstance(exc, ConsoleError):
+        return f"{failed} ({exc.message})"
+    if isinstance(exc, Exception):
+        return f"{failed} ({type(exc).__name__}: {exc})"
+    return interrupted
