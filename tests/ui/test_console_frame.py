@@ -257,3 +257,22 @@ def test_a_long_command_usage_wraps_in_its_column_and_leaves_the_description_its
     assert lines[0].startswith(":move ALIAS")
     assert lines[0][USAGE_WIDTH + 2:].startswith("Move the current tenant"), lines
     assert " ".join(line[USAGE_WIDTH + 2:].strip() for line in lines[:-1]).strip().startswith(description), lines
+
+
+async def test_help_at_80x24_keeps_the_usage_column_and_room_for_descriptions(project, make_app, tmp_path):
+    """At 80x24, typed at full speed: `:m conference.Submission` then `?`; the help box fits the screen and
+    leaves the descriptions at least 30 columns beside the usage column."""
+    from tenant_console.ui.screens.dialogs import USAGE_WIDTH
+    from tests.ui.conftest import _project_on
+
+    app = make_app(_project_on(project, "default", tmp_path), scope_flags=[ScopeFlag("event__slug", "democon")])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("colon", *"m conference.Submission", "enter", "question_mark")
+        help_screen = await screen_is(pilot, HelpScreen)
+        box = help_screen.query_one("#help-box")
+        await until(pilot, lambda: box.region.width > 0, "the help box")
+        assert box.region.right <= 80
+        assert box.content_region.width >= USAGE_WIDTH + 2 + 30, box.content_region
+        await pilot.press("escape")
+        assert isinstance(app.screen, ObjectListScreen)
